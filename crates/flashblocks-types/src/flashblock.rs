@@ -1,0 +1,212 @@
+//! [`Flashblock`]: the one input model the validator, assembler and overlay take.
+
+use crate::{
+    decode_frame, AccountMetadata, CodecError, ExecutionPayloadFlashblockDeltaV1,
+    ExecutionPayloadStaticV1, FlashblockMetadata, FlashblocksPayloadV1, JsonMetadata,
+    TransactionMetadata, VersionedFlashblock,
+};
+use alloy_primitives::{Bytes, FixedBytes, Sealable, Sealed, B256};
+use alloy_rpc_types_engine::PayloadId;
+
+/// A V1 payload together with its `hash_tree_root`, computed once.
+pub type SealedFlashblock = Sealed<FlashblocksPayloadV1>;
+
+impl Sealable for FlashblocksPayloadV1 {
+    fn hash_slow(&self) -> B256 {
+        self.hash_tree_root()
+    }
+}
+
+/// Where a [`Flashblock`] came from, which decides the rule set that applies to it and
+/// what its identity is. A stream is configured as one or the other, never guessed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FlashblockSource {
+    /// An SSZ [`FlashblocksPayloadV1`] frame: every rule applies; identity is the
+    /// `hash_tree_root`.
+    V1,
+    /// A flashblock in the deployed JSON format: no hash chain, no metadata rules;
+    /// identity is the decoded value.
+    Json,
+}
+
+/// The metadata a flashblock carries, in the shape of its source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Metadata {
+    /// The V1 [`FlashblockMetadata`]: accounts with post-state values, one
+    /// [`TransactionMetadata`] per transaction.
+    V1(FlashblockMetadata),
+    /// The deployed JSON metadata: block number, balances and receipts when present.
+    Json(JsonMetadata),
+}
+
+/// One flashblock, whatever its wire format: the input of every later stage.
+///
+/// A V1 frame and a JSON flashblock both decode into this. It remembers its
+/// [`source`](Self::source) and carries its [`identity`](Self::identity), computed once
+/// when it is built: the `hash_tree_root` for V1 (so `identity` is exactly the root the
+/// next flashblock's `parent_flash_hash` must carry), and a digest of the decoded value
+/// for JSON (two JSON flashblocks are the same when their decoded fields are equal,
+/// whatever their key order or whitespace).
+///
+/// The fields are read through accessors so that the identity always matches the
+/// content.
+///
+/// ```
+/// use flashblocks_types::{Flashblock, FlashblockSource, FlashblocksPayloadV1};
+///
+/// let payload = FlashblocksPayloadV1::default();
+/// let root = payload.hash_tree_root();
+/// let fb = Flashblock::decode_v1(&payload.encode_ssz())?;
+/// assert_eq!(fb.source(), FlashblockSource::V1);
+/// assert_eq!(fb.identity(), root);
+/// # Ok::<(), flashblocks_types::CodecError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flashblock {
+    pub(crate) source: FlashblockSource,
+    pub(crate) identity: B256,
+    pub(crate) version: FixedBytes<4>,
+    pub(crate) payload_id: PayloadId,
+    pub(crate) index: u64,
+    pub(crate) parent_flash_hash: Option<B256>,
+    pub(crate) base: Option<ExecutionPayloadStaticV1>,
+    pub(crate) diff: ExecutionPayloadFlashblockDeltaV1,
+    pub(crate) blob_gas_used: Option<u64>,
+    pub(crate) metadata: Metadata,
+}
+
+impl Flashblock {
+    /// Decodes an SSZ frame (see [`decode_frame`]) and computes its root.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_frame`].
+    pub fn decode_v1(frame: &[u8]) -> Result<Self, CodecError> {
+        match decode_frame(frame)? {
+            VersionedFlashblock::V1(payload) => Ok(Self::from_v1(payload)),
+        }
+    }
+
+    /// Builds the input model from a V1 payload, hashing it (`hash_tree_root`).
+    pub fn from_v1(payload: FlashblocksPayloadV1) -> Self {
+        Self::from_sealed_v1(payload.seal_slow())
+    }
+
+    /// Builds the input model from a V1 payload whose root is already known.
+    pub fn from_sealed_v1(sealed: SealedFlashblock) -> Self {
+        let (payload, root) = sealed.into_parts();
+        Self {
+            source: FlashblockSource::V1,
+            identity: root,
+            version: payload.version,
+            payload_id: payload.payload_id,
+            index: payload.index,
+            parent_flash_hash: payload.parent_flash_hash,
+            base: payload.base,
+            diff: payload.diff,
+            blob_gas_used: None,
+            metadata: Metadata::V1(payload.metadata),
+        }
+    }
+
+    /// The V1 payload this was built from, if its source is V1 (the reverse of
+    /// [`from_v1`](Self::from_v1), without hashing); the flashblock itself otherwise.
+    #[allow(clippy::result_large_err)] // hands the caller's value back, boxing would allocate
+    pub fn into_sealed_v1(self) -> Result<SealedFlashblock, Self> {
+        match (self.source, self.metadata) {
+            (FlashblockSource::V1, Metadata::V1(metadata)) => Ok(Sealed::new_unchecked(
+                FlashblocksPayloadV1 {
+                    version: self.version,
+                    payload_id: self.payload_id,
+                    parent_flash_hash: self.parent_flash_hash,
+                    index: self.index,
+                    base: self.base,
+                    diff: self.diff,
+                    metadata,
+                },
+                self.identity,
+            )),
+            (source, metadata) => Err(Self { source, metadata, ..self }),
+        }
+    }
+
+    /// Where this flashblock came from.
+    pub const fn source(&self) -> FlashblockSource {
+        self.source
+    }
+
+    /// The identity used to tell a harmless duplicate from an equivocation: the
+    /// `hash_tree_root` for V1, a digest of the decoded value for JSON.
+    pub const fn identity(&self) -> B256 {
+        self.identity
+    }
+
+    /// The payload id of the block this flashblock belongs to.
+    pub const fn payload_id(&self) -> PayloadId {
+        self.payload_id
+    }
+
+    /// The position of this flashblock in its block.
+    pub const fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The root of the previous flashblock (V1 only; always `None` for JSON).
+    pub const fn parent_flash_hash(&self) -> Option<B256> {
+        self.parent_flash_hash
+    }
+
+    /// The block properties fixed at the start, present at index 0.
+    pub const fn base(&self) -> Option<&ExecutionPayloadStaticV1> {
+        self.base.as_ref()
+    }
+
+    /// What this flashblock adds, and the cumulative results.
+    pub const fn diff(&self) -> &ExecutionPayloadFlashblockDeltaV1 {
+        &self.diff
+    }
+
+    /// The transactions this flashblock adds.
+    pub fn transactions(&self) -> &[Bytes] {
+        &self.diff.transactions
+    }
+
+    /// The cumulative `blob_gas_used` a Jovian JSON diff carries (V1 has none).
+    pub const fn blob_gas_used(&self) -> Option<u64> {
+        self.blob_gas_used
+    }
+
+    /// The metadata, in its source's shape.
+    pub const fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The per-transaction metadata (V1 only).
+    pub fn transaction_metadata(&self) -> Option<&[TransactionMetadata]> {
+        match &self.metadata {
+            Metadata::V1(m) => Some(&m.transactions),
+            Metadata::Json(_) => None,
+        }
+    }
+
+    /// The touched accounts' post-state (V1 only).
+    pub fn accounts(&self) -> Option<&[AccountMetadata]> {
+        match &self.metadata {
+            Metadata::V1(m) => Some(&m.accounts),
+            Metadata::Json(_) => None,
+        }
+    }
+}
+
+impl From<FlashblocksPayloadV1> for Flashblock {
+    fn from(payload: FlashblocksPayloadV1) -> Self {
+        Self::from_v1(payload)
+    }
+}
+
+impl From<SealedFlashblock> for Flashblock {
+    fn from(sealed: SealedFlashblock) -> Self {
+        Self::from_sealed_v1(sealed)
+    }
+}

@@ -1,0 +1,82 @@
+//! # flashblocks-types
+//!
+//! The data of OP Stack **Flashblocks**: the SSZ containers of the project's schema,
+//! versioned framing, `hash_tree_root` (the `parent_flash_hash` chain), the input model
+//! every later stage takes, and the builder-side chain maker.
+//!
+//! The contract is the project's spec page (`spec/flashblocks.md`), its normative
+//! reading of the OP Stack Flashblocks specification; where the two differ the spec page
+//! wins. In particular: optional fields are SSZ `Union[None, T]`; the field upstream calls
+//! `static` is `base`; V1 is `0x00000001`, read from a frame's first 4 bytes; list limits
+//! are those of [`constants`](crate#constants); `parent_flash_hash` is the
+//! `hash_tree_root` of the whole previous payload.
+//!
+//! ```
+//! use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
+//!
+//! // A builder makes a block of flashblocks (here: random but valid ones) ...
+//! let block = SequenceGenerator::new(1, GeneratorConfig::default()).next_block();
+//! // ... sends each as an SSZ frame ...
+//! let frames: Vec<Vec<u8>> = block.iter().map(|fb| fb.encode_ssz()).collect();
+//! // ... and a receiver decodes them into the input model and checks the hash chain.
+//! let mut parent = None;
+//! for frame in &frames {
+//!     let fb = Flashblock::decode_v1(frame)?;
+//!     assert_eq!(fb.parent_flash_hash(), parent);
+//!     parent = Some(fb.identity());
+//! }
+//! # Ok::<(), flashblocks_types::CodecError>(())
+//! ```
+//!
+//! ## Constants
+//!
+//! [`VERSION_V1`], [`MAX_EXTRA_DATA_BYTES`], [`BYTES_PER_LOGS_BLOOM`],
+//! [`MAX_BYTES_PER_TRANSACTION`], [`MAX_TRANSACTIONS_PER_PAYLOAD`],
+//! [`MAX_WITHDRAWALS_PER_PAYLOAD`], [`MAX_ACCOUNTS_PER_FLASHBLOCK`],
+//! [`MAX_STORAGE_SLOTS_PER_ACCOUNT`], [`MAX_BYTES_PER_CODE`].
+//!
+//! ## Dependencies
+//!
+//! Beyond the project's chosen set: `rand` and `rand_chacha` drive the seeded
+//! [`SequenceGenerator`] (`ChaCha8` gives the same stream on every platform and version).
+#![doc(test(attr(deny(warnings))))]
+// Input reaches the library code: no unwrap, no unchecked indexing there.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod chain;
+mod codec;
+mod constants;
+mod containers;
+mod error;
+mod flashblock;
+mod frame;
+pub mod fuzz;
+mod generate;
+mod json;
+pub mod merkle;
+pub mod vectors;
+
+pub use chain::{ChainMaker, CumulativeResults, FlashblockStep};
+pub use constants::{
+    BYTES_PER_LOGS_BLOOM, DEPOSIT_TX_TYPE, MAX_ACCOUNTS_PER_FLASHBLOCK, MAX_BYTES_PER_CODE,
+    MAX_BYTES_PER_TRANSACTION, MAX_EXTRA_DATA_BYTES, MAX_STORAGE_SLOTS_PER_ACCOUNT,
+    MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD, VERSION_LEN, VERSION_V1,
+};
+pub use containers::{
+    AccountMetadata, ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1,
+    FlashblockMetadata, FlashblocksPayloadV1, StorageSlot, TransactionMetadata, Withdrawal,
+};
+pub use error::{CodecError, SszError};
+pub use flashblock::{Flashblock, FlashblockSource, Metadata, SealedFlashblock};
+pub use frame::{decode_frame, frame_version, VersionedFlashblock};
+pub use generate::{GeneratorConfig, SequenceGenerator};
+pub use json::JsonMetadata;
+
+// Re-exported so users name the same versions of these as the public API does.
+pub use alloy_rpc_types_engine::PayloadId;
+
+// The README's example is a doc test too.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

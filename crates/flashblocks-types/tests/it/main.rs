@@ -1,0 +1,33 @@
+//! Integration tests of flashblocks-types, one binary.
+
+mod chain;
+mod corpus;
+mod ssz_vectors;
+mod sync;
+
+use std::path::{Path, PathBuf};
+
+/// The project's copy of the shared vectors.
+pub(crate) fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors")
+}
+
+/// The JSON files of a vector directory, sorted by name.
+pub(crate) fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+pub(crate) fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("read vector");
+    serde_json::from_str(&text).expect("vector is JSON")
+}
+
+pub(crate) fn hex_field(v: &serde_json::Value, field: &str) -> Vec<u8> {
+    hex::decode(v[field].as_str().expect("hex string").trim_start_matches("0x")).expect("hex")
+}

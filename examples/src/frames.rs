@@ -1,0 +1,79 @@
+//! Length-prefixed frame files: each frame preceded by its length as 4 bytes
+//! little-endian.
+
+/// Why a length-prefixed file could not be split into frames.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FramesError {
+    /// The file ends inside a length prefix or a frame.
+    #[error("truncated at byte {offset}: frame {frame} needs {needed} bytes, {available} left")]
+    Truncated {
+        /// Index of the frame being read.
+        frame: usize,
+        /// Byte offset where it starts.
+        offset: usize,
+        /// Bytes it needs.
+        needed: usize,
+        /// Bytes left.
+        available: usize,
+    },
+}
+
+/// Splits a length-prefixed file into its frames.
+///
+/// # Errors
+///
+/// [`FramesError::Truncated`] if the file ends inside a prefix or a frame.
+pub fn read_length_prefixed(bytes: &[u8]) -> Result<Vec<Vec<u8>>, FramesError> {
+    let mut frames = Vec::new();
+    let mut rest = bytes;
+    let mut offset = 0;
+    while !rest.is_empty() {
+        let truncated = |needed: usize, available: usize| FramesError::Truncated {
+            frame: frames.len(),
+            offset,
+            needed,
+            available,
+        };
+        let (len, tail) = rest.split_first_chunk::<4>().ok_or_else(|| truncated(4, rest.len()))?;
+        let len = u32::from_le_bytes(*len) as usize;
+        if tail.len() < len {
+            return Err(truncated(len, tail.len()));
+        }
+        let (frame, tail) = tail.split_at(len);
+        frames.push(frame.to_vec());
+        offset += 4 + len;
+        rest = tail;
+    }
+    Ok(frames)
+}
+
+/// Writes frames as a length-prefixed file.
+pub fn write_length_prefixed(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for frame in frames {
+        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        out.extend_from_slice(frame);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_truncation() {
+        let frames = vec![vec![1, 2, 3], vec![], vec![9; 300]];
+        let file = write_length_prefixed(&frames);
+        assert_eq!(file.len(), 3 * 4 + 303);
+        assert_eq!(read_length_prefixed(&file).unwrap(), frames);
+        let err = read_length_prefixed(&file[..file.len() - 1]).unwrap_err();
+        assert_eq!(
+            err,
+            FramesError::Truncated { frame: 2, offset: 11, needed: 300, available: 299 }
+        );
+        let err = read_length_prefixed(&file[..2]).unwrap_err();
+        assert_eq!(err, FramesError::Truncated { frame: 0, offset: 0, needed: 4, available: 2 });
+    }
+}
