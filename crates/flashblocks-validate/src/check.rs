@@ -1,0 +1,50 @@
+//! Extra checks a caller plugs into the validator (spec page, "Optional checks").
+
+use alloy_primitives::B256;
+use flashblocks_types::Flashblock;
+
+/// Why an extra check rejected a flashblock.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckFailure {
+    /// Rule `block_hash_mismatch`: the header rebuilt from the block so far does not hash
+    /// to the flashblock's `diff.block_hash`.
+    #[error("block hash mismatch: computed {computed}, claimed {claimed}")]
+    BlockHashMismatch {
+        /// The hash of the rebuilt header.
+        computed: B256,
+        /// The flashblock's `diff.block_hash`.
+        claimed: B256,
+    },
+    /// Rule `execution_invalid`: the caller's execution check rejected the flashblock.
+    #[error("execution invalid: {reason}")]
+    ExecutionInvalid {
+        /// What the execution check said.
+        reason: String,
+    },
+}
+
+/// A check with state of its own that runs after every built-in rule (spec page,
+/// "Optional checks": the block-hash check, a caller's execution check).
+///
+/// The validator calls [`check`](Self::check) on a candidate that passed every earlier
+/// rule; only when every check passes is the candidate accepted, and then
+/// [`commit`](Self::commit) is called on each check. A rejection (by this check or any
+/// other) is never committed, so a check's state changes only through `commit` and
+/// [`reset`](Self::reset).
+pub trait FlashblockCheck {
+    /// Checks `candidate` against the block so far. `starts_block` is true when the
+    /// candidate is the index 0 that starts a new block: check it against an empty block,
+    /// not the current one.
+    ///
+    /// It may cache work for the `commit` that may follow (keyed by
+    /// [`Flashblock::identity`]), but must answer as if its state were unchanged.
+    fn check(&mut self, candidate: &Flashblock, starts_block: bool) -> Result<(), CheckFailure>;
+
+    /// `accepted` passed every rule and check: take it into the block so far (after
+    /// forgetting the previous block when `starts_block`).
+    fn commit(&mut self, accepted: &Flashblock, starts_block: bool);
+
+    /// The validator was reset: forget the current block.
+    fn reset(&mut self);
+}
