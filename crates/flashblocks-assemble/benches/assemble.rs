@@ -1,0 +1,2 @@
+//! Benchmarks of the assembler (placeholder).
+fn main() {}

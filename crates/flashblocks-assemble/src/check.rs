@@ -1,0 +1,120 @@
+//! [`BlockHashCheck`]: the block-hash check as a validator extra check.
+
+use crate::{AssembleError, Assembler, GroupHashes};
+use alloy_primitives::B256;
+use flashblocks_types::Flashblock;
+use flashblocks_validate::{CheckFailure, FlashblockCheck};
+
+/// The optional rule `block_hash_mismatch` for the validator: the header rebuilt from the
+/// block so far must hash to every flashblock's `diff.block_hash`.
+///
+/// It keeps the block's transactions itself (in an [`Assembler`]). `check` computes the
+/// candidate's hash without changing that block, and keeps the trie work it did for the
+/// `commit` that may follow (keyed by the candidate's identity), so a stream of checks
+/// hashes each transaction's trie leaf about once, not once per flashblock.
+///
+/// When no header can be rebuilt (a flashblock that does not follow the block it holds,
+/// which the validator never passes on, or a base fee over 64 bits) it answers
+/// [`CheckFailure::BlockHashMismatch`] with `computed` = [`B256::ZERO`].
+///
+/// ```
+/// use flashblocks_assemble::{BlockHashChainMaker, BlockHashCheck};
+/// use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, FlashblockStep, PayloadId};
+/// use flashblocks_validate::FlashblockCheck;
+///
+/// let mut maker = BlockHashChainMaker::new(PayloadId::new([1; 8]), ExecutionPayloadStaticV1::default())?;
+/// let first = Flashblock::from(maker.push(FlashblockStep::default()));
+/// let mut check = BlockHashCheck::default();
+/// assert!(check.check(&first, true).is_ok());
+/// check.commit(&first, true);
+/// # Ok::<(), flashblocks_assemble::AssembleError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct BlockHashCheck {
+    block: Option<Assembler>,
+    pending: Option<Pending>,
+}
+
+/// Work done by `check` for the candidate with this identity.
+#[derive(Clone, Debug)]
+enum Pending {
+    /// A new block, started by the candidate.
+    Start(B256, Box<Assembler>),
+    /// The trie groups the candidate completes in the current block.
+    Next(B256, GroupHashes),
+}
+
+impl BlockHashCheck {
+    /// A check with no block.
+    pub const fn new() -> Self {
+        Self { block: None, pending: None }
+    }
+
+    /// The block it holds, if any.
+    pub const fn block(&self) -> Option<&Assembler> {
+        self.block.as_ref()
+    }
+
+    fn try_check(
+        &mut self,
+        candidate: &Flashblock,
+        starts_block: bool,
+    ) -> Result<(), AssembleError> {
+        let identity = candidate.identity();
+        if starts_block {
+            let mut block = Assembler::new(candidate)?;
+            block.verify_block_hash()?;
+            self.pending = Some(Pending::Start(identity, Box::new(block)));
+        } else {
+            let Some(block) = &self.block else {
+                return Err(AssembleError::NotIndexZero { index: candidate.index() });
+            };
+            let (_, groups) = block.check_next_block_hash(candidate)?;
+            self.pending = Some(Pending::Next(identity, groups));
+        }
+        Ok(())
+    }
+}
+
+impl FlashblockCheck for BlockHashCheck {
+    fn check(&mut self, candidate: &Flashblock, starts_block: bool) -> Result<(), CheckFailure> {
+        self.pending = None;
+        self.try_check(candidate, starts_block).map_err(|err| match err {
+            AssembleError::BlockHashMismatch { computed, claimed } => {
+                CheckFailure::BlockHashMismatch { computed, claimed }
+            }
+            _ => CheckFailure::BlockHashMismatch {
+                computed: B256::ZERO,
+                claimed: candidate.diff().block_hash,
+            },
+        })
+    }
+
+    fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {
+        let identity = accepted.identity();
+        match (self.pending.take(), starts_block) {
+            (Some(Pending::Start(id, block)), true) if id == identity => {
+                self.block = Some(*block);
+            }
+            (_, true) => self.block = Assembler::new(accepted).ok(),
+            (pending, false) => {
+                let groups = match pending {
+                    Some(Pending::Next(id, groups)) if id == identity => groups,
+                    _ => GroupHashes::default(),
+                };
+                // A flashblock that does not follow (the validator never commits one)
+                // leaves no block to check against, rather than a wrong one.
+                if let Some(block) = &mut self.block {
+                    if block.push_checked(accepted, groups).is_err() {
+                        self.block = None;
+                    }
+                }
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.block = None;
+        self.pending = None;
+    }
+}
