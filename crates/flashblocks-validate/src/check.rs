@@ -24,6 +24,16 @@ pub enum CheckFailure {
     },
 }
 
+impl CheckFailure {
+    /// The spec page's rule id: `block_hash_mismatch` or `execution_invalid`.
+    pub const fn rule_id(&self) -> &'static str {
+        match self {
+            Self::BlockHashMismatch { .. } => "block_hash_mismatch",
+            Self::ExecutionInvalid { .. } => "execution_invalid",
+        }
+    }
+}
+
 /// A check with state of its own that runs after every built-in rule (spec page,
 /// "Optional checks": the block-hash check, a caller's execution check).
 ///

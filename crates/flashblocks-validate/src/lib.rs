@@ -1,10 +1,76 @@
 //! # flashblocks-validate
 //!
-//! Skeleton: filled by its own issue. The extra-check trait below is fixed early because
-//! the assembler's block-hash check implements it.
+//! The validity rules of OP Stack **Flashblocks** as a sequence state machine: every
+//! rule of the project's spec page (`spec/flashblocks.md`, "Validity rules"), each its
+//! own [`ValidationError`] variant carrying the facts, checked in the page's order (a
+//! flashblock that breaks several rules is rejected with the first).
+//!
+//! A [`Validator`] holds one block at a time. Fed one flashblock at a time (the
+//! [`Flashblock`](flashblocks_types::Flashblock) input model, or a raw SSZ frame), it
+//! answers [`Outcome::Accepted`] (with the next index and whether a block started),
+//! [`Outcome::Duplicate`] (a resend with the same identity: harmless) or a rejection,
+//! which leaves the validator and its extra checks exactly as before, so the correct
+//! next flashblock is still accepted.
+//!
+//! ```
+//! use flashblocks_types::{GeneratorConfig, SequenceGenerator};
+//! use flashblocks_validate::{Validator, ValidatorConfig};
+//!
+//! let mut generator = SequenceGenerator::new(1, GeneratorConfig::default());
+//! let mut validator = Validator::new(ValidatorConfig::default().with_max_flashblocks_per_block(8));
+//! for _ in 0..3 {
+//!     for fb in generator.next_block() {
+//!         let validated = validator.validate_frame(&fb.encode_ssz())?;
+//!         assert!(validated.outcome.is_accepted());
+//!     }
+//! }
+//! // A replayed frame of an older block is a typed rejection, not a reset.
+//! let mut old = SequenceGenerator::new(1, GeneratorConfig::default());
+//! let err = validator.validate_frame(&old.next_block()[0].encode_ssz()).unwrap_err();
+//! assert_eq!(err.rule_id(), "stale_block");
+//! # Ok::<(), flashblocks_validate::ValidationError>(())
+//! ```
+//!
+//! ## Decisions beyond upstream
+//!
+//! As the spec page decides (and it wins over the upstream text): a replayed older
+//! index 0 is `stale_block`, not a reset; a new `payload_id` at the same height is a
+//! builder failover that replaces the block ([`BlockStart::Failover`]); a higher one
+//! starts the next block ([`BlockStart::Next`]); after a reorg the caller calls
+//! [`Validator::reset`]. Two flashblocks are the same when their
+//! [`identity`](flashblocks_types::Flashblock::identity) is (the `hash_tree_root` for V1).
+//!
+//! ## Rule sets
+//!
+//! A stream is configured as V1 or JSON ([`RuleSet`]), never guessed; a flashblock of
+//! the other source is rejected (`source_mismatch`). The JSON rule set drops the hash
+//! chain and the metadata rules; [`Validator::rule_set`] says which one runs.
+//!
+//! ## Optional checks
+//!
+//! Off by default. The head check runs while a [`Tip`] is set ([`Validator::set_tip`]);
+//! extra checks (the assembler's block-hash check, a caller's execution check) implement
+//! [`FlashblockCheck`] and are added with [`Validator::with_check`].
+//!
+//! ## Memory
+//!
+//! The validator keeps the current block's `base`, its cumulative gas and one 32-byte
+//! root per accepted flashblock, at most the configured bound; nothing grows with the
+//! number of blocks seen.
 #![doc(test(attr(deny(warnings))))]
+// Input reaches the library code: no unwrap, no unchecked indexing there.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
 
 mod check;
+mod config;
+mod error;
+pub mod fuzz;
+mod rules;
+mod validator;
 
 pub use check::{CheckFailure, FlashblockCheck};
+pub use config::{
+    max_flashblocks_per_block, RuleSet, Tip, ValidatorConfig, DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK,
+};
+pub use error::{ValidationError, RULE_IDS};
+pub use validator::{Accepted, BlockStart, CurrentBlock, Outcome, Validated, Validator};

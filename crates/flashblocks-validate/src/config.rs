@@ -1,0 +1,145 @@
+//! The validator's configuration: the rule set, the bound, OP rules, the tip.
+
+use alloy_primitives::B256;
+use flashblocks_types::FlashblockSource;
+
+/// The spec page's default bound on flashblocks per block: twice the expected count
+/// for a 2 s block of 200 ms flashblocks, `2 × ceil(2000 / 200)` = 20.
+pub const DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK: u64 = 20;
+
+/// The spec page's bound for other timings: `2 × ceil(block_time / flashblock_time)`.
+///
+/// A zero `flashblock_time_ms` is read as 1 ms (the bound stays finite).
+///
+/// ```
+/// use flashblocks_validate::{max_flashblocks_per_block, DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK};
+///
+/// assert_eq!(max_flashblocks_per_block(2_000, 200), DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK);
+/// assert_eq!(max_flashblocks_per_block(1_000, 300), 8); // 2 × ceil(3.33)
+/// ```
+pub const fn max_flashblocks_per_block(block_time_ms: u64, flashblock_time_ms: u64) -> u64 {
+    let per = if flashblock_time_ms == 0 { 1 } else { flashblock_time_ms };
+    block_time_ms.div_ceil(per).saturating_mul(2)
+}
+
+/// Which of the spec page's rule sets a validator runs. A stream is configured as one or
+/// the other, never guessed from its input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RuleSet {
+    /// SSZ `FlashblocksPayloadV1` frames: every rule.
+    #[default]
+    V1,
+    /// The deployed JSON format: every rule except the hash chain
+    /// (`missing_parent_hash`, `unexpected_parent_hash`, `parent_hash_mismatch`) and the
+    /// metadata rules (`metadata_count_mismatch`, `duplicate_account`,
+    /// `storage_keys_unsorted`, `invalid_status`, `gas_accounting_mismatch`).
+    Json,
+}
+
+impl RuleSet {
+    /// The source a flashblock must come from to be validated under this rule set.
+    pub const fn source(self) -> FlashblockSource {
+        match self {
+            Self::V1 => FlashblockSource::V1,
+            Self::Json => FlashblockSource::Json,
+        }
+    }
+
+    /// Whether the `parent_flash_hash` chain and the metadata rules apply.
+    pub const fn checks_chain_and_metadata(self) -> bool {
+        matches!(self, Self::V1)
+    }
+
+    /// The rule ids this rule set runs, in the spec page's order (the optional checks
+    /// excluded).
+    pub fn rule_ids(self) -> impl Iterator<Item = &'static str> {
+        crate::RULE_IDS.iter().copied().filter(move |id| match self {
+            Self::V1 => true,
+            Self::Json => !crate::error::JSON_OFF_RULES.contains(id),
+        })
+    }
+}
+
+impl From<FlashblockSource> for RuleSet {
+    fn from(source: FlashblockSource) -> Self {
+        match source {
+            FlashblockSource::V1 => Self::V1,
+            FlashblockSource::Json => Self::Json,
+        }
+    }
+}
+
+/// The block a new block must extend, for the optional `head_mismatch` check: the
+/// canonical head, or the last block the caller preconfirmed when flashblocks run ahead
+/// of the canonical chain. The caller keeps it current with
+/// [`Validator::set_tip`](crate::Validator::set_tip).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Tip {
+    /// The tip's block hash: a new block's `base.parent_hash` must equal it.
+    pub hash: B256,
+    /// The tip's number: a new block's `base.block_number` must be one above it.
+    pub number: u64,
+    /// The tip's timestamp: a new block's `base.timestamp` must be above it.
+    pub timestamp: u64,
+}
+
+/// How a [`Validator`](crate::Validator) checks its stream.
+///
+/// Defaults: the V1 rule set, a bound of [`DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK`], OP rules
+/// on. The optional checks are off by default: the head check is on while a
+/// [`Tip`] is set, and extra checks are added with
+/// [`Validator::with_check`](crate::Validator::with_check).
+///
+/// ```
+/// use flashblocks_validate::{RuleSet, ValidatorConfig};
+///
+/// let config = ValidatorConfig::json().with_max_flashblocks_per_block(12);
+/// assert_eq!(config.rule_set, RuleSet::Json);
+/// assert!(config.op_rules);
+/// assert_eq!(ValidatorConfig::default().max_flashblocks_per_block, 20);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ValidatorConfig {
+    /// The rule set, fixed for the stream.
+    pub rule_set: RuleSet,
+    /// The bound on flashblocks per block: an index at or above it is
+    /// `too_many_flashblocks`.
+    pub max_flashblocks_per_block: u64,
+    /// The OP Stack rules (`missing_l1_info_deposit`, `deposit_misplaced`,
+    /// `withdrawals_not_empty`).
+    pub op_rules: bool,
+}
+
+impl Default for ValidatorConfig {
+    fn default() -> Self {
+        Self::v1()
+    }
+}
+
+impl ValidatorConfig {
+    /// The defaults for a V1 (SSZ) stream.
+    pub const fn v1() -> Self {
+        Self {
+            rule_set: RuleSet::V1,
+            max_flashblocks_per_block: DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK,
+            op_rules: true,
+        }
+    }
+
+    /// The defaults for a JSON stream.
+    pub const fn json() -> Self {
+        Self { rule_set: RuleSet::Json, ..Self::v1() }
+    }
+
+    /// Sets the bound on flashblocks per block.
+    pub const fn with_max_flashblocks_per_block(mut self, max: u64) -> Self {
+        self.max_flashblocks_per_block = max;
+        self
+    }
+
+    /// Turns the OP Stack rules on or off.
+    pub const fn with_op_rules(mut self, on: bool) -> Self {
+        self.op_rules = on;
+        self
+    }
+}

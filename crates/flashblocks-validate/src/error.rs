@@ -1,0 +1,367 @@
+//! [`ValidationError`]: one variant per rule id of the spec page.
+
+use crate::{CheckFailure, RuleSet, Tip};
+use alloy_primitives::{Address, FixedBytes, B256};
+use flashblocks_types::{CodecError, ExecutionPayloadStaticV1, FlashblockSource, PayloadId};
+
+/// The rule ids of the spec page ("Validity rules"), in the order they are checked, as
+/// the conformance vectors name them; then the optional checks' ids.
+pub const RULE_IDS: [&str; 27] = [
+    "malformed",
+    "unknown_version",
+    "equivocation",
+    "missing_base",
+    "unexpected_parent_hash",
+    "missing_parent_hash",
+    "metadata_count_mismatch",
+    "duplicate_account",
+    "storage_keys_unsorted",
+    "invalid_status",
+    "empty_transaction",
+    "missing_l1_info_deposit",
+    "deposit_misplaced",
+    "withdrawals_not_empty",
+    "stale_block",
+    "not_started",
+    "payload_id_mismatch",
+    "index_gap",
+    "parent_hash_mismatch",
+    "unexpected_base",
+    "too_many_flashblocks",
+    "gas_decreased",
+    "gas_over_limit",
+    "gas_accounting_mismatch",
+    "head_mismatch",
+    "block_hash_mismatch",
+    "execution_invalid",
+];
+
+/// The rules a JSON stream does not run (spec page, "JSON-stream rule set").
+pub(crate) const JSON_OFF_RULES: [&str; 9] = [
+    "unknown_version",
+    "unexpected_parent_hash",
+    "missing_parent_hash",
+    "parent_hash_mismatch",
+    "metadata_count_mismatch",
+    "duplicate_account",
+    "storage_keys_unsorted",
+    "invalid_status",
+    "gas_accounting_mismatch",
+];
+
+/// Why a flashblock was rejected: the first rule it breaks, in the spec page's order.
+///
+/// Each variant is one rule id (see [`rule_id`](Self::rule_id)) and carries the facts.
+/// [`SourceMismatch`](Self::SourceMismatch) is this crate's addition: a flashblock of
+/// the other format than the stream is configured for (`source_mismatch`), checked
+/// before any rule.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// `source_mismatch`: the flashblock's format is not the stream's.
+    #[error("a {received:?} flashblock on a stream configured for the {expected:?} rule set")]
+    SourceMismatch {
+        /// The stream's rule set.
+        expected: RuleSet,
+        /// Where the flashblock came from.
+        received: FlashblockSource,
+    },
+    /// `malformed`: fewer than 4 bytes, or V1 bytes (or JSON) that do not decode.
+    #[error("malformed flashblock: {0}")]
+    Malformed(#[source] CodecError),
+    /// `unknown_version`: the frame's first 4 bytes are not `0x00000001`.
+    #[error("unknown flashblock version {version}")]
+    UnknownVersion {
+        /// The version bytes read.
+        version: FixedBytes<4>,
+    },
+    /// `equivocation`: a different flashblock for an index of the current block that
+    /// was already accepted.
+    #[error("equivocation at index {index}: accepted {accepted}, received {received}")]
+    Equivocation {
+        /// The index.
+        index: u64,
+        /// The identity of the accepted flashblock.
+        accepted: B256,
+        /// The identity of the conflicting one.
+        received: B256,
+    },
+    /// `missing_base`: index 0 without `base`.
+    #[error("index 0 of payload {payload_id} has no base")]
+    MissingBase {
+        /// The flashblock's payload id.
+        payload_id: PayloadId,
+    },
+    /// `unexpected_parent_hash`: index 0 with a `parent_flash_hash`.
+    #[error("index 0 carries parent_flash_hash {parent_flash_hash}")]
+    UnexpectedParentHash {
+        /// The hash it carries.
+        parent_flash_hash: B256,
+    },
+    /// `missing_parent_hash`: an index above 0 without `parent_flash_hash`.
+    #[error("index {index} has no parent_flash_hash")]
+    MissingParentHash {
+        /// The index.
+        index: u64,
+    },
+    /// `metadata_count_mismatch`: not one `TransactionMetadata` per transaction.
+    #[error("{transactions} transactions but {metadata} transaction metadata entries")]
+    MetadataCountMismatch {
+        /// The number of transactions.
+        transactions: usize,
+        /// The number of `TransactionMetadata` entries.
+        metadata: usize,
+    },
+    /// `duplicate_account`: an address twice in `metadata.accounts`.
+    #[error("account {address} appears twice in the metadata")]
+    DuplicateAccount {
+        /// The repeated address.
+        address: Address,
+    },
+    /// `storage_keys_unsorted`: storage keys not strictly ascending (bytewise).
+    #[error("storage keys of {address} not strictly ascending: {key} after {previous}")]
+    StorageKeysUnsorted {
+        /// The account.
+        address: Address,
+        /// The key before the offending one.
+        previous: B256,
+        /// The offending key (equal to or below `previous`).
+        key: B256,
+    },
+    /// `invalid_status`: a transaction status other than 0 or 1.
+    #[error("transaction {position} has status {status}")]
+    InvalidStatus {
+        /// The transaction's position in this flashblock.
+        position: usize,
+        /// The status.
+        status: u8,
+    },
+    /// `empty_transaction`: a zero-length transaction.
+    #[error("transaction {position} is empty")]
+    EmptyTransaction {
+        /// The transaction's position in this flashblock.
+        position: usize,
+    },
+    /// `missing_l1_info_deposit`: index 0 does not start with a deposit (`0x7E`).
+    #[error("index 0 does not start with the L1-info deposit (first type byte {first_type:?})")]
+    MissingL1InfoDeposit {
+        /// The first byte of the first transaction; `None` when there is none.
+        first_type: Option<u8>,
+    },
+    /// `deposit_misplaced`: a deposit after a non-deposit at index 0, or any deposit at
+    /// index above 0.
+    #[error("deposit at position {position} of index {index}")]
+    DepositMisplaced {
+        /// The flashblock's index.
+        index: u64,
+        /// The deposit's position in this flashblock.
+        position: usize,
+    },
+    /// `withdrawals_not_empty`: OP Stack blocks carry no withdrawals.
+    #[error("{count} withdrawals on an OP Stack flashblock")]
+    WithdrawalsNotEmpty {
+        /// The number of withdrawals.
+        count: usize,
+    },
+    /// `stale_block`: an index 0 of another payload for a lower block number than the
+    /// current block's (an old index 0 replayed).
+    #[error("stale block {received}: the current block is {current}")]
+    StaleBlock {
+        /// The current block's number.
+        current: u64,
+        /// The replayed flashblock's `base.block_number`.
+        received: u64,
+    },
+    /// `not_started`: an index above 0 while no block is current.
+    #[error("index {index} of payload {payload_id} before any index 0")]
+    NotStarted {
+        /// The flashblock's payload id.
+        payload_id: PayloadId,
+        /// Its index.
+        index: u64,
+    },
+    /// `payload_id_mismatch`: an index above 0 of another payload than the current one.
+    #[error("payload id {received}, the current block is {expected}")]
+    PayloadIdMismatch {
+        /// The current block's payload id.
+        expected: PayloadId,
+        /// The flashblock's.
+        received: PayloadId,
+    },
+    /// `index_gap`: an index other than the next one.
+    #[error("index {received}, expected {expected}")]
+    IndexGap {
+        /// The next index.
+        expected: u64,
+        /// The flashblock's index.
+        received: u64,
+    },
+    /// `parent_hash_mismatch`: `parent_flash_hash` is not the root of the last accepted
+    /// flashblock.
+    #[error("parent_flash_hash {received}, expected {expected}")]
+    ParentHashMismatch {
+        /// The root of the last accepted flashblock.
+        expected: B256,
+        /// The flashblock's `parent_flash_hash`.
+        received: B256,
+    },
+    /// `unexpected_base`: an index above 0 with a `base` other than the block's.
+    #[error("index {index} carries a base that differs from the block's")]
+    UnexpectedBase {
+        /// The index.
+        index: u64,
+        /// The block's base.
+        expected: Box<ExecutionPayloadStaticV1>,
+        /// The flashblock's.
+        received: Box<ExecutionPayloadStaticV1>,
+    },
+    /// `too_many_flashblocks`: an index at or above the configured bound.
+    #[error("index {index} is at or above the bound of {max} flashblocks per block")]
+    TooManyFlashblocks {
+        /// The index.
+        index: u64,
+        /// The configured bound.
+        max: u64,
+    },
+    /// `gas_decreased`: the cumulative `gas_used` went down.
+    #[error("gas_used {received} is below the previous {previous}")]
+    GasDecreased {
+        /// The previous cumulative gas (0 at index 0).
+        previous: u64,
+        /// The flashblock's `gas_used`.
+        received: u64,
+    },
+    /// `gas_over_limit`: the cumulative `gas_used` is above `base.gas_limit`.
+    #[error("gas_used {gas_used} is above the gas limit {gas_limit}")]
+    GasOverLimit {
+        /// The flashblock's `gas_used`.
+        gas_used: u64,
+        /// The block's gas limit.
+        gas_limit: u64,
+    },
+    /// `gas_accounting_mismatch`: the increase of `gas_used` is not the sum of the
+    /// transactions' `gas_used`.
+    #[error("gas_used rose by {increase}, the transactions' gas sums to {metadata_sum:?}")]
+    GasAccountingMismatch {
+        /// The increase of the cumulative gas.
+        increase: u64,
+        /// The sum over this flashblock's `TransactionMetadata`, `None` when it
+        /// overflows.
+        metadata_sum: Option<u64>,
+    },
+    /// `head_mismatch`: the new block does not extend the caller's tip.
+    #[error("block {number} (parent {parent_hash}, time {timestamp}) does not extend tip {tip:?}")]
+    HeadMismatch {
+        /// The tip it must extend.
+        tip: Tip,
+        /// The new block's `base.parent_hash`.
+        parent_hash: B256,
+        /// Its `base.block_number`.
+        number: u64,
+        /// Its `base.timestamp`.
+        timestamp: u64,
+    },
+    /// `block_hash_mismatch`: an extra check rebuilt the header and its hash differs.
+    #[error("block hash mismatch: computed {computed}, claimed {claimed}")]
+    BlockHashMismatch {
+        /// The hash of the rebuilt header.
+        computed: B256,
+        /// The flashblock's `diff.block_hash`.
+        claimed: B256,
+    },
+    /// `execution_invalid`: the caller's execution check rejected the flashblock.
+    #[error("execution invalid: {reason}")]
+    ExecutionInvalid {
+        /// What the execution check said.
+        reason: String,
+    },
+}
+
+impl ValidationError {
+    /// The spec page's id of the rule this error enforces (one of [`RULE_IDS`], or
+    /// `source_mismatch`).
+    ///
+    /// ```
+    /// use flashblocks_validate::ValidationError;
+    ///
+    /// let e = ValidationError::IndexGap { expected: 3, received: 5 };
+    /// assert_eq!(e.rule_id(), "index_gap");
+    /// ```
+    pub const fn rule_id(&self) -> &'static str {
+        match self {
+            Self::SourceMismatch { .. } => "source_mismatch",
+            Self::Malformed(_) => "malformed",
+            Self::UnknownVersion { .. } => "unknown_version",
+            Self::Equivocation { .. } => "equivocation",
+            Self::MissingBase { .. } => "missing_base",
+            Self::UnexpectedParentHash { .. } => "unexpected_parent_hash",
+            Self::MissingParentHash { .. } => "missing_parent_hash",
+            Self::MetadataCountMismatch { .. } => "metadata_count_mismatch",
+            Self::DuplicateAccount { .. } => "duplicate_account",
+            Self::StorageKeysUnsorted { .. } => "storage_keys_unsorted",
+            Self::InvalidStatus { .. } => "invalid_status",
+            Self::EmptyTransaction { .. } => "empty_transaction",
+            Self::MissingL1InfoDeposit { .. } => "missing_l1_info_deposit",
+            Self::DepositMisplaced { .. } => "deposit_misplaced",
+            Self::WithdrawalsNotEmpty { .. } => "withdrawals_not_empty",
+            Self::StaleBlock { .. } => "stale_block",
+            Self::NotStarted { .. } => "not_started",
+            Self::PayloadIdMismatch { .. } => "payload_id_mismatch",
+            Self::IndexGap { .. } => "index_gap",
+            Self::ParentHashMismatch { .. } => "parent_hash_mismatch",
+            Self::UnexpectedBase { .. } => "unexpected_base",
+            Self::TooManyFlashblocks { .. } => "too_many_flashblocks",
+            Self::GasDecreased { .. } => "gas_decreased",
+            Self::GasOverLimit { .. } => "gas_over_limit",
+            Self::GasAccountingMismatch { .. } => "gas_accounting_mismatch",
+            Self::HeadMismatch { .. } => "head_mismatch",
+            Self::BlockHashMismatch { .. } => "block_hash_mismatch",
+            Self::ExecutionInvalid { .. } => "execution_invalid",
+        }
+    }
+
+    /// Whether the frame itself was at fault (`malformed` or `unknown_version`): the
+    /// bytes never became a flashblock.
+    pub const fn is_frame_error(&self) -> bool {
+        matches!(self, Self::Malformed(_) | Self::UnknownVersion { .. })
+    }
+
+    /// Whether this is `equivocation`: a builder sent two different flashblocks for the
+    /// same index, which a caller may want to report.
+    pub const fn is_equivocation(&self) -> bool {
+        matches!(self, Self::Equivocation { .. })
+    }
+
+    /// Whether an optional check (`head_mismatch`, `block_hash_mismatch`,
+    /// `execution_invalid`) rejected the flashblock.
+    pub const fn is_optional_check(&self) -> bool {
+        matches!(
+            self,
+            Self::HeadMismatch { .. }
+                | Self::BlockHashMismatch { .. }
+                | Self::ExecutionInvalid { .. }
+        )
+    }
+}
+
+impl From<CodecError> for ValidationError {
+    /// The **Frame** rule: [`CodecError::UnknownVersion`] is `unknown_version`, any other
+    /// codec error `malformed`.
+    fn from(e: CodecError) -> Self {
+        match e {
+            CodecError::UnknownVersion { version } => Self::UnknownVersion { version },
+            other => Self::Malformed(other),
+        }
+    }
+}
+
+impl From<CheckFailure> for ValidationError {
+    fn from(f: CheckFailure) -> Self {
+        match f {
+            CheckFailure::BlockHashMismatch { computed, claimed } => {
+                Self::BlockHashMismatch { computed, claimed }
+            }
+            CheckFailure::ExecutionInvalid { reason } => Self::ExecutionInvalid { reason },
+        }
+    }
+}

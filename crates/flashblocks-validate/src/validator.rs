@@ -1,0 +1,478 @@
+//! [`Validator`]: the sequence state machine.
+
+use crate::{rules, FlashblockCheck, RuleSet, Tip, ValidationError, ValidatorConfig};
+use alloy_primitives::B256;
+use core::fmt;
+use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, PayloadId};
+
+/// The block a validator holds: its payload id, `base`, the roots of the flashblocks
+/// accepted so far and their cumulative gas. Its size is bounded by the configured
+/// maximum of flashblocks per block (one 32-byte root each).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentBlock {
+    payload_id: PayloadId,
+    base: ExecutionPayloadStaticV1,
+    roots: Vec<B256>,
+    gas_used: u64,
+}
+
+impl CurrentBlock {
+    /// The block's payload id.
+    pub const fn payload_id(&self) -> PayloadId {
+        self.payload_id
+    }
+
+    /// The block's `base`, from its index 0.
+    pub const fn base(&self) -> &ExecutionPayloadStaticV1 {
+        &self.base
+    }
+
+    /// The block number (`base.block_number`).
+    pub const fn block_number(&self) -> u64 {
+        self.base.block_number
+    }
+
+    /// The identities of the accepted flashblocks, by index (for V1: their
+    /// `hash_tree_root`s).
+    pub fn roots(&self) -> &[B256] {
+        &self.roots
+    }
+
+    /// The index the next flashblock must carry: the number accepted.
+    pub const fn next_index(&self) -> u64 {
+        self.roots.len() as u64
+    }
+
+    /// The identity of the last accepted flashblock: what the next one's
+    /// `parent_flash_hash` must carry (V1).
+    pub fn last_root(&self) -> Option<B256> {
+        self.roots.last().copied()
+    }
+
+    /// The cumulative `gas_used` of the last accepted flashblock.
+    pub const fn gas_used(&self) -> u64 {
+        self.gas_used
+    }
+
+    fn root_at(&self, index: u64) -> Option<B256> {
+        usize::try_from(index).ok().and_then(|i| self.roots.get(i)).copied()
+    }
+}
+
+/// How an accepted index 0 started its block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BlockStart {
+    /// No block was current (the first block seen, or the first after
+    /// [`Validator::reset`]).
+    First,
+    /// The block after the current one: a higher block number. The previous block is
+    /// dropped (it is complete, as far as this validator knows).
+    Next {
+        /// The payload id of the block it replaced.
+        previous: PayloadId,
+    },
+    /// A builder failover: another payload id for the same block number. The current
+    /// block is replaced.
+    Failover {
+        /// The payload id of the block it replaced.
+        replaced: PayloadId,
+    },
+}
+
+/// What an accepted flashblock changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Accepted {
+    /// The block's payload id.
+    pub payload_id: PayloadId,
+    /// The accepted flashblock's index.
+    pub index: u64,
+    /// The index expected next (`index + 1`).
+    pub next_index: u64,
+    /// `Some` when this index 0 started a new block.
+    pub block_start: Option<BlockStart>,
+}
+
+/// The answer to a flashblock that was not rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Valid: the state advanced.
+    Accepted(Accepted),
+    /// A resend of an accepted flashblock of the current block (same identity):
+    /// harmless, state unchanged, not to be forwarded again.
+    Duplicate {
+        /// The block's payload id.
+        payload_id: PayloadId,
+        /// The resent index.
+        index: u64,
+    },
+}
+
+impl Outcome {
+    /// Whether the flashblock was accepted (and is to be forwarded).
+    pub const fn is_accepted(&self) -> bool {
+        matches!(self, Self::Accepted(_))
+    }
+
+    /// Whether it was a harmless duplicate.
+    pub const fn is_duplicate(&self) -> bool {
+        matches!(self, Self::Duplicate { .. })
+    }
+
+    /// The accepted facts, if accepted.
+    pub const fn accepted(&self) -> Option<&Accepted> {
+        match self {
+            Self::Accepted(a) => Some(a),
+            Self::Duplicate { .. } => None,
+        }
+    }
+}
+
+/// A frame that passed: the decoded flashblock and the validator's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Validated {
+    /// The decoded flashblock.
+    pub flashblock: Flashblock,
+    /// Accepted or duplicate.
+    pub outcome: Outcome,
+}
+
+/// The decision of steps 1 to 6, taken without touching the state.
+enum Plan {
+    Duplicate,
+    /// Accept; `Some(start)` when it starts a new block.
+    Accept(Option<BlockStart>),
+}
+
+/// The reference validator of a flashblock stream: fed one flashblock at a time, it
+/// answers [`Outcome::Accepted`], [`Outcome::Duplicate`] or the first rule broken, in
+/// the spec page's order. A rejection changes no state, its own or its checks'.
+///
+/// The rules fall in layers (spec page, "Validity rules", **Order**): the frame
+/// (stateless, on bytes), resends (against the accepted roots), the flashblock alone
+/// (stateless), the block start and the position along the block (against the current
+/// block), the gas (against the previous flashblock), and the optional checks (the tip,
+/// and the caller's checks that keep the block so far themselves).
+///
+/// ```
+/// use flashblocks_validate::{BlockStart, Validator, ValidatorConfig};
+/// use flashblocks_types::{GeneratorConfig, SequenceGenerator};
+///
+/// let mut validator = Validator::new(ValidatorConfig::default());
+/// let block = SequenceGenerator::new(7, GeneratorConfig::default()).next_block();
+/// let frames: Vec<Vec<u8>> = block.iter().map(|fb| fb.encode_ssz()).collect();
+///
+/// let first = validator.validate_frame(&frames[0])?;
+/// assert_eq!(first.outcome.accepted().unwrap().block_start, Some(BlockStart::First));
+/// // A gap is rejected with the facts, and the state is as before.
+/// let err = validator.validate_frame(&frames[2]).unwrap_err();
+/// assert_eq!(err.rule_id(), "index_gap");
+/// // So the right next flashblock is still accepted; a resend is a harmless duplicate.
+/// assert!(validator.validate_frame(&frames[1])?.outcome.is_accepted());
+/// assert!(validator.validate_frame(&frames[1])?.outcome.is_duplicate());
+/// assert_eq!(validator.current_block().unwrap().next_index(), 2);
+/// # Ok::<(), flashblocks_validate::ValidationError>(())
+/// ```
+pub struct Validator {
+    config: ValidatorConfig,
+    tip: Option<Tip>,
+    current: Option<CurrentBlock>,
+    checks: Vec<Box<dyn FlashblockCheck + Send>>,
+}
+
+impl fmt::Debug for Validator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Validator")
+            .field("config", &self.config)
+            .field("tip", &self.tip)
+            .field("current", &self.current)
+            .field("checks", &self.checks.len())
+            .finish()
+    }
+}
+
+impl Default for Validator {
+    fn default() -> Self {
+        Self::new(ValidatorConfig::default())
+    }
+}
+
+impl Validator {
+    /// A validator with no block yet.
+    pub const fn new(config: ValidatorConfig) -> Self {
+        Self { config, tip: None, current: None, checks: Vec::new() }
+    }
+
+    /// Adds an extra check (spec page, "Optional checks"), run after every built-in rule
+    /// and the head check, in the order added.
+    pub fn with_check(mut self, check: Box<dyn FlashblockCheck + Send>) -> Self {
+        self.checks.push(check);
+        self
+    }
+
+    /// Adds an extra check (see [`with_check`](Self::with_check)).
+    pub fn add_check(&mut self, check: Box<dyn FlashblockCheck + Send>) {
+        self.checks.push(check);
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &ValidatorConfig {
+        &self.config
+    }
+
+    /// The rule set this validator runs.
+    pub const fn rule_set(&self) -> RuleSet {
+        self.config.rule_set
+    }
+
+    /// Sets (or, with `None`, clears) the tip a new block must extend; while it is set,
+    /// every index 0 that starts a block is checked against it (`head_mismatch`).
+    pub const fn set_tip(&mut self, tip: Option<Tip>) {
+        self.tip = tip;
+    }
+
+    /// The tip new blocks are checked against, if any.
+    pub const fn tip(&self) -> Option<&Tip> {
+        self.tip.as_ref()
+    }
+
+    /// The block being received, if any.
+    pub const fn current_block(&self) -> Option<&CurrentBlock> {
+        self.current.as_ref()
+    }
+
+    /// Forgets the current block (after a reorg of the unsafe chain) and resets every
+    /// extra check. The next flashblock must be an index 0.
+    pub fn reset(&mut self) {
+        self.current = None;
+        for check in &mut self.checks {
+            check.reset();
+        }
+    }
+
+    /// Decodes an SSZ frame (the **Frame** rule) and validates it.
+    ///
+    /// # Errors
+    ///
+    /// `source_mismatch` on a JSON stream; `malformed` / `unknown_version` for bytes that
+    /// do not decode; otherwise as [`validate`](Self::validate).
+    pub fn validate_frame(&mut self, frame: &[u8]) -> Result<Validated, ValidationError> {
+        if self.config.rule_set != RuleSet::V1 {
+            return Err(ValidationError::SourceMismatch {
+                expected: self.config.rule_set,
+                received: flashblocks_types::FlashblockSource::V1,
+            });
+        }
+        let flashblock = Flashblock::decode_v1(frame)?;
+        let outcome = self.validate(&flashblock)?;
+        Ok(Validated { flashblock, outcome })
+    }
+
+    /// Validates one decoded flashblock and, when it is accepted, takes it in.
+    ///
+    /// # Errors
+    ///
+    /// The first rule `flashblock` breaks, in the spec page's order; the state (and
+    /// every extra check's) is then exactly as before.
+    pub fn validate(&mut self, flashblock: &Flashblock) -> Result<Outcome, ValidationError> {
+        let block_start = match self.plan(flashblock)? {
+            Plan::Duplicate => {
+                return Ok(Outcome::Duplicate {
+                    payload_id: flashblock.payload_id(),
+                    index: flashblock.index(),
+                })
+            }
+            Plan::Accept(start) => start,
+        };
+        let starts_block = block_start.is_some();
+        if starts_block {
+            self.check_tip(flashblock)?;
+        }
+        for check in &mut self.checks {
+            check.check(flashblock, starts_block)?;
+        }
+        // Accepted: nothing below fails.
+        for check in &mut self.checks {
+            check.commit(flashblock, starts_block);
+        }
+        self.apply(flashblock, block_start);
+        Ok(Outcome::Accepted(Accepted {
+            payload_id: flashblock.payload_id(),
+            index: flashblock.index(),
+            next_index: flashblock.index().saturating_add(1),
+            block_start,
+        }))
+    }
+
+    /// Steps 1 to 6 of the order (the source, resends, the flashblock alone, the block
+    /// start, the position along the block, the gas), on `&self`.
+    fn plan(&self, fb: &Flashblock) -> Result<Plan, ValidationError> {
+        let rule_set = self.config.rule_set;
+        if fb.source() != rule_set.source() {
+            return Err(ValidationError::SourceMismatch {
+                expected: rule_set,
+                received: fb.source(),
+            });
+        }
+        let index = fb.index();
+        // 2. Resend.
+        if let Some(current) = self.current.as_ref().filter(|c| c.payload_id == fb.payload_id()) {
+            if let Some(accepted) = current.root_at(index) {
+                return if accepted == fb.identity() {
+                    Ok(Plan::Duplicate)
+                } else {
+                    Err(ValidationError::Equivocation { index, accepted, received: fb.identity() })
+                };
+            }
+        }
+        // 3. The flashblock alone.
+        rules::check_alone(fb, &self.config)?;
+        let max = self.config.max_flashblocks_per_block;
+        let (start, previous_gas, gas_limit) = match (index, fb.base(), &self.current) {
+            // 4. Block start: index 0 of another payload than the current one (an index
+            // 0 of the current payload was a resend). Step 3 made sure of the base.
+            (0, Some(base), current) => {
+                let start = match current {
+                    None => BlockStart::First,
+                    Some(c) if base.block_number < c.block_number() => {
+                        return Err(ValidationError::StaleBlock {
+                            current: c.block_number(),
+                            received: base.block_number,
+                        })
+                    }
+                    Some(c) if base.block_number == c.block_number() => {
+                        BlockStart::Failover { replaced: c.payload_id }
+                    }
+                    Some(c) => BlockStart::Next { previous: c.payload_id },
+                };
+                // Only a bound of 0 rejects an index 0.
+                if max == 0 {
+                    return Err(ValidationError::TooManyFlashblocks { index, max });
+                }
+                (Some(start), 0, base.gas_limit)
+            }
+            // 5. Along the block.
+            (_, _, None) => {
+                return Err(ValidationError::NotStarted { payload_id: fb.payload_id(), index })
+            }
+            (_, base, Some(current)) => {
+                self.check_along(fb, base, current)?;
+                (None, current.gas_used, current.base.gas_limit)
+            }
+        };
+        // 6. Gas.
+        let gas_used = fb.diff().gas_used;
+        if gas_used < previous_gas {
+            return Err(ValidationError::GasDecreased {
+                previous: previous_gas,
+                received: gas_used,
+            });
+        }
+        if gas_used > gas_limit {
+            return Err(ValidationError::GasOverLimit { gas_used, gas_limit });
+        }
+        if rule_set.checks_chain_and_metadata() {
+            let increase = gas_used - previous_gas;
+            let metadata_sum = fb
+                .transaction_metadata()
+                .unwrap_or_default()
+                .iter()
+                .try_fold(0u64, |sum, m| sum.checked_add(m.gas_used));
+            if metadata_sum != Some(increase) {
+                return Err(ValidationError::GasAccountingMismatch { increase, metadata_sum });
+            }
+        }
+        Ok(Plan::Accept(start))
+    }
+
+    /// Step 5 for a flashblock that does not start a block.
+    fn check_along(
+        &self,
+        fb: &Flashblock,
+        base: Option<&ExecutionPayloadStaticV1>,
+        current: &CurrentBlock,
+    ) -> Result<(), ValidationError> {
+        let index = fb.index();
+        if fb.payload_id() != current.payload_id {
+            return Err(ValidationError::PayloadIdMismatch {
+                expected: current.payload_id,
+                received: fb.payload_id(),
+            });
+        }
+        let expected = current.next_index();
+        if index != expected {
+            return Err(ValidationError::IndexGap { expected, received: index });
+        }
+        if self.config.rule_set.checks_chain_and_metadata() {
+            if let (Some(expected), Some(received)) = (current.last_root(), fb.parent_flash_hash())
+            {
+                if expected != received {
+                    return Err(ValidationError::ParentHashMismatch { expected, received });
+                }
+            }
+        }
+        if let Some(received) = base.filter(|b| **b != current.base) {
+            return Err(ValidationError::UnexpectedBase {
+                index,
+                expected: Box::new(current.base.clone()),
+                received: Box::new(received.clone()),
+            });
+        }
+        let max = self.config.max_flashblocks_per_block;
+        if index >= max {
+            return Err(ValidationError::TooManyFlashblocks { index, max });
+        }
+        Ok(())
+    }
+
+    /// The optional head check, at an index 0 that starts a block.
+    fn check_tip(&self, fb: &Flashblock) -> Result<(), ValidationError> {
+        let (Some(tip), Some(base)) = (self.tip, fb.base()) else { return Ok(()) };
+        let extends = base.parent_hash == tip.hash
+            && Some(base.block_number) == tip.number.checked_add(1)
+            && base.timestamp > tip.timestamp;
+        if extends {
+            Ok(())
+        } else {
+            Err(ValidationError::HeadMismatch {
+                tip,
+                parent_hash: base.parent_hash,
+                number: base.block_number,
+                timestamp: base.timestamp,
+            })
+        }
+    }
+
+    /// Takes an accepted flashblock in.
+    fn apply(&mut self, fb: &Flashblock, block_start: Option<BlockStart>) {
+        let gas_used = fb.diff().gas_used;
+        match (block_start, fb.base(), self.current.as_mut()) {
+            (Some(_), Some(base), Some(current)) => {
+                // Reuse the roots' allocation: memory does not grow with blocks seen.
+                current.roots.clear();
+                current.roots.push(fb.identity());
+                current.payload_id = fb.payload_id();
+                current.base.clone_from(base);
+                current.gas_used = gas_used;
+            }
+            (Some(_), Some(base), None) => {
+                let mut roots = Vec::with_capacity(
+                    usize::try_from(self.config.max_flashblocks_per_block.min(64)).unwrap_or(64),
+                );
+                roots.push(fb.identity());
+                self.current = Some(CurrentBlock {
+                    payload_id: fb.payload_id(),
+                    base: base.clone(),
+                    roots,
+                    gas_used,
+                });
+            }
+            (None, _, Some(current)) => {
+                current.roots.push(fb.identity());
+                current.gas_used = gas_used;
+            }
+            // `plan` accepts a block start only with a base, and a continuation only with
+            // a current block.
+            (Some(_), None, _) | (None, _, None) => {}
+        }
+    }
+}
