@@ -18,3 +18,28 @@ pub fn frame_decode(data: &[u8]) {
         assert_eq!(Flashblock::from_v1(payload).identity(), root);
     }
 }
+
+/// Target `view_decode`: any bytes in, no panic; the zero-copy view
+/// ([`PayloadViewV1`](crate::PayloadViewV1)) and the owned decoder agree: both reject
+/// with the same error, or both accept the same payload, and the view's fast root, the
+/// owned value's fast root and the reference root are equal.
+///
+/// # Panics
+///
+/// When a property does not hold: that is a finding.
+pub fn view_decode(data: &[u8]) {
+    let view = crate::PayloadViewV1::decode(bytes::Bytes::copy_from_slice(data));
+    match (decode_frame(data), view) {
+        (Ok(owned), Ok(view)) => {
+            let Some(owned) = owned.into_v1() else { panic!("the view accepted a non-V1 frame") };
+            assert_eq!(view.to_payload(), owned, "view and owned decoder disagree on the value");
+            let reference = crate::merkle::payload_root(&owned);
+            let (fast, nodes) = crate::hash::payload_root_counted(&owned);
+            assert_eq!(fast, reference, "fast hasher and reference disagree");
+            assert_eq!(view.hash_tree_root_counted(), (reference, nodes), "view root");
+            assert_eq!(nodes, crate::hash::node_hash_count(&owned), "node hash count");
+        }
+        (Err(owned), Err(view)) => assert_eq!(view, owned, "both reject, with the same error"),
+        (owned, view) => panic!("view and owned decoder disagree: {owned:?} vs {view:?}"),
+    }
+}

@@ -53,9 +53,11 @@ mod flashblock;
 mod frame;
 pub mod fuzz;
 mod generate;
+pub mod hash;
 mod json;
 pub mod merkle;
 pub mod vectors;
+mod view;
 
 pub use chain::{ChainMaker, CumulativeResults, FlashblockStep};
 pub use constants::{
@@ -72,6 +74,9 @@ pub use flashblock::{Flashblock, FlashblockSource, Metadata, SealedFlashblock};
 pub use frame::{decode_frame, frame_version, VersionedFlashblock};
 pub use generate::{GeneratorConfig, SequenceGenerator};
 pub use json::JsonMetadata;
+pub use view::{
+    AccountView, AccountsView, BaseView, PayloadViewV1, TransactionMetadataView, TransactionsView,
+};
 
 // Re-exported so users name the same versions of these as the public API does.
 pub use alloy_rpc_types_engine::PayloadId;

@@ -62,10 +62,12 @@ impl FlashblocksPayloadV1 {
     /// The `hash_tree_root` of this flashblock: what the next flashblock of the same block
     /// carries as its `parent_flash_hash` (spec page, decision 5).
     ///
-    /// This hashes the whole value; keep the result (see [`SealedFlashblock`](crate::SealedFlashblock))
+    /// Computed with the fast hasher ([`hash`](crate::hash)); the straightforward
+    /// [`merkle::payload_root`](crate::merkle::payload_root) is the reference it is tested
+    /// against. This hashes the whole value; keep the result (see [`SealedFlashblock`](crate::SealedFlashblock))
     /// rather than calling it twice.
     pub fn hash_tree_root(&self) -> B256 {
-        crate::merkle::payload_root(self)
+        crate::hash::payload_root(self)
     }
 
     /// The `parent_flash_hash` the next flashblock of this block must carry: this

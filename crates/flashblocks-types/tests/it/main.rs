@@ -2,8 +2,10 @@
 
 mod chain;
 mod corpus;
+mod hash;
 mod ssz_vectors;
 mod sync;
+mod view;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,302 @@
+//! One 64-byte node hash (two raw SHA-256 compressions), the zero hashes, and the
+//! streaming merkleizer every root is built with.
+
+use alloy_primitives::B256;
+use sha2::digest::generic_array::{typenum::U64, GenericArray};
+use std::sync::LazyLock;
+
+/// A 32-byte chunk or node.
+pub(crate) type Node = [u8; 32];
+
+type Block = GenericArray<u8, U64>;
+
+/// SHA-256's initial state.
+const IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+/// The second block of SHA-256 over any 64-byte message: the `0x80` terminator, zeros,
+/// and the message length (512 bits) big-endian. The same for every node.
+const PAD: [u8; 64] = {
+    let mut block = [0u8; 64];
+    block[0] = 0x80;
+    block[62] = 0x02;
+    block
+};
+
+/// The deepest tree any value of the schema needs: a transaction's `ByteList[2^30]` is
+/// 2^25 chunks deep 25; in-memory values over their limits (never decoded) grow it, up
+/// to 2^64 leaves.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// `sha256(block)` for one 64-byte block: the block and the constant padding block
+/// through `sha2`'s raw compression function (SHA-NI when the CPU has it, detected at
+/// run time by `sha2`).
+#[inline]
+pub(crate) fn hash_block(block: &[u8; 64]) -> Node {
+    let mut state = IV;
+    let blocks = [Block::from(*block), Block::from(PAD)];
+    sha2::compress256(&mut state, &blocks);
+    let mut out = [0u8; 32];
+    for (dst, word) in out.chunks_exact_mut(4).zip(state) {
+        dst.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+/// `sha256(left ++ right)`.
+#[inline]
+pub(crate) fn hash_pair(left: &Node, right: &Node) -> Node {
+    let mut block = [0u8; 64];
+    let (l, r) = block.split_at_mut(32);
+    l.copy_from_slice(left);
+    r.copy_from_slice(right);
+    hash_block(&block)
+}
+
+/// `ZERO[d]`: the root of a tree of depth `d` whose leaves are all zero chunks.
+static ZERO: LazyLock<[Node; MAX_DEPTH + 1]> = LazyLock::new(|| {
+    let mut zero = [[0u8; 32]; MAX_DEPTH + 1];
+    let mut node = [0u8; 32];
+    for slot in zero.iter_mut().skip(1) {
+        node = hash_pair(&node, &node);
+        *slot = node;
+    }
+    zero
+});
+
+/// The zero hashes, `ZERO[0]` (a zero chunk) up to `ZERO[64]`.
+pub(crate) fn zero_hashes() -> &'static [Node; MAX_DEPTH + 1] {
+    &ZERO
+}
+
+/// The depth of a tree with room for `leaves` leaves: `ceil(log2(leaves))`, 0 for 0 or 1.
+pub(crate) const fn depth_for(leaves: usize) -> usize {
+    if leaves <= 1 {
+        0
+    } else {
+        (usize::BITS - (leaves - 1).leading_zeros()) as usize
+    }
+}
+
+/// A node hasher that counts the 64-byte node hashes it does, with the zero hashes at
+/// hand.
+#[derive(Debug)]
+pub(crate) struct Hasher {
+    zero: &'static [Node; MAX_DEPTH + 1],
+    /// The node hashes done so far.
+    pub(crate) nodes: u64,
+}
+
+impl Hasher {
+    pub(crate) fn new() -> Self {
+        Self { zero: zero_hashes(), nodes: 0 }
+    }
+
+    /// `ZERO[depth]` (a zero node for a depth past the table, never reached by the schema).
+    #[inline]
+    pub(crate) fn zero(&self, depth: usize) -> Node {
+        self.zero.get(depth).copied().unwrap_or_default()
+    }
+
+    #[inline]
+    pub(crate) fn pair(&mut self, left: &Node, right: &Node) -> Node {
+        self.nodes += 1;
+        hash_pair(left, right)
+    }
+
+    #[inline]
+    pub(crate) fn block(&mut self, block: &[u8; 64]) -> Node {
+        self.nodes += 1;
+        hash_block(block)
+    }
+
+    /// `mix_in_length(root, len)`.
+    #[inline]
+    pub(crate) fn mix_in_length(&mut self, root: &Node, len: usize) -> Node {
+        self.pair(root, &u64_chunk(len as u64))
+    }
+
+    /// `hash_tree_root` of an empty list of depth `depth`: `mix_in_length(ZERO[depth], 0)`.
+    #[inline]
+    pub(crate) fn empty_list(&mut self, depth: usize) -> Node {
+        let zero = self.zero(depth);
+        self.mix_in_length(&zero, 0)
+    }
+
+    /// `mix_in_selector(root, selector)` of a `Union[None, T]`: `None` is `ZERO[1]`.
+    #[inline]
+    pub(crate) fn union(&mut self, value: Option<Node>) -> Node {
+        match value {
+            None => self.zero(1),
+            Some(root) => {
+                let mut one = [0u8; 32];
+                one[0] = 1;
+                self.pair(&root, &one)
+            }
+        }
+    }
+
+    /// `hash_tree_root` of a `ByteList` of `bytes` with room for `limit_chunks` chunks.
+    pub(crate) fn byte_list(&mut self, bytes: &[u8], limit_chunks: usize) -> Node {
+        if bytes.is_empty() {
+            return self.empty_list(depth_for(limit_chunks));
+        }
+        let root = self.byte_vector(bytes, limit_chunks);
+        self.mix_in_length(&root, bytes.len())
+    }
+
+    /// `merkleize(pack(bytes), limit_chunks)`: pairs of chunks are hashed straight from
+    /// the input, the last partial pair from a zero-padded copy.
+    pub(crate) fn byte_vector(&mut self, bytes: &[u8], limit_chunks: usize) -> Node {
+        let chunks = bytes.len().div_ceil(32);
+        let depth = depth_for(limit_chunks.max(chunks));
+        if chunks == 0 {
+            return self.zero(depth);
+        }
+        if depth == 0 {
+            let mut chunk = [0u8; 32];
+            chunk.iter_mut().zip(bytes).for_each(|(d, s)| *d = *s);
+            return chunk;
+        }
+        let mut upper = Merkleizer::new(depth - 1);
+        let mut blocks = bytes.chunks_exact(64);
+        for block in blocks.by_ref() {
+            let mut buf = [0u8; 64];
+            buf.copy_from_slice(block);
+            let node = self.block(&buf);
+            upper.push(self, node);
+        }
+        let rest = blocks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 64];
+            buf.iter_mut().zip(rest).for_each(|(d, s)| *d = *s);
+            let node = self.block(&buf);
+            upper.push(self, node);
+        }
+        upper.finish(self, 1)
+    }
+}
+
+/// The chunk of a `uint64`.
+#[inline]
+pub(crate) fn u64_chunk(v: u64) -> Node {
+    let mut chunk = [0u8; 32];
+    chunk.iter_mut().zip(v.to_le_bytes()).for_each(|(d, s)| *d = s);
+    chunk
+}
+
+/// The chunk of up to 32 bytes, zero padded (a `Bytes4`, `Bytes8`, `Bytes20`).
+#[inline]
+pub(crate) fn chunk(bytes: &[u8]) -> Node {
+    let mut chunk = [0u8; 32];
+    chunk.iter_mut().zip(bytes).for_each(|(d, s)| *d = *s);
+    chunk
+}
+
+/// Merkleizes leaves pushed one at a time into a tree of a fixed depth, keeping one
+/// pending node per level (no allocation): each node that is not a zero subtree is
+/// hashed exactly once.
+#[derive(Debug)]
+pub(crate) struct Merkleizer {
+    depth: usize,
+    leaves: u64,
+    pending: [Node; MAX_DEPTH + 1],
+}
+
+impl Merkleizer {
+    pub(crate) const fn new(depth: usize) -> Self {
+        Self { depth, leaves: 0, pending: [[0u8; 32]; MAX_DEPTH + 1] }
+    }
+
+    /// Adds the next leaf.
+    #[inline]
+    pub(crate) fn push(&mut self, h: &mut Hasher, leaf: Node) {
+        let mut node = leaf;
+        let mut level = 0;
+        while level < self.depth && self.leaves >> level & 1 == 1 {
+            let Some(left) = self.pending.get(level) else { break };
+            node = h.pair(left, &node);
+            level += 1;
+        }
+        if let Some(slot) = self.pending.get_mut(level) {
+            *slot = node;
+        }
+        self.leaves += 1;
+    }
+
+    /// The root. `base_level` is the level of the pushed leaves in the zero-hash table
+    /// (1 when the leaves are themselves hashes of chunk pairs).
+    pub(crate) fn finish(self, h: &mut Hasher, base_level: usize) -> Node {
+        if self.leaves == 0 {
+            return h.zero(self.depth + base_level);
+        }
+        let mut node: Option<Node> = None;
+        for level in 0..self.depth {
+            let has_pending = self.leaves >> level & 1 == 1;
+            let pending = self.pending.get(level).copied().unwrap_or_default();
+            node = match (has_pending, node) {
+                (true, Some(right)) => Some(h.pair(&pending, &right)),
+                (true, None) => Some(h.pair(&pending, &h.zero(level + base_level))),
+                (false, Some(left)) => Some(h.pair(&left, &h.zero(level + base_level))),
+                (false, None) => None,
+            };
+        }
+        node.unwrap_or_else(|| self.pending.get(self.depth).copied().unwrap_or_default())
+    }
+}
+
+/// One 64-byte node hash, `sha256(block)`, as the fast hasher does it (the unit of the
+/// floor the benches measure against).
+pub fn node_hash(block: &[u8; 64]) -> B256 {
+    B256::from(hash_block(block))
+}
+
+impl Hasher {
+    /// `merkleize(fields)` of a container's field roots, reduced in place (a container
+    /// has at most 9 fields here).
+    pub(crate) fn container<const N: usize>(&mut self, mut nodes: [Node; N]) -> Node {
+        let mut len = N;
+        let mut level = 0;
+        while len > 1 {
+            let half = len.div_ceil(2);
+            for i in 0..half {
+                let left = nodes.get(2 * i).copied().unwrap_or_default();
+                let right = match nodes.get(2 * i + 1) {
+                    Some(right) if 2 * i + 1 < len => *right,
+                    _ => self.zero(level),
+                };
+                let node = self.pair(&left, &right);
+                if let Some(slot) = nodes.get_mut(i) {
+                    *slot = node;
+                }
+            }
+            len = half;
+            level += 1;
+        }
+        nodes.first().copied().unwrap_or_default()
+    }
+
+    /// `hash_tree_root` of a `List[T, limit]` of composite items, the items' roots given
+    /// one at a time by `roots`.
+    pub(crate) fn list<I>(&mut self, len: usize, limit: usize, roots: I) -> Node
+    where
+        I: FnOnce(&mut Self, &mut Merkleizer),
+    {
+        let depth = depth_for(limit.max(len));
+        if len == 0 {
+            return self.empty_list(depth);
+        }
+        let mut m = Merkleizer::new(depth);
+        roots(self, &mut m);
+        let root = m.finish(self, 0);
+        self.mix_in_length(&root, len)
+    }
+}

@@ -1,0 +1,242 @@
+//! A fully validated, zero-copy view of a V1 frame (see [`PayloadViewV1`]).
+
+mod hash;
+mod items;
+mod parse;
+mod validate;
+
+pub use items::{AccountView, AccountsView, BaseView, TransactionMetadataView, TransactionsView};
+
+use crate::{
+    frame_version, CodecError, ExecutionPayloadFlashblockDeltaV1, FlashblockMetadata,
+    FlashblocksPayloadV1, SszError, TransactionMetadata, Withdrawal, VERSION_V1,
+};
+use alloy_primitives::{Bloom, FixedBytes, B256};
+use alloy_rpc_types_engine::PayloadId;
+use items::{array, b256, sub, u64_at, VarList};
+use validate::Layout;
+
+/// A fully validated, zero-copy view of a V1 frame over [`bytes::Bytes`]. Cloning it
+/// clones a reference count.
+///
+/// [`decode`](Self::decode) checks every offset, length, union selector and list limit
+/// of the frame in one pass, before the view is handed out, and allocates nothing per
+/// transaction or per account. It rejects exactly the frames the owned decoder
+/// ([`decode_frame`](crate::decode_frame)) rejects, with the same [`CodecError`]: the
+/// checks mirror `ethereum_ssz`'s, one by one and in the same order (see the fuzz target
+/// `view_decode` and the property tests). Once validated, every accessor is a plain read
+/// at a known position: transactions come out as slices of the frame (or as [`Bytes`](alloy_primitives::Bytes)
+/// sharing its buffer), accounts as [`AccountView`]s.
+///
+/// ```
+/// use flashblocks_types::{FlashblocksPayloadV1, PayloadViewV1};
+///
+/// let payload = FlashblocksPayloadV1 { index: 2, ..Default::default() };
+/// let frame = bytes::Bytes::from(payload.encode_ssz());
+/// let view = PayloadViewV1::decode(frame)?;
+/// assert_eq!(view.index(), 2);
+/// assert!(view.transactions().is_empty());
+/// assert_eq!(view.hash_tree_root(), payload.hash_tree_root());
+/// assert_eq!(view.to_payload(), payload);
+///
+/// // Hostile bytes fail as the owned decoder fails.
+/// let bad = bytes::Bytes::from_static(&[0, 0, 0, 1, 9]);
+/// assert_eq!(PayloadViewV1::decode(bad.clone()).unwrap_err(),
+///            flashblocks_types::decode_frame(&bad).unwrap_err());
+/// # Ok::<(), flashblocks_types::CodecError>(())
+/// ```
+///
+/// Convert to the owned [`FlashblocksPayloadV1`] with [`to_payload`](Self::to_payload),
+/// which shares the transactions' bytes with the frame instead of copying them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayloadViewV1 {
+    frame: bytes::Bytes,
+    layout: Layout,
+}
+
+impl PayloadViewV1 {
+    /// Validates a frame and returns its view.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_frame`](crate::decode_frame), error for error:
+    /// [`CodecError::FrameTooShort`], [`CodecError::UnknownVersion`] (read first), and
+    /// [`CodecError::Ssz`] with the same [`ssz::DecodeError`] the owned decoder gives.
+    pub fn decode(frame: bytes::Bytes) -> Result<Self, CodecError> {
+        let version = frame_version(&frame)?;
+        if version.0 != VERSION_V1 {
+            return Err(CodecError::UnknownVersion { version });
+        }
+        let layout = validate::payload(&frame).map_err(|e| CodecError::Ssz(SszError(e)))?;
+        Ok(Self { frame, layout })
+    }
+
+    /// Validates a frame held in a slice (copied once into a [`bytes::Bytes`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Self::decode).
+    pub fn decode_slice(frame: &[u8]) -> Result<Self, CodecError> {
+        Self::decode(bytes::Bytes::copy_from_slice(frame))
+    }
+
+    /// The whole frame.
+    pub const fn frame(&self) -> &bytes::Bytes {
+        &self.frame
+    }
+
+    fn span(&self, (start, end): (usize, usize)) -> &[u8] {
+        sub(&self.frame, start, end)
+    }
+
+    /// `version` (always [`VERSION_V1`]).
+    pub fn version(&self) -> FixedBytes<4> {
+        FixedBytes(array::<4>(&self.frame, 0))
+    }
+
+    /// `payload_id`.
+    pub fn payload_id(&self) -> PayloadId {
+        PayloadId::new(array::<8>(&self.frame, 4))
+    }
+
+    /// `parent_flash_hash`.
+    pub fn parent_flash_hash(&self) -> Option<B256> {
+        self.layout.parent.map(|at| b256(&self.frame, at))
+    }
+
+    /// `index`.
+    pub fn index(&self) -> u64 {
+        u64_at(&self.frame, 16)
+    }
+
+    /// `base`, present at index 0.
+    pub fn base(&self) -> Option<BaseView<'_>> {
+        self.layout.base.map(|span| BaseView { bytes: self.span(span) })
+    }
+
+    fn diff_bytes(&self) -> &[u8] {
+        self.span(self.layout.diff)
+    }
+
+    /// `diff.state_root`.
+    pub fn state_root(&self) -> B256 {
+        b256(self.diff_bytes(), 0)
+    }
+
+    /// `diff.receipts_root`.
+    pub fn receipts_root(&self) -> B256 {
+        b256(self.diff_bytes(), 32)
+    }
+
+    /// `diff.logs_bloom`.
+    pub fn logs_bloom(&self) -> Bloom {
+        Bloom::from(array::<256>(self.diff_bytes(), 64))
+    }
+
+    /// `diff.gas_used` (cumulative).
+    pub fn gas_used(&self) -> u64 {
+        u64_at(self.diff_bytes(), 320)
+    }
+
+    /// `diff.block_hash`.
+    pub fn block_hash(&self) -> B256 {
+        b256(self.diff_bytes(), 328)
+    }
+
+    /// `diff.withdrawals_root`.
+    pub fn withdrawals_root(&self) -> B256 {
+        b256(self.diff_bytes(), 368)
+    }
+
+    /// `diff.transactions`.
+    pub fn transactions(&self) -> TransactionsView<'_> {
+        let ((start, end), len) = self.layout.transactions;
+        TransactionsView {
+            frame: &self.frame,
+            at: start,
+            list: VarList { bytes: sub(&self.frame, start, end), len },
+        }
+    }
+
+    /// `diff.withdrawals`.
+    pub fn withdrawals(&self) -> impl ExactSizeIterator<Item = Withdrawal> + '_ {
+        items::withdrawals(self.span(self.layout.withdrawals.0))
+    }
+
+    /// `metadata.accounts`.
+    pub fn accounts(&self) -> AccountsView<'_> {
+        let (span, len) = self.layout.accounts;
+        AccountsView { list: VarList { bytes: self.span(span), len } }
+    }
+
+    /// `metadata.transactions`.
+    pub fn transaction_metadata(&self) -> TransactionMetadataView<'_> {
+        let (span, len) = self.layout.transaction_metadata;
+        TransactionMetadataView { list: VarList { bytes: self.span(span), len } }
+    }
+
+    /// The owned payload. Transactions share the frame's buffer ([`Bytes`](alloy_primitives::Bytes) slices, no
+    /// copy); the rest is copied into the owned types.
+    pub fn to_payload(&self) -> FlashblocksPayloadV1 {
+        FlashblocksPayloadV1 {
+            version: self.version(),
+            payload_id: self.payload_id(),
+            parent_flash_hash: self.parent_flash_hash(),
+            index: self.index(),
+            base: self.base().map(|b| b.to_owned()),
+            diff: ExecutionPayloadFlashblockDeltaV1 {
+                state_root: self.state_root(),
+                receipts_root: self.receipts_root(),
+                logs_bloom: self.logs_bloom(),
+                gas_used: self.gas_used(),
+                block_hash: self.block_hash(),
+                transactions: self.transactions().iter_bytes().collect(),
+                withdrawals: self.withdrawals().collect(),
+                withdrawals_root: self.withdrawals_root(),
+            },
+            metadata: FlashblockMetadata {
+                accounts: self.accounts().iter().map(|a| a.to_owned()).collect(),
+                transactions: self
+                    .transaction_metadata()
+                    .iter()
+                    .collect::<Vec<TransactionMetadata>>(),
+            },
+        }
+    }
+
+    /// `hash_tree_root` of the payload, computed over the frame's bytes with the fast
+    /// hasher (equal to [`FlashblocksPayloadV1::hash_tree_root`] of the owned payload).
+    pub fn hash_tree_root(&self) -> B256 {
+        self.hash_tree_root_counted().0
+    }
+
+    /// [`hash_tree_root`](Self::hash_tree_root) and the number of node hashes it did.
+    pub fn hash_tree_root_counted(&self) -> (B256, u64) {
+        hash::payload(self)
+    }
+}
+
+impl From<PayloadViewV1> for FlashblocksPayloadV1 {
+    fn from(view: PayloadViewV1) -> Self {
+        view.to_payload()
+    }
+}
+
+impl FlashblocksPayloadV1 {
+    /// Decodes a frame held in [`bytes::Bytes`] through the validated view, sharing the
+    /// transactions' bytes with the frame instead of copying each into its own buffer.
+    /// Accepts and rejects exactly what [`decode_frame`](crate::decode_frame) does.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_frame`](crate::decode_frame).
+    pub fn decode_bytes(frame: bytes::Bytes) -> Result<Self, CodecError> {
+        PayloadViewV1::decode(frame).map(|view| view.to_payload())
+    }
+}
+
+impl AsRef<[u8]> for PayloadViewV1 {
+    fn as_ref(&self) -> &[u8] {
+        &self.frame
+    }
+}
