@@ -1,6 +1,7 @@
 //! The crate's error type.
 
-use alloy_primitives::FixedBytes;
+use crate::JsonError;
+use alloy_primitives::{Address, FixedBytes, B256};
 use core::fmt;
 
 /// Why bytes or a value could not be read as, written as, or converted into a flashblock.
@@ -33,6 +34,71 @@ pub enum CodecError {
         /// The field's name.
         field: String,
     },
+    /// Text that is not a JSON flashblock (syntax, a missing or mistyped field, a bad
+    /// quantity, a receipt in neither style).
+    #[error("malformed JSON flashblock: {0}")]
+    Json(JsonError),
+    /// JSON text longer than the reader's cap (for a brotli frame: it decompresses to
+    /// more than the cap, and decompression stopped there).
+    #[error("JSON text longer than the cap of {limit} bytes")]
+    JsonTooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// A frame that is not plain JSON (first byte other than `{`) and not a valid brotli
+    /// stream either.
+    #[error("neither plain JSON nor a valid brotli stream (failed after {decompressed} bytes)")]
+    Brotli {
+        /// How many bytes decompressed before the stream turned out invalid.
+        decompressed: usize,
+    },
+    /// Conversion to JSON: a `parent_flash_hash`, which JSON has no place for.
+    #[error("parent_flash_hash {parent_flash_hash} has no place in JSON")]
+    ParentFlashHashNotInJson {
+        /// The hash that would be dropped.
+        parent_flash_hash: B256,
+    },
+    /// Conversion to JSON: account metadata (nonce, code, storage), which JSON has no
+    /// place for.
+    #[error("account {address}: nonce, code and storage have no place in JSON")]
+    AccountStateNotInJson {
+        /// The first account that would lose state.
+        address: Address,
+    },
+    /// Conversion to JSON: per-transaction metadata, which JSON could only carry as
+    /// receipts (with logs and cumulative gas V1 does not have).
+    #[error("{count} transaction metadata entries have no place in JSON")]
+    TransactionMetadataNotInJson {
+        /// How many entries would be dropped.
+        count: usize,
+    },
+    /// Conversion to JSON: a V1 flashblock without `base` does not say its block number,
+    /// which the JSON metadata needs.
+    #[error("V1 flashblock {index} has no base to take the block number from")]
+    BlockNumberUnknown {
+        /// The flashblock's index.
+        index: u64,
+    },
+    /// Conversion to V1: a Jovian `blob_gas_used`, which V1 has no place for (spec page,
+    /// decision 8).
+    #[error("blob_gas_used {blob_gas_used} has no place in V1")]
+    BlobGasUsedNotInV1 {
+        /// The value that would be dropped.
+        blob_gas_used: u64,
+    },
+    /// Conversion to V1: a balance without the nonce V1 account metadata needs.
+    #[error("no nonce for account {address}, which V1 account metadata needs")]
+    NonceUnknown {
+        /// The first account without a nonce.
+        address: Address,
+    },
+    /// Conversion to V1: transactions whose [`TransactionMetadata`](crate::TransactionMetadata)
+    /// the JSON does not give.
+    #[error("no transaction metadata for the {transactions} transactions")]
+    TransactionMetadataUnknown {
+        /// How many transactions lack it.
+        transactions: usize,
+    },
 }
 
 impl CodecError {
@@ -45,6 +111,26 @@ impl CodecError {
     /// Whether this is the spec page's `unknown_version`.
     pub const fn is_unknown_version(&self) -> bool {
         matches!(self, Self::UnknownVersion { .. })
+    }
+
+    /// Whether a JSON frame could not be read (bad JSON, over the cap, bad brotli): the
+    /// JSON stream's `malformed`.
+    pub const fn is_malformed_json(&self) -> bool {
+        matches!(self, Self::Json(_) | Self::JsonTooLarge { .. } | Self::Brotli { .. })
+    }
+
+    /// Whether this is a conversion between JSON and V1 that would lose a fact.
+    pub const fn is_unrepresentable(&self) -> bool {
+        matches!(
+            self,
+            Self::ParentFlashHashNotInJson { .. }
+                | Self::AccountStateNotInJson { .. }
+                | Self::TransactionMetadataNotInJson { .. }
+                | Self::BlockNumberUnknown { .. }
+                | Self::BlobGasUsedNotInV1 { .. }
+                | Self::NonceUnknown { .. }
+                | Self::TransactionMetadataUnknown { .. }
+        )
     }
 }
 

@@ -2,8 +2,8 @@
 
 use crate::{
     decode_frame, AccountMetadata, CodecError, ExecutionPayloadFlashblockDeltaV1,
-    ExecutionPayloadStaticV1, FlashblockMetadata, FlashblocksPayloadV1, JsonMetadata,
-    TransactionMetadata, VersionedFlashblock,
+    ExecutionPayloadStaticV1, FlashblockJson, FlashblockMetadata, FlashblocksPayloadV1, JsonDiff,
+    JsonFrameReader, JsonMetadata, TransactionMetadata, VersionedFlashblock, VERSION_V1,
 };
 use alloy_primitives::{Bytes, FixedBytes, Sealable, Sealed, B256};
 use alloy_rpc_types_engine::PayloadId;
@@ -131,6 +131,115 @@ impl Flashblock {
         }
     }
 
+    /// Reads one JSON flashblock from plain JSON text (no size cap: the text is already
+    /// in memory; for websocket frames, plain or brotli, use [`decode_json_frame`](Self::decode_json_frame)).
+    ///
+    /// # Errors
+    ///
+    /// [`CodecError::Json`] for text that is not a JSON flashblock.
+    pub fn decode_json(text: &[u8]) -> Result<Self, CodecError> {
+        FlashblockJson::from_slice(text).map(Self::from_json)
+    }
+
+    /// Reads one JSON frame, plain or brotli-compressed (told apart by content), with the
+    /// default cap of [`DEFAULT_MAX_JSON_LEN`](crate::DEFAULT_MAX_JSON_LEN) on the JSON
+    /// text. [`JsonFrameReader`] sets another cap.
+    ///
+    /// # Errors
+    ///
+    /// As [`JsonFrameReader::decode`].
+    pub fn decode_json_frame(frame: &[u8]) -> Result<Self, CodecError> {
+        JsonFrameReader::default().decode(frame)
+    }
+
+    /// Builds the input model from a JSON flashblock: source [`FlashblockSource::Json`],
+    /// no `parent_flash_hash`, the diff's Jovian `blob_gas_used` kept aside, and as
+    /// identity [`FlashblockJson::identity`] (`keccak256` of the canonical JSON of the
+    /// decoded value).
+    ///
+    /// ```
+    /// use flashblocks_types::{Flashblock, FlashblockJson, FlashblockSource};
+    ///
+    /// let text = std::fs::read_to_string(concat!(
+    ///     env!("CARGO_MANIFEST_DIR"),
+    ///     "/../../testdata/vectors/real/unichain-sepolia-35535698-full-sequence.json"
+    /// )).unwrap();
+    /// let stream: Vec<FlashblockJson> = serde_json::from_str(&text).unwrap();
+    /// let block: Vec<Flashblock> = stream.into_iter().map(Flashblock::from_json).collect();
+    /// assert_eq!(block.len(), 5);
+    /// assert_eq!(block[0].source(), FlashblockSource::Json);
+    /// assert_eq!(block[0].base().map(|b| b.block_number), Some(0x21e3b52));
+    /// assert_eq!(block.iter().map(|fb| fb.transactions().len()).sum::<usize>(), 6);
+    /// assert_eq!(block[4].diff().gas_used, 0x32138);
+    /// ```
+    pub fn from_json(json: FlashblockJson) -> Self {
+        let identity = json.identity();
+        let FlashblockJson { payload_id, index, base, diff, metadata } = json;
+        let (diff, blob_gas_used) = diff.into_parts();
+        Self {
+            source: FlashblockSource::Json,
+            identity,
+            version: FixedBytes(VERSION_V1),
+            payload_id,
+            index,
+            parent_flash_hash: None,
+            base,
+            diff,
+            blob_gas_used,
+            metadata: Metadata::Json(metadata),
+        }
+    }
+
+    /// The JSON form of this flashblock, for writing.
+    ///
+    /// A JSON-sourced flashblock gives back exactly the value it was built from. A V1
+    /// one converts strictly (see [`FlashblockJson::try_from_v1`]), taking the block
+    /// number from its `base`; for the lossy conversion see
+    /// [`FlashblockJson::from_v1_lossy`].
+    ///
+    /// # Errors
+    ///
+    /// For a V1 source: [`CodecError::BlockNumberUnknown`] without `base`, and the errors
+    /// of [`FlashblockJson::try_from_v1`].
+    pub fn to_json(&self) -> Result<FlashblockJson, CodecError> {
+        self.clone().into_json()
+    }
+
+    /// As [`to_json`](Self::to_json), consuming the flashblock (no copy of the
+    /// transactions).
+    ///
+    /// # Errors
+    ///
+    /// As [`to_json`](Self::to_json).
+    pub fn into_json(self) -> Result<FlashblockJson, CodecError> {
+        match self.metadata {
+            Metadata::Json(metadata) => Ok(FlashblockJson {
+                payload_id: self.payload_id,
+                index: self.index,
+                base: self.base,
+                diff: JsonDiff::from_parts(self.diff, self.blob_gas_used),
+                metadata,
+            }),
+            Metadata::V1(metadata) => {
+                let block_number = self
+                    .base
+                    .as_ref()
+                    .map(|b| b.block_number)
+                    .ok_or(CodecError::BlockNumberUnknown { index: self.index })?;
+                let payload = FlashblocksPayloadV1 {
+                    version: self.version,
+                    payload_id: self.payload_id,
+                    parent_flash_hash: self.parent_flash_hash,
+                    index: self.index,
+                    base: self.base,
+                    diff: self.diff,
+                    metadata,
+                };
+                FlashblockJson::try_from_v1(&payload, block_number)
+            }
+        }
+    }
+
     /// Where this flashblock came from.
     pub const fn source(&self) -> FlashblockSource {
         self.source
@@ -180,6 +289,14 @@ impl Flashblock {
     /// The metadata, in its source's shape.
     pub const fn metadata(&self) -> &Metadata {
         &self.metadata
+    }
+
+    /// The JSON metadata (JSON only).
+    pub const fn json_metadata(&self) -> Option<&JsonMetadata> {
+        match &self.metadata {
+            Metadata::Json(m) => Some(m),
+            Metadata::V1(_) => None,
+        }
     }
 
     /// The per-transaction metadata (V1 only).

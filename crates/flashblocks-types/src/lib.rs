@@ -73,7 +73,10 @@ pub use error::{CodecError, SszError};
 pub use flashblock::{Flashblock, FlashblockSource, Metadata, SealedFlashblock};
 pub use frame::{decode_frame, frame_version, VersionedFlashblock};
 pub use generate::{GeneratorConfig, SequenceGenerator};
-pub use json::JsonMetadata;
+pub use json::{
+    FlashblockJson, JsonDiff, JsonError, JsonErrorKind, JsonFrameEncoding, JsonFrameReader,
+    JsonMetadata, DEFAULT_MAX_JSON_LEN,
+};
 pub use view::{
     AccountView, AccountsView, BaseView, PayloadViewV1, TransactionMetadataView, TransactionsView,
 };

@@ -2,6 +2,7 @@
 
 use crate::codec::extra_data;
 use alloy_primitives::{Address, Bytes, B256, U256};
+use serde::{Deserialize, Serialize};
 use ssz_derive::{Decode, Encode};
 
 /// The part of the execution payload that is known when the block starts and stays the
@@ -9,7 +10,11 @@ use ssz_derive::{Decode, Encode};
 ///
 /// Upstream calls this field `static` in its schema and `base` in its prose; this crate
 /// follows the deployed JSON and the project's spec page (decision 2): `base`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode)]
+///
+/// Its serde form is the deployed JSON's `base` object: the same field names,
+/// `block_number`, `gas_limit`, `timestamp` and `base_fee_per_gas` as `0x`-hex
+/// quantities, byte strings as `0x`-hex; unknown fields (e.g. `slot_number`) are ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize)]
 pub struct ExecutionPayloadStaticV1 {
     /// The parent beacon block root (EIP-4788).
     pub parent_beacon_block_root: B256,
@@ -20,10 +25,13 @@ pub struct ExecutionPayloadStaticV1 {
     /// `prev_randao` (the header's `mix_hash`).
     pub prev_randao: B256,
     /// The block number.
+    #[serde(with = "alloy_serde::quantity")]
     pub block_number: u64,
     /// The block gas limit.
+    #[serde(with = "alloy_serde::quantity")]
     pub gas_limit: u64,
     /// The block timestamp, in seconds.
+    #[serde(with = "alloy_serde::quantity")]
     pub timestamp: u64,
     /// Extra data, at most [`MAX_EXTRA_DATA_BYTES`](crate::MAX_EXTRA_DATA_BYTES) bytes.
     #[ssz(with = "extra_data")]

@@ -1,6 +1,7 @@
 //! `Withdrawal` (Capella).
 
 use alloy_primitives::Address;
+use serde::{Deserialize, Serialize};
 use ssz_derive::{Decode, Encode};
 use tree_hash_derive::TreeHash;
 
@@ -23,15 +24,34 @@ use tree_hash_derive::TreeHash;
 /// assert_eq!(&bytes[..8], &1u64.to_le_bytes());
 /// assert_eq!(&bytes[16..36], &[0xaa; 20]);
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
+///
+/// Its serde form is the spec page's JSON: `{index, validator_index, address, amount}`
+/// with `0x`-hex quantities. alloy's camelCase `validatorIndex` is accepted when reading.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Encode,
+    Decode,
+    TreeHash,
+    Serialize,
+    Deserialize,
+)]
 pub struct Withdrawal {
     /// Monotonically increasing identifier issued by the consensus layer.
+    #[serde(with = "alloy_serde::quantity")]
     pub index: u64,
     /// Index of the validator the withdrawal belongs to.
+    #[serde(with = "alloy_serde::quantity", alias = "validatorIndex")]
     pub validator_index: u64,
     /// Target address of the withdrawn ether.
     pub address: Address,
     /// Value of the withdrawal, in gwei.
+    #[serde(with = "alloy_serde::quantity")]
     pub amount: u64,
 }
 

@@ -1,0 +1,147 @@
+//! Conversions between the JSON model and the V1 containers.
+//!
+//! JSON and V1 do not carry the same facts. V1 has `parent_flash_hash`, account nonces,
+//! code and storage, and one [`TransactionMetadata`](crate::TransactionMetadata) per
+//! transaction; JSON has Jovian's `blob_gas_used`, balances without nonces, and receipts
+//! (often trimmed or absent). The strict conversions ([`FlashblockJson::try_from_v1`],
+//! [`FlashblockJson::try_into_v1`]) return a typed [`CodecError`] naming the first fact
+//! the other side cannot hold; the lossy ones say in their name and docs what they drop
+//! and what they fill in.
+
+use super::{FlashblockJson, JsonDiff, JsonMetadata};
+use crate::{CodecError, FlashblockMetadata, FlashblocksPayloadV1, VERSION_V1};
+use alloy_primitives::{FixedBytes, B256};
+use std::collections::BTreeMap;
+
+impl FlashblockJson {
+    /// The JSON form of a V1 flashblock, when JSON can hold all of it.
+    ///
+    /// `block_number` is the JSON metadata's `block_number`, which a V1 flashblock
+    /// carries only in its `base` (index 0); pass the block's number.
+    ///
+    /// # Errors
+    ///
+    /// - [`CodecError::ParentFlashHashNotInJson`]: a `parent_flash_hash` (every V1
+    ///   flashblock after index 0 has one);
+    /// - [`CodecError::AccountStateNotInJson`]: account metadata (each account carries
+    ///   its nonce, which JSON has no place for);
+    /// - [`CodecError::TransactionMetadataNotInJson`]: per-transaction metadata (JSON
+    ///   receipts would need logs and cumulative gas V1 does not carry).
+    ///
+    /// [`from_v1_lossy`](Self::from_v1_lossy) drops those instead.
+    pub fn try_from_v1(
+        payload: &FlashblocksPayloadV1,
+        block_number: u64,
+    ) -> Result<Self, CodecError> {
+        if let Some(parent_flash_hash) = payload.parent_flash_hash {
+            return Err(CodecError::ParentFlashHashNotInJson { parent_flash_hash });
+        }
+        if let Some(account) = payload.metadata.accounts.first() {
+            return Err(CodecError::AccountStateNotInJson { address: account.address });
+        }
+        if !payload.metadata.transactions.is_empty() {
+            return Err(CodecError::TransactionMetadataNotInJson {
+                count: payload.metadata.transactions.len(),
+            });
+        }
+        Ok(Self::from_v1_lossy(payload, block_number))
+    }
+
+    /// The JSON form of a V1 flashblock carrying the same transactions and the balances,
+    /// with no receipts: what a JSON stream of the same chain would carry after its
+    /// receipts were trimmed. This is the fixture for comparing JSON and SSZ decoding.
+    ///
+    /// Kept: `payload_id`, `index`, `base`, every `diff` field, and each account's
+    /// balance when the flashblock set it (`new_account_balances`). Dropped:
+    /// `parent_flash_hash`, nonces, code, storage and the per-transaction metadata.
+    /// Filled in: `metadata.block_number` from the argument, `receipts` present and
+    /// empty (`{}`, so that readers requiring the key parse it), no `blob_gas_used`.
+    ///
+    /// ```
+    /// use flashblocks_types::{FlashblockJson, GeneratorConfig, SequenceGenerator};
+    ///
+    /// let block = SequenceGenerator::new(7, GeneratorConfig::default()).next_block();
+    /// let number = block[0].base.as_ref().map_or(0, |b| b.block_number);
+    /// for fb in &block {
+    ///     let json = FlashblockJson::from_v1_lossy(fb, number);
+    ///     assert_eq!(json.diff.transactions, fb.diff.transactions);
+    ///     assert_eq!(json.metadata.receipts.as_ref().map(|r| r.len()), Some(0));
+    /// }
+    /// ```
+    pub fn from_v1_lossy(payload: &FlashblocksPayloadV1, block_number: u64) -> Self {
+        let balances: BTreeMap<_, _> = payload
+            .metadata
+            .accounts
+            .iter()
+            .filter_map(|a| a.balance.map(|balance| (a.address, balance)))
+            .collect();
+        Self {
+            payload_id: payload.payload_id,
+            index: payload.index,
+            base: payload.base.clone(),
+            diff: JsonDiff::from_parts(payload.diff.clone(), None),
+            metadata: JsonMetadata {
+                block_number,
+                new_account_balances: Some(balances),
+                receipts: Some(BTreeMap::new()),
+            },
+        }
+    }
+
+    /// The V1 form of this flashblock, when V1 can hold all of it.
+    ///
+    /// `parent_flash_hash` is what the V1 flashblock carries: `None` at index 0, the
+    /// root of the previous converted flashblock after it (JSON has none to take it
+    /// from).
+    ///
+    /// # Errors
+    ///
+    /// - [`CodecError::BlobGasUsedNotInV1`]: a Jovian `blob_gas_used`;
+    /// - [`CodecError::NonceUnknown`]: a balance (V1 account metadata needs the
+    ///   account's nonce, which JSON does not carry);
+    /// - [`CodecError::TransactionMetadataUnknown`]: a transaction (V1 needs its status,
+    ///   gas used and created contract, which JSON receipts do not all give: the gas of a
+    ///   flashblock's first transaction needs the previous flashblock's cumulative gas,
+    ///   and no receipt names a created contract).
+    ///
+    /// [`into_v1_without_metadata`](Self::into_v1_without_metadata) drops those instead.
+    pub fn try_into_v1(
+        self,
+        parent_flash_hash: Option<B256>,
+    ) -> Result<FlashblocksPayloadV1, CodecError> {
+        if let Some(blob_gas_used) = self.diff.blob_gas_used {
+            return Err(CodecError::BlobGasUsedNotInV1 { blob_gas_used });
+        }
+        if let Some(address) =
+            self.metadata.new_account_balances.as_ref().and_then(|b| b.keys().next().copied())
+        {
+            return Err(CodecError::NonceUnknown { address });
+        }
+        if !self.diff.transactions.is_empty() {
+            return Err(CodecError::TransactionMetadataUnknown {
+                transactions: self.diff.transactions.len(),
+            });
+        }
+        Ok(self.into_v1_without_metadata(parent_flash_hash))
+    }
+
+    /// The V1 form of this flashblock with empty metadata.
+    ///
+    /// Kept: `payload_id`, `index`, `base`, and the `diff` fields V1 has. Dropped:
+    /// `blob_gas_used`, the block number, balances and receipts. Filled in: the version
+    /// [`VERSION_V1`], the given `parent_flash_hash`, and an empty
+    /// [`FlashblockMetadata`] (no accounts and no per-transaction metadata, so a V1
+    /// validator's metadata rules reject it when it has transactions).
+    pub fn into_v1_without_metadata(self, parent_flash_hash: Option<B256>) -> FlashblocksPayloadV1 {
+        let (diff, _blob_gas_used) = self.diff.into_parts();
+        FlashblocksPayloadV1 {
+            version: FixedBytes(VERSION_V1),
+            payload_id: self.payload_id,
+            parent_flash_hash,
+            index: self.index,
+            base: self.base,
+            diff,
+            metadata: FlashblockMetadata::default(),
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! JSON frames: plain or brotli-compressed JSON, told apart by content, with a cap on
+//! the JSON text's size.
+
+use super::FlashblockJson;
+use crate::{CodecError, Flashblock};
+use std::{borrow::Cow, io::Read};
+
+/// The default cap on a JSON flashblock's text, after decompression: 16 MiB.
+///
+/// A flashblock's JSON is its transactions in hex (twice their size) plus a few
+/// kilobytes; 16 MiB holds more than an OP block's worth of calldata at today's gas
+/// limits, while a brotli bomb (a few kilobytes that expand into gigabytes) stops there.
+pub const DEFAULT_MAX_JSON_LEN: usize = 16 * 1024 * 1024;
+
+/// The buffer the brotli decoder reads its input through.
+const BROTLI_BUFFER: usize = 4096;
+
+/// Brotli quality used by [`JsonFrameReader::encode_brotli`]: high enough to shrink hex
+/// well, low enough to keep up with a 200 ms stream.
+const BROTLI_QUALITY: u32 = 5;
+
+/// Brotli window (log2 of its size) used when compressing: the format's default.
+const BROTLI_LGWIN: u32 = 22;
+
+/// How a JSON frame is encoded, read from its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JsonFrameEncoding {
+    /// Plain JSON text: the frame's first byte is `{`.
+    Plain,
+    /// Brotli-compressed JSON text: any other first byte.
+    Brotli,
+}
+
+impl JsonFrameEncoding {
+    /// Tells plain from brotli-compressed JSON by the frame's first byte.
+    ///
+    /// A flashblock is a JSON object, and every deployed sender writes it without
+    /// leading whitespace, so plain JSON starts with `{` (0x7B). A brotli stream never
+    /// starts with a byte that could be mistaken for it and still hold data: a first
+    /// byte of 0x7B declares a window of 2^22 followed by a meta-block header with
+    /// `ISLAST` and `ISLASTEMPTY` set, i.e. a stream that decompresses to nothing.
+    /// Brotli has no magic number, so this is the whole test.
+    pub fn detect(frame: &[u8]) -> Self {
+        match frame.first() {
+            Some(b'{') => Self::Plain,
+            _ => Self::Brotli,
+        }
+    }
+}
+
+/// Reads JSON frames, plain or brotli-compressed, with a cap on the decompressed size.
+///
+/// ```
+/// use flashblocks_types::{
+///     CodecError, FlashblockJson, FlashblockSource, GeneratorConfig, JsonFrameReader,
+///     SequenceGenerator,
+/// };
+///
+/// let reader = JsonFrameReader::default();
+/// let block = SequenceGenerator::new(1, GeneratorConfig::default()).next_block();
+/// let plain = FlashblockJson::from_v1_lossy(&block[0], 1).to_vec();
+/// let plain = plain.as_slice();
+/// let compressed = JsonFrameReader::encode_brotli(plain);
+/// assert!(compressed.len() < plain.len());
+///
+/// let a = reader.decode(plain)?;
+/// let b = reader.decode(&compressed)?;
+/// assert_eq!(a.source(), FlashblockSource::Json);
+/// assert_eq!(a, b);
+///
+/// // A cap smaller than the text is a typed error.
+/// let err = JsonFrameReader::new(100).decode(&compressed).unwrap_err();
+/// assert_eq!(err, CodecError::JsonTooLarge { limit: 100 });
+/// # Ok::<(), CodecError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JsonFrameReader {
+    max_json_len: usize,
+}
+
+impl Default for JsonFrameReader {
+    /// A reader with the [`DEFAULT_MAX_JSON_LEN`] cap.
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_JSON_LEN)
+    }
+}
+
+impl JsonFrameReader {
+    /// A reader that accepts JSON text of at most `max_json_len` bytes (after
+    /// decompression; a plain frame is held to the same cap).
+    pub const fn new(max_json_len: usize) -> Self {
+        Self { max_json_len }
+    }
+
+    /// The cap on the JSON text's length, in bytes.
+    pub const fn max_json_len(&self) -> usize {
+        self.max_json_len
+    }
+
+    /// The JSON text of a frame: the frame itself when plain, its decompression when
+    /// brotli. Memory used is bounded by the cap (plus the brotli window, at most 16 MiB).
+    ///
+    /// # Errors
+    ///
+    /// - [`CodecError::JsonTooLarge`]: the text is longer than the cap (a brotli frame
+    ///   stops decompressing there);
+    /// - [`CodecError::Brotli`]: a frame that is not plain JSON is not a valid brotli
+    ///   stream either.
+    pub fn json_text<'a>(&self, frame: &'a [u8]) -> Result<Cow<'a, [u8]>, CodecError> {
+        match JsonFrameEncoding::detect(frame) {
+            JsonFrameEncoding::Plain if frame.len() > self.max_json_len => {
+                Err(CodecError::JsonTooLarge { limit: self.max_json_len })
+            }
+            JsonFrameEncoding::Plain => Ok(Cow::Borrowed(frame)),
+            JsonFrameEncoding::Brotli => self.decompress(frame).map(Cow::Owned),
+        }
+    }
+
+    /// Decompresses a brotli stream, stopping one byte past the cap.
+    fn decompress(&self, frame: &[u8]) -> Result<Vec<u8>, CodecError> {
+        let limit = self.max_json_len;
+        let reader = brotli::Decompressor::new(frame, BROTLI_BUFFER);
+        // Read at most limit + 1 bytes: one more than allowed tells "too large" apart
+        // from "exactly at the cap".
+        let mut bounded = reader.take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1));
+        // Start small: the capacity grows with what is actually produced, never beyond
+        // limit + 1.
+        let mut out = Vec::with_capacity(frame.len().saturating_mul(4).min(limit));
+        bounded
+            .read_to_end(&mut out)
+            .map_err(|_| CodecError::Brotli { decompressed: out.len() })?;
+        if out.len() > limit {
+            return Err(CodecError::JsonTooLarge { limit });
+        }
+        Ok(out)
+    }
+
+    /// Reads a frame into the JSON model.
+    ///
+    /// # Errors
+    ///
+    /// As [`json_text`](Self::json_text), and [`CodecError::Json`] for text that is not
+    /// a JSON flashblock.
+    pub fn decode_json(&self, frame: &[u8]) -> Result<FlashblockJson, CodecError> {
+        let text = self.json_text(frame)?;
+        FlashblockJson::from_slice(&text)
+    }
+
+    /// Reads a frame into the input model (see [`Flashblock::from_json`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_json`](Self::decode_json).
+    pub fn decode(&self, frame: &[u8]) -> Result<Flashblock, CodecError> {
+        self.decode_json(frame).map(Flashblock::from_json)
+    }
+
+    /// Compresses JSON text into a brotli frame (quality 5, window 2^22), the form the
+    /// deployed websocket streams send.
+    pub fn encode_brotli(json: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(json.len() / 3 + 64);
+        {
+            let mut writer = brotli::CompressorWriter::new(
+                &mut out,
+                BROTLI_BUFFER,
+                BROTLI_QUALITY,
+                BROTLI_LGWIN,
+            );
+            // Writing into a `Vec` cannot fail.
+            let _ = std::io::Write::write_all(&mut writer, json);
+        } // dropping the writer finishes the stream
+        out
+    }
+}

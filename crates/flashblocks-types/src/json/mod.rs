@@ -1,0 +1,39 @@
+//! The JSON format deployed today, and brotli frames.
+//!
+//! The spec page's JSON section is the contract: `snake_case` keys; `index` and
+//! `metadata.block_number` JSON numbers; `0x`-hex quantities and byte strings; `base`
+//! missing or `null` after index 0; `metadata.new_account_balances` and
+//! `metadata.receipts` present, empty or absent (Base's Azul shape); receipts
+//! externally (`{"Eip1559": {...}}`) or internally (`{"type": "0x2", ...}`) tagged;
+//! Jovian's optional `diff.blob_gas_used`; unknown fields ignored.
+//!
+//! - [`FlashblockJson`] is the model, read and written with serde (alloy's serde
+//!   helpers for quantities, op-alloy's [`OpReceipt`](op_alloy_consensus::OpReceipt) for
+//!   receipts) and hashed into its identity ([`FlashblockJson::identity`]);
+//! - [`JsonFrameReader`] reads frames, plain or brotli, with a cap on the text's size;
+//! - the conversions to and from [`FlashblocksPayloadV1`](crate::FlashblocksPayloadV1)
+//!   are strict (typed errors) or named lossy;
+//! - [`Flashblock::from_json`](crate::Flashblock::from_json) and
+//!   [`Flashblock::to_json`](crate::Flashblock::to_json) connect it to the input model.
+
+mod convert;
+mod error;
+mod frame;
+mod model;
+mod receipts;
+
+pub use error::{JsonError, JsonErrorKind};
+pub use frame::{JsonFrameEncoding, JsonFrameReader, DEFAULT_MAX_JSON_LEN};
+pub use model::{FlashblockJson, JsonDiff, JsonMetadata};
+
+impl FlashblockJson {
+    /// Reads plain JSON text (no cap; see [`JsonFrameReader`] for frames).
+    ///
+    /// # Errors
+    ///
+    /// [`CodecError::Json`](crate::CodecError::Json) for text that is not a JSON
+    /// flashblock.
+    pub fn from_slice(text: &[u8]) -> Result<Self, crate::CodecError> {
+        serde_json::from_slice(text).map_err(|e| crate::CodecError::Json(e.into()))
+    }
+}
