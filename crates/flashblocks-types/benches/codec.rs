@@ -1,0 +1,209 @@
+//! Decode, encode and `hash_tree_root` of one large flashblock, against baselines
+//! measured in the same run: `serde_json` decode of the same flashblock as deployed JSON,
+//! a memcpy of its SSZ bytes, and one 64-byte node hash (the floor's unit).
+//!
+//! The fixture: the chain maker's seeded generator, one flashblock at index 0 with 1000
+//! transactions of 200 bytes (the L1-info deposit and 999 others), 500 touched accounts
+//! with 4 storage slots each and 1000 transaction metadata entries. Its JSON form
+//! carries the same base, diff and transactions and the 500 balances, with no receipts.
+//!
+//! After criterion's own output, the run prints the medians and the ratios of the
+//! issue's goals, read back from criterion's estimates of this run:
+//!
+//! ```text
+//! cargo bench -p flashblocks-types --bench codec -- --warm-up-time 1 --measurement-time 3
+//! ```
+
+use criterion::{Criterion, Throughput};
+use flashblocks_types::{
+    decode_frame, hash, merkle, FlashblocksPayloadV1, GeneratorConfig, PayloadViewV1,
+    SequenceGenerator,
+};
+use op_alloy_rpc_types_engine::{
+    OpFlashblockPayload, OpFlashblockPayloadBase, OpFlashblockPayloadDelta,
+    OpFlashblockPayloadMetadata,
+};
+use std::{hint::black_box, path::PathBuf};
+
+/// The bench fixture (see the file docs).
+fn fixture() -> FlashblocksPayloadV1 {
+    let config = GeneratorConfig {
+        flashblocks_per_block: 1,
+        transactions_per_flashblock: 999,
+        transaction_size: 200,
+        accounts_per_flashblock: 500,
+        slots_per_account: 4,
+        ..Default::default()
+    };
+    let block = SequenceGenerator::new(2026, config).next_block();
+    block.into_iter().next().expect("one flashblock").into_inner()
+}
+
+/// The same flashblock in op-alloy's deployed-JSON model: base, diff, the 500 balances,
+/// no receipts.
+fn op_alloy_json(p: &FlashblocksPayloadV1) -> String {
+    let base = p.base.as_ref().expect("index 0 has a base");
+    let json = OpFlashblockPayload {
+        payload_id: p.payload_id,
+        index: p.index,
+        base: Some(OpFlashblockPayloadBase {
+            parent_beacon_block_root: base.parent_beacon_block_root,
+            parent_hash: base.parent_hash,
+            fee_recipient: base.fee_recipient,
+            prev_randao: base.prev_randao,
+            block_number: base.block_number,
+            gas_limit: base.gas_limit,
+            timestamp: base.timestamp,
+            extra_data: base.extra_data.clone(),
+            base_fee_per_gas: base.base_fee_per_gas,
+        }),
+        diff: OpFlashblockPayloadDelta {
+            state_root: p.diff.state_root,
+            receipts_root: p.diff.receipts_root,
+            logs_bloom: p.diff.logs_bloom,
+            gas_used: p.diff.gas_used,
+            block_hash: p.diff.block_hash,
+            transactions: p.diff.transactions.clone(),
+            withdrawals: p.diff.withdrawals.iter().map(|w| (*w).into()).collect(),
+            withdrawals_root: p.diff.withdrawals_root,
+            blob_gas_used: None,
+        },
+        metadata: OpFlashblockPayloadMetadata {
+            block_number: base.block_number,
+            new_account_balances: p
+                .metadata
+                .accounts
+                .iter()
+                .map(|a| (a.address, a.balance.unwrap_or_default()))
+                .collect(),
+            receipts: Default::default(),
+        },
+    };
+    serde_json::to_string(&json).expect("serializes")
+}
+
+fn decode(c: &mut Criterion) {
+    let p = fixture();
+    let ssz = p.encode_ssz();
+    let frame = bytes::Bytes::from(ssz.clone());
+    let json = op_alloy_json(&p);
+    assert_eq!(
+        serde_json::from_str::<OpFlashblockPayload>(&json).expect("decodes").diff.transactions,
+        p.diff.transactions
+    );
+
+    let mut g = c.benchmark_group("decode");
+    g.throughput(Throughput::Bytes(ssz.len() as u64));
+    g.bench_function("ssz_view", |b| {
+        b.iter(|| PayloadViewV1::decode(black_box(frame.clone())).expect("valid"))
+    });
+    g.bench_function("ssz_owned", |b| b.iter(|| decode_frame(black_box(&ssz)).expect("valid")));
+    g.bench_function("ssz_owned_from_bytes", |b| {
+        b.iter(|| FlashblocksPayloadV1::decode_bytes(black_box(frame.clone())).expect("valid"))
+    });
+    g.throughput(Throughput::Bytes(json.len() as u64));
+    g.bench_function("json_op_alloy", |b| {
+        b.iter(|| serde_json::from_str::<OpFlashblockPayload>(black_box(&json)).expect("valid"))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("encode");
+    g.throughput(Throughput::Bytes(ssz.len() as u64));
+    g.bench_function("ssz", |b| b.iter(|| black_box(&p).encode_ssz()));
+    let mut dst = vec![0u8; ssz.len()];
+    g.bench_function("memcpy", |b| b.iter(|| dst.copy_from_slice(black_box(&ssz))));
+    g.finish();
+}
+
+fn hashing(c: &mut Criterion) {
+    let p = fixture();
+    let view = PayloadViewV1::decode(bytes::Bytes::from(p.encode_ssz())).expect("valid");
+    assert_eq!(hash::payload_root(&p), merkle::payload_root(&p));
+
+    let mut g = c.benchmark_group("hash_tree_root");
+    g.bench_function("fast", |b| b.iter(|| hash::payload_root(black_box(&p))));
+    g.bench_function("fast_view", |b| b.iter(|| black_box(&view).hash_tree_root()));
+    g.bench_function("oracle", |b| b.iter(|| merkle::payload_root(black_box(&p))));
+    let block = [0x5au8; 64];
+    g.bench_function("one_node_hash", |b| b.iter(|| hash::node_hash(black_box(&block))));
+    g.finish();
+}
+
+/// criterion's median of one benchmark of this run, in nanoseconds.
+fn median(id: &str) -> Option<f64> {
+    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target")))
+            .join("criterion")
+    });
+    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn report() {
+    let p = fixture();
+    let nodes = hash::node_hash_count(&p);
+    let ids = [
+        "decode/ssz_view",
+        "decode/ssz_owned",
+        "decode/ssz_owned_from_bytes",
+        "decode/json_op_alloy",
+        "encode/ssz",
+        "encode/memcpy",
+        "hash_tree_root/fast",
+        "hash_tree_root/fast_view",
+        "hash_tree_root/oracle",
+        "hash_tree_root/one_node_hash",
+    ];
+    println!("\nmedians of this run (ns):");
+    for id in ids {
+        match median(id) {
+            Some(ns) => println!("  {id:32} {ns:>14.1}"),
+            None => println!("  {id:32} {:>14}", "not run"),
+        }
+    }
+    let m = |id| median(id).unwrap_or(f64::NAN);
+    let floor = nodes as f64 * m("hash_tree_root/one_node_hash");
+    println!(
+        "node hashes of the fixture: {nodes}; floor = {nodes} x one node hash = {floor:.0} ns"
+    );
+    println!("ratios (goal in brackets):");
+    println!(
+        "  json_op_alloy / ssz_view            {:>8.1}x  [>= 20]",
+        m("decode/json_op_alloy") / m("decode/ssz_view")
+    );
+    println!(
+        "  json_op_alloy / ssz_owned           {:>8.1}x",
+        m("decode/json_op_alloy") / m("decode/ssz_owned")
+    );
+    println!(
+        "  json_op_alloy / ssz_owned_from_bytes{:>8.1}x",
+        m("decode/json_op_alloy") / m("decode/ssz_owned_from_bytes")
+    );
+    println!(
+        "  ssz_view / memcpy                   {:>8.1}x",
+        m("decode/ssz_view") / m("encode/memcpy")
+    );
+    println!(
+        "  fast / floor                        {:>8.2}x  [<= 1.25]",
+        m("hash_tree_root/fast") / floor
+    );
+    println!(
+        "  fast_view / floor                   {:>8.2}x  [<= 1.25]",
+        m("hash_tree_root/fast_view") / floor
+    );
+    println!(
+        "  oracle / fast                       {:>8.2}x  [>= 2.5]",
+        m("hash_tree_root/oracle") / m("hash_tree_root/fast")
+    );
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    decode(&mut c);
+    hashing(&mut c);
+    c.final_summary();
+    report();
+}
