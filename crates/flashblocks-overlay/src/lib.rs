@@ -1,5 +1,104 @@
 //! # flashblocks-overlay
 //!
-//! Skeleton: filled by its own issue.
+//! The preconfirmed state an RPC node serves under the `pending` tag, built from
+//! flashblocks the validator accepted (the spec page's "Preconfirmed state overlay").
+//!
+//! - [`Overlay`] is the one writer: [`apply`](Overlay::apply) a flashblock (it costs
+//!   what the flashblock carries), [`advance_canonical`](Overlay::advance_canonical)
+//!   when the canonical chain moves. Pending blocks are kept as layers above the
+//!   canonical head, oldest first, and dropped when the canonical chain reaches them; a
+//!   canonical block other than the preconfirmed one, a reorg, a builder failover, a
+//!   gap and an eviction are reported as [`OverlayEvent`]s. Memory is bounded by
+//!   [`OverlayConfig`].
+//! - [`OverlayReader`] hands [`Snapshot`]s to any number of reader threads: each is
+//!   immutable, whole flashblocks only, and a reader never waits for the writer (an
+//!   [`arc_swap::ArcSwap`] store).
+//! - [`View`] (a snapshot at the caller's clock) answers the `pending` queries, each a
+//!   [`Lookup`]: the value with the [`SnapshotId`] it came from, or [`NotHere`] and
+//!   why, so the caller falls back. [`Pending`] does the falling back to a caller's
+//!   [`CanonicalState`] and gives the final answer in alloy's and op-alloy's RPC types.
+//! - [`View::state_override`] exports the pending state as alloy's `StateOverride`
+//!   for `eth_call` / `eth_estimateGas` on top of latest; [`Applied::changes`] is what a
+//!   server pushes to `newFlashblocks` and pending-logs subscribers; [`View::logs`]
+//!   filters pending logs like `eth_getLogs`.
+//!
+//! ```
+//! use flashblocks_overlay::{Lookup, NotHere, Overlay, OverlayConfig};
+//! use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
+//!
+//! let mut overlay = Overlay::new(OverlayConfig { max_age_ms: Some(1_000), ..Default::default() });
+//! let reader = overlay.reader(); // give clones of this to the query threads
+//!
+//! let block = SequenceGenerator::new(1, GeneratorConfig::default()).next_block();
+//! let account = block[2].metadata.accounts[0].clone();
+//! for fb in block {
+//!     overlay.apply(Flashblock::from_sealed_v1(fb), 10_000)?; // the caller's clock, in ms
+//! }
+//!
+//! let snapshot = reader.snapshot();
+//! let view = snapshot.at(10_050);
+//! match view.transaction_count(account.address) {
+//!     Lookup::Found(found) => {
+//!         assert_eq!(found.snapshot.flashblock_index, 4); // consistent reads: same id
+//!         assert!(found.value == account.nonce || found.snapshot.flashblock_index > 2);
+//!     }
+//!     Lookup::NotHere(why) => unreachable!("{why:?}"),
+//! }
+//! // Five seconds later, with a one-second staleness bound, the overlay steps aside.
+//! assert!(matches!(snapshot.at(15_000).balance(account.address), Lookup::NotHere(NotHere::Stale { .. })));
+//! # Ok::<(), flashblocks_overlay::OverlayError>(())
+//! ```
+//!
+//! ## Design
+//!
+//! A [`Snapshot`] is the list of pending blocks (each a chain of immutable per-flashblock
+//! layers behind `Arc`s, holding the flashblock itself, never copied) and one merged
+//! index: persistent hash maps (from `imbl`) of accounts, storage slots and transaction
+//! positions, each value stamped with the block that set it. Applying a flashblock
+//! clones the index in O(1) and inserts what the flashblock carries, copying only trie
+//! paths; dropping the oldest block removes the values it set that no later block
+//! overrode; a failover restores the index kept from before the replaced block. A point
+//! read hashes its key once and walks two or three trie nodes, however many blocks are
+//! pending. Decoding a transaction and recovering its sender happen on the first query
+//! that needs them and are cached in the layer.
+//!
+//! ## Sources
+//!
+//! V1 metadata gives everything: post-state balance (when changed), nonce, code and
+//! slots, and per transaction status, gas and contract address (no logs). Deployed JSON
+//! gives balances (`new_account_balances`) and receipts (status, cumulative gas, logs)
+//! when present: no nonces, code or storage, which answer [`NotHere::NotCarried`]; the
+//! nonce fallback is [`View::nonce_from_transactions`].
+//!
+//! ## Dependencies
+//!
+//! Beyond the project's set: `imbl` (MPL-2.0; the maintained fork of `im`) for the
+//! persistent hash maps that make an apply cost what the flashblock carries while a read
+//! stays one hash lookup, and `foldhash`, a fast seeded hasher for those maps (the keys
+//! are addresses and hashes a builder chooses, so the seed matters).
 #![doc(test(attr(deny(warnings))))]
+// Input reaches the library code: no unwrap, no unchecked indexing there.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
+
+mod canonical;
+mod changes;
+mod config;
+mod error;
+pub mod fuzz;
+mod index;
+mod layer;
+mod overlay;
+mod rpc;
+mod snapshot;
+
+pub use canonical::{Answer, CanonicalState, Pending, Source};
+pub use changes::ChangeSet;
+pub use config::OverlayConfig;
+pub use error::OverlayError;
+pub use layer::{decode_and_recover, transaction_hash, ReceiptFacts, RecoveredTransaction};
+pub use overlay::{Applied, Overlay, OverlayEvent, OverlayReader};
+pub use rpc::{PendingBlock, SUPPORTED_CAPABILITIES};
+pub use snapshot::{
+    CanonicalHead, Lookup, NotHere, Preconfirmed, PreconfirmedReceipt, PreconfirmedTransaction,
+    Snapshot, SnapshotId, View,
+};

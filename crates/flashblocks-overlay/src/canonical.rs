@@ -1,0 +1,205 @@
+//! The final answers: the overlay first, then a caller-supplied canonical state.
+
+use crate::{
+    rpc::{PendingBlock, SUPPORTED_CAPABILITIES},
+    snapshot::{Lookup, NotHere, SnapshotId, View},
+};
+use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
+use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
+
+/// The canonical (`latest`) state the caller's node holds: what the overlay falls back
+/// to. Implemented by the caller over its database or an upstream node.
+pub trait CanonicalState {
+    /// The caller's error.
+    type Error;
+    /// The balance at the latest block.
+    fn balance(&self, address: Address) -> Result<U256, Self::Error>;
+    /// The nonce at the latest block.
+    fn transaction_count(&self, address: Address) -> Result<u64, Self::Error>;
+    /// The code at the latest block.
+    fn code(&self, address: Address) -> Result<Bytes, Self::Error>;
+    /// A storage slot at the latest block.
+    fn storage_at(&self, address: Address, slot: B256) -> Result<B256, Self::Error>;
+    /// A canonical transaction.
+    fn transaction_by_hash(&self, hash: TxHash) -> Result<Option<Transaction>, Self::Error>;
+    /// A canonical receipt.
+    fn receipt(&self, hash: TxHash) -> Result<Option<OpTransactionReceipt>, Self::Error>;
+    /// The latest block (for `pending` when nothing is pending).
+    fn latest_block(&self, full: bool) -> Result<Option<PendingBlock>, Self::Error>;
+}
+
+/// Where a final answer came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The overlay, at this snapshot.
+    Preconfirmed(SnapshotId),
+    /// The canonical state, because the overlay said why not.
+    Canonical(NotHere),
+}
+
+/// A final answer and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer<T> {
+    /// The value.
+    pub value: T,
+    /// Its source.
+    pub source: Source,
+}
+
+/// The `pending`-tag methods over a [`View`] and a [`CanonicalState`].
+///
+/// ```
+/// use flashblocks_overlay::{Overlay, Pending, Source};
+/// # use flashblocks_overlay::{CanonicalState, PendingBlock};
+/// # use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
+/// # use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
+/// # struct Latest;
+/// # impl CanonicalState for Latest {
+/// #     type Error = std::convert::Infallible;
+/// #     fn balance(&self, _: Address) -> Result<U256, Self::Error> { Ok(U256::from(7)) }
+/// #     fn transaction_count(&self, _: Address) -> Result<u64, Self::Error> { Ok(0) }
+/// #     fn code(&self, _: Address) -> Result<Bytes, Self::Error> { Ok(Bytes::new()) }
+/// #     fn storage_at(&self, _: Address, _: B256) -> Result<B256, Self::Error> { Ok(B256::ZERO) }
+/// #     fn transaction_by_hash(&self, _: TxHash) -> Result<Option<Transaction>, Self::Error> { Ok(None) }
+/// #     fn receipt(&self, _: TxHash) -> Result<Option<OpTransactionReceipt>, Self::Error> { Ok(None) }
+/// #     fn latest_block(&self, _: bool) -> Result<Option<PendingBlock>, Self::Error> { Ok(None) }
+/// # }
+///
+/// let overlay = Overlay::default();
+/// let snapshot = overlay.snapshot();
+/// let pending = Pending::new(snapshot.at(0), &Latest);
+/// // Nothing is pending: the canonical state answers, and says why.
+/// let answer = pending.balance(Address::ZERO)?;
+/// assert_eq!(answer.value, U256::from(7));
+/// assert!(matches!(answer.source, Source::Canonical(_)));
+/// assert_eq!(Pending::new(snapshot.at(0), &Latest).supported_capabilities(), ["flashblocksv1"]);
+/// # Ok::<(), std::convert::Infallible>(())
+/// ```
+#[derive(Debug)]
+pub struct Pending<'a, C> {
+    view: View<'a>,
+    canonical: &'a C,
+}
+
+impl<'a, C: CanonicalState> Pending<'a, C> {
+    /// The methods over `view`, falling back to `canonical`.
+    pub const fn new(view: View<'a>, canonical: &'a C) -> Self {
+        Self { view, canonical }
+    }
+
+    fn or_canonical<T>(
+        lookup: Lookup<T>,
+        canonical: impl FnOnce() -> Result<T, C::Error>,
+    ) -> Result<Answer<T>, C::Error> {
+        Ok(match lookup {
+            Lookup::Found(p) => Answer { value: p.value, source: Source::Preconfirmed(p.snapshot) },
+            Lookup::NotHere(reason) => {
+                Answer { value: canonical()?, source: Source::Canonical(reason) }
+            }
+        })
+    }
+
+    fn opt_or_canonical<T>(
+        lookup: Lookup<T>,
+        canonical: impl FnOnce() -> Result<Option<T>, C::Error>,
+    ) -> Result<Option<Answer<T>>, C::Error> {
+        Ok(match lookup {
+            Lookup::Found(p) => {
+                Some(Answer { value: p.value, source: Source::Preconfirmed(p.snapshot) })
+            }
+            Lookup::NotHere(reason) => {
+                canonical()?.map(|value| Answer { value, source: Source::Canonical(reason) })
+            }
+        })
+    }
+
+    /// `eth_getBalance(address, "pending")`.
+    ///
+    /// # Errors
+    ///
+    /// The canonical state's, when it is asked.
+    pub fn balance(&self, address: Address) -> Result<Answer<U256>, C::Error> {
+        Self::or_canonical(self.view.balance(address), || self.canonical.balance(address))
+    }
+
+    /// `eth_getTransactionCount(address, "pending")`. Where the source carries no nonce
+    /// (deployed JSON), the larger of the canonical nonce and
+    /// [`View::nonce_from_transactions`] (see there for where that can be low).
+    ///
+    /// # Errors
+    ///
+    /// The canonical state's, when it is asked.
+    pub fn transaction_count(&self, address: Address) -> Result<Answer<u64>, C::Error> {
+        match self.view.transaction_count(address) {
+            Lookup::NotHere(NotHere::NotCarried) => {
+                let canonical = self.canonical.transaction_count(address)?;
+                Ok(match self.view.nonce_from_transactions(address) {
+                    Lookup::Found(p) if p.value > canonical => {
+                        Answer { value: p.value, source: Source::Preconfirmed(p.snapshot) }
+                    }
+                    _ => {
+                        Answer { value: canonical, source: Source::Canonical(NotHere::NotCarried) }
+                    }
+                })
+            }
+            lookup => Self::or_canonical(lookup, || self.canonical.transaction_count(address)),
+        }
+    }
+
+    /// `eth_getCode(address, "pending")`.
+    ///
+    /// # Errors
+    ///
+    /// The canonical state's, when it is asked.
+    pub fn code(&self, address: Address) -> Result<Answer<Bytes>, C::Error> {
+        Self::or_canonical(self.view.code(address), || self.canonical.code(address))
+    }
+
+    /// `eth_getStorageAt(address, slot, "pending")`.
+    ///
+    /// # Errors
+    ///
+    /// The canonical state's, when it is asked.
+    pub fn storage_at(&self, address: Address, slot: B256) -> Result<Answer<B256>, C::Error> {
+        Self::or_canonical(self.view.storage_at(address, slot), || {
+            self.canonical.storage_at(address, slot)
+        })
+    }
+
+    /// `eth_getTransactionByHash`: preconfirmed first, then canonical.
+    ///
+    /// # Errors
+    ///
+    /// The canonical state's, when it is asked.
+    pub fn transaction_by_hash(
+        &self,
+        hash: TxHash,
+    ) -> Result<Option<Answer<Transaction>>, C::Error> {
+        Self::opt_or_canonical(self.view.rpc_transaction(hash), || {
+            self.canonical.transaction_by_hash(hash)
+        })
+    }
+
+    /// `eth_getTransactionReceipt`: preconfirmed first, then canonical.
+    ///
+    /// # Errors
+    ///
+    /// The canonical state's, when it is asked.
+    pub fn receipt(&self, hash: TxHash) -> Result<Option<Answer<OpTransactionReceipt>>, C::Error> {
+        Self::opt_or_canonical(self.view.rpc_receipt(hash), || self.canonical.receipt(hash))
+    }
+
+    /// `eth_getBlockByNumber("pending", full)`: the pending block, else the latest.
+    ///
+    /// # Errors
+    ///
+    /// The canonical state's, when it is asked.
+    pub fn block(&self, full: bool) -> Result<Option<Answer<PendingBlock>>, C::Error> {
+        Self::opt_or_canonical(self.view.pending_block(full), || self.canonical.latest_block(full))
+    }
+
+    /// `op_supportedCapabilities`.
+    pub const fn supported_capabilities(&self) -> [&'static str; 1] {
+        SUPPORTED_CAPABILITIES
+    }
+}

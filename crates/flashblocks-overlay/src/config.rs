@@ -1,0 +1,46 @@
+//! Bounds and the staleness setting.
+
+/// How much the overlay holds, and how old an answer may be.
+///
+/// The defaults fit a chain with 2 s blocks and 200 ms flashblocks whose canonical head
+/// lags the stream by a few blocks, with plenty of margin:
+///
+/// ```
+/// use flashblocks_overlay::OverlayConfig;
+///
+/// let config = OverlayConfig::default();
+/// assert_eq!(config.max_pending_blocks, 64);
+/// assert_eq!(config.max_bytes, 256 * 1024 * 1024);
+/// assert_eq!(config.max_flashblocks_per_block, 64);
+/// assert_eq!(config.max_age_ms, None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OverlayConfig {
+    /// Pending blocks kept above the canonical head (default 64, two minutes of 2 s
+    /// blocks). When a new block would exceed it, the oldest is evicted and the state
+    /// queries answer "not here" until the canonical chain reaches the evicted block.
+    pub max_pending_blocks: usize,
+    /// Bytes held by all pending blocks, as counted by the overlay: transaction bytes,
+    /// code, and a fixed cost per account, slot and transaction (default 256 MiB). Over
+    /// it, the oldest blocks are evicted as above; a single block over it is refused.
+    pub max_bytes: usize,
+    /// Flashblocks per block (default 64, above the validator's default bound of 20):
+    /// an index at or above it is refused.
+    pub max_flashblocks_per_block: u64,
+    /// The staleness bound: a view taken more than this many milliseconds after the
+    /// newest flashblock was applied answers "not here" (default `None`: no bound). The
+    /// caller passes its clock to [`Overlay::apply`](crate::Overlay::apply) and
+    /// [`Snapshot::at`](crate::Snapshot::at), in the same unit.
+    pub max_age_ms: Option<u64>,
+}
+
+impl Default for OverlayConfig {
+    fn default() -> Self {
+        Self {
+            max_pending_blocks: 64,
+            max_bytes: 256 * 1024 * 1024,
+            max_flashblocks_per_block: 64,
+            max_age_ms: None,
+        }
+    }
+}

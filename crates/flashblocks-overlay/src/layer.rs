@@ -1,0 +1,156 @@
+//! The immutable layers a snapshot is made of: one per flashblock, chained per block.
+//!
+//! A [`FlashblockLayer`] keeps the flashblock itself (behind an `Arc`, never copied),
+//! the hash of each of its transactions and the receipt facts its metadata gives. A
+//! [`BlockLayer`] is the chain of a block's flashblock layers; cloning one clones a
+//! vector of at most `max_flashblocks_per_block` pointers.
+//!
+//! Anything expensive is deferred: a transaction is decoded and its sender recovered on
+//! the first query that needs it, and the result is cached in the layer (every later
+//! snapshot shares it). The cache is filled without a lock: two readers racing on the
+//! same transaction both compute it and the first store wins.
+
+use alloy_consensus::transaction::{Recovered, SignerRecoverable};
+use alloy_eips::Decodable2718;
+use alloy_primitives::{keccak256, Address, Bytes, Log, TxHash, B256};
+use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, PayloadId};
+use op_alloy_consensus::OpTxEnvelope;
+use std::sync::{Arc, OnceLock};
+
+/// A decoded transaction with its recovered sender.
+pub type RecoveredTransaction = Recovered<OpTxEnvelope>;
+
+/// What the source says about a transaction's outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceiptFacts {
+    /// True for success (status 1).
+    pub success: bool,
+    /// Gas used by this transaction.
+    pub gas_used: u64,
+    /// Gas used by the block up to and including this transaction.
+    pub cumulative_gas_used: u64,
+    /// The contract the transaction created, if any.
+    pub contract_address: Option<Address>,
+    /// The logs, when the source carries them (deployed JSON receipts do, V1 does not).
+    pub logs: Option<Vec<Log>>,
+    /// The index in the block of this transaction's first log.
+    pub first_log_index: u64,
+    /// A deposit's nonce, when the source carries it.
+    pub deposit_nonce: Option<u64>,
+    /// A deposit's receipt version, when the source carries it.
+    pub deposit_receipt_version: Option<u64>,
+}
+
+/// One preconfirmed transaction: its hash, what is known of its outcome, and a cache of
+/// its decoded form.
+#[derive(Debug)]
+pub(crate) struct TxEntry {
+    pub(crate) hash: TxHash,
+    pub(crate) receipt: Option<ReceiptFacts>,
+    decoded: OnceLock<Option<Arc<RecoveredTransaction>>>,
+}
+
+impl TxEntry {
+    pub(crate) const fn new(hash: TxHash, receipt: Option<ReceiptFacts>) -> Self {
+        Self { hash, receipt, decoded: OnceLock::new() }
+    }
+
+    /// The transaction decoded, with its sender; computed once, `None` when the bytes
+    /// are not a valid OP transaction or the signature does not recover.
+    pub(crate) fn decoded(&self, raw: &[u8]) -> Option<Arc<RecoveredTransaction>> {
+        if let Some(done) = self.decoded.get() {
+            return done.clone();
+        }
+        let computed = decode_and_recover(raw).map(Arc::new);
+        // Another reader may have stored it meanwhile: keep theirs, the values are equal.
+        let _ = self.decoded.set(computed.clone());
+        computed
+    }
+}
+
+/// Decodes EIP-2718 bytes as an OP transaction and recovers its sender (a deposit's
+/// sender is its `from`).
+pub fn decode_and_recover(raw: &[u8]) -> Option<RecoveredTransaction> {
+    let tx = OpTxEnvelope::decode_2718_exact(raw).ok()?;
+    let signer = tx.recover_signer().ok()?;
+    Some(Recovered::new_unchecked(tx, signer))
+}
+
+/// The hash of a transaction: keccak-256 of its EIP-2718 bytes.
+pub fn transaction_hash(raw: &[u8]) -> TxHash {
+    keccak256(raw)
+}
+
+/// One applied flashblock.
+#[derive(Debug)]
+pub(crate) struct FlashblockLayer {
+    pub(crate) flashblock: Arc<Flashblock>,
+    /// The block-level index of this flashblock's first transaction.
+    pub(crate) first_tx: u32,
+    pub(crate) transactions: Vec<TxEntry>,
+    /// The caller's clock when it was applied (milliseconds).
+    pub(crate) received_at_ms: u64,
+    /// The bytes this layer holds, as counted against the bound.
+    pub(crate) bytes: usize,
+    /// The transactions root of the block up to this flashblock, computed on demand.
+    pub(crate) transactions_root: OnceLock<B256>,
+}
+
+impl FlashblockLayer {
+    /// The raw bytes and the entry of the transaction at `offset` in this flashblock.
+    pub(crate) fn transaction(&self, offset: usize) -> Option<(&Bytes, &TxEntry)> {
+        Some((self.flashblock.transactions().get(offset)?, self.transactions.get(offset)?))
+    }
+}
+
+/// One pending block: its flashblocks so far, oldest first.
+#[derive(Clone, Debug)]
+pub(crate) struct BlockLayer {
+    pub(crate) number: u64,
+    pub(crate) payload_id: PayloadId,
+    /// Never empty: a block layer is created with its index 0.
+    pub(crate) flashblocks: Vec<Arc<FlashblockLayer>>,
+    pub(crate) base: Arc<ExecutionPayloadStaticV1>,
+    pub(crate) tx_count: u32,
+    pub(crate) log_count: u64,
+    /// The cumulative gas of the last transaction with receipt facts.
+    pub(crate) cumulative_gas: u64,
+    pub(crate) bytes: usize,
+}
+
+impl BlockLayer {
+    /// The newest flashblock of this block.
+    pub(crate) fn latest(&self) -> Option<&Arc<FlashblockLayer>> {
+        self.flashblocks.last()
+    }
+
+    /// The hash of the block so far: the latest flashblock's `diff.block_hash`.
+    pub(crate) fn block_hash(&self) -> B256 {
+        self.latest().map(|l| l.flashblock.diff().block_hash).unwrap_or_default()
+    }
+
+    /// The latest flashblock index.
+    pub(crate) fn flashblock_index(&self) -> u64 {
+        self.latest().map(|l| l.flashblock.index()).unwrap_or_default()
+    }
+
+    /// The flashblock layer and offset of the block-level transaction `index`.
+    pub(crate) fn locate(&self, index: u32) -> Option<(&FlashblockLayer, usize)> {
+        let at = self.flashblocks.partition_point(|l| l.first_tx <= index).checked_sub(1)?;
+        let layer = self.flashblocks.get(at)?;
+        let offset = (index - layer.first_tx) as usize;
+        (offset < layer.transactions.len()).then_some((layer.as_ref(), offset))
+    }
+
+    /// All transactions of the block so far, in order, with their raw bytes.
+    pub(crate) fn transactions(&self) -> impl Iterator<Item = (&Bytes, &TxEntry)> + '_ {
+        self.flashblocks
+            .iter()
+            .flat_map(|l| l.flashblock.transactions().iter().zip(l.transactions.iter()))
+    }
+
+    /// The hashes of the block's transactions, in order.
+    pub(crate) fn transaction_hashes(&self) -> impl Iterator<Item = TxHash> + '_ {
+        self.flashblocks.iter().flat_map(|l| l.transactions.iter().map(|t| t.hash))
+    }
+}

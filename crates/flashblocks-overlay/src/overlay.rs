@@ -1,0 +1,565 @@
+//! The writer, [`Overlay`], and its readers, [`OverlayReader`].
+
+use crate::{
+    changes::ChangeSet,
+    index::{Index, TxPosition},
+    layer::{transaction_hash, BlockLayer, FlashblockLayer, ReceiptFacts, TxEntry},
+    snapshot::{CanonicalHead, Snapshot},
+    OverlayConfig, OverlayError,
+};
+use alloy_consensus::TxReceipt;
+use alloy_primitives::{Address, TxHash, B256};
+use arc_swap::ArcSwap;
+use flashblocks_types::{Flashblock, Metadata, PayloadId};
+use op_alloy_consensus::OpReceipt;
+use std::sync::Arc;
+
+/// Fixed byte cost counted per transaction, account and storage slot (the hash, the
+/// index entry, the receipt facts), beside the variable-length bytes.
+const TX_OVERHEAD: usize = 160;
+const ACCOUNT_OVERHEAD: usize = 128;
+const SLOT_OVERHEAD: usize = 96;
+
+/// Something the overlay did on its own that a server may want to log or push.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OverlayEvent {
+    /// The canonical chain reached a preconfirmed block with the same hash (and the same
+    /// transactions, when the caller gave them): its layer was dropped.
+    Confirmed {
+        /// The block number.
+        number: u64,
+        /// Its hash.
+        hash: B256,
+    },
+    /// The canonical chain moved past a pending block without the caller reporting that
+    /// block (it skipped it): the layer was dropped unchecked.
+    Passed {
+        /// The block number.
+        number: u64,
+    },
+    /// The canonical block differs from what was preconfirmed: every pending block was
+    /// dropped.
+    BrokenPreconfirmation {
+        /// The block number.
+        number: u64,
+        /// The hash the flashblocks preconfirmed.
+        preconfirmed: B256,
+        /// The canonical hash.
+        canonical: B256,
+        /// Preconfirmed transactions the canonical block does not hold (empty when the
+        /// caller gave no transaction list).
+        dropped_transactions: Vec<TxHash>,
+    },
+    /// The lowest pending block does not extend the canonical head (its `parent_hash`
+    /// is another block), or the canonical head moved back: every pending block was
+    /// dropped.
+    Reorg {
+        /// The canonical head after the change.
+        canonical: CanonicalHead,
+        /// The number of the lowest pending block that was dropped, if any.
+        dropped_from: Option<u64>,
+    },
+    /// A new `payload_id` at the newest pending block's height (builder failover): that
+    /// block's layer was replaced.
+    Failover {
+        /// The block number.
+        number: u64,
+        /// The replaced payload.
+        replaced: PayloadId,
+        /// The new payload.
+        payload_id: PayloadId,
+    },
+    /// A block started more than one above the newest pending block: the pending blocks
+    /// were dropped, and state queries wait for the canonical chain to fill the gap.
+    Gap {
+        /// The block number expected next.
+        expected: u64,
+        /// The block number that started.
+        got: u64,
+    },
+    /// A bound was reached: the oldest pending block was evicted, and state queries wait
+    /// for the canonical chain to reach it.
+    Evicted {
+        /// The evicted block's number.
+        number: u64,
+    },
+}
+
+/// What one [`Overlay::apply`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// The change set to push to subscribers.
+    pub changes: ChangeSet,
+    /// What else happened (failover, gap, eviction).
+    pub events: Vec<OverlayEvent>,
+}
+
+/// The preconfirmed state overlay: the one writer.
+///
+/// Feed it accepted flashblocks with [`apply`](Self::apply), tell it where the canonical
+/// chain is with [`advance_canonical`](Self::advance_canonical), and hand
+/// [`reader`](Self::reader)s to the threads that serve queries. Each call publishes a new
+/// immutable [`Snapshot`] atomically (an [`ArcSwap`] store): a reader sees the state
+/// before or after a whole flashblock, never half of one, never waits for the writer,
+/// and the writer never waits for readers.
+///
+/// ```
+/// use flashblocks_overlay::{Overlay, OverlayConfig};
+/// use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
+///
+/// let mut overlay = Overlay::new(OverlayConfig::default());
+/// let reader = overlay.reader();
+/// let block = SequenceGenerator::new(7, GeneratorConfig::default()).next_block();
+/// for (now, fb) in block.into_iter().enumerate() {
+///     overlay.apply(Flashblock::from_sealed_v1(fb), now as u64 * 200)?;
+/// }
+/// let snapshot = reader.snapshot();
+/// let id = snapshot.id().expect("a pending block");
+/// assert_eq!((id.block_number, id.flashblock_index), (1_000_000, 4));
+/// # Ok::<(), flashblocks_overlay::OverlayError>(())
+/// ```
+#[derive(Debug)]
+pub struct Overlay {
+    config: OverlayConfig,
+    shared: Arc<ArcSwap<Snapshot>>,
+    current: Arc<Snapshot>,
+    /// The index as it was before the newest pending block's first flashblock, to undo
+    /// that block on failover.
+    before_newest: Index,
+}
+
+/// A handle for reader threads: cheap to clone, `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct OverlayReader {
+    shared: Arc<ArcSwap<Snapshot>>,
+}
+
+impl OverlayReader {
+    /// The latest snapshot, held as long as the caller keeps the `Arc`.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.shared.load_full()
+    }
+
+    /// Runs `f` on the latest snapshot without touching its reference count (the
+    /// fastest read; keep `f` short, the snapshot stays alive while it runs).
+    pub fn with<R>(&self, f: impl FnOnce(&Snapshot) -> R) -> R {
+        f(&self.shared.load())
+    }
+}
+
+impl Default for Overlay {
+    fn default() -> Self {
+        Self::new(OverlayConfig::default())
+    }
+}
+
+impl Overlay {
+    /// An empty overlay; the canonical head is unknown until
+    /// [`advance_canonical`](Self::advance_canonical) (until then the pending chain is
+    /// trusted to sit on it).
+    pub fn new(config: OverlayConfig) -> Self {
+        let current = Arc::new(Snapshot::empty(config.max_age_ms));
+        Self {
+            config,
+            shared: Arc::new(ArcSwap::new(current.clone())),
+            current,
+            before_newest: Index::default(),
+        }
+    }
+
+    /// An empty overlay above a known canonical head.
+    pub fn with_canonical_head(config: OverlayConfig, head: CanonicalHead) -> Self {
+        let mut overlay = Self::new(config);
+        let mut next = (*overlay.current).clone();
+        next.canonical = Some(head);
+        overlay.publish(next);
+        overlay
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &OverlayConfig {
+        &self.config
+    }
+
+    /// A reader handle for query threads.
+    pub fn reader(&self) -> OverlayReader {
+        OverlayReader { shared: self.shared.clone() }
+    }
+
+    /// The snapshot the writer last published.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.clone()
+    }
+
+    fn publish(&mut self, mut next: Snapshot) {
+        next.sequence = self.current.sequence + 1;
+        let next = Arc::new(next);
+        self.shared.store(next.clone());
+        self.current = next;
+    }
+
+    /// Applies an accepted flashblock; `now_ms` is the caller's clock, kept as the
+    /// flashblock's arrival time for the staleness bound.
+    ///
+    /// The cost is that of the flashblock: hashing its transactions (keccak, which no
+    /// design avoids) and one persistent-map insert per transaction, account and slot.
+    ///
+    /// # Errors
+    ///
+    /// [`OverlayError`] when the flashblock does not continue the newest pending block
+    /// or start the next one; the state is then unchanged.
+    pub fn apply(
+        &mut self,
+        flashblock: impl Into<Arc<Flashblock>>,
+        now_ms: u64,
+    ) -> Result<Applied, OverlayError> {
+        let flashblock = flashblock.into();
+        let mut next = (*self.current).clone();
+        let mut events = Vec::new();
+        let mut before_newest = None;
+        let (number, block) = if flashblock.index() == 0 {
+            let base = flashblock
+                .base()
+                .ok_or_else(|| OverlayError::MissingBase { payload_id: flashblock.payload_id() })?;
+            let number = base.block_number;
+            if let Some(canonical) = next.canonical.filter(|c| number <= c.number) {
+                return Err(OverlayError::AlreadyCanonical { number, canonical: canonical.number });
+            }
+            match next.blocks.last().map(|b| (b.number, b.payload_id)) {
+                Some((newest, payload_id)) if number == newest => {
+                    if payload_id == flashblock.payload_id() {
+                        return Err(OverlayError::AlreadyStarted { payload_id, number });
+                    }
+                    next.blocks.pop();
+                    next.index = self.before_newest.clone();
+                    before_newest = Some(self.before_newest.clone());
+                    events.push(OverlayEvent::Failover {
+                        number,
+                        replaced: payload_id,
+                        payload_id: flashblock.payload_id(),
+                    });
+                }
+                Some((newest, _)) if number < newest => {
+                    return Err(OverlayError::StaleBlock { number, newest });
+                }
+                Some((newest, _)) if number > newest + 1 => {
+                    events.push(OverlayEvent::Gap { expected: newest + 1, got: number });
+                    next.clear();
+                    next.require_canonical(number - 1);
+                    before_newest = Some(Index::default());
+                }
+                Some(_) => before_newest = Some(next.index.clone()),
+                None => {
+                    if let Some(canonical) = next.canonical.filter(|c| number > c.number + 1) {
+                        let _ = canonical;
+                        next.require_canonical(number - 1);
+                    }
+                    before_newest = Some(next.index.clone());
+                }
+            }
+            let block = BlockLayer {
+                number,
+                payload_id: flashblock.payload_id(),
+                flashblocks: Vec::new(),
+                base: Arc::new(base.clone()),
+                tx_count: 0,
+                log_count: 0,
+                cumulative_gas: 0,
+                bytes: 0,
+            };
+            (number, block)
+        } else {
+            let Some(newest) = next.blocks.last() else {
+                return Err(OverlayError::UnknownPayload {
+                    expected: None,
+                    got: flashblock.payload_id(),
+                });
+            };
+            if newest.payload_id != flashblock.payload_id() {
+                return Err(OverlayError::UnknownPayload {
+                    expected: Some(newest.payload_id),
+                    got: flashblock.payload_id(),
+                });
+            }
+            let expected = newest.flashblocks.len() as u64;
+            if flashblock.index() != expected {
+                return Err(OverlayError::IndexGap { expected, got: flashblock.index() });
+            }
+            let block = (**newest).clone();
+            next.blocks.pop();
+            (block.number, block)
+        };
+        if flashblock.index() >= self.config.max_flashblocks_per_block {
+            return Err(OverlayError::TooManyFlashblocks {
+                index: flashblock.index(),
+                max: self.config.max_flashblocks_per_block,
+            });
+        }
+        let mut block = block;
+        let layer = build_layer(&block, flashblock, now_ms);
+        let block_bytes = block.bytes.saturating_add(layer.bytes);
+        if block_bytes > self.config.max_bytes {
+            return Err(OverlayError::BlockTooLarge {
+                number,
+                bytes: block_bytes,
+                max: self.config.max_bytes,
+            });
+        }
+        // From here on the flashblock is accepted: nothing below can fail.
+        index_layer(&mut next.index, number, block.tx_count, &layer);
+        let changes = ChangeSet::of(&block, &layer);
+        block.tx_count = block.tx_count.saturating_add(layer.transactions.len() as u32);
+        block.log_count = layer
+            .transactions
+            .last()
+            .and_then(|t| t.receipt.as_ref())
+            .map_or(block.log_count, |r| {
+                r.first_log_index + r.logs.as_ref().map_or(0, |l| l.len() as u64)
+            });
+        block.cumulative_gas = layer
+            .transactions
+            .last()
+            .and_then(|t| t.receipt.as_ref())
+            .map_or(block.cumulative_gas, |r| r.cumulative_gas_used);
+        block.bytes = block_bytes;
+        block.flashblocks.push(Arc::new(layer));
+        next.blocks.push(Arc::new(block));
+        if let Some(index) = before_newest {
+            self.before_newest = index;
+        }
+        // Bounds: evict the oldest complete blocks.
+        while next.blocks.len() > self.config.max_pending_blocks.max(1)
+            || (next.bytes() > self.config.max_bytes && next.blocks.len() > 1)
+        {
+            let evicted = next.blocks.remove(0);
+            remove_block(&mut next.index, &evicted);
+            remove_block(&mut self.before_newest, &evicted);
+            next.require_canonical(evicted.number);
+            events.push(OverlayEvent::Evicted { number: evicted.number });
+        }
+        self.publish(next);
+        Ok(Applied { changes, events })
+    }
+
+    /// Tells the overlay the canonical head moved (a new block, or a reorg). Blocks at or
+    /// below it are dropped; the block at its height is checked against what was
+    /// preconfirmed: its hash, and its transactions when `transactions` (the canonical
+    /// block's transaction hashes, in order) is given.
+    pub fn advance_canonical(
+        &mut self,
+        head: CanonicalHead,
+        transactions: Option<&[TxHash]>,
+    ) -> Vec<OverlayEvent> {
+        let mut next = (*self.current).clone();
+        let mut events = Vec::new();
+        let previous = next.canonical.replace(head);
+        let moved_back = previous.is_some_and(|p| {
+            head.number < p.number || (head.number == p.number && head.hash != p.hash)
+        });
+        if moved_back && !next.blocks.is_empty() {
+            events.push(OverlayEvent::Reorg {
+                canonical: head,
+                dropped_from: next.blocks.first().map(|b| b.number),
+            });
+            self.drop_all(&mut next);
+        }
+        while let Some(oldest) = next.blocks.first().cloned() {
+            if oldest.number > head.number {
+                break;
+            }
+            if oldest.number < head.number {
+                events.push(OverlayEvent::Passed { number: oldest.number });
+                self.drop_oldest(&mut next);
+                continue;
+            }
+            let preconfirmed = oldest.block_hash();
+            let same_transactions =
+                transactions.is_none_or(|txs| oldest.transaction_hashes().eq(txs.iter().copied()));
+            if preconfirmed == head.hash && same_transactions {
+                events.push(OverlayEvent::Confirmed { number: head.number, hash: head.hash });
+                self.drop_oldest(&mut next);
+            } else {
+                let dropped_transactions = transactions.map_or_else(Vec::new, |txs| {
+                    let canonical: std::collections::HashSet<&TxHash> = txs.iter().collect();
+                    oldest.transaction_hashes().filter(|h| !canonical.contains(h)).collect()
+                });
+                events.push(OverlayEvent::BrokenPreconfirmation {
+                    number: head.number,
+                    preconfirmed,
+                    canonical: head.hash,
+                    dropped_transactions,
+                });
+                self.drop_all(&mut next);
+            }
+        }
+        if let Some(lowest) = next.blocks.first() {
+            if lowest.number == head.number + 1 && lowest.base.parent_hash != head.hash {
+                events.push(OverlayEvent::Reorg {
+                    canonical: head,
+                    dropped_from: Some(lowest.number),
+                });
+                self.drop_all(&mut next);
+            }
+        }
+        if next.required_canonical.is_some_and(|n| head.number >= n) {
+            next.required_canonical = None;
+        }
+        self.publish(next);
+        events
+    }
+
+    /// Drops every pending block (the caller resets, e.g. after it reset the validator).
+    pub fn reset(&mut self) {
+        let mut next = (*self.current).clone();
+        self.drop_all(&mut next);
+        next.required_canonical = None;
+        self.publish(next);
+    }
+
+    fn drop_all(&mut self, next: &mut Snapshot) {
+        next.clear();
+        self.before_newest = Index::default();
+    }
+
+    fn drop_oldest(&mut self, next: &mut Snapshot) {
+        if next.blocks.len() <= 1 {
+            self.drop_all(next);
+            return;
+        }
+        let oldest = next.blocks.remove(0);
+        remove_block(&mut next.index, &oldest);
+        remove_block(&mut self.before_newest, &oldest);
+    }
+}
+
+/// Hashes a flashblock's transactions and collects its receipt facts.
+fn build_layer(block: &BlockLayer, flashblock: Arc<Flashblock>, now_ms: u64) -> FlashblockLayer {
+    let txs = flashblock.transactions();
+    let mut bytes = 0usize;
+    let mut cumulative = block.cumulative_gas;
+    let mut log_index = block.log_count;
+    let mut transactions = Vec::with_capacity(txs.len());
+    for (i, raw) in txs.iter().enumerate() {
+        let hash = transaction_hash(raw);
+        bytes = bytes.saturating_add(raw.len() + TX_OVERHEAD);
+        let receipt = match flashblock.metadata() {
+            Metadata::V1(m) => m.transactions.get(i).map(|meta| {
+                cumulative = cumulative.saturating_add(meta.gas_used);
+                ReceiptFacts {
+                    success: meta.status == 1,
+                    gas_used: meta.gas_used,
+                    cumulative_gas_used: cumulative,
+                    contract_address: meta.contract_address,
+                    logs: None,
+                    first_log_index: log_index,
+                    deposit_nonce: None,
+                    deposit_receipt_version: None,
+                }
+            }),
+            Metadata::Json(m) => m.receipts.as_ref().and_then(|r| r.get(&hash)).map(|receipt| {
+                let facts = json_receipt(receipt, cumulative, log_index);
+                cumulative = facts.cumulative_gas_used;
+                log_index =
+                    log_index.saturating_add(facts.logs.as_ref().map_or(0, |l| l.len() as u64));
+                bytes = bytes.saturating_add(
+                    facts
+                        .logs
+                        .as_ref()
+                        .map_or(0, |l| l.iter().map(|l| l.data.data.len() + 128).sum()),
+                );
+                facts
+            }),
+            _ => None,
+        };
+        transactions.push(TxEntry::new(hash, receipt));
+    }
+    match flashblock.metadata() {
+        Metadata::V1(m) => {
+            for account in &m.accounts {
+                bytes = bytes.saturating_add(
+                    ACCOUNT_OVERHEAD
+                        + account.code.as_ref().map_or(0, |c| c.len())
+                        + account.storage_slots.len() * SLOT_OVERHEAD,
+                );
+            }
+        }
+        Metadata::Json(m) => {
+            bytes = bytes.saturating_add(
+                m.new_account_balances.as_ref().map_or(0, |b| b.len() * ACCOUNT_OVERHEAD),
+            );
+        }
+        _ => {}
+    }
+    FlashblockLayer {
+        flashblock,
+        first_tx: block.tx_count,
+        transactions,
+        received_at_ms: now_ms,
+        bytes,
+        transactions_root: std::sync::OnceLock::new(),
+    }
+}
+
+/// The receipt facts of a deployed JSON receipt.
+fn json_receipt(
+    receipt: &OpReceipt,
+    previous_cumulative: u64,
+    first_log_index: u64,
+) -> ReceiptFacts {
+    let cumulative = receipt.cumulative_gas_used();
+    let (deposit_nonce, deposit_receipt_version) = match receipt {
+        OpReceipt::Deposit(d) => (d.deposit_nonce, d.deposit_receipt_version),
+        _ => (None, None),
+    };
+    ReceiptFacts {
+        success: receipt.status(),
+        gas_used: cumulative.saturating_sub(previous_cumulative),
+        cumulative_gas_used: cumulative,
+        contract_address: None,
+        logs: Some(receipt.logs().to_vec()),
+        first_log_index,
+        deposit_nonce,
+        deposit_receipt_version,
+    }
+}
+
+/// Records a layer in the index.
+fn index_layer(index: &mut Index, number: u64, first_tx: u32, layer: &FlashblockLayer) {
+    for (i, tx) in layer.transactions.iter().enumerate() {
+        index.apply_transaction(
+            tx.hash,
+            TxPosition { block: number, index: first_tx.saturating_add(i as u32) },
+        );
+    }
+    match layer.flashblock.metadata() {
+        Metadata::V1(m) => index.apply_accounts(number, &m.accounts),
+        Metadata::Json(m) => {
+            if let Some(balances) = &m.new_account_balances {
+                index.apply_balances(number, balances);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Removes from `index` what `block` set and no later block overrode.
+fn remove_block(index: &mut Index, block: &BlockLayer) {
+    let flashblocks = || block.flashblocks.iter().map(|l| &l.flashblock);
+    let accounts: Vec<&Address> = flashblocks()
+        .flat_map(|fb| match fb.metadata() {
+            Metadata::V1(m) => m.accounts.iter().map(|a| &a.address).collect::<Vec<_>>(),
+            Metadata::Json(m) => {
+                m.new_account_balances.iter().flat_map(|b| b.keys()).collect::<Vec<_>>()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    let slots = flashblocks().flat_map(|fb| {
+        fb.accounts()
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|a| a.storage_slots.iter().map(move |s| (a.address, s.key)))
+    });
+    index.remove_block(block.number, accounts, slots, block.transaction_hashes());
+}

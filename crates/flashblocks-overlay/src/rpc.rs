@@ -1,0 +1,291 @@
+//! The answers in the shapes a JSON-RPC server returns: alloy's RPC types, op-alloy's
+//! where OP fields are needed.
+
+use crate::{
+    layer::RecoveredTransaction,
+    snapshot::{Lookup, NotHere, PreconfirmedReceipt, PreconfirmedTransaction, View},
+};
+use alloy_consensus::{
+    proofs::ordered_trie_root_with_encoder, transaction::TransactionInfo, Eip658Value, Header,
+    Receipt, ReceiptWithBloom, Transaction as _, EMPTY_OMMER_ROOT_HASH,
+};
+use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_primitives::{logs_bloom, Bytes, TxHash, B64, U256};
+use alloy_rpc_types_eth::{
+    state::{AccountOverride, StateOverride},
+    Block, BlockTransactions, Log, TransactionReceipt,
+};
+use op_alloy_consensus::transaction::OpDepositInfo;
+use op_alloy_consensus::{
+    transaction::OpTransactionInfo, OpDepositReceipt, OpReceipt, OpTxEnvelope,
+};
+use op_alloy_rpc_types::{L1BlockInfo, OpTransactionReceipt, Transaction};
+use std::sync::Arc;
+
+/// What `op_supportedCapabilities` returns.
+pub const SUPPORTED_CAPABILITIES: [&str; 1] = ["flashblocksv1"];
+
+/// The pending block as `eth_getBlockByNumber("pending", full)` returns it.
+pub type PendingBlock = Block<Transaction>;
+
+fn rpc_transaction(
+    tx: &PreconfirmedTransaction,
+    recovered: &RecoveredTransaction,
+    deposit: OpDepositInfo,
+) -> Transaction {
+    let info = TransactionInfo {
+        hash: Some(tx.hash),
+        index: Some(tx.index),
+        block_hash: Some(tx.block_hash),
+        block_number: Some(tx.block_number),
+        base_fee: Some(saturating_u64(tx.base_fee_per_gas)),
+        block_timestamp: Some(tx.timestamp),
+    };
+    Transaction::from_transaction(recovered.clone(), OpTransactionInfo::new(info, deposit))
+}
+
+fn saturating_u64(value: U256) -> u64 {
+    u64::try_from(value).unwrap_or(u64::MAX)
+}
+
+impl View<'_> {
+    fn decoded(&self, hash: TxHash) -> Result<Arc<RecoveredTransaction>, NotHere> {
+        let (_, _, raw, entry, _) = self.snapshot.entry(&hash).ok_or(NotHere::Untouched)?;
+        entry.decoded(raw).ok_or(NotHere::Undecodable)
+    }
+
+    /// `eth_getTransactionByHash` for a preconfirmed transaction, decoded (once, then
+    /// cached) with its recovered sender.
+    pub fn rpc_transaction(&self, hash: TxHash) -> Lookup<Transaction> {
+        match self.receipt(hash) {
+            Lookup::Found(found) => {
+                let deposit = OpDepositInfo {
+                    deposit_nonce: found.value.facts.deposit_nonce,
+                    deposit_receipt_version: found.value.facts.deposit_receipt_version,
+                };
+                found_or(self.decoded(hash), found.snapshot, |tx| {
+                    rpc_transaction(&found.value.transaction, &tx, deposit)
+                })
+            }
+            Lookup::NotHere(NotHere::NotCarried) => match self.transaction(hash) {
+                Lookup::Found(found) => found_or(self.decoded(hash), found.snapshot, |tx| {
+                    rpc_transaction(&found.value, &tx, OpDepositInfo::default())
+                }),
+                Lookup::NotHere(reason) => Lookup::NotHere(reason),
+            },
+            Lookup::NotHere(reason) => Lookup::NotHere(reason),
+        }
+    }
+
+    /// `eth_getTransactionReceipt` for a preconfirmed transaction. Status, gas used and
+    /// the contract address come from the metadata, the cumulative gas is the sum over
+    /// the block so far, and the logs come from the source's receipts when it carries
+    /// them (V1 carries none: the receipt then has no logs). L1 fee fields are absent.
+    pub fn rpc_receipt(&self, hash: TxHash) -> Lookup<OpTransactionReceipt> {
+        match self.receipt(hash) {
+            Lookup::Found(found) => {
+                found_or(self.decoded(hash), found.snapshot, |tx| rpc_receipt(&found.value, &tx))
+            }
+            Lookup::NotHere(reason) => Lookup::NotHere(reason),
+        }
+    }
+
+    /// `eth_getBlockByNumber("pending", full)`: the newest pending block so far, its
+    /// `hash` the latest flashblock's `diff.block_hash` and its `nonce` the latest
+    /// flashblock index (the spec page's decisions). With `full`, every transaction is
+    /// decoded (each once, then cached); [`NotHere::Undecodable`] if one does not decode.
+    /// The transactions root is computed on the first call for a snapshot's newest
+    /// flashblock and cached.
+    pub fn pending_block(&self, full: bool) -> Lookup<PendingBlock> {
+        let snapshot = match self.ready() {
+            Ok(id) => id,
+            Err(reason) => return Lookup::NotHere(reason),
+        };
+        let Some(block) = self.snapshot.newest_block() else {
+            return Lookup::NotHere(NotHere::Empty);
+        };
+        let Some(latest) = block.latest() else { return Lookup::NotHere(NotHere::Empty) };
+        let diff = latest.flashblock.diff();
+        let base = &block.base;
+        let transactions_root = *latest.transactions_root.get_or_init(|| {
+            let raw: Vec<&Bytes> = block.transactions().map(|(raw, _)| raw).collect();
+            ordered_trie_root_with_encoder(&raw, |tx, buf| buf.extend_from_slice(tx))
+        });
+        let header = Header {
+            parent_hash: base.parent_hash,
+            ommers_hash: EMPTY_OMMER_ROOT_HASH,
+            beneficiary: base.fee_recipient,
+            state_root: diff.state_root,
+            transactions_root,
+            receipts_root: diff.receipts_root,
+            logs_bloom: diff.logs_bloom,
+            difficulty: U256::ZERO,
+            number: block.number,
+            gas_limit: base.gas_limit,
+            gas_used: diff.gas_used,
+            timestamp: base.timestamp,
+            extra_data: base.extra_data.clone(),
+            mix_hash: base.prev_randao,
+            nonce: B64::from(latest.flashblock.index()),
+            base_fee_per_gas: Some(saturating_u64(base.base_fee_per_gas)),
+            withdrawals_root: Some(diff.withdrawals_root),
+            blob_gas_used: Some(latest.flashblock.blob_gas_used().unwrap_or(0)),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(base.parent_beacon_block_root),
+            requests_hash: Some(EMPTY_REQUESTS_HASH),
+            block_access_list_hash: None,
+            slot_number: None,
+        };
+        let transactions = if full {
+            let mut txs = Vec::with_capacity(block.tx_count as usize);
+            for (index, (raw, entry)) in block.transactions().enumerate() {
+                let Some(recovered) = entry.decoded(raw) else {
+                    return Lookup::NotHere(NotHere::Undecodable);
+                };
+                let tx = PreconfirmedTransaction {
+                    hash: entry.hash,
+                    raw: raw.clone(),
+                    block_number: block.number,
+                    block_hash: diff.block_hash,
+                    index: index as u64,
+                    flashblock_index: 0,
+                    timestamp: base.timestamp,
+                    base_fee_per_gas: base.base_fee_per_gas,
+                };
+                let deposit =
+                    entry.receipt.as_ref().map_or_else(OpDepositInfo::default, |r| OpDepositInfo {
+                        deposit_nonce: r.deposit_nonce,
+                        deposit_receipt_version: r.deposit_receipt_version,
+                    });
+                txs.push(rpc_transaction(&tx, &recovered, deposit));
+            }
+            BlockTransactions::Full(txs)
+        } else {
+            BlockTransactions::Hashes(block.transaction_hashes().collect())
+        };
+        let header = alloy_rpc_types_eth::Header {
+            hash: diff.block_hash,
+            inner: header,
+            total_difficulty: Some(U256::ZERO),
+            size: None,
+        };
+        Lookup::Found(crate::Preconfirmed {
+            value: Block {
+                header,
+                uncles: Vec::new(),
+                transactions,
+                withdrawals: Some(Default::default()),
+            },
+            snapshot,
+        })
+    }
+
+    /// The preconfirmed state as an alloy [`StateOverride`], for `eth_call` and
+    /// `eth_estimateGas` on top of the latest canonical state: every account a pending
+    /// block touched, with the balance, nonce and code it set and its changed slots as a
+    /// `stateDiff`. Its size is that of the pending state.
+    pub fn state_override(&self) -> Lookup<StateOverride> {
+        let snapshot = match self.ready() {
+            Ok(id) => id,
+            Err(reason) => return Lookup::NotHere(reason),
+        };
+        if let Some(required) = self.snapshot.required_canonical {
+            return Lookup::NotHere(NotHere::Incomplete {
+                canonical: self.snapshot.canonical.map(|c| c.number),
+                required,
+            });
+        }
+        let mut out = StateOverride::default();
+        for (address, entry) in &self.snapshot.index.accounts {
+            out.insert(
+                *address,
+                AccountOverride {
+                    balance: entry.balance.as_ref().map(|s| s.value),
+                    nonce: entry.nonce.as_ref().map(|s| s.value),
+                    code: entry.code.as_ref().map(|s| s.value.clone()),
+                    ..Default::default()
+                },
+            );
+        }
+        for ((address, slot), value) in &self.snapshot.index.storage {
+            out.entry(*address)
+                .or_default()
+                .state_diff
+                .get_or_insert_with(Default::default)
+                .insert(*slot, value.value);
+        }
+        Lookup::Found(crate::Preconfirmed { value: out, snapshot })
+    }
+}
+
+fn found_or<T, U>(
+    decoded: Result<T, NotHere>,
+    snapshot: crate::SnapshotId,
+    f: impl FnOnce(T) -> U,
+) -> Lookup<U> {
+    match decoded {
+        Ok(tx) => Lookup::Found(crate::Preconfirmed { value: f(tx), snapshot }),
+        Err(reason) => Lookup::NotHere(reason),
+    }
+}
+
+fn rpc_receipt(found: &PreconfirmedReceipt, tx: &RecoveredTransaction) -> OpTransactionReceipt {
+    let meta = &found.transaction;
+    let facts = &found.facts;
+    let logs: Vec<Log> = facts
+        .logs
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, log)| Log {
+            inner: log.clone(),
+            block_hash: Some(meta.block_hash),
+            block_number: Some(meta.block_number),
+            block_timestamp: Some(meta.timestamp),
+            transaction_hash: Some(meta.hash),
+            transaction_index: Some(meta.index),
+            log_index: Some(facts.first_log_index + i as u64),
+            removed: false,
+        })
+        .collect();
+    let bloom = logs_bloom(logs.iter().map(|l| &l.inner));
+    let receipt = Receipt {
+        status: Eip658Value::Eip658(facts.success),
+        cumulative_gas_used: facts.cumulative_gas_used,
+        logs,
+    };
+    let envelope = tx.inner();
+    let inner = match envelope {
+        OpTxEnvelope::Legacy(_) => OpReceipt::Legacy(receipt),
+        OpTxEnvelope::Eip2930(_) => OpReceipt::Eip2930(receipt),
+        OpTxEnvelope::Eip7702(_) => OpReceipt::Eip7702(receipt),
+        OpTxEnvelope::PostExec(_) => OpReceipt::PostExec(receipt),
+        OpTxEnvelope::Deposit(_) => OpReceipt::Deposit(OpDepositReceipt {
+            inner: receipt,
+            deposit_nonce: facts.deposit_nonce,
+            deposit_receipt_version: facts.deposit_receipt_version,
+        }),
+        OpTxEnvelope::Eip1559(_) => OpReceipt::Eip1559(receipt),
+    };
+    let base_fee = saturating_u64(meta.base_fee_per_gas);
+    let effective_gas_price =
+        if envelope.is_deposit() { 0 } else { envelope.effective_gas_price(Some(base_fee)) };
+    OpTransactionReceipt {
+        inner: TransactionReceipt {
+            inner: ReceiptWithBloom { receipt: inner, logs_bloom: bloom },
+            transaction_hash: meta.hash,
+            transaction_index: Some(meta.index),
+            block_hash: Some(meta.block_hash),
+            block_number: Some(meta.block_number),
+            gas_used: facts.gas_used,
+            effective_gas_price,
+            blob_gas_used: None,
+            blob_gas_price: None,
+            from: tx.signer(),
+            to: envelope.to(),
+            contract_address: facts.contract_address,
+        },
+        l1_block_info: L1BlockInfo::default(),
+        op_gas_refund: None,
+    }
+}

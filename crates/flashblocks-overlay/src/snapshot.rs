@@ -1,0 +1,479 @@
+//! [`Snapshot`]: one immutable state of the overlay, and the answers it gives.
+
+use crate::{
+    index::{Index, TxPosition},
+    layer::{BlockLayer, FlashblockLayer, ReceiptFacts, TxEntry},
+};
+use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
+use flashblocks_types::{FlashblockSource, PayloadId};
+use std::sync::Arc;
+
+/// The canonical head as the caller reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CanonicalHead {
+    /// Its number.
+    pub number: u64,
+    /// Its hash.
+    pub hash: B256,
+}
+
+/// Which snapshot an answer came from: the newest pending block and flashblock at the
+/// time. Two answers with the same id were read from the same state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SnapshotId {
+    /// The newest pending block's number.
+    pub block_number: u64,
+    /// Its latest flashblock index.
+    pub flashblock_index: u64,
+}
+
+/// A value from the overlay, with the snapshot it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preconfirmed<T> {
+    /// The value.
+    pub value: T,
+    /// The snapshot it was read from.
+    pub snapshot: SnapshotId,
+}
+
+/// Why the overlay has no answer: the caller falls back (to the canonical state, or to
+/// an error for the client).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotHere {
+    /// No pending block.
+    Empty,
+    /// The newest flashblock is older than the staleness bound.
+    Stale {
+        /// How old it is.
+        age_ms: u64,
+        /// The bound.
+        max_age_ms: u64,
+    },
+    /// No pending block touched this key: the canonical value is the answer.
+    Untouched,
+    /// The source does not carry this kind of value (deployed JSON carries no nonce,
+    /// code or storage, and receipts only when its metadata has them).
+    NotCarried,
+    /// Blocks between the canonical head and the pending chain are missing (a gap in the
+    /// stream, or an eviction): state answers wait for the canonical chain to reach
+    /// `required`.
+    Incomplete {
+        /// The canonical head's number, if known.
+        canonical: Option<u64>,
+        /// The block the canonical chain must reach.
+        required: u64,
+    },
+    /// The transaction bytes do not decode as an OP transaction (or its signature does
+    /// not recover), so the RPC shape cannot be built.
+    Undecodable,
+}
+
+/// An answer of the overlay: the value with its snapshot, or why there is none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup<T> {
+    /// The preconfirmed value.
+    Found(Preconfirmed<T>),
+    /// Not in the overlay.
+    NotHere(NotHere),
+}
+
+impl<T> Lookup<T> {
+    /// The value, if found.
+    pub const fn value(&self) -> Option<&T> {
+        match self {
+            Self::Found(p) => Some(&p.value),
+            Self::NotHere(_) => None,
+        }
+    }
+
+    /// The value, if found.
+    pub fn into_value(self) -> Option<T> {
+        match self {
+            Self::Found(p) => Some(p.value),
+            Self::NotHere(_) => None,
+        }
+    }
+
+    /// Why not, if not found.
+    pub const fn not_here(&self) -> Option<NotHere> {
+        match self {
+            Self::Found(_) => None,
+            Self::NotHere(reason) => Some(*reason),
+        }
+    }
+
+    /// Maps the value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Lookup<U> {
+        match self {
+            Self::Found(p) => {
+                Lookup::Found(Preconfirmed { value: f(p.value), snapshot: p.snapshot })
+            }
+            Self::NotHere(reason) => Lookup::NotHere(reason),
+        }
+    }
+}
+
+/// One immutable state of the overlay: the pending blocks above the canonical head,
+/// oldest first, and the merged index over them.
+///
+/// Point queries ([`View::balance`] and the like) hash the key once and walk a
+/// persistent trie of two or three nodes, whatever the number of pending blocks.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub(crate) index: Index,
+    pub(crate) blocks: Vec<Arc<BlockLayer>>,
+    pub(crate) canonical: Option<CanonicalHead>,
+    /// Set after a gap or an eviction: state answers wait until the canonical head
+    /// reaches this number.
+    pub(crate) required_canonical: Option<u64>,
+    pub(crate) max_age_ms: Option<u64>,
+    pub(crate) sequence: u64,
+}
+
+/// A preconfirmed transaction: its bytes and where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreconfirmedTransaction {
+    /// The hash (keccak-256 of `raw`).
+    pub hash: TxHash,
+    /// The EIP-2718 bytes.
+    pub raw: Bytes,
+    /// The block number.
+    pub block_number: u64,
+    /// The hash of the block so far (its latest flashblock's `diff.block_hash`).
+    pub block_hash: B256,
+    /// The index in the block.
+    pub index: u64,
+    /// The index of the flashblock that carried it.
+    pub flashblock_index: u64,
+    /// The block's timestamp.
+    pub timestamp: u64,
+    /// The block's base fee.
+    pub base_fee_per_gas: U256,
+}
+
+/// A preconfirmed receipt: the transaction and its outcome as the source gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreconfirmedReceipt {
+    /// The transaction.
+    pub transaction: PreconfirmedTransaction,
+    /// Its outcome.
+    pub facts: ReceiptFacts,
+}
+
+impl Snapshot {
+    pub(crate) fn empty(max_age_ms: Option<u64>) -> Self {
+        Self {
+            index: Index::default(),
+            blocks: Vec::new(),
+            canonical: None,
+            required_canonical: None,
+            max_age_ms,
+            sequence: 0,
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.index = Index::default();
+        self.blocks.clear();
+    }
+
+    pub(crate) fn require_canonical(&mut self, number: u64) {
+        if self.canonical.is_none_or(|c| c.number < number) {
+            self.required_canonical =
+                Some(self.required_canonical.map_or(number, |n| n.max(number)));
+        }
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        self.blocks.iter().map(|b| b.bytes).fold(0, usize::saturating_add)
+    }
+
+    /// The newest pending block and flashblock, `None` when nothing is pending.
+    pub fn id(&self) -> Option<SnapshotId> {
+        let newest = self.blocks.last()?;
+        Some(SnapshotId {
+            block_number: newest.number,
+            flashblock_index: newest.flashblock_index(),
+        })
+    }
+
+    /// Counts the snapshots the writer published before this one (0 for the first).
+    pub const fn sequence(&self) -> u64 {
+        self.sequence
+    }
+
+    /// The canonical head the overlay was last told of.
+    pub const fn canonical_head(&self) -> Option<CanonicalHead> {
+        self.canonical
+    }
+
+    /// The numbers of the pending blocks, oldest first.
+    pub fn pending_block_numbers(&self) -> impl Iterator<Item = u64> + '_ {
+        self.blocks.iter().map(|b| b.number)
+    }
+
+    /// The payload id of the newest pending block.
+    pub fn payload_id(&self) -> Option<PayloadId> {
+        self.blocks.last().map(|b| b.payload_id)
+    }
+
+    /// The bytes the pending blocks hold, as counted against
+    /// [`OverlayConfig::max_bytes`](crate::OverlayConfig::max_bytes).
+    pub fn bytes_held(&self) -> usize {
+        self.bytes()
+    }
+
+    /// The entries of the merged index (accounts, storage slots, transactions): zero
+    /// when nothing is pending, and never more than the pending blocks set.
+    pub fn indexed_entries(&self) -> usize {
+        self.index.len()
+    }
+
+    /// When the newest flashblock was applied, on the caller's clock.
+    pub fn received_at_ms(&self) -> Option<u64> {
+        Some(self.newest_layer()?.received_at_ms)
+    }
+
+    /// How old the newest flashblock is at `now_ms` (0 if the clock went back).
+    pub fn age_ms(&self, now_ms: u64) -> Option<u64> {
+        self.received_at_ms().map(|t| now_ms.saturating_sub(t))
+    }
+
+    /// The queries, as seen at `now_ms` on the caller's clock (for the staleness bound).
+    pub const fn at(&self, now_ms: u64) -> View<'_> {
+        View { snapshot: self, now_ms }
+    }
+
+    pub(crate) fn newest_layer(&self) -> Option<&Arc<FlashblockLayer>> {
+        self.blocks.last()?.latest()
+    }
+
+    pub(crate) fn block(&self, number: u64) -> Option<&Arc<BlockLayer>> {
+        let first = self.blocks.first()?.number;
+        self.blocks.get(usize::try_from(number.checked_sub(first)?).ok()?)
+    }
+
+    pub(crate) fn newest_block(&self) -> Option<&Arc<BlockLayer>> {
+        self.blocks.last()
+    }
+
+    /// Whether some pending flashblock comes from a JSON source.
+    fn has_json(&self) -> bool {
+        self.blocks
+            .iter()
+            .any(|b| b.latest().is_some_and(|l| l.flashblock.source() == FlashblockSource::Json))
+    }
+
+    pub(crate) fn locate(
+        &self,
+        position: TxPosition,
+    ) -> Option<(&BlockLayer, &FlashblockLayer, usize)> {
+        let block = self.block(position.block)?;
+        let (layer, offset) = block.locate(position.index)?;
+        Some((block, layer, offset))
+    }
+
+    pub(crate) fn entry(
+        &self,
+        hash: &TxHash,
+    ) -> Option<(&BlockLayer, &FlashblockLayer, &Bytes, &TxEntry, u64)> {
+        let position = *self.index.transactions.get(hash)?;
+        let (block, layer, offset) = self.locate(position)?;
+        let (raw, entry) = layer.transaction(offset)?;
+        Some((block, layer, raw, entry, u64::from(position.index)))
+    }
+}
+
+/// The queries of one [`Snapshot`] at one time: every answer is
+/// [`NotHere::Stale`] when the newest flashblock is older than the staleness bound.
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    pub(crate) snapshot: &'a Snapshot,
+    pub(crate) now_ms: u64,
+}
+
+impl<'a> View<'a> {
+    /// The snapshot.
+    pub const fn snapshot(&self) -> &'a Snapshot {
+        self.snapshot
+    }
+
+    /// The snapshot id if the view can answer at all.
+    pub(crate) fn ready(&self) -> Result<SnapshotId, NotHere> {
+        let id = self.snapshot.id().ok_or(NotHere::Empty)?;
+        if let (Some(max_age_ms), Some(age_ms)) =
+            (self.snapshot.max_age_ms, self.snapshot.age_ms(self.now_ms))
+        {
+            if age_ms > max_age_ms {
+                return Err(NotHere::Stale { age_ms, max_age_ms });
+            }
+        }
+        Ok(id)
+    }
+
+    /// As [`ready`](Self::ready), and the account state is complete.
+    fn state_ready(&self) -> Result<SnapshotId, NotHere> {
+        let id = self.ready()?;
+        if let Some(required) = self.snapshot.required_canonical {
+            return Err(NotHere::Incomplete {
+                canonical: self.snapshot.canonical.map(|c| c.number),
+                required,
+            });
+        }
+        Ok(id)
+    }
+
+    fn answer<T>(
+        id: Result<SnapshotId, NotHere>,
+        value: impl FnOnce() -> Result<T, NotHere>,
+    ) -> Lookup<T> {
+        match id.and_then(|snapshot| Ok(Preconfirmed { value: value()?, snapshot })) {
+            Ok(found) => Lookup::Found(found),
+            Err(reason) => Lookup::NotHere(reason),
+        }
+    }
+
+    fn untouched_or_not_carried(&self) -> NotHere {
+        if self.snapshot.has_json() {
+            NotHere::NotCarried
+        } else {
+            NotHere::Untouched
+        }
+    }
+
+    /// `eth_getBalance(address, "pending")`. Untouched accounts (and every account a
+    /// JSON stream without balances touched) answer [`NotHere::Untouched`].
+    pub fn balance(&self, address: Address) -> Lookup<U256> {
+        Self::answer(self.state_ready(), || {
+            self.snapshot
+                .index
+                .accounts
+                .get(&address)
+                .and_then(|e| e.balance.as_ref())
+                .map(|s| s.value)
+                .ok_or(NotHere::Untouched)
+        })
+    }
+
+    /// `eth_getTransactionCount(address, "pending")`: the metadata's post-state nonce,
+    /// which stays right for CREATE and EIP-7702 authorizations. A JSON stream carries
+    /// no nonces: then [`NotHere::NotCarried`], and the caller may use
+    /// [`nonce_from_transactions`](Self::nonce_from_transactions).
+    pub fn transaction_count(&self, address: Address) -> Lookup<u64> {
+        Self::answer(self.state_ready(), || {
+            self.snapshot
+                .index
+                .accounts
+                .get(&address)
+                .and_then(|e| e.nonce.as_ref())
+                .map(|s| s.value)
+                .ok_or_else(|| self.untouched_or_not_carried())
+        })
+    }
+
+    /// The fallback nonce where the source carries none (deployed JSON): one more than
+    /// the highest nonce of a pending transaction `address` signed, found by decoding
+    /// the pending transactions newest first (each decoded once, then cached).
+    ///
+    /// Where it can be wrong: it misses nonce bumps that no signed transaction of the
+    /// pending blocks shows, namely EIP-7702 authorizations (the authority's nonce
+    /// moves), contracts creating contracts, and deposits (which carry no nonce); in
+    /// those cases it answers low, and [`NotHere::Untouched`] when `address` signed no
+    /// pending transaction.
+    pub fn nonce_from_transactions(&self, address: Address) -> Lookup<u64> {
+        Self::answer(self.ready(), || {
+            for block in self.snapshot.blocks.iter().rev() {
+                for layer in block.flashblocks.iter().rev() {
+                    let txs = layer.flashblock.transactions().iter().zip(&layer.transactions);
+                    for (raw, entry) in txs.rev() {
+                        let Some(tx) = entry.decoded(raw) else { continue };
+                        if tx.signer() == address && !tx.inner().is_deposit() {
+                            return Ok(
+                                alloy_consensus::Transaction::nonce(tx.inner()).saturating_add(1)
+                            );
+                        }
+                    }
+                }
+            }
+            Err(NotHere::Untouched)
+        })
+    }
+
+    /// `eth_getCode(address, "pending")`: code set by a pending block.
+    pub fn code(&self, address: Address) -> Lookup<Bytes> {
+        Self::answer(self.state_ready(), || {
+            self.snapshot
+                .index
+                .accounts
+                .get(&address)
+                .and_then(|e| e.code.as_ref())
+                .map(|s| s.value.clone())
+                .ok_or_else(|| self.untouched_or_not_carried())
+        })
+    }
+
+    /// `eth_getStorageAt(address, slot, "pending")`: a slot set by a pending block.
+    pub fn storage_at(&self, address: Address, slot: B256) -> Lookup<B256> {
+        Self::answer(self.state_ready(), || {
+            self.snapshot
+                .index
+                .storage
+                .get(&(address, slot))
+                .map(|s| s.value)
+                .ok_or_else(|| self.untouched_or_not_carried())
+        })
+    }
+
+    /// A preconfirmed transaction by hash (`eth_getTransactionByHash` before the
+    /// canonical chain has it).
+    pub fn transaction(&self, hash: TxHash) -> Lookup<PreconfirmedTransaction> {
+        Self::answer(self.ready(), || {
+            let (block, layer, raw, entry, index) =
+                self.snapshot.entry(&hash).ok_or(NotHere::Untouched)?;
+            Ok(preconfirmed_transaction(block, layer, raw, entry, index))
+        })
+    }
+
+    /// A preconfirmed receipt by transaction hash. [`NotHere::NotCarried`] when the
+    /// transaction is pending but its source has no receipt for it (a JSON stream
+    /// without receipts).
+    pub fn receipt(&self, hash: TxHash) -> Lookup<PreconfirmedReceipt> {
+        Self::answer(self.ready(), || {
+            let (block, layer, raw, entry, index) =
+                self.snapshot.entry(&hash).ok_or(NotHere::Untouched)?;
+            let facts = entry.receipt.clone().ok_or(NotHere::NotCarried)?;
+            Ok(PreconfirmedReceipt {
+                transaction: preconfirmed_transaction(block, layer, raw, entry, index),
+                facts,
+            })
+        })
+    }
+
+    /// The hashes of the newest pending block's transactions, in order.
+    pub fn pending_transaction_hashes(&self) -> Lookup<Vec<TxHash>> {
+        Self::answer(self.ready(), || {
+            let block = self.snapshot.newest_block().ok_or(NotHere::Empty)?;
+            Ok(block.transaction_hashes().collect())
+        })
+    }
+}
+
+fn preconfirmed_transaction(
+    block: &BlockLayer,
+    layer: &FlashblockLayer,
+    raw: &Bytes,
+    entry: &TxEntry,
+    index: u64,
+) -> PreconfirmedTransaction {
+    PreconfirmedTransaction {
+        hash: entry.hash,
+        raw: raw.clone(),
+        block_number: block.number,
+        block_hash: block.block_hash(),
+        index,
+        flashblock_index: layer.flashblock.index(),
+        timestamp: block.base.timestamp,
+        base_fee_per_gas: block.base.base_fee_per_gas,
+    }
+}

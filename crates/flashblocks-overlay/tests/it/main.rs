@@ -1,0 +1,7 @@
+//! Integration tests of the overlay: one binary (see the crate's `Cargo.toml`).
+
+mod common;
+mod differential;
+mod lifecycle;
+mod threaded;
+mod v1;
