@@ -1,7 +1,7 @@
 //! The validator's configuration: the rule set, the bound, OP rules, the tip.
 
 use alloy_primitives::B256;
-use flashblocks_types::FlashblockSource;
+use flashblocks_types::{FlashblockSource, DEFAULT_MAX_JSON_LEN};
 
 /// The spec page's default bound on flashblocks per block: twice the expected count
 /// for a 2 s block of 200 ms flashblocks, `2 × ceil(2000 / 200)` = 20.
@@ -86,7 +86,7 @@ pub struct Tip {
 /// How a [`Validator`](crate::Validator) checks its stream.
 ///
 /// Defaults: the V1 rule set, a bound of [`DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK`], OP rules
-/// on. The optional checks are off by default: the head check is on while a
+/// on, JSON frames capped at [`DEFAULT_MAX_JSON_LEN`]. The optional checks are off by default: the head check is on while a
 /// [`Tip`] is set, and extra checks are added with
 /// [`Validator::with_check`](crate::Validator::with_check).
 ///
@@ -108,6 +108,9 @@ pub struct ValidatorConfig {
     /// The OP Stack rules (`missing_l1_info_deposit`, `deposit_misplaced`,
     /// `withdrawals_not_empty`).
     pub op_rules: bool,
+    /// JSON streams: the cap on a frame's JSON text after brotli decompression
+    /// (default [`DEFAULT_MAX_JSON_LEN`]); a longer one is `malformed`.
+    pub max_json_len: usize,
 }
 
 impl Default for ValidatorConfig {
@@ -123,6 +126,7 @@ impl ValidatorConfig {
             rule_set: RuleSet::V1,
             max_flashblocks_per_block: DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK,
             op_rules: true,
+            max_json_len: DEFAULT_MAX_JSON_LEN,
         }
     }
 
@@ -134,6 +138,12 @@ impl ValidatorConfig {
     /// Sets the bound on flashblocks per block.
     pub const fn with_max_flashblocks_per_block(mut self, max: u64) -> Self {
         self.max_flashblocks_per_block = max;
+        self
+    }
+
+    /// Sets the cap on a JSON frame's text (JSON streams).
+    pub const fn with_max_json_len(mut self, max: usize) -> Self {
+        self.max_json_len = max;
         self
     }
 

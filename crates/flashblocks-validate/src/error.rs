@@ -66,7 +66,8 @@ pub enum ValidationError {
         /// Where the flashblock came from.
         received: FlashblockSource,
     },
-    /// `malformed`: fewer than 4 bytes, or V1 bytes (or JSON) that do not decode.
+    /// `malformed`: fewer than 4 bytes, or V1 bytes that do not decode; on a JSON
+    /// stream, a frame that is not a JSON flashblock (plain or brotli) within the cap.
     #[error("malformed flashblock: {0}")]
     Malformed(#[source] CodecError),
     /// `unknown_version`: the frame's first 4 bytes are not `0x00000001`.

@@ -3,7 +3,7 @@
 use crate::{rules, FlashblockCheck, RuleSet, Tip, ValidationError, ValidatorConfig};
 use alloy_primitives::B256;
 use core::fmt;
-use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, PayloadId};
+use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, JsonFrameReader, PayloadId};
 
 /// The block a validator holds: its payload id, `base`, the roots of the flashblocks
 /// accepted so far and their cumulative gas. Its size is bounded by the configured
@@ -249,22 +249,33 @@ impl Validator {
         }
     }
 
-    /// Decodes an SSZ frame (the **Frame** rule) and validates it.
+    /// Decodes a frame as the stream's rule set says (the **Frame** rule) and validates
+    /// it: an SSZ frame on a V1 stream (its first 4 bytes pick the container), a JSON
+    /// frame, plain or brotli-compressed, on a JSON stream. The format is never guessed
+    /// from the bytes.
     ///
     /// # Errors
     ///
-    /// `source_mismatch` on a JSON stream; `malformed` / `unknown_version` for bytes that
-    /// do not decode; otherwise as [`validate`](Self::validate).
+    /// `malformed` for bytes that do not decode (on a JSON stream: not JSON, not
+    /// brotli, or over [`ValidatorConfig::max_json_len`]); `unknown_version` for an SSZ
+    /// frame of another version; otherwise as [`validate`](Self::validate).
     pub fn validate_frame(&mut self, frame: &[u8]) -> Result<Validated, ValidationError> {
-        if self.config.rule_set != RuleSet::V1 {
-            return Err(ValidationError::SourceMismatch {
-                expected: self.config.rule_set,
-                received: flashblocks_types::FlashblockSource::V1,
-            });
-        }
-        let flashblock = Flashblock::decode_v1(frame)?;
+        let flashblock = self.decode_frame(frame)?;
         let outcome = self.validate(&flashblock)?;
         Ok(Validated { flashblock, outcome })
+    }
+
+    /// The **Frame** rule alone: decodes a frame in the stream's format, without
+    /// validating it or changing any state.
+    ///
+    /// # Errors
+    ///
+    /// `malformed` or `unknown_version`, as [`validate_frame`](Self::validate_frame).
+    pub fn decode_frame(&self, frame: &[u8]) -> Result<Flashblock, ValidationError> {
+        Ok(match self.config.rule_set {
+            RuleSet::V1 => Flashblock::decode_v1(frame)?,
+            RuleSet::Json => JsonFrameReader::new(self.config.max_json_len).decode(frame)?,
+        })
     }
 
     /// Validates one decoded flashblock and, when it is accepted, takes it in.
