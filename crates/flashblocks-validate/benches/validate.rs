@@ -3,11 +3,14 @@
 //! needs anyway): the rules should add at most 10 % on top.
 //!
 //! `cargo bench -p flashblocks-validate --bench validate -- --warm-up-time 1 --measurement-time 3`
+//!
+//! After criterion's output the run prints the medians and the ratios against the
+//! baseline, read back from criterion's estimates of this same run.
 
-use criterion::{criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{BatchSize, Criterion, Throughput};
 use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
 use flashblocks_validate::{Validator, ValidatorConfig};
-use std::hint::black_box;
+use std::{hint::black_box, path::PathBuf};
 
 fn frames() -> Vec<Vec<u8>> {
     let config = GeneratorConfig {
@@ -59,4 +62,33 @@ fn block_of_10x100(c: &mut Criterion) {
 mod group {
     criterion::criterion_group!(benches, super::block_of_10x100);
 }
-criterion_main!(group::benches);
+/// criterion's median of one benchmark of this run, in nanoseconds.
+fn median(id: &str) -> Option<f64> {
+    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target")))
+            .join("criterion")
+    });
+    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn report() {
+    let m = |id: &str| median(&format!("block_10x100/{id}")).unwrap_or(f64::NAN);
+    let (base, full, rules) =
+        (m("baseline_decode_and_root"), m("validate_frames"), m("rules_only"));
+    println!(
+        "\nmedians of this run (ns): baseline {base:.0}, validate {full:.0}, rules {rules:.0}"
+    );
+    println!("ratios (goal in brackets):");
+    println!("  validate_frames / baseline  {:>8.3}x  [<= 1.10]", full / base);
+    println!("  rules_only / baseline       {:>8.4}x", rules / base);
+}
+
+fn main() {
+    group::benches();
+    Criterion::default().configure_from_args().final_summary();
+    report();
+}
