@@ -125,7 +125,8 @@ fn hashing(c: &mut Criterion) {
     g.bench_function("fast_view", |b| b.iter(|| black_box(&view).hash_tree_root()));
     g.bench_function("oracle", |b| b.iter(|| merkle::payload_root(black_box(&p))));
     let block = [0x5au8; 64];
-    g.bench_function("one_node_hash", |b| b.iter(|| hash::node_hash(black_box(&block))));
+    let mut node = hash::NodeHasher::new();
+    g.bench_function("one_node_hash", |b| b.iter(|| node.hash(black_box(&block))));
     g.finish();
 }
 

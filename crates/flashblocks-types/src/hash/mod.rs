@@ -32,7 +32,7 @@ use crate::{merkle::SubRoots, FlashblocksPayloadV1};
 use alloy_primitives::B256;
 use node::Hasher;
 
-pub use node::node_hash;
+pub use node::{node_hash, NodeHasher};
 
 /// `hash_tree_root(payload)` with the fast hasher.
 pub fn payload_root(payload: &FlashblocksPayloadV1) -> B256 {

@@ -36,29 +36,61 @@ const PAD: [u8; 64] = {
 /// to 2^64 leaves.
 pub(crate) const MAX_DEPTH: usize = 64;
 
-/// `sha256(block)` for one 64-byte block: the block and the constant padding block
-/// through `sha2`'s raw compression function (SHA-NI when the CPU has it, detected at
-/// run time by `sha2`).
-#[inline]
-pub(crate) fn hash_block(block: &[u8; 64]) -> Node {
-    let mut state = IV;
-    let blocks = [Block::from(*block), Block::from(PAD)];
-    sha2::compress256(&mut state, &blocks);
-    let mut out = [0u8; 32];
-    for (dst, word) in out.chunks_exact_mut(4).zip(state) {
-        dst.copy_from_slice(&word.to_be_bytes());
+/// The two SHA-256 blocks of a 64-byte message, the padding block in place, so that a
+/// node hash writes only its 64 bytes of input and runs one compression call.
+#[derive(Clone, Debug)]
+pub(crate) struct Blocks([Block; 2]);
+
+impl Blocks {
+    pub(crate) fn new() -> Self {
+        Self([Block::default(), Block::from(PAD)])
     }
-    out
+
+    /// `sha256` of the message block as it stands: the block and the constant padding
+    /// block through `sha2`'s raw compression function (SHA-NI when the CPU has it,
+    /// detected at run time by `sha2`).
+    #[inline]
+    fn digest(&self) -> Node {
+        let mut state = IV;
+        sha2::compress256(&mut state, &self.0);
+        let mut out = [0u8; 32];
+        for (dst, word) in out.chunks_exact_mut(4).zip(state) {
+            dst.copy_from_slice(&word.to_be_bytes());
+        }
+        out
+    }
+
+    /// `sha256(block)`.
+    #[inline]
+    pub(crate) fn block(&mut self, block: &[u8; 64]) -> Node {
+        let [message, _] = &mut self.0;
+        message.copy_from_slice(block);
+        self.digest()
+    }
+
+    /// `sha256(left ++ right)`.
+    #[inline]
+    pub(crate) fn pair(&mut self, left: &Node, right: &Node) -> Node {
+        let [message, _] = &mut self.0;
+        let (l, r) = message.split_at_mut(32);
+        l.copy_from_slice(left);
+        r.copy_from_slice(right);
+        self.digest()
+    }
+
+    /// `sha256(bytes ++ zero padding)` of up to 64 bytes.
+    #[inline]
+    pub(crate) fn padded(&mut self, bytes: &[u8]) -> Node {
+        let [message, _] = &mut self.0;
+        message.fill(0);
+        message.iter_mut().zip(bytes).for_each(|(d, s)| *d = *s);
+        self.digest()
+    }
 }
 
-/// `sha256(left ++ right)`.
-#[inline]
-pub(crate) fn hash_pair(left: &Node, right: &Node) -> Node {
-    let mut block = [0u8; 64];
-    let (l, r) = block.split_at_mut(32);
-    l.copy_from_slice(left);
-    r.copy_from_slice(right);
-    hash_block(&block)
+/// `sha256(left ++ right)` with a fresh block pair.
+fn hash_pair(left: &Node, right: &Node) -> Node {
+    Blocks::new().pair(left, right)
 }
 
 /// `ZERO[d]`: the root of a tree of depth `d` whose leaves are all zero chunks.
@@ -91,13 +123,14 @@ pub(crate) const fn depth_for(leaves: usize) -> usize {
 #[derive(Debug)]
 pub(crate) struct Hasher {
     zero: &'static [Node; MAX_DEPTH + 1],
+    blocks: Blocks,
     /// The node hashes done so far.
     pub(crate) nodes: u64,
 }
 
 impl Hasher {
     pub(crate) fn new() -> Self {
-        Self { zero: zero_hashes(), nodes: 0 }
+        Self { zero: zero_hashes(), blocks: Blocks::new(), nodes: 0 }
     }
 
     /// `ZERO[depth]` (a zero node for a depth past the table, never reached by the schema).
@@ -109,13 +142,20 @@ impl Hasher {
     #[inline]
     pub(crate) fn pair(&mut self, left: &Node, right: &Node) -> Node {
         self.nodes += 1;
-        hash_pair(left, right)
+        self.blocks.pair(left, right)
     }
 
     #[inline]
     pub(crate) fn block(&mut self, block: &[u8; 64]) -> Node {
         self.nodes += 1;
-        hash_block(block)
+        self.blocks.block(block)
+    }
+
+    /// `sha256(bytes ++ zero padding)` of up to 64 bytes.
+    #[inline]
+    pub(crate) fn padded(&mut self, bytes: &[u8]) -> Node {
+        self.nodes += 1;
+        self.blocks.padded(bytes)
     }
 
     /// `mix_in_length(root, len)`.
@@ -169,16 +209,15 @@ impl Hasher {
         let mut upper = Merkleizer::new(depth - 1);
         let mut blocks = bytes.chunks_exact(64);
         for block in blocks.by_ref() {
-            let mut buf = [0u8; 64];
-            buf.copy_from_slice(block);
-            let node = self.block(&buf);
+            let node = match block.first_chunk::<64>() {
+                Some(block) => self.block(block),
+                None => self.padded(block),
+            };
             upper.push(self, node);
         }
         let rest = blocks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 64];
-            buf.iter_mut().zip(rest).for_each(|(d, s)| *d = *s);
-            let node = self.block(&buf);
+            let node = self.padded(rest);
             upper.push(self, node);
         }
         upper.finish(self, 1)
@@ -253,10 +292,41 @@ impl Merkleizer {
     }
 }
 
-/// One 64-byte node hash, `sha256(block)`, as the fast hasher does it (the unit of the
-/// floor the benches measure against).
+/// One 64-byte node hash, `sha256(block)`, as the fast hasher does it.
 pub fn node_hash(block: &[u8; 64]) -> B256 {
-    B256::from(hash_block(block))
+    B256::from(Blocks::new().block(block))
+}
+
+/// The fast hasher's node hash, reusable: the padding block stays in place between
+/// hashes, so each hash writes its 64 bytes and runs one compression call, exactly as
+/// inside [`payload_root`](super::payload_root). The unit of the floor the benches
+/// measure against.
+///
+/// ```
+/// use flashblocks_types::hash::{node_hash, NodeHasher};
+///
+/// let mut hasher = NodeHasher::new();
+/// assert_eq!(hasher.hash(&[7; 64]), node_hash(&[7; 64]));
+/// ```
+#[derive(Clone, Debug)]
+pub struct NodeHasher(Blocks);
+
+impl NodeHasher {
+    /// A node hasher.
+    pub fn new() -> Self {
+        Self(Blocks::new())
+    }
+
+    /// `sha256(block)`.
+    pub fn hash(&mut self, block: &[u8; 64]) -> B256 {
+        B256::from(self.0.block(block))
+    }
+}
+
+impl Default for NodeHasher {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Hasher {

@@ -49,9 +49,11 @@ fn account(h: &mut Hasher, a: AccountView<'_>) -> Node {
     let count = a.storage_slot_count();
     let slots = h.list(count, MAX_STORAGE_SLOTS_PER_ACCOUNT, |h, m| {
         for slot in slots.chunks_exact(64) {
-            let mut block = [0u8; 64];
-            block.copy_from_slice(slot);
-            let root = h.block(&block);
+            // A `StorageSlot` container is the hash of its two 32-byte fields.
+            let root = match slot.first_chunk::<64>() {
+                Some(block) => h.block(block),
+                None => h.padded(slot),
+            };
             m.push(h, root);
         }
     });
