@@ -2,7 +2,9 @@
 //! invariants it checks, kept here so that `cargo test` runs it over the checked-in
 //! corpus on stable and the property tests share the invariants.
 
-use crate::{BlockStart, CheckFailure, FlashblockCheck, Outcome, Validator, ValidatorConfig};
+use crate::{
+    BlockStart, CheckFailure, FlashblockCheck, Outcome, RuleSet, Validator, ValidatorConfig,
+};
 use alloy_primitives::B256;
 use flashblocks_types::{
     Flashblock, FlashblockSource, GeneratorConfig, PayloadId, SealedFlashblock, SequenceGenerator,
@@ -145,12 +147,25 @@ impl FlashblockCheck for RecordingCheck {
     }
 }
 
+/// What [`validate_sequence`] saw: how many frames were accepted, answered as
+/// duplicates, and rejected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SequenceStats {
+    /// Frames accepted.
+    pub accepted: u64,
+    /// Frames answered as duplicates.
+    pub duplicates: u64,
+    /// Frames rejected.
+    pub rejected: u64,
+}
+
 /// A validator under test with its invariants and the recording check's view.
 #[derive(Debug)]
 struct Harness {
     validator: Validator,
     invariants: SequenceInvariants,
     committed: Arc<Mutex<Vec<B256>>>,
+    stats: SequenceStats,
 }
 
 impl Harness {
@@ -161,6 +176,7 @@ impl Harness {
             validator: Validator::new(config).with_check(Box::new(check)),
             invariants: SequenceInvariants::new(),
             committed,
+            stats: SequenceStats::default(),
         }
     }
 
@@ -169,8 +185,15 @@ impl Harness {
         let before = self.validator.current_block().cloned();
         let committed_before = self.committed.lock().unwrap().clone();
         match self.validator.validate_frame(frame) {
-            Ok(validated) => self.invariants.observe(&validated.flashblock, &validated.outcome),
+            Ok(validated) => {
+                self.invariants.observe(&validated.flashblock, &validated.outcome);
+                match validated.outcome {
+                    Outcome::Accepted(_) => self.stats.accepted += 1,
+                    Outcome::Duplicate { .. } => self.stats.duplicates += 1,
+                }
+            }
             Err(_) => {
+                self.stats.rejected += 1;
                 assert_eq!(self.validator.current_block(), before.as_ref(), "rejection moved");
                 assert_eq!(*self.committed.lock().unwrap(), committed_before, "check moved");
             }
@@ -203,9 +226,17 @@ fn frames(data: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// Encodes frames in the layout [`validate_sequence`] reads in its raw mode (mode byte
-/// 0), for building a corpus.
-pub fn encode_raw_input(max_flashblocks_per_block: u8, frames: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = vec![0, max_flashblocks_per_block, 0];
+/// 0 for a V1 stream, 2 for a JSON stream), for building a corpus.
+pub fn encode_raw_input(
+    rule_set: RuleSet,
+    max_flashblocks_per_block: u8,
+    frames: &[Vec<u8>],
+) -> Vec<u8> {
+    let mode = match rule_set {
+        RuleSet::V1 => 0,
+        RuleSet::Json => 2,
+    };
+    let mut out = vec![mode, max_flashblocks_per_block, 0];
     for frame in frames {
         let len = u16::try_from(frame.len()).unwrap_or(u16::MAX);
         out.extend_from_slice(&len.to_le_bytes());
@@ -220,7 +251,8 @@ pub fn encode_raw_input(max_flashblocks_per_block: u8, frames: &[Vec<u8>]) -> Ve
 ///
 /// Layout: byte 0 is the mode, byte 1 the bound on flashblocks per block, byte 2 the
 /// first identity byte the extra check rejects. Mode even: the rest is raw frames, each
-/// a 2-byte little-endian length then its bytes. Mode odd: the next 8 bytes seed a
+/// a 2-byte little-endian length then its bytes, fed to a V1 stream (mode bit 1 clear)
+/// or a JSON stream (bit 1 set). Mode odd: the next 8 bytes seed a
 /// [`SequenceGenerator`] of three small blocks, and each following pair of bytes is an
 /// operation on those frames (feed one, feed one with a byte flipped or cut short, feed
 /// one of an older block, reset).
@@ -228,15 +260,18 @@ pub fn encode_raw_input(max_flashblocks_per_block: u8, frames: &[Vec<u8>]) -> Ve
 /// # Panics
 ///
 /// When a property does not hold: that is a finding.
-pub fn validate_sequence(data: &[u8]) {
-    let [mode, max, reject, rest @ ..] = data else { return };
-    let config = ValidatorConfig::default().with_max_flashblocks_per_block(u64::from(*max));
+pub fn validate_sequence(data: &[u8]) -> SequenceStats {
+    let [mode, max, reject, rest @ ..] = data else { return SequenceStats::default() };
+    let mut config = ValidatorConfig::default().with_max_flashblocks_per_block(u64::from(*max));
+    if mode & 3 == 2 {
+        config.rule_set = RuleSet::Json;
+    }
     let mut harness = Harness::new(config, *reject);
-    if mode % 2 == 0 {
+    if mode & 1 == 0 {
         for frame in frames(rest) {
             harness.feed(frame);
         }
-        return;
+        return harness.stats;
     }
     let (seed, ops) = rest.split_at(rest.len().min(8));
     let mut seed_bytes = [0u8; 8];
@@ -258,7 +293,7 @@ pub fn validate_sequence(data: &[u8]) {
             [kind] => (*kind, 0),
             _ => continue,
         };
-        let Some(frame) = all.get(usize::from(kind >> 2) % all.len().max(1)) else { return };
+        let Some(frame) = all.get(usize::from(kind >> 2) % all.len().max(1)) else { break };
         match kind & 3 {
             0 | 1 => harness.feed(frame),
             2 => {
@@ -273,4 +308,5 @@ pub fn validate_sequence(data: &[u8]) {
             _ => harness.feed(frame.get(..frame.len() * usize::from(arg) / 256).unwrap_or(frame)),
         }
     }
+    harness.stats
 }

@@ -1,6 +1,7 @@
 //! The fuzz target's body over the checked-in corpus (`tests/corpus/validate_sequence/`),
 //! so that stable CI runs what cargo-fuzz runs; crash inputs are kept there.
 
+use flashblocks_validate::fuzz::{validate_sequence, SequenceStats};
 use std::path::Path;
 
 #[test]
@@ -12,9 +13,19 @@ fn validate_sequence_corpus() {
         .collect();
     files.sort();
     assert!(files.len() >= 20, "corpus too small: {}", files.len());
+    let mut total = SequenceStats::default();
     for file in &files {
-        flashblocks_validate::fuzz::validate_sequence(&std::fs::read(file).unwrap());
+        let stats = validate_sequence(&std::fs::read(file).unwrap());
+        let name = file.file_name().unwrap().to_str().unwrap();
+        if name.starts_with("json-plain") || name.starts_with("json-brotli") {
+            assert_eq!(stats, SequenceStats { accepted: 5, duplicates: 0, rejected: 0 }, "{name}");
+        }
+        total.accepted += stats.accepted;
+        total.duplicates += stats.duplicates;
+        total.rejected += stats.rejected;
     }
+    // The corpus reaches every answer.
+    assert!(total.accepted > 100 && total.duplicates > 0 && total.rejected > 30, "{total:?}");
 }
 
 /// Rewrites the seed corpus: every sequence scenario as a raw-mode input, and a few
@@ -23,6 +34,8 @@ fn validate_sequence_corpus() {
 #[ignore = "writes the checked-in corpus"]
 fn write_corpus() {
     use crate::{hex_bytes, json_files, read_json, vectors_dir};
+    use flashblocks_types::JsonFrameReader;
+    use flashblocks_validate::{fuzz::encode_raw_input, RuleSet};
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/validate_sequence");
     std::fs::create_dir_all(&dir).unwrap();
     for path in json_files(&vectors_dir().join("sequences")) {
@@ -34,9 +47,25 @@ fn write_corpus() {
             .iter()
             .map(|s| hex_bytes(s["serialized"].as_str().unwrap()))
             .collect();
-        let input = flashblocks_validate::fuzz::encode_raw_input(max, &frames);
+        let input = encode_raw_input(RuleSet::V1, max, &frames);
         let name = format!("scenario-{}", scenario["name"].as_str().unwrap());
         std::fs::write(dir.join(name), input).unwrap();
+    }
+    // The real JSON capture, plain and brotli, and with a resend and a gap.
+    let text = std::fs::read_to_string(
+        vectors_dir().join("real/unichain-sepolia-35535698-full-sequence.json"),
+    )
+    .unwrap();
+    let values: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let plain: Vec<Vec<u8>> = values.iter().map(|v| serde_json::to_vec(v).unwrap()).collect();
+    let brotli: Vec<Vec<u8>> = plain.iter().map(|f| JsonFrameReader::encode_brotli(f)).collect();
+    let mut shuffled = plain.clone();
+    shuffled.swap(1, 3);
+    shuffled.push(plain[0].clone());
+    for (name, frames) in
+        [("json-plain", plain), ("json-brotli", brotli), ("json-shuffled", shuffled)]
+    {
+        std::fs::write(dir.join(name), encode_raw_input(RuleSet::Json, 20, &frames)).unwrap();
     }
     for seed in 0u8..8 {
         // mode (odd), bound, rejected identity byte, 8 seed bytes, then operations.
