@@ -1,1 +1,387 @@
-//! Lifecycle tests.
+//! The lifecycle: the block boundary (N complete, N+1 started, N not yet canonical),
+//! catch-up, broken preconfirmations, reorgs, failover, gaps, staleness and the bounds;
+//! and refused flashblocks change no state.
+
+use crate::common::{account, fake_deposit, fake_tx, BlockBuilder};
+use alloy_primitives::{Address, B256, U256};
+use flashblocks_overlay::{
+    transaction_hash, CanonicalHead, Lookup, NotHere, Overlay, OverlayConfig, OverlayError,
+    OverlayEvent,
+};
+use flashblocks_types::PayloadId;
+
+const A: Address = Address::with_last_byte(0xa);
+const B: Address = Address::with_last_byte(0xb);
+
+/// Block 10 (payload 1): A nonce 1, B nonce 7, slot 1 of A = 1; then block 11
+/// (payload 2) at index 0: A nonce 2. Returns the builders.
+fn boundary(overlay: &mut Overlay) -> (BlockBuilder, BlockBuilder) {
+    let mut b10 = BlockBuilder::new(10, B256::repeat_byte(9), 1);
+    overlay
+        .apply(
+            b10.push(
+                vec![(fake_deposit(10), 1, 50_000, None)],
+                vec![account(A, Some(10), 1, None, &[(1, 1)]), account(B, Some(70), 7, None, &[])],
+            ),
+            0,
+        )
+        .expect("10/0");
+    overlay.apply(b10.push(vec![(fake_tx(10), 1, 21_000, None)], vec![]), 0).expect("10/1");
+    let mut b11 = BlockBuilder::new(11, b10.hash_at(1), 2);
+    overlay
+        .apply(
+            b11.push(
+                vec![(fake_deposit(11), 1, 50_000, None)],
+                vec![account(A, None, 2, None, &[])],
+            ),
+            0,
+        )
+        .expect("11/0");
+    (b10, b11)
+}
+
+#[test]
+fn the_block_boundary_keeps_the_complete_block_under_the_new_one() {
+    let mut overlay = Overlay::default();
+    boundary(&mut overlay);
+    let snapshot = overlay.snapshot();
+    let view = snapshot.at(0);
+    assert_eq!(snapshot.pending_block_numbers().collect::<Vec<_>>(), vec![10, 11]);
+    // N+1's nonce bump on top, N's changes underneath: nothing lost at the boundary.
+    assert_eq!(view.transaction_count(A).into_value(), Some(2));
+    assert_eq!(view.balance(A).into_value(), Some(U256::from(10)));
+    assert_eq!(view.transaction_count(B).into_value(), Some(7));
+    assert_eq!(
+        view.storage_at(A, B256::with_last_byte(1)).into_value(),
+        Some(B256::with_last_byte(1))
+    );
+    // N's transactions and receipts are still served.
+    let found = view.receipt(transaction_hash(&fake_tx(10))).into_value().expect("N's receipt");
+    assert_eq!((found.transaction.block_number, found.transaction.index), (10, 1));
+    // The pending block is N+1.
+    let block = view.pending_block(false).into_value().expect("pending");
+    assert_eq!(block.header.number, 11);
+}
+
+#[test]
+fn catch_up_drops_each_block_as_the_canonical_chain_reaches_it() {
+    let mut overlay = Overlay::default();
+    let (b10, b11) = boundary(&mut overlay);
+    let events =
+        overlay.advance_canonical(CanonicalHead { number: 10, hash: b10.hash_at(1) }, None);
+    assert_eq!(events, vec![OverlayEvent::Confirmed { number: 10, hash: b10.hash_at(1) }]);
+    let snapshot = overlay.snapshot();
+    let view = snapshot.at(0);
+    assert_eq!(snapshot.pending_block_numbers().collect::<Vec<_>>(), vec![11]);
+    // What only block 10 set is now the canonical state's to answer.
+    assert_eq!(view.transaction_count(B).not_here(), Some(NotHere::Untouched));
+    assert_eq!(view.balance(A).not_here(), Some(NotHere::Untouched));
+    assert_eq!(view.transaction_count(A).into_value(), Some(2));
+    assert_eq!(
+        view.transaction(transaction_hash(&fake_tx(10))).not_here(),
+        Some(NotHere::Untouched)
+    );
+    // Index entries: A (nonce) and the deposit of block 11.
+    assert_eq!(snapshot.indexed_entries(), 2);
+    // The canonical chain passes block 11 as well: nothing is pending, nothing is held.
+    let events =
+        overlay.advance_canonical(CanonicalHead { number: 12, hash: B256::repeat_byte(1) }, None);
+    assert_eq!(events, vec![OverlayEvent::Passed { number: 11 }]);
+    let snapshot = overlay.snapshot();
+    assert_eq!(snapshot.id(), None);
+    assert_eq!(snapshot.indexed_entries(), 0);
+    assert_eq!(snapshot.at(0).balance(A).not_here(), Some(NotHere::Empty));
+    assert_eq!(snapshot.bytes_held(), 0);
+    let _ = b11;
+}
+
+#[test]
+fn a_lagging_canonical_head_makes_state_wait_but_not_transactions() {
+    let mut overlay = Overlay::with_canonical_head(
+        OverlayConfig::default(),
+        CanonicalHead { number: 5, hash: B256::repeat_byte(5) },
+    );
+    let mut b10 = BlockBuilder::new(10, B256::repeat_byte(9), 1);
+    overlay
+        .apply(
+            b10.push(
+                vec![(fake_deposit(10), 1, 50_000, None)],
+                vec![account(A, Some(1), 1, None, &[])],
+            ),
+            0,
+        )
+        .expect("10/0");
+    let snapshot = overlay.snapshot();
+    let view = snapshot.at(0);
+    assert_eq!(
+        view.balance(A).not_here(),
+        Some(NotHere::Incomplete { canonical: Some(5), required: 9 })
+    );
+    assert!(matches!(view.state_override(), Lookup::NotHere(NotHere::Incomplete { .. })));
+    assert!(view.transaction(transaction_hash(&fake_deposit(10))).value().is_some());
+    // Once the canonical chain reaches 9, block 10 sits on it.
+    overlay.advance_canonical(CanonicalHead { number: 9, hash: B256::repeat_byte(9) }, None);
+    assert_eq!(overlay.snapshot().at(0).balance(A).into_value(), Some(U256::from(1)));
+    // Already canonical: refused.
+    let mut old = BlockBuilder::new(9, B256::ZERO, 3);
+    let err = overlay.apply(old.push(vec![(fake_deposit(9), 1, 1, None)], vec![]), 0).unwrap_err();
+    assert_eq!(err, OverlayError::AlreadyCanonical { number: 9, canonical: 9 });
+}
+
+#[test]
+fn a_canonical_block_other_than_preconfirmed_is_a_broken_preconfirmation() {
+    let mut overlay = Overlay::default();
+    let (b10, _) = boundary(&mut overlay);
+    let other = B256::repeat_byte(0xee);
+    let canonical_txs = [transaction_hash(&fake_deposit(10))];
+    let events =
+        overlay.advance_canonical(CanonicalHead { number: 10, hash: other }, Some(&canonical_txs));
+    assert_eq!(
+        events,
+        vec![OverlayEvent::BrokenPreconfirmation {
+            number: 10,
+            preconfirmed: b10.hash_at(1),
+            canonical: other,
+            dropped_transactions: vec![transaction_hash(&fake_tx(10))],
+        }]
+    );
+    let snapshot = overlay.snapshot();
+    assert_eq!(snapshot.id(), None, "the state above it is dropped too");
+    assert_eq!(snapshot.indexed_entries(), 0);
+    // Same hash but other transactions (the caller's list) is broken as well.
+    let mut overlay = Overlay::default();
+    let (b10, _) = boundary(&mut overlay);
+    let events = overlay.advance_canonical(
+        CanonicalHead { number: 10, hash: b10.hash_at(1) },
+        Some(&canonical_txs),
+    );
+    assert!(matches!(events.as_slice(), [OverlayEvent::BrokenPreconfirmation { .. }]));
+}
+
+#[test]
+fn reorgs_drop_the_pending_chain() {
+    // The canonical head moves back.
+    let mut overlay = Overlay::with_canonical_head(
+        OverlayConfig::default(),
+        CanonicalHead { number: 9, hash: B256::repeat_byte(9) },
+    );
+    boundary(&mut overlay);
+    let head = CanonicalHead { number: 8, hash: B256::repeat_byte(8) };
+    let events = overlay.advance_canonical(head, None);
+    assert_eq!(events, vec![OverlayEvent::Reorg { canonical: head, dropped_from: Some(10) }]);
+    assert_eq!(overlay.snapshot().id(), None);
+    // The same height with another hash: the pending chain no longer sits on it.
+    let mut overlay = Overlay::with_canonical_head(
+        OverlayConfig::default(),
+        CanonicalHead { number: 9, hash: B256::repeat_byte(9) },
+    );
+    boundary(&mut overlay);
+    let head = CanonicalHead { number: 9, hash: B256::repeat_byte(0x99) };
+    let events = overlay.advance_canonical(head, None);
+    assert_eq!(events, vec![OverlayEvent::Reorg { canonical: head, dropped_from: Some(10) }]);
+    // First report of a head whose hash is not the pending chain's parent.
+    let mut overlay = Overlay::default();
+    boundary(&mut overlay);
+    let head = CanonicalHead { number: 9, hash: B256::repeat_byte(0x99) };
+    let events = overlay.advance_canonical(head, None);
+    assert_eq!(events, vec![OverlayEvent::Reorg { canonical: head, dropped_from: Some(10) }]);
+    assert_eq!(overlay.snapshot().indexed_entries(), 0);
+}
+
+#[test]
+fn failover_replaces_the_newest_block_and_restores_what_it_overrode() {
+    let mut overlay = Overlay::default();
+    let (b10, _) = boundary(&mut overlay);
+    // Another builder starts block 11 again: A's nonce from block 11 (2) is undone,
+    // block 10's value (1) shows again, and the new block's changes apply.
+    let mut other = BlockBuilder::new(11, b10.hash_at(1), 3);
+    let applied = overlay
+        .apply(
+            other.push(
+                vec![(fake_deposit(111), 1, 50_000, None)],
+                vec![account(B, None, 8, None, &[])],
+            ),
+            0,
+        )
+        .expect("failover");
+    assert_eq!(
+        applied.events,
+        vec![OverlayEvent::Failover {
+            number: 11,
+            replaced: PayloadId::new([2; 8]),
+            payload_id: PayloadId::new([3; 8]),
+        }]
+    );
+    let snapshot = overlay.snapshot();
+    let view = snapshot.at(0);
+    assert_eq!(view.transaction_count(A).into_value(), Some(1));
+    assert_eq!(view.transaction_count(B).into_value(), Some(8));
+    assert_eq!(
+        view.transaction(transaction_hash(&fake_deposit(11))).not_here(),
+        Some(NotHere::Untouched)
+    );
+    assert!(view.transaction(transaction_hash(&fake_deposit(111))).value().is_some());
+    assert_eq!(snapshot.payload_id(), Some(PayloadId::new([3; 8])));
+    // The old payload's later flashblocks are refused now.
+    let mut old = BlockBuilder::new(11, b10.hash_at(1), 2);
+    let _index0 = old.push(vec![], vec![]);
+    let err = overlay.apply(old.push(vec![], vec![]), 0).unwrap_err();
+    assert_eq!(
+        err,
+        OverlayError::UnknownPayload {
+            expected: Some(PayloadId::new([3; 8])),
+            got: PayloadId::new([2; 8])
+        }
+    );
+}
+
+#[test]
+fn a_gap_in_the_stream_drops_the_pending_blocks_and_waits_for_canonical() {
+    let mut overlay = Overlay::default();
+    boundary(&mut overlay);
+    let mut b13 = BlockBuilder::new(13, B256::ZERO, 4);
+    let applied = overlay
+        .apply(
+            b13.push(
+                vec![(fake_deposit(13), 1, 50_000, None)],
+                vec![account(A, Some(3), 3, None, &[])],
+            ),
+            0,
+        )
+        .expect("13/0");
+    assert_eq!(applied.events, vec![OverlayEvent::Gap { expected: 12, got: 13 }]);
+    let snapshot = overlay.snapshot();
+    assert_eq!(snapshot.pending_block_numbers().collect::<Vec<_>>(), vec![13]);
+    assert_eq!(
+        snapshot.at(0).balance(A).not_here(),
+        Some(NotHere::Incomplete { canonical: None, required: 12 })
+    );
+    overlay.advance_canonical(CanonicalHead { number: 12, hash: B256::ZERO }, None);
+    assert_eq!(overlay.snapshot().at(0).balance(A).into_value(), Some(U256::from(3)));
+}
+
+#[test]
+fn staleness_bound_on_the_callers_clock() {
+    let mut overlay = Overlay::new(OverlayConfig { max_age_ms: Some(500), ..Default::default() });
+    let mut b = BlockBuilder::new(10, B256::ZERO, 1);
+    overlay
+        .apply(
+            b.push(vec![(fake_deposit(1), 1, 1, None)], vec![account(A, Some(1), 1, None, &[])]),
+            1_000,
+        )
+        .expect("accepted");
+    let snapshot = overlay.snapshot();
+    assert_eq!(snapshot.received_at_ms(), Some(1_000));
+    assert_eq!(snapshot.age_ms(1_300), Some(300));
+    assert_eq!(snapshot.at(1_500).balance(A).into_value(), Some(U256::from(1)));
+    assert_eq!(
+        snapshot.at(1_501).balance(A).not_here(),
+        Some(NotHere::Stale { age_ms: 501, max_age_ms: 500 })
+    );
+    assert_eq!(
+        snapshot.at(1_501).transaction(transaction_hash(&fake_deposit(1))).not_here(),
+        Some(NotHere::Stale { age_ms: 501, max_age_ms: 500 })
+    );
+    // A new flashblock makes it fresh again.
+    overlay.apply(b.push(vec![], vec![]), 2_000).expect("accepted");
+    assert!(overlay.snapshot().at(2_400).balance(A).value().is_some());
+}
+
+#[test]
+fn the_pending_block_bound_evicts_the_oldest() {
+    let mut overlay = Overlay::new(OverlayConfig { max_pending_blocks: 2, ..Default::default() });
+    let mut parent = B256::ZERO;
+    let mut hashes = Vec::new();
+    for n in 10..13u64 {
+        let mut b = BlockBuilder::new(n, parent, n as u8);
+        let applied = overlay
+            .apply(
+                b.push(
+                    vec![(fake_deposit(n as u8), 1, 1, None)],
+                    vec![account(A, Some(n), n, None, &[])],
+                ),
+                0,
+            )
+            .expect("accepted");
+        parent = b.hash_at(0);
+        hashes.push(parent);
+        if n == 12 {
+            assert_eq!(applied.events, vec![OverlayEvent::Evicted { number: 10 }]);
+        }
+    }
+    let snapshot = overlay.snapshot();
+    assert_eq!(snapshot.pending_block_numbers().collect::<Vec<_>>(), vec![11, 12]);
+    assert_eq!(
+        snapshot.at(0).balance(A).not_here(),
+        Some(NotHere::Incomplete { canonical: None, required: 10 })
+    );
+    assert_eq!(
+        snapshot.at(0).transaction(transaction_hash(&fake_deposit(10))).not_here(),
+        Some(NotHere::Untouched)
+    );
+    let events = overlay.advance_canonical(CanonicalHead { number: 10, hash: hashes[0] }, None);
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(overlay.snapshot().at(0).balance(A).into_value(), Some(U256::from(12)));
+}
+
+#[test]
+fn the_byte_bound_evicts_and_refuses_a_block_too_large() {
+    let tx = alloy_primitives::Bytes::from(vec![0x02; 10_000]);
+    let mut overlay = Overlay::new(OverlayConfig { max_bytes: 20_000, ..Default::default() });
+    let mut b10 = BlockBuilder::new(10, B256::ZERO, 1);
+    overlay.apply(b10.push(vec![(tx.clone(), 1, 1, None)], vec![]), 0).expect("10/0");
+    let mut b11 = BlockBuilder::new(11, b10.hash_at(0), 2);
+    overlay.apply(b11.push(vec![(fake_deposit(1), 1, 1, None)], vec![]), 0).expect("11/0");
+    let held = overlay.snapshot().bytes_held();
+    assert!(held > 10_000 && held < 20_000, "{held}");
+    let applied = overlay.apply(b11.push(vec![(tx.clone(), 1, 1, None)], vec![]), 0).expect("11/1");
+    assert_eq!(applied.events, vec![OverlayEvent::Evicted { number: 10 }]);
+    assert!(overlay.snapshot().bytes_held() <= 20_000);
+    let before = overlay.snapshot();
+    let err = overlay.apply(b11.push(vec![(tx.clone(), 1, 1, None)], vec![]), 0).unwrap_err();
+    assert!(matches!(err, OverlayError::BlockTooLarge { number: 11, max: 20_000, .. }), "{err:?}");
+    assert_eq!(overlay.snapshot().sequence(), before.sequence(), "refused: no new snapshot");
+}
+
+#[test]
+fn refused_flashblocks_change_no_state() {
+    let mut overlay = Overlay::default();
+    let (_, mut b11) = boundary(&mut overlay);
+    let before = overlay.snapshot();
+    let check = |overlay: &Overlay| {
+        let now = overlay.snapshot();
+        assert_eq!(now.sequence(), before.sequence());
+        assert_eq!(now.id(), before.id());
+        assert_eq!(now.at(0).transaction_count(A).into_value(), Some(2));
+    };
+    // Index gap: skip index 1.
+    let _skipped = b11.push(vec![(fake_tx(50), 1, 1, None)], vec![]);
+    let gap = b11.push(vec![(fake_tx(51), 1, 1, None)], vec![account(A, None, 9, None, &[])]);
+    assert_eq!(overlay.apply(gap, 0).unwrap_err(), OverlayError::IndexGap { expected: 1, got: 2 });
+    check(&overlay);
+    // Another payload's later flashblock.
+    let mut stray = BlockBuilder::new(11, B256::ZERO, 9);
+    let _ = stray.push(vec![], vec![]);
+    let err = overlay.apply(stray.push(vec![], vec![]), 0).unwrap_err();
+    assert!(matches!(err, OverlayError::UnknownPayload { .. }));
+    check(&overlay);
+    // A block below the newest.
+    let err =
+        overlay.apply(BlockBuilder::new(9, B256::ZERO, 8).push(vec![], vec![]), 0).unwrap_err();
+    assert_eq!(err, OverlayError::StaleBlock { number: 9, newest: 11 });
+    check(&overlay);
+    // The newest block's index 0 again.
+    let err =
+        overlay.apply(BlockBuilder::new(11, B256::ZERO, 2).push(vec![], vec![]), 0).unwrap_err();
+    assert!(matches!(err, OverlayError::AlreadyStarted { number: 11, .. }));
+    check(&overlay);
+    // Too many flashblocks.
+    let mut small =
+        Overlay::new(OverlayConfig { max_flashblocks_per_block: 1, ..Default::default() });
+    let mut b = BlockBuilder::new(10, B256::ZERO, 1);
+    small.apply(b.push(vec![], vec![]), 0).expect("index 0");
+    assert_eq!(
+        small.apply(b.push(vec![], vec![]), 0).unwrap_err(),
+        OverlayError::TooManyFlashblocks { index: 1, max: 1 }
+    );
+}

@@ -4,4 +4,5 @@ mod common;
 mod differential;
 mod lifecycle;
 mod threaded;
+mod unichain;
 mod v1;
