@@ -64,6 +64,7 @@
 mod assembler;
 mod check;
 mod error;
+pub mod fuzz;
 mod header;
 mod maker;
 mod payload;

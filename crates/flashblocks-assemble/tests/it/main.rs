@@ -4,4 +4,6 @@
 mod assemble;
 mod check;
 mod common;
+mod corpus;
+mod props;
 mod real;
