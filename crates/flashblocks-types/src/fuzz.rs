@@ -43,3 +43,37 @@ pub fn view_decode(data: &[u8]) {
         (owned, view) => panic!("view and owned decoder disagree: {owned:?} vs {view:?}"),
     }
 }
+
+/// The JSON text cap the `json_frame` target reads with: 1 MiB, so that memory stays
+/// bounded however the input expands.
+pub const JSON_FRAME_MAX_LEN: usize = 1 << 20;
+
+/// Target `json_frame`: any bytes in (plain or brotli JSON), no panic, memory bounded by
+/// [`JSON_FRAME_MAX_LEN`]; what reads is written back to JSON that reads to the same
+/// value and identity, and the input model built from it gives it back.
+///
+/// # Panics
+///
+/// When a property does not hold: that is a finding.
+pub fn json_frame(data: &[u8]) {
+    use crate::{FlashblockJson, JsonFrameReader};
+    let Ok(json) = JsonFrameReader::new(JSON_FRAME_MAX_LEN).decode_json(data) else { return };
+    let written = json.to_vec();
+    match FlashblockJson::from_slice(&written) {
+        Ok(again) => {
+            assert_eq!(again, json, "written JSON reads to another value");
+            assert_eq!(again.identity(), json.identity(), "identity changed on re-reading");
+        }
+        Err(e) => panic!("written JSON does not read back: {e}"),
+    }
+    let frame = JsonFrameReader::encode_brotli(&written);
+    assert_eq!(
+        JsonFrameReader::new(written.len()).decode_json(&frame).as_ref(),
+        Ok(&json),
+        "brotli frame of the written JSON"
+    );
+    let identity = json.identity();
+    let model = Flashblock::from_json(json.clone());
+    assert_eq!(model.identity(), identity);
+    assert_eq!(model.into_json(), Ok(json), "the input model gives the JSON back");
+}

@@ -35,11 +35,14 @@ impl JsonFrameEncoding {
     /// Tells plain from brotli-compressed JSON by the frame's first byte.
     ///
     /// A flashblock is a JSON object, and every deployed sender writes it without
-    /// leading whitespace, so plain JSON starts with `{` (0x7B). A brotli stream never
-    /// starts with a byte that could be mistaken for it and still hold data: a first
-    /// byte of 0x7B declares a window of 2^22 followed by a meta-block header with
-    /// `ISLAST` and `ISLASTEMPTY` set, i.e. a stream that decompresses to nothing.
-    /// Brotli has no magic number, so this is the whole test.
+    /// leading whitespace, so plain JSON starts with `{` (0x7B). No valid brotli stream
+    /// starts with that byte: read as a brotli stream header it declares a window of
+    /// 2^22, then a meta-block with `ISLAST` and `ISLASTEMPTY` set (the end of the
+    /// stream) followed by a non-zero padding bit, which decoders reject. Brotli has no
+    /// magic number, so this is the whole test, and no frame is decoded twice.
+    ///
+    /// JSON with leading whitespace is therefore taken for brotli and fails as
+    /// [`CodecError::Brotli`].
     pub fn detect(frame: &[u8]) -> Self {
         match frame.first() {
             Some(b'{') => Self::Plain,
