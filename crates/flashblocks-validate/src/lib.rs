@@ -31,6 +31,21 @@
 //! # Ok::<(), flashblocks_validate::ValidationError>(())
 //! ```
 //!
+//! ## Rules, in the order they are checked
+//!
+//! | layer (spec page step) | needs | rule ids ([`ValidationError`] variant) |
+//! | --- | --- | --- |
+//! | 1. frame | the bytes | `malformed` ([`Malformed`](ValidationError::Malformed)), `unknown_version` ([`UnknownVersion`](ValidationError::UnknownVersion)) |
+//! | 2. resend | the accepted roots | `equivocation` ([`Equivocation`](ValidationError::Equivocation)); a same-identity resend is [`Outcome::Duplicate`] |
+//! | 3. the flashblock alone | nothing (stateless) | `missing_base`, `unexpected_parent_hash`, `missing_parent_hash`, `metadata_count_mismatch`, `duplicate_account`, `storage_keys_unsorted`, `invalid_status`, `empty_transaction`, then the OP rules `missing_l1_info_deposit`, `deposit_misplaced`, `withdrawals_not_empty` |
+//! | 4. block start | the current block's number | `stale_block` |
+//! | 5. along the block | the current block | `not_started`, `payload_id_mismatch`, `index_gap`, `parent_hash_mismatch`, `unexpected_base`, `too_many_flashblocks` |
+//! | 6. gas | the previous cumulative gas | `gas_decreased`, `gas_over_limit`, `gas_accounting_mismatch` |
+//! | 7. optional | the tip; the block so far (kept by the check) | `head_mismatch`, `block_hash_mismatch`, `execution_invalid` |
+//!
+//! [`ValidationError::rule_id`] gives each variant's id ([`RULE_IDS`] lists them in
+//! this order); each variant is named after its id in `UpperCamelCase`.
+//!
 //! ## Decisions beyond upstream
 //!
 //! As the spec page decides (and it wins over the upstream text): a replayed older
@@ -39,6 +54,11 @@
 //! starts the next block ([`BlockStart::Next`]); after a reorg the caller calls
 //! [`Validator::reset`]. Two flashblocks are the same when their
 //! [`identity`](flashblocks_types::Flashblock::identity) is (the `hash_tree_root` for V1).
+//!
+//! Two choices of this crate where the page is silent: a configured bound of 0 rejects
+//! even an index 0 (`too_many_flashblocks`, checked where step 5 would check it); and a
+//! decoded flashblock whose source is not the stream's is rejected before any rule as
+//! `source_mismatch` ([`ValidationError::SourceMismatch`]).
 //!
 //! ## Rule sets
 //!
