@@ -1,11 +1,14 @@
-//! The real Unichain Sepolia block 35535698: its header rebuilt at each of its 5
-//! flashblocks hashes to that flashblock's `diff.block_hash`.
+//! The real Unichain Sepolia block 35535698 (deployed JSON, decoded by
+//! `flashblocks-types`): reassembled and verified at each of its 5 flashblocks, through
+//! the assembler, the slow function and the validator's block-hash check; and Jovian's
+//! `blob_gas_used` in the header and the payload.
 
-use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
-use alloy_trie::root::ordered_trie_root_encoded;
-use flashblocks_assemble::rebuild_header;
-use flashblocks_types::{CumulativeResults, ExecutionPayloadStaticV1};
-use serde_json::Value;
+use alloy_primitives::{Bytes, B256};
+use flashblocks_assemble::{
+    rebuild_header, results_of, verify_block_hash_slow, AssembleError, Assembler, BlockHashCheck,
+};
+use flashblocks_types::{Flashblock, FlashblockJson};
+use flashblocks_validate::{Validator, ValidatorConfig};
 use std::str::FromStr;
 
 const PATH: &str = concat!(
@@ -13,95 +16,105 @@ const PATH: &str = concat!(
     "/../../testdata/vectors/real/unichain-sepolia-35535698-full-sequence.json"
 );
 
-fn load() -> Vec<Value> {
+fn stream() -> Vec<FlashblockJson> {
     let text = std::fs::read_to_string(PATH).expect("vector present");
-    serde_json::from_str(&text).expect("vector is JSON")
+    serde_json::from_str(&text).expect("a JSON flashblock array")
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} is a string"))
+fn block() -> Vec<Flashblock> {
+    stream().into_iter().map(Flashblock::from_json).collect()
 }
 
-fn quantity(v: &Value, key: &str) -> u64 {
-    u64::from_str_radix(str_of(v, key).trim_start_matches("0x"), 16).expect("hex quantity")
-}
-
-fn b256(v: &Value, key: &str) -> B256 {
-    B256::from_str(str_of(v, key)).expect("32 bytes")
-}
-
-fn base_of(v: &Value) -> ExecutionPayloadStaticV1 {
-    ExecutionPayloadStaticV1 {
-        parent_beacon_block_root: b256(v, "parent_beacon_block_root"),
-        parent_hash: b256(v, "parent_hash"),
-        fee_recipient: Address::from_str(str_of(v, "fee_recipient")).expect("address"),
-        prev_randao: b256(v, "prev_randao"),
-        block_number: quantity(v, "block_number"),
-        gas_limit: quantity(v, "gas_limit"),
-        timestamp: quantity(v, "timestamp"),
-        extra_data: Bytes::from_str(str_of(v, "extra_data")).expect("hex"),
-        base_fee_per_gas: U256::from(quantity(v, "base_fee_per_gas")),
-    }
-}
-
-fn results_of(diff: &Value) -> CumulativeResults {
-    CumulativeResults {
-        state_root: b256(diff, "state_root"),
-        receipts_root: b256(diff, "receipts_root"),
-        logs_bloom: Bloom::from_str(str_of(diff, "logs_bloom")).expect("bloom"),
-        gas_used: quantity(diff, "gas_used"),
-        block_hash: b256(diff, "block_hash"),
-        withdrawals_root: b256(diff, "withdrawals_root"),
-    }
-}
-
-fn transactions_of(diff: &Value) -> Vec<Bytes> {
-    diff["transactions"]
-        .as_array()
-        .expect("transactions")
-        .iter()
-        .map(|tx| Bytes::from_str(tx.as_str().expect("hex")).expect("hex"))
-        .collect()
+fn canonical_hash() -> B256 {
+    B256::from_str("0xc463a3120c35268f610d969f5608b479332ef10953af77c7a6be806195831196")
+        .expect("hash")
 }
 
 #[test]
-fn header_rebuilt_at_every_flashblock_hashes_to_its_block_hash() {
-    let frames = load();
-    assert_eq!(frames.len(), 5);
-    let base = base_of(&frames[0]["base"]);
-    let mut transactions = Vec::new();
-    for (index, frame) in frames.iter().enumerate() {
-        let diff = &frame["diff"];
-        transactions.extend(transactions_of(diff));
-        let results = results_of(diff);
-        let root = ordered_trie_root_encoded(&transactions);
-        let header = rebuild_header(&base, &results, None, root).expect("base fee fits");
-        assert_eq!(header.hash_slow(), results.block_hash, "flashblock {index}");
+fn reassembles_and_verifies_at_all_five_flashblocks() {
+    let block = block();
+    assert_eq!(block.len(), 5);
+    let base = block[0].base().expect("index 0 has base").clone();
+    let mut assembler = Assembler::new(&block[0]).expect("index 0");
+    let mut transactions: Vec<Bytes> = block[0].transactions().to_vec();
+    assert_eq!(assembler.verify_block_hash(), Ok(block[0].diff().block_hash));
+    for fb in &block[1..] {
+        let (hash, groups) = assembler.check_next_block_hash(fb).expect("verifies");
+        assert_eq!(hash, fb.diff().block_hash, "flashblock {}", fb.index());
+        assembler.push_checked(fb, groups).expect("next");
+        transactions.extend(fb.transactions().iter().cloned());
+        assert_eq!(assembler.verify_block_hash(), Ok(fb.diff().block_hash));
+        assert_eq!(verify_block_hash_slow(&base, fb, &transactions), Ok(fb.diff().block_hash));
     }
-    assert_eq!(transactions.len(), 6);
-    let last = results_of(&frames[4]["diff"]);
-    assert_eq!(last.gas_used, 0x32138);
-    assert_eq!(base.block_number, 0x21e3b52);
-    assert_eq!(base.timestamp, 0x690be89e);
-    assert_eq!(
-        last.block_hash,
-        B256::from_str("0xc463a3120c35268f610d969f5608b479332ef10953af77c7a6be806195831196")
-            .expect("hash")
-    );
+    let payload = assembler.into_payload();
+    let v1 = &payload.execution_payload.payload_inner.payload_inner;
+    assert_eq!(v1.transactions.len(), 6);
+    assert_eq!(block.iter().map(|fb| fb.transactions().len()).collect::<Vec<_>>(), [2, 1, 1, 1, 1]);
+    assert_eq!(v1.transactions, transactions);
+    assert_eq!(v1.gas_used, 0x32138);
+    assert_eq!(v1.block_number, 0x21e3b52);
+    assert_eq!(v1.timestamp, 0x690be89e);
+    assert_eq!(payload.block_hash(), canonical_hash());
+    assert_eq!(payload.execution_payload.blob_gas_used, 0);
+    assert_eq!(payload.parent_beacon_block_root, base.parent_beacon_block_root);
+    assert_eq!(payload.withdrawals_root, block[4].diff().withdrawals_root);
+}
+
+#[test]
+fn the_validator_with_the_block_hash_check_accepts_the_stream() {
+    let mut validator =
+        Validator::new(ValidatorConfig::json()).with_check(Box::new(BlockHashCheck::new()));
+    for fb in block() {
+        let outcome = validator.validate(&fb).expect("accepted with the check on");
+        assert!(outcome.is_accepted(), "flashblock {}", fb.index());
+    }
 }
 
 #[test]
 fn a_changed_field_breaks_the_hash() {
-    let frames = load();
-    let base = base_of(&frames[0]["base"]);
-    let diff = &frames[0]["diff"];
-    let mut results = results_of(diff);
-    let root = ordered_trie_root_encoded(&transactions_of(diff));
-    results.gas_used += 1;
-    let header = rebuild_header(&base, &results, None, root).expect("base fee fits");
-    assert_ne!(header.hash_slow(), results.block_hash);
-    // Jovian blob gas is part of the header: a stream that carries it hashes otherwise.
-    let results = results_of(diff);
-    let header = rebuild_header(&base, &results, Some(1), root).expect("base fee fits");
-    assert_ne!(header.hash_slow(), results.block_hash);
+    let mut stream = stream();
+    stream[2].diff.gas_used += 1;
+    let block: Vec<Flashblock> = stream.into_iter().map(Flashblock::from_json).collect();
+    let mut assembler = Assembler::new(&block[0]).expect("index 0");
+    assembler.push(&block[1]).expect("next");
+    let err = assembler.check_next_block_hash(&block[2]).expect_err("gas changed");
+    let AssembleError::BlockHashMismatch { computed, claimed } = err else {
+        panic!("not a mismatch: {err:?}")
+    };
+    assert_eq!(claimed, block[2].diff().block_hash);
+    assert_ne!(computed, claimed);
+}
+
+#[test]
+fn jovian_blob_gas_used_goes_into_the_header_and_the_payload() {
+    // The same block as if on Jovian: the diff carries `blob_gas_used`. Its header (and
+    // so its hash) changes; with the hash the builder would then claim, it verifies.
+    let mut stream = stream();
+    let base = stream[0].base.clone().expect("base");
+    let mut transactions = Vec::new();
+    for (i, fb) in stream.iter_mut().enumerate() {
+        let blob_gas = 1000 * (i as u64 + 1);
+        let (diff, _) = fb.diff.clone().into_parts();
+        transactions.extend(diff.transactions.iter().cloned());
+        let root = alloy_trie::root::ordered_trie_root_encoded(&transactions);
+        let isthmus = rebuild_header(&base, &results_of(&diff), None, root).expect("fits");
+        assert_eq!(isthmus.hash_slow(), diff.block_hash);
+        let jovian = rebuild_header(&base, &results_of(&diff), Some(blob_gas), root).expect("fits");
+        assert_eq!(jovian.blob_gas_used, Some(blob_gas));
+        assert_ne!(jovian.hash_slow(), diff.block_hash);
+        let diff = flashblocks_types::ExecutionPayloadFlashblockDeltaV1 {
+            block_hash: jovian.hash_slow(),
+            ..diff
+        };
+        fb.diff = flashblocks_types::JsonDiff::from_parts(diff, Some(blob_gas));
+    }
+    let block: Vec<Flashblock> = stream.into_iter().map(Flashblock::from_json).collect();
+    let mut assembler = Assembler::new(&block[0]).expect("index 0");
+    assert_eq!(assembler.verify_block_hash(), Ok(block[0].diff().block_hash));
+    for fb in &block[1..] {
+        assembler.push(fb).expect("next");
+        assert_eq!(assembler.verify_block_hash(), Ok(fb.diff().block_hash));
+    }
+    assert_eq!(assembler.blob_gas_used(), Some(5000));
+    assert_eq!(assembler.into_payload().execution_payload.blob_gas_used, 5000);
 }
