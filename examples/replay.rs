@@ -1,40 +1,97 @@
-//! `replay`: encodes a chain-maker stream to SSZ frames and decodes it back, or replays a
-//! file of length-prefixed frames (each preceded by its length as 4 bytes little-endian).
+//! `replay`: the main job. With no argument, a simulated builder's blocks (real signed
+//! EIP-1559 transfers from development keys after an OP L1-info deposit, consistent
+//! metadata and gas, block hashes that verify, one injected bad frame) go through the
+//! whole pipeline: encode → SSZ frames → decode → validate → assemble with the
+//! block-hash check → overlay; one table row per flashblock, then the final payloads and
+//! a few `pending` answers from the overlay. With a path, it replays a capture whose
+//! format is read from its content (a JSON array of flashblocks, one object, JSON lines,
+//! or length-prefixed frames, each SSZ, JSON or brotli-compressed JSON).
 //!
 //! ```text
-//! cargo run --release --example replay            # a simulated stream
-//! cargo run --release --example replay -- FILE    # a capture of length-prefixed frames
+//! cargo run --release --example replay            # the simulated builder
+//! cargo run --release --example replay -- FILE    # a capture
 //! ```
 
-use flashblocks_examples::frames::{read_length_prefixed, write_length_prefixed};
-use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
+use flashblocks_examples::{
+    output::Stdout,
+    pipeline::{now_ms, Pipeline},
+    replay::{replay_bytes, replay_frames, simulated_stream, ReplayOptions},
+    simulate::{dev_signers, simulate, SimulationConfig, L1_BLOCK},
+};
+use flashblocks_overlay::Lookup;
+use flashblocks_validate::RuleSet;
+use std::process::ExitCode;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let frames: Vec<Vec<u8>> = match std::env::args().nth(1) {
-        Some(path) => {
-            let bytes = std::fs::read(&path)?;
-            read_length_prefixed(&bytes)?
-        }
-        None => {
-            let mut generator = SequenceGenerator::new(2026, GeneratorConfig::default());
-            let frames: Vec<Vec<u8>> =
-                (0..3).flat_map(|_| generator.next_block()).map(|fb| fb.encode_ssz()).collect();
-            // Round-trip through the capture format, as a file would be read.
-            read_length_prefixed(&write_length_prefixed(&frames))?
+fn main() -> ExitCode {
+    let options = ReplayOptions::default();
+    if let Some(path) = std::env::args().nth(1) {
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                eprintln!("{path}: {err}");
+                return ExitCode::FAILURE;
+            }
+        };
+        return match replay_bytes(&bytes, options, &mut Stdout) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("{path}: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    let config = SimulationConfig::default();
+    let sim = match simulate(&config) {
+        Ok(sim) => sim,
+        Err(err) => {
+            eprintln!("simulation: {err}");
+            return ExitCode::FAILURE;
         }
     };
-    println!("{:>5} {:>5} {:>4} {:>12} {:>14}", "frame", "index", "txs", "gas_used", "root");
-    for (i, frame) in frames.iter().enumerate() {
-        match Flashblock::decode_v1(frame) {
-            Ok(fb) => println!(
-                "{i:>5} {:>5} {:>4} {:>12} {:>14}",
-                fb.index(),
-                fb.transactions().len(),
-                fb.diff().gas_used,
-                fb.identity().to_string().chars().take(12).collect::<String>(),
-            ),
-            Err(e) => println!("{i:>5} rejected: {e}"),
+    let (frames, injected) = simulated_stream(&sim);
+    println!(
+        "simulated builder: {} blocks of {} flashblocks, {} transactions, {} SSZ frames \
+         (frame {} injected with a wrong parent_flash_hash, frame {} a resend)\n",
+        sim.blocks.len(),
+        config.flashblocks_per_block,
+        sim.transactions.len(),
+        frames.len(),
+        injected.bad_frame,
+        injected.resend,
+    );
+    let mut pipeline = Pipeline::new(RuleSet::V1);
+    let summary =
+        replay_frames(&mut pipeline, frames.iter().map(Vec::as_slice), options, &mut Stdout);
+
+    println!("\npending state (the overlay, as eth_* \"pending\" answers it):");
+    let snapshot = pipeline.reader().snapshot();
+    let view = snapshot.at(now_ms());
+    if let Some(id) = snapshot.id() {
+        println!("  newest: block {} flashblock {}", id.block_number, id.flashblock_index);
+    }
+    for signer in dev_signers() {
+        let address = signer.address();
+        let (balance, nonce) = (view.balance(address), view.transaction_count(address));
+        if let (Lookup::Found(balance), Lookup::Found(nonce)) = (balance, nonce) {
+            println!("  {address}: balance {} wei, nonce {}", balance.value, nonce.value);
         }
     }
-    Ok(())
+    if let Some((slot, _)) = sim.l1_block_storage.first_key_value() {
+        if let Lookup::Found(value) = view.storage_at(L1_BLOCK, *slot) {
+            println!("  L1Block slot {slot}: {}", value.value);
+        }
+    }
+
+    let expected_rejection = summary.rejected == [(injected.bad_frame, "parent_hash_mismatch")];
+    let all_hashes = summary.block_hash_ok == summary.accepted && summary.block_hash_mismatch == 0;
+    if expected_rejection && all_hashes {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!(
+            "unexpected: rejected {:?}, block hash ok at {} of {}",
+            summary.rejected, summary.block_hash_ok, summary.accepted
+        );
+        ExitCode::FAILURE
+    }
 }

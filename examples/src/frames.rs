@@ -25,27 +25,34 @@ pub enum FramesError {
 ///
 /// [`FramesError::Truncated`] if the file ends inside a prefix or a frame.
 pub fn read_length_prefixed(bytes: &[u8]) -> Result<Vec<Vec<u8>>, FramesError> {
+    match read_length_prefixed_lossy(bytes) {
+        (frames, None) => Ok(frames),
+        (_, Some(err)) => Err(err),
+    }
+}
+
+/// Splits a length-prefixed file into as many frames as it holds: the complete frames,
+/// and the truncation that stopped the reading, if any.
+pub fn read_length_prefixed_lossy(bytes: &[u8]) -> (Vec<Vec<u8>>, Option<FramesError>) {
     let mut frames = Vec::new();
     let mut rest = bytes;
     let mut offset = 0;
     while !rest.is_empty() {
-        let truncated = |needed: usize, available: usize| FramesError::Truncated {
-            frame: frames.len(),
-            offset,
-            needed,
-            available,
+        let frame = frames.len();
+        let truncated =
+            |needed, available| FramesError::Truncated { frame, offset, needed, available };
+        let Some((len, tail)) = rest.split_first_chunk::<4>() else {
+            return (frames, Some(truncated(4, rest.len())));
         };
-        let (len, tail) = rest.split_first_chunk::<4>().ok_or_else(|| truncated(4, rest.len()))?;
         let len = u32::from_le_bytes(*len) as usize;
-        if tail.len() < len {
-            return Err(truncated(len, tail.len()));
-        }
-        let (frame, tail) = tail.split_at(len);
+        let Some((frame, tail)) = tail.split_at_checked(len) else {
+            return (frames, Some(truncated(len, tail.len())));
+        };
         frames.push(frame.to_vec());
         offset += 4 + len;
         rest = tail;
     }
-    Ok(frames)
+    (frames, None)
 }
 
 /// Writes frames as a length-prefixed file.

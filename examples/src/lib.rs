@@ -1,3 +1,53 @@
-//! Library code behind the examples, so that tests can reach it.
+//! # flashblocks-examples
+//!
+//! The library behind the runnable examples, where the IO of a flashblocks integration
+//! lives, so that tests can call it:
+//!
+//! - [`simulate`]: a deterministic simulated builder (real signed EIP-1559 transfers
+//!   from development keys, an OP L1-info deposit first, consistent metadata and gas,
+//!   block hashes that verify);
+//! - [`capture`]: reading a capture whose format is detected from its content (a JSON
+//!   array of flashblocks, one flashblock object, JSON lines, or length-prefixed frames,
+//!   each SSZ, JSON or brotli-compressed JSON);
+//! - [`pipeline`]: the whole receiving side, frame by frame: decode → validate →
+//!   assemble with the block-hash check → overlay, with the time each stage took;
+//! - [`replay`]: the main job, over the simulated builder or a capture, as a table;
+//! - [`conformance`]: the conformance runner over vector directories and captures;
+//! - [`rpc`]: a JSON-RPC server answering the `pending` tag from the overlay;
+//! - [`ws`]: a websocket consumer of a flashblocks stream (and a loopback test server).
+//!
+//! ```
+//! use flashblocks_examples::{pipeline::{Pipeline, Verdict}, simulate::{simulate, SimulationConfig}};
+//! use flashblocks_validate::RuleSet;
+//!
+//! let sim = simulate(&SimulationConfig::default())?;
+//! let mut pipeline = Pipeline::new(RuleSet::V1);
+//! for frame in sim.ssz_frames() {
+//!     let report = pipeline.process(&frame);
+//!     assert_eq!(report.verdict, Verdict::Accept);
+//!     assert!(report.block_hash.is_ok());
+//! }
+//! assert_eq!(pipeline.payloads().len(), 3);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Dependencies
+//!
+//! The IO crates the workspace chose: `tokio`, `jsonrpsee` (server and HTTP client),
+//! `tokio-tungstenite` with `futures-util`; `alloy-signer-local` / `alloy-network` /
+//! `alloy-signer` to sign the simulated transactions, `op-alloy-consensus` for the
+//! deposit and the envelope; `serde_json` with `raw_value` to split JSON arrays into
+//! frames without re-serializing them.
+#![doc(test(attr(deny(warnings))))]
+// Input reaches the library code: no unwrap, no unchecked indexing there.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
 
+pub mod capture;
+pub mod conformance;
 pub mod frames;
+pub mod output;
+pub mod pipeline;
+pub mod replay;
+pub mod rpc;
+pub mod simulate;
+pub mod ws;

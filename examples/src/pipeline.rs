@@ -1,0 +1,336 @@
+//! The receiving side of a flashblock stream, frame by frame: decode → validate →
+//! assemble with the block-hash check → overlay.
+//!
+//! [`Pipeline::process`] takes one frame and returns a [`FrameReport`]: what the
+//! flashblock is, the validator's verdict (with the rule id when rejected), the
+//! block-hash check of the block so far, what the overlay did, and the time each stage
+//! took. A rejected frame changes nothing downstream. The block-hash check is the
+//! assembler's ([`Assembler::verify_block_hash`]) over accepted flashblocks: its result
+//! is reported, not enforced (enforcing it is adding
+//! [`BlockHashCheck`](flashblocks_assemble::BlockHashCheck) to the validator), so a
+//! stream whose hashes cannot be proven (a Jovian chain) still replays.
+
+use crate::capture::FrameEncoding;
+use alloy_primitives::B256;
+use flashblocks_assemble::{AssembleError, AssembledPayload, Assembler};
+use flashblocks_overlay::{Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader};
+use flashblocks_types::{Flashblock, PayloadId};
+use flashblocks_validate::{
+    BlockStart, Outcome, RuleSet, ValidationError, Validator, ValidatorConfig,
+};
+use std::{
+    collections::VecDeque,
+    sync::Arc,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+/// How many finished payloads a pipeline keeps (the oldest are dropped).
+pub const KEPT_PAYLOADS: usize = 16;
+
+/// The validator's answer to a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// Valid: taken in by every stage.
+    Accept,
+    /// A resend of an accepted flashblock: harmless, nothing changes.
+    Duplicate,
+    /// Rejected: the first rule it breaks (`malformed` and `unknown_version` when the
+    /// frame does not decode).
+    Reject(ValidationError),
+}
+
+impl Verdict {
+    /// `accept`, `duplicate`, or `reject:<rule id>`, as the conformance output writes it.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Accept => "accept".to_owned(),
+            Self::Duplicate => "duplicate".to_owned(),
+            Self::Reject(err) => format!("reject:{}", err.rule_id()),
+        }
+    }
+
+    /// The rule id of a rejection.
+    pub fn rule_id(&self) -> Option<&'static str> {
+        match self {
+            Self::Reject(err) => Some(err.rule_id()),
+            Self::Accept | Self::Duplicate => None,
+        }
+    }
+}
+
+/// The block-hash check of the block so far, after an accepted flashblock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlockHashStatus {
+    /// The rebuilt header hashes to `diff.block_hash` (this hash).
+    Ok(B256),
+    /// It does not.
+    Mismatch {
+        /// The rebuilt header's hash.
+        computed: B256,
+        /// The flashblock's `diff.block_hash`.
+        claimed: B256,
+    },
+    /// Not checked: the flashblock was not accepted, or no header could be rebuilt.
+    Skipped,
+}
+
+impl BlockHashStatus {
+    /// Whether the check ran and passed.
+    pub const fn is_ok(&self) -> bool {
+        matches!(self, Self::Ok(_))
+    }
+
+    /// `ok`, `mismatch computed=<0x..> claimed=<0x..>` or `skipped`, as the conformance
+    /// output writes it.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Ok(_) => "ok".to_owned(),
+            Self::Mismatch { computed, claimed } => {
+                format!("mismatch computed={computed} claimed={claimed}")
+            }
+            Self::Skipped => "skipped".to_owned(),
+        }
+    }
+}
+
+/// What a decoded flashblock is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlashblockSummary {
+    /// Its block's number, when known (from its `base`, or the block it continues).
+    pub block_number: Option<u64>,
+    /// Its payload id.
+    pub payload_id: PayloadId,
+    /// Its index.
+    pub index: u64,
+    /// The transactions it adds.
+    pub transactions: usize,
+    /// The block's cumulative gas used.
+    pub gas_used: u64,
+    /// Its identity (the `hash_tree_root` for V1, a digest of the value for JSON).
+    pub identity: B256,
+}
+
+/// The time each stage took for one frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StageTimes {
+    /// Decoding the frame (SSZ, or JSON with brotli).
+    pub decode: Duration,
+    /// The validity rules.
+    pub validate: Duration,
+    /// Appending to the block and the block-hash check.
+    pub assemble: Duration,
+    /// Applying to the overlay.
+    pub overlay: Duration,
+}
+
+impl StageTimes {
+    /// The sum of the stages.
+    pub fn total(&self) -> Duration {
+        self.decode + self.validate + self.assemble + self.overlay
+    }
+}
+
+/// What [`Pipeline::process`] did with one frame.
+#[derive(Debug)]
+pub struct FrameReport {
+    /// The frame's position in the stream (from 0).
+    pub frame: usize,
+    /// How the frame is encoded.
+    pub encoding: FrameEncoding,
+    /// The flashblock, when the frame decoded.
+    pub flashblock: Option<FlashblockSummary>,
+    /// The validator's verdict.
+    pub verdict: Verdict,
+    /// The block-hash check.
+    pub block_hash: BlockHashStatus,
+    /// What the overlay reported (failover, gap, eviction).
+    pub overlay_events: Vec<OverlayEvent>,
+    /// An overlay refusal (the validator accepted what the overlay cannot place).
+    pub overlay_error: Option<OverlayError>,
+    /// The time per stage.
+    pub times: StageTimes,
+}
+
+impl FrameReport {
+    /// Whether the frame decoded into a flashblock.
+    pub const fn is_readable(&self) -> bool {
+        self.flashblock.is_some()
+    }
+}
+
+/// Milliseconds since the Unix epoch, the clock the overlay is given.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The receiving side: a validator, the assembler of the current block, the overlay.
+#[derive(Debug)]
+pub struct Pipeline {
+    validator: Validator,
+    assembler: Option<Assembler>,
+    overlay: Overlay,
+    finished: VecDeque<AssembledPayload>,
+    frames: usize,
+}
+
+impl Pipeline {
+    /// A pipeline with the default validator for `rule_set` and the default overlay.
+    pub fn new(rule_set: RuleSet) -> Self {
+        let config = match rule_set {
+            RuleSet::V1 => ValidatorConfig::v1(),
+            RuleSet::Json => ValidatorConfig::json(),
+        };
+        Self::with_config(config, OverlayConfig::default())
+    }
+
+    /// A pipeline with these settings.
+    pub fn with_config(validator: ValidatorConfig, overlay: OverlayConfig) -> Self {
+        Self {
+            validator: Validator::new(validator),
+            assembler: None,
+            overlay: Overlay::new(overlay),
+            finished: VecDeque::new(),
+            frames: 0,
+        }
+    }
+
+    /// The validator's rule set.
+    pub const fn rule_set(&self) -> RuleSet {
+        self.validator.rule_set()
+    }
+
+    /// A reader handle on the overlay, for query threads (see [`crate::rpc`]).
+    pub fn reader(&self) -> OverlayReader {
+        self.overlay.reader()
+    }
+
+    /// The validator.
+    pub const fn validator(&self) -> &Validator {
+        &self.validator
+    }
+
+    /// The overlay.
+    pub const fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+
+    /// The frames processed so far.
+    pub const fn frames(&self) -> usize {
+        self.frames
+    }
+
+    /// The payloads of the last blocks (at most [`KEPT_PAYLOADS`] finished ones, oldest
+    /// first), then the current block's so far.
+    pub fn payloads(&self) -> Vec<AssembledPayload> {
+        self.finished
+            .iter()
+            .cloned()
+            .chain(self.assembler.as_ref().map(Assembler::payload))
+            .collect()
+    }
+
+    /// Processes one frame with the wall clock as the overlay's clock.
+    pub fn process(&mut self, frame: &[u8]) -> FrameReport {
+        self.process_at(frame, now_ms())
+    }
+
+    /// Processes one frame; `now_ms` is the overlay's clock.
+    pub fn process_at(&mut self, frame: &[u8], now_ms: u64) -> FrameReport {
+        let index = self.frames;
+        self.frames += 1;
+        let mut report = FrameReport {
+            frame: index,
+            encoding: FrameEncoding::detect(frame),
+            flashblock: None,
+            verdict: Verdict::Accept,
+            block_hash: BlockHashStatus::Skipped,
+            overlay_events: Vec::new(),
+            overlay_error: None,
+            times: StageTimes::default(),
+        };
+        let started = Instant::now();
+        let decoded = self.validator.decode_frame(frame);
+        report.times.decode = started.elapsed();
+        let fb = match decoded {
+            Ok(fb) => Arc::new(fb),
+            Err(err) => {
+                report.verdict = Verdict::Reject(err);
+                return report;
+            }
+        };
+        let mut summary = FlashblockSummary {
+            block_number: fb.base().map(|b| b.block_number).or_else(|| {
+                self.validator
+                    .current_block()
+                    .filter(|c| c.payload_id() == fb.payload_id())
+                    .map(|c| c.block_number())
+            }),
+            payload_id: fb.payload_id(),
+            index: fb.index(),
+            transactions: fb.transactions().len(),
+            gas_used: fb.diff().gas_used,
+            identity: fb.identity(),
+        };
+        let started = Instant::now();
+        let outcome = self.validator.validate(&fb);
+        report.times.validate = started.elapsed();
+        let block_start = match outcome {
+            Ok(Outcome::Accepted(accepted)) => accepted.block_start,
+            Ok(Outcome::Duplicate { .. }) => {
+                report.verdict = Verdict::Duplicate;
+                report.flashblock = Some(summary);
+                return report;
+            }
+            Err(err) => {
+                report.verdict = Verdict::Reject(err);
+                report.flashblock = Some(summary);
+                return report;
+            }
+        };
+        if summary.block_number.is_none() {
+            summary.block_number = self.validator.current_block().map(|c| c.block_number());
+        }
+        report.flashblock = Some(summary);
+
+        let started = Instant::now();
+        report.block_hash = self.assemble(&fb, block_start);
+        report.times.assemble = started.elapsed();
+
+        let started = Instant::now();
+        match self.overlay.apply(fb, now_ms) {
+            Ok(applied) => report.overlay_events = applied.events,
+            Err(err) => report.overlay_error = Some(err),
+        }
+        report.times.overlay = started.elapsed();
+        report
+    }
+
+    /// Appends an accepted flashblock to its block and checks the block hash.
+    fn assemble(&mut self, fb: &Flashblock, block_start: Option<BlockStart>) -> BlockHashStatus {
+        let result = match block_start {
+            Some(start) => {
+                let previous = self.assembler.take();
+                if let (Some(previous), BlockStart::Next { .. }) = (previous, start) {
+                    if self.finished.len() == KEPT_PAYLOADS {
+                        self.finished.pop_front();
+                    }
+                    self.finished.push_back(previous.into_payload());
+                }
+                Assembler::new(fb).map(|a| self.assembler.insert(a))
+            }
+            None => match self.assembler.as_mut() {
+                Some(assembler) => assembler.push(fb).map(|()| assembler),
+                None => return BlockHashStatus::Skipped,
+            },
+        };
+        match result.and_then(Assembler::verify_block_hash) {
+            Ok(hash) => BlockHashStatus::Ok(hash),
+            Err(AssembleError::BlockHashMismatch { computed, claimed }) => {
+                BlockHashStatus::Mismatch { computed, claimed }
+            }
+            Err(_) => BlockHashStatus::Skipped,
+        }
+    }
+}
