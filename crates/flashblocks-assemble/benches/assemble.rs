@@ -2,6 +2,9 @@
 //!
 //! - `append`: appending flashblock #1 vs #100 of equal size (10 transactions each); the
 //!   goal is #100 within 1.2× of #1 (appending costs what the flashblock carries);
+//! - `append_checked`: the same with the block-hash check first (check, then push with
+//!   the check's trie work), for information: the check's cost grows with `n / 16`
+//!   cached group hashes, on top of the new transactions' leaves;
 //! - `payload`: producing the payload of a 1000-transaction block, against cloning its
 //!   transaction list (the floor);
 //! - `block_hash`: the block-hash check of a 1000-transaction block against the bare
@@ -85,6 +88,33 @@ fn append(c: &mut Criterion) {
     group.finish();
 }
 
+fn append_checked(c: &mut Criterion) {
+    let fbs = block(101, 10);
+    let mut group = c.benchmark_group("append_checked");
+    for (name, at) in [("baseline/flashblock_1", 1), ("flashblock_100", 100)] {
+        // The state a checked stream leaves: every complete group's hash cached.
+        let mut before = assembled(&fbs[..at]);
+        before.verify_block_hash().expect("verifies");
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    let mut a = before.clone();
+                    a.reserve(10);
+                    a
+                },
+                |mut a| {
+                    let (_, groups) =
+                        a.check_next_block_hash(black_box(&fbs[at])).expect("verifies");
+                    a.push_checked(&fbs[at], groups).expect("next");
+                    a
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
 fn payload(c: &mut Criterion) {
     let fbs = block(10, 100);
     let assembler = assembled(&fbs);
@@ -127,6 +157,12 @@ fn block_hash(c: &mut Criterion) {
 
 #[allow(missing_docs)] // the macro's generated function has no doc
 mod group {
-    criterion::criterion_group!(benches, super::append, super::payload, super::block_hash);
+    criterion::criterion_group!(
+        benches,
+        super::append,
+        super::append_checked,
+        super::payload,
+        super::block_hash
+    );
 }
 criterion_main!(group::benches);

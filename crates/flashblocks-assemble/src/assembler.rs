@@ -187,6 +187,12 @@ impl Assembler {
         self.blob_gas_used
     }
 
+    /// Reserves room for `transactions` more transactions (e.g. the block's expected
+    /// size), so that appending does not grow the list.
+    pub fn reserve(&mut self, transactions: usize) {
+        self.transactions.reserve(transactions);
+    }
+
     /// Sets the `block_value` the payload reports (flashblocks do not carry it; 0 until
     /// set).
     pub const fn set_block_value(&mut self, block_value: U256) {
