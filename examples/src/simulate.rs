@@ -26,8 +26,9 @@ use alloy_primitives::{address, b256, keccak256, Address, Bytes, TxKind, B256, U
 use alloy_signer_local::PrivateKeySigner;
 use flashblocks_assemble::{AssembleError, BlockHashChainMaker};
 use flashblocks_types::{
-    AccountMetadata, CumulativeResults, ExecutionPayloadStaticV1, FlashblockMetadata,
-    FlashblockStep, PayloadId, SealedFlashblock, StorageSlot, TransactionMetadata,
+    AccountMetadata, CumulativeResults, ExecutionPayloadStaticV1, FlashblockJson,
+    FlashblockMetadata, FlashblockStep, PayloadId, SealedFlashblock, StorageSlot,
+    TransactionMetadata,
 };
 use op_alloy_consensus::{OpTxEnvelope, TxDeposit};
 use std::collections::{BTreeMap, BTreeSet};
@@ -141,6 +142,20 @@ impl Simulation {
     /// Every flashblock as an SSZ frame, in stream order.
     pub fn ssz_frames(&self) -> Vec<Vec<u8>> {
         self.flashblocks().map(|fb| fb.encode_ssz()).collect()
+    }
+
+    /// Every flashblock in the deployed JSON format, in stream order (the lossy
+    /// conversion: balances kept, nonces, storage and per-transaction metadata dropped,
+    /// see [`FlashblockJson::from_v1_lossy`]).
+    pub fn json_frames(&self) -> Vec<Vec<u8>> {
+        self.blocks
+            .iter()
+            .flat_map(|block| {
+                let number =
+                    block.first().and_then(|fb| fb.base.as_ref()).map_or(0, |b| b.block_number);
+                block.iter().map(move |fb| FlashblockJson::from_v1_lossy(fb, number).to_vec())
+            })
+            .collect()
     }
 }
 

@@ -1,0 +1,77 @@
+//! The websocket consumer against a loopback server streaming the simulated blocks.
+
+use flashblocks_examples::{
+    pipeline::Pipeline,
+    replay::simulated_stream,
+    simulate::{simulate, SimulationConfig},
+    ws::{consume, serve_once, WsFrame},
+};
+use flashblocks_overlay::Lookup;
+use flashblocks_types::JsonFrameReader;
+use flashblocks_validate::RuleSet;
+use std::time::Duration;
+
+#[tokio::test]
+async fn json_stream_with_brotli_frames_and_a_malformed_one() {
+    let sim = simulate(&SimulationConfig::default()).unwrap();
+    let mut frames: Vec<WsFrame> = sim
+        .json_frames()
+        .into_iter()
+        .enumerate()
+        .map(|(i, json)| match i % 3 {
+            0 => WsFrame::Text(String::from_utf8(json).unwrap()),
+            1 => WsFrame::Binary(JsonFrameReader::encode_brotli(&json)),
+            _ => WsFrame::Binary(json),
+        })
+        .collect();
+    let malformed = 7;
+    frames.insert(malformed, WsFrame::Binary(vec![0xff; 64]));
+    let total = frames.len();
+
+    let (addr, server) = serve_once("127.0.0.1:0".parse().unwrap(), frames).await.unwrap();
+    let mut pipeline = Pipeline::new(RuleSet::Json);
+    let mut accepted_hashes = 0;
+    let summary = tokio::time::timeout(
+        Duration::from_secs(60),
+        consume(&format!("ws://{addr}"), &mut pipeline, None, |report| {
+            accepted_hashes += usize::from(report.block_hash.is_ok());
+        }),
+    )
+    .await
+    .expect("bounded in time")
+    .unwrap();
+    assert_eq!(server.await.unwrap().unwrap(), total);
+
+    assert_eq!(summary.received, total);
+    assert_eq!(summary.accepted, 15, "exactly the valid ones");
+    assert_eq!(summary.rejected, [(malformed, "malformed")]);
+    assert_eq!(accepted_hashes, 15);
+    // The overlay holds the last block, with the balances the JSON carries.
+    let snapshot = pipeline.reader().snapshot();
+    let id = snapshot.id().unwrap();
+    assert_eq!((id.block_number, id.flashblock_index), (24_000_002, 4));
+    let (&address, &(balance, _)) = sim.final_state.iter().next().unwrap();
+    match snapshot.at(0).balance(address) {
+        Lookup::Found(found) => assert_eq!(found.value, balance),
+        Lookup::NotHere(why) => panic!("{why:?}"),
+    }
+}
+
+#[tokio::test]
+async fn ssz_stream_rejects_the_injected_frame() {
+    let sim = simulate(&SimulationConfig::default()).unwrap();
+    let (frames, injected) = simulated_stream(&sim);
+    let frames = frames.into_iter().map(WsFrame::Binary).collect();
+    let (addr, server) = serve_once("127.0.0.1:0".parse().unwrap(), frames).await.unwrap();
+    let mut pipeline = Pipeline::new(RuleSet::V1);
+    let summary = tokio::time::timeout(
+        Duration::from_secs(60),
+        consume(&format!("ws://{addr}"), &mut pipeline, None, |_| {}),
+    )
+    .await
+    .expect("bounded in time")
+    .unwrap();
+    server.await.unwrap().unwrap();
+    assert_eq!((summary.accepted, summary.duplicates), (15, 1));
+    assert_eq!(summary.rejected, [(injected.bad_frame, "parent_hash_mismatch")]);
+}
