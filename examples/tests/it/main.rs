@@ -4,6 +4,7 @@
 
 mod capture;
 mod conformance;
+mod props;
 mod replay;
 mod rpc;
 mod simulate;
