@@ -79,6 +79,13 @@ pub enum CodecError {
         /// The flashblock's index.
         index: u64,
     },
+    /// Conversion to op-alloy's model: a metadata map absent here (the Azul shape), which
+    /// op-alloy's metadata requires.
+    #[error("metadata.{field} is absent, and op-alloy's model requires it")]
+    MetadataMapAbsent {
+        /// The absent map's key.
+        field: &'static str,
+    },
     /// Conversion to V1: a Jovian `blob_gas_used`, which V1 has no place for (spec page,
     /// decision 8).
     #[error("blob_gas_used {blob_gas_used} has no place in V1")]
@@ -130,6 +137,7 @@ impl CodecError {
                 | Self::BlobGasUsedNotInV1 { .. }
                 | Self::NonceUnknown { .. }
                 | Self::TransactionMetadataUnknown { .. }
+                | Self::MetadataMapAbsent { .. }
         )
     }
 }

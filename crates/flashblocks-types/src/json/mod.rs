@@ -14,12 +14,19 @@
 //! - the conversions to and from [`FlashblocksPayloadV1`](crate::FlashblocksPayloadV1)
 //!   are strict (typed errors) or named lossy;
 //! - [`Flashblock::from_json`](crate::Flashblock::from_json) and
-//!   [`Flashblock::to_json`](crate::Flashblock::to_json) connect it to the input model.
+//!   [`Flashblock::to_json`](crate::Flashblock::to_json) connect it to the input model;
+//! - with the `op-alloy` feature, conversions to and from op-alloy's
+//!   `OpFlashblockPayload` (`From<OpFlashblockPayload>` for [`FlashblockJson`] and
+//!   [`Flashblock`](crate::Flashblock); `FlashblockJson::try_into_op_alloy`,
+//!   `into_op_alloy_lossy`, `Flashblock::to_op_alloy`).
 
 mod convert;
 mod error;
 mod frame;
 mod model;
+#[cfg(feature = "op-alloy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "op-alloy")))]
+mod op_alloy;
 mod receipts;
 
 pub use error::{JsonError, JsonErrorKind};

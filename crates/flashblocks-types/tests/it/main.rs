@@ -2,6 +2,7 @@
 
 mod chain;
 mod corpus;
+mod json_op_alloy;
 mod json_props;
 mod json_frame;
 mod json_cases;
