@@ -11,8 +11,11 @@ use flashblocks_validate::RuleSet;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
-fn frames() -> &'static (Vec<Vec<u8>>, Vec<Vec<u8>>) {
-    static FRAMES: OnceLock<(Vec<Vec<u8>>, Vec<Vec<u8>>)> = OnceLock::new();
+/// The simulated blocks as SSZ frames and as JSON frames.
+type Streams = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+fn frames() -> &'static Streams {
+    static FRAMES: OnceLock<Streams> = OnceLock::new();
     FRAMES.get_or_init(|| {
         let sim = simulate(&SimulationConfig { blocks: 2, ..Default::default() }).unwrap();
         (sim.ssz_frames(), sim.json_frames())
