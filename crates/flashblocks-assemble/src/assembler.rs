@@ -16,7 +16,7 @@ use flashblocks_types::{
 ///
 /// It starts from an index 0 (with its `base`) and appends the following flashblocks in
 /// order; appending costs what the flashblock carries (its transactions and withdrawals
-/// are moved in by reference count), not what the block holds. At any point
+/// are cloned by reference count), not what the block holds. At any point
 /// [`payload`](Self::payload) gives the block so far, and
 /// [`verify_block_hash`](Self::verify_block_hash) rebuilds its header and checks the
 /// latest `diff.block_hash`, reusing the previous checks' trie work.

@@ -4,7 +4,6 @@ use crate::{
     header::{rebuild_header, results_of},
     AssembleError, TransactionTrie,
 };
-use alloy_primitives::B256;
 use flashblocks_types::{
     ChainMaker, ExecutionPayloadStaticV1, FlashblockStep, PayloadId, SealedFlashblock,
 };
@@ -53,20 +52,15 @@ impl BlockHashChainMaker {
         &self.maker
     }
 
-    /// The hash the next flashblock would carry with `step`, without making it.
-    fn hash_with(&self, step: &FlashblockStep) -> B256 {
-        let (root, _) = self.transactions.root_with(&step.transactions);
-        // The base fee was checked in `new`; a V1 step has no blob gas (Isthmus).
-        rebuild_header(self.maker.base(), &step.results, None, root)
-            .map(|header| header.hash_slow())
-            .unwrap_or_default()
-    }
-
     /// Makes the next flashblock, sealed, with `step.results.block_hash` replaced by the
-    /// hash of the block so far.
+    /// hash of the block so far. The transactions root reuses the previous pushes' work.
     pub fn push(&mut self, mut step: FlashblockStep) -> SealedFlashblock {
-        step.results.block_hash = self.hash_with(&step);
-        self.transactions.extend(step.transactions.iter().cloned());
+        let (root, groups) = self.transactions.root_with(&step.transactions);
+        // The base fee was checked in `new`; a V1 step has no blob gas (Isthmus).
+        step.results.block_hash = rebuild_header(self.maker.base(), &step.results, None, root)
+            .map(|header| header.hash_slow())
+            .unwrap_or_default();
+        self.transactions.commit(step.transactions.iter().cloned(), groups);
         self.maker.push(step)
     }
 }
