@@ -131,3 +131,45 @@ proptest! {
         prop_assert_eq!(payload.execution_payload.excess_blob_gas, 0);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The incremental root equals alloy-trie's ordered root at every step, whether the
+    /// steps go through `root` or through `root_with` + `commit` (with the work kept or
+    /// thrown away).
+    #[test]
+    fn transaction_trie_matches_the_ordered_root(
+        sizes in prop::collection::vec(1usize..24, 0..300),
+        steps in prop::collection::vec((1usize..90, 0u8..3), 1..12),
+    ) {
+        use alloy_trie::root::ordered_trie_root_encoded;
+        use flashblocks_assemble::{GroupHashes, TransactionTrie};
+        let all: Vec<Bytes> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Bytes::from(vec![i as u8; *n]))
+            .collect();
+        let mut trie = TransactionTrie::new();
+        let mut len = 0;
+        for (step, how) in steps {
+            let end = (len + step).min(all.len());
+            let more = &all[len..end];
+            match how {
+                0 => {
+                    trie.extend(more.iter().cloned());
+                    prop_assert_eq!(trie.root(), ordered_trie_root_encoded(&all[..end]));
+                }
+                1 => {
+                    let (root, groups) = trie.root_with(more);
+                    prop_assert_eq!(root, ordered_trie_root_encoded(&all[..end]));
+                    trie.commit(more.iter().cloned(), groups);
+                }
+                _ => trie.commit(more.iter().cloned(), GroupHashes::default()),
+            }
+            len = end;
+        }
+        prop_assert_eq!(trie.root(), ordered_trie_root_encoded(&all[..len]));
+        prop_assert_eq!(trie.transactions(), &all[..len]);
+    }
+}
