@@ -11,15 +11,17 @@
 //! the true post-state of the accounts it touched, its [`TransactionMetadata`] the gas
 //! each transaction used (21 000 per transfer), and `diff.gas_used` their running sum.
 //!
-//! What cannot be real without an EVM and a state trie is documented as such: the
-//! `state_root` and `receipts_root` are keccak commitments to the simulated state and
-//! receipts (not Merkle-Patricia roots), the L1 data fee is not charged, and
-//! `withdrawals_root` is a constant. The block hashes are real: they are the keccak of
+//! The `receipts_root` is real: the ordered trie root of the block's OP receipts so far
+//! (a deposit receipt with its deposit nonce, then EIP-1559 receipts with their
+//! cumulative gas; transfers emit no logs, so the blooms are empty). What cannot be real
+//! without an EVM and a state trie is documented as such: the `state_root` is a keccak
+//! commitment to the simulated state (not a Merkle-Patricia root), the L1 data fee is not
+//! charged, and `withdrawals_root` is a constant. The block hashes are real: they are the keccak of
 //! the OP header rebuilt from the block so far, made by the assembler's builder-side
 //! [`BlockHashChainMaker`], so the assembler's block-hash check passes on every
 //! flashblock.
 
-use alloy_consensus::{SignableTransaction, TxEip1559};
+use alloy_consensus::{proofs::calculate_receipt_root, SignableTransaction, TxEip1559};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
 use alloy_primitives::{address, b256, keccak256, Address, Bytes, TxKind, B256, U256};
@@ -30,7 +32,7 @@ use flashblocks_types::{
     FlashblockMetadata, FlashblockStep, PayloadId, SealedFlashblock, StorageSlot,
     TransactionMetadata,
 };
-use op_alloy_consensus::{OpTxEnvelope, TxDeposit};
+use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope, OpTxType, TxDeposit};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The private keys of the first four accounts of the `test test test test test test
@@ -189,7 +191,8 @@ struct World {
     accounts: BTreeMap<Address, AccountState>,
     touched: BTreeSet<Address>,
     touched_slots: BTreeMap<Address, BTreeSet<B256>>,
-    receipts_commitment: B256,
+    /// The receipts of the block being built.
+    receipts: Vec<OpReceiptEnvelope>,
 }
 
 impl World {
@@ -304,7 +307,7 @@ pub fn simulate(config: &SimulationConfig) -> Result<Simulation, SimulationError
         accounts: BTreeMap::new(),
         touched: BTreeSet::new(),
         touched_slots: BTreeMap::new(),
-        receipts_commitment: B256::ZERO,
+        receipts: Vec::new(),
     };
     for signer in &signers {
         world.accounts.insert(
@@ -339,7 +342,7 @@ pub fn simulate(config: &SimulationConfig) -> Result<Simulation, SimulationError
         let mut maker = BlockHashChainMaker::new(payload_id, base)?;
         let mut gas_used = 0u64;
         let mut block = Vec::with_capacity(config.flashblocks_per_block);
-        world.receipts_commitment = B256::ZERO;
+        world.receipts.clear();
         for index in 0..config.flashblocks_per_block {
             let mut raw = Vec::new();
             let mut tx_meta = Vec::new();
@@ -352,7 +355,17 @@ pub fn simulate(config: &SimulationConfig) -> Result<Simulation, SimulationError
                     gas_used: L1_INFO_GAS_USED,
                     contract_address: None,
                 });
+                let deposit_nonce = world.account(L1_INFO_DEPOSITOR).nonce;
                 world.account(L1_INFO_DEPOSITOR).nonce += 1;
+                gas_used += L1_INFO_GAS_USED;
+                world.receipts.push(OpReceiptEnvelope::from_parts(
+                    true,
+                    gas_used,
+                    [],
+                    OpTxType::Deposit,
+                    Some(deposit_nonce),
+                    Some(1),
+                ));
                 for (key, value) in slots {
                     world.set_slot(L1_BLOCK, key, value);
                 }
@@ -361,7 +374,7 @@ pub fn simulate(config: &SimulationConfig) -> Result<Simulation, SimulationError
                     from: L1_INFO_DEPOSITOR,
                     to: L1_BLOCK,
                     value: U256::ZERO,
-                    nonce: world.accounts.get(&L1_INFO_DEPOSITOR).map_or(0, |a| a.nonce) - 1,
+                    nonce: deposit_nonce,
                     deposit: true,
                 });
             }
@@ -404,6 +417,15 @@ pub fn simulate(config: &SimulationConfig) -> Result<Simulation, SimulationError
                     U256::from(TRANSFER_GAS) * U256::from(config.priority_fee_per_gas);
                 world.account(BASE_FEE_VAULT).balance +=
                     U256::from(TRANSFER_GAS) * U256::from(config.base_fee_per_gas);
+                gas_used += TRANSFER_GAS;
+                world.receipts.push(OpReceiptEnvelope::from_parts(
+                    true,
+                    gas_used,
+                    [],
+                    OpTxType::Eip1559,
+                    None,
+                    None,
+                ));
                 transactions.push(SimulatedTransaction {
                     hash,
                     from,
@@ -414,20 +436,13 @@ pub fn simulate(config: &SimulationConfig) -> Result<Simulation, SimulationError
                 });
                 tx_counter += 1;
             }
-            gas_used += tx_meta.iter().map(|m| m.gas_used).sum::<u64>();
-            let mut receipts = world.receipts_commitment.to_vec();
-            for (tx, meta) in raw.iter().zip(&tx_meta) {
-                receipts.extend_from_slice(keccak256(tx).as_slice());
-                receipts.push(meta.status);
-            }
-            world.receipts_commitment = keccak256(receipts);
             let (accounts, state_root) = world.take_metadata();
             let step = FlashblockStep {
                 transactions: raw,
                 withdrawals: Vec::new(),
                 results: CumulativeResults {
                     state_root,
-                    receipts_root: world.receipts_commitment,
+                    receipts_root: calculate_receipt_root(&world.receipts),
                     logs_bloom: Default::default(),
                     gas_used,
                     block_hash: B256::ZERO, // filled by the chain maker

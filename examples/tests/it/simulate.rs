@@ -1,5 +1,6 @@
 //! The simulated builder makes valid, deterministic blocks whose hashes verify.
 
+use alloy_consensus::proofs::calculate_receipt_root;
 use alloy_consensus::Transaction as _;
 use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::U256;
@@ -9,7 +10,7 @@ use flashblocks_examples::simulate::{
 };
 use flashblocks_types::{Flashblock, DEPOSIT_TX_TYPE};
 use flashblocks_validate::{Validator, ValidatorConfig};
-use op_alloy_consensus::OpTxEnvelope;
+use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope};
 
 #[test]
 fn dev_keys_are_the_devnet_accounts() {
@@ -57,5 +58,31 @@ fn blocks_pass_every_rule_and_the_block_hash_check() {
     let sent = sim.transactions.iter().filter(|t| t.from == senders[0]).count() as u64;
     assert_eq!(sim.final_state[&senders[0]].1, sent);
     assert_eq!(sim.l1_block_storage.len(), 3);
+
+    // Each block's receipts root is the trie root of its receipts rebuilt from the
+    // metadata (status, cumulative gas) and the deposit nonces.
+    for block in &sim.blocks {
+        let mut cumulative = 0;
+        let mut receipts = Vec::new();
+        for fb in block {
+            for (raw, meta) in fb.diff.transactions.iter().zip(&fb.metadata.transactions) {
+                cumulative += meta.gas_used;
+                let tx = OpTxEnvelope::decode_2718(&mut raw.as_ref()).unwrap();
+                let nonce = tx.as_deposit().map(|_| {
+                    sim.transactions.iter().find(|t| t.hash == tx.tx_hash()).unwrap().nonce
+                });
+                receipts.push(OpReceiptEnvelope::from_parts(
+                    meta.status == 1,
+                    cumulative,
+                    [],
+                    tx.tx_type(),
+                    nonce,
+                    nonce.map(|_| 1),
+                ));
+            }
+            assert_eq!(fb.diff.gas_used, cumulative);
+            assert_eq!(fb.diff.receipts_root, calculate_receipt_root(&receipts));
+        }
+    }
     assert!(sim.final_state.contains_key(&L1_BLOCK));
 }
