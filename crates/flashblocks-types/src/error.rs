@@ -99,12 +99,23 @@ pub enum CodecError {
         /// The first account without a nonce.
         address: Address,
     },
-    /// Conversion to V1: transactions whose [`TransactionMetadata`](crate::TransactionMetadata)
-    /// the JSON does not give.
-    #[error("no transaction metadata for the {transactions} transactions")]
-    TransactionMetadataUnknown {
-        /// How many transactions lack it.
-        transactions: usize,
+    /// Conversion to V1: a transaction without a receipt to give its
+    /// [`TransactionMetadata`](crate::TransactionMetadata).
+    #[error("transaction {index} ({tx_hash}) has no receipt")]
+    ReceiptMissing {
+        /// The transaction's position in `diff.transactions`.
+        index: usize,
+        /// The transaction's hash, the receipts' key.
+        tx_hash: B256,
+    },
+    /// Conversion to V1: a receipt that does not give its transaction's
+    /// [`TransactionMetadata`](crate::TransactionMetadata).
+    #[error("receipt of transaction {index}: {reason}")]
+    ReceiptNotConvertible {
+        /// The transaction's position in `diff.transactions`.
+        index: usize,
+        /// What is missing.
+        reason: ReceiptIssue,
     },
 }
 
@@ -136,10 +147,34 @@ impl CodecError {
                 | Self::BlockNumberUnknown { .. }
                 | Self::BlobGasUsedNotInV1 { .. }
                 | Self::NonceUnknown { .. }
-                | Self::TransactionMetadataUnknown { .. }
+                | Self::ReceiptMissing { .. }
+                | Self::ReceiptNotConvertible { .. }
                 | Self::MetadataMapAbsent { .. }
         )
     }
+}
+
+/// Why a receipt does not give a [`TransactionMetadata`](crate::TransactionMetadata).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceiptIssue {
+    /// A pre-Byzantium state root where a status belongs.
+    #[error("a state root instead of a status")]
+    PostStateRoot,
+    /// Cumulative gas below the previous transaction's (or the flashblock's start).
+    #[error("cumulative gas {cumulative} below the previous {previous}")]
+    CumulativeGasDecreased {
+        /// The cumulative gas before this transaction.
+        previous: u64,
+        /// This receipt's cumulative gas.
+        cumulative: u64,
+    },
+    /// The transaction creates a contract, whose address no receipt names.
+    #[error("the transaction creates a contract, whose address the receipt does not name")]
+    ContractCreation,
+    /// The transaction does not decode, so whether it creates a contract is unknown.
+    #[error("the transaction does not decode")]
+    UndecodableTransaction,
 }
 
 /// An SSZ decoding failure: [`ssz::DecodeError`] with `Display` and `Error`, which it

@@ -69,13 +69,13 @@ pub use containers::{
     AccountMetadata, ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1,
     FlashblockMetadata, FlashblocksPayloadV1, StorageSlot, TransactionMetadata, Withdrawal,
 };
-pub use error::{CodecError, SszError};
+pub use error::{CodecError, ReceiptIssue, SszError};
 pub use flashblock::{Flashblock, FlashblockSource, Metadata, SealedFlashblock};
 pub use frame::{decode_frame, frame_version, VersionedFlashblock};
 pub use generate::{GeneratorConfig, SequenceGenerator};
 pub use json::{
     FlashblockJson, JsonDiff, JsonError, JsonErrorKind, JsonFrameEncoding, JsonFrameReader,
-    JsonMetadata, DEFAULT_MAX_JSON_LEN,
+    JsonMetadata, V1Link, DEFAULT_MAX_JSON_LEN,
 };
 pub use view::{
     AccountView, AccountsView, BaseView, PayloadViewV1, TransactionMetadataView, TransactionsView,

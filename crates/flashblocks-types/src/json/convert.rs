@@ -9,9 +9,26 @@
 //! and what they fill in.
 
 use super::{FlashblockJson, JsonDiff, JsonMetadata};
-use crate::{CodecError, FlashblockMetadata, FlashblocksPayloadV1, VERSION_V1};
-use alloy_primitives::{FixedBytes, B256};
+use crate::{
+    CodecError, FlashblockMetadata, FlashblocksPayloadV1, ReceiptIssue, TransactionMetadata,
+    VERSION_V1,
+};
+use alloy_consensus::{Eip658Value, Transaction, TxReceipt};
+use alloy_eips::Decodable2718;
+use alloy_primitives::{keccak256, FixedBytes, B256};
+use op_alloy_consensus::OpTxEnvelope;
 use std::collections::BTreeMap;
+
+/// What a JSON flashblock does not say but its V1 form needs, from the caller following
+/// the stream (see [`FlashblockJson::try_into_v1`]). The default is index 0's link.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct V1Link {
+    /// The root of the previous converted flashblock of the block; `None` at index 0.
+    pub parent_flash_hash: Option<B256>,
+    /// The block's cumulative gas before this flashblock: the previous flashblock's
+    /// `diff.gas_used`, 0 at index 0.
+    pub gas_used_before: u64,
+}
 
 impl FlashblockJson {
     /// The JSON form of a V1 flashblock, when JSON can hold all of it.
@@ -90,25 +107,39 @@ impl FlashblockJson {
 
     /// The V1 form of this flashblock, when V1 can hold all of it.
     ///
-    /// `parent_flash_hash` is what the V1 flashblock carries: `None` at index 0, the
-    /// root of the previous converted flashblock after it (JSON has none to take it
-    /// from).
+    /// JSON does not say what `link` gives: the `parent_flash_hash` (the root of the
+    /// previous converted flashblock) and the block's cumulative gas before this
+    /// flashblock (to turn receipts' cumulative gas into each transaction's gas).
+    ///
+    /// Each transaction's [`TransactionMetadata`] comes from its receipt, found by
+    /// transaction hash: `status` from the receipt's status, `gas_used` the step in
+    /// cumulative gas, `contract_address` `None` (a transaction that creates a contract
+    /// is an error: no receipt names the address). V1 has no room for the receipts'
+    /// logs; they are not carried over.
     ///
     /// # Errors
     ///
     /// - [`CodecError::BlobGasUsedNotInV1`]: a Jovian `blob_gas_used`;
     /// - [`CodecError::NonceUnknown`]: a balance (V1 account metadata needs the
     ///   account's nonce, which JSON does not carry);
-    /// - [`CodecError::TransactionMetadataUnknown`]: a transaction (V1 needs its status,
-    ///   gas used and created contract, which JSON receipts do not all give: the gas of a
-    ///   flashblock's first transaction needs the previous flashblock's cumulative gas,
-    ///   and no receipt names a created contract).
+    /// - [`CodecError::ReceiptMissing`]: a transaction without a receipt;
+    /// - [`CodecError::ReceiptNotConvertible`]: a receipt with a pre-Byzantium state root
+    ///   instead of a status, cumulative gas below the previous one, or a transaction that
+    ///   creates a contract or does not decode.
     ///
-    /// [`into_v1_without_metadata`](Self::into_v1_without_metadata) drops those instead.
-    pub fn try_into_v1(
-        self,
-        parent_flash_hash: Option<B256>,
-    ) -> Result<FlashblocksPayloadV1, CodecError> {
+    /// [`into_v1_without_metadata`](Self::into_v1_without_metadata) drops the metadata
+    /// instead.
+    ///
+    /// ```
+    /// use flashblocks_types::{CodecError, FlashblockJson, GeneratorConfig, SequenceGenerator, V1Link};
+    ///
+    /// let block = SequenceGenerator::new(1, GeneratorConfig::default()).next_block();
+    /// let json = FlashblockJson::from_v1_lossy(&block[0], 1);
+    /// // The generator's transactions have no receipts here.
+    /// let err = json.try_into_v1(V1Link::default()).unwrap_err();
+    /// assert!(matches!(err, CodecError::ReceiptMissing { index: 0, .. } | CodecError::NonceUnknown { .. }));
+    /// ```
+    pub fn try_into_v1(self, link: V1Link) -> Result<FlashblocksPayloadV1, CodecError> {
         if let Some(blob_gas_used) = self.diff.blob_gas_used {
             return Err(CodecError::BlobGasUsedNotInV1 { blob_gas_used });
         }
@@ -117,12 +148,47 @@ impl FlashblockJson {
         {
             return Err(CodecError::NonceUnknown { address });
         }
-        if !self.diff.transactions.is_empty() {
-            return Err(CodecError::TransactionMetadataUnknown {
-                transactions: self.diff.transactions.len(),
-            });
+        let transactions = self.transaction_metadata(link.gas_used_before)?;
+        let mut payload = self.into_v1_without_metadata(link.parent_flash_hash);
+        payload.metadata.transactions = transactions;
+        Ok(payload)
+    }
+
+    /// One [`TransactionMetadata`] per transaction, from the receipts.
+    fn transaction_metadata(
+        &self,
+        gas_used_before: u64,
+    ) -> Result<Vec<TransactionMetadata>, CodecError> {
+        let empty = BTreeMap::new();
+        let receipts = self.metadata.receipts.as_ref().unwrap_or(&empty);
+        let mut previous = gas_used_before;
+        let mut out = Vec::with_capacity(self.diff.transactions.len());
+        for (index, tx) in self.diff.transactions.iter().enumerate() {
+            let tx_hash = keccak256(tx);
+            let receipt =
+                receipts.get(&tx_hash).ok_or(CodecError::ReceiptMissing { index, tx_hash })?;
+            let not_convertible = |reason| CodecError::ReceiptNotConvertible { index, reason };
+            let status = match receipt.status_or_post_state() {
+                Eip658Value::Eip658(ok) => u8::from(ok),
+                Eip658Value::PostState(_) => {
+                    return Err(not_convertible(ReceiptIssue::PostStateRoot));
+                }
+            };
+            let cumulative = receipt.cumulative_gas_used();
+            let gas_used = cumulative.checked_sub(previous).ok_or_else(|| {
+                not_convertible(ReceiptIssue::CumulativeGasDecreased { previous, cumulative })
+            })?;
+            previous = cumulative;
+            match OpTxEnvelope::decode_2718_exact(tx) {
+                Ok(envelope) if envelope.is_create() => {
+                    return Err(not_convertible(ReceiptIssue::ContractCreation));
+                }
+                Ok(_) => {}
+                Err(_) => return Err(not_convertible(ReceiptIssue::UndecodableTransaction)),
+            }
+            out.push(TransactionMetadata { status, gas_used, contract_address: None });
         }
-        Ok(self.into_v1_without_metadata(parent_flash_hash))
+        Ok(out)
     }
 
     /// The V1 form of this flashblock with empty metadata.

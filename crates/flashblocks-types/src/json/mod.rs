@@ -29,6 +29,7 @@ mod model;
 mod op_alloy;
 mod receipts;
 
+pub use convert::V1Link;
 pub use error::{JsonError, JsonErrorKind};
 pub use frame::{JsonFrameEncoding, JsonFrameReader, DEFAULT_MAX_JSON_LEN};
 pub use model::{FlashblockJson, JsonDiff, JsonMetadata};

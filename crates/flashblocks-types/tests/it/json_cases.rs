@@ -4,7 +4,8 @@
 use alloy_consensus::{Eip658Value, Receipt};
 use alloy_primitives::{address, b256, Address, Bytes, Log, B256, U256};
 use flashblocks_types::{
-    CodecError, Flashblock, FlashblockJson, JsonErrorKind, JsonFrameReader, Withdrawal,
+    CodecError, Flashblock, FlashblockJson, JsonErrorKind, JsonFrameReader, ReceiptIssue, V1Link,
+    Withdrawal,
 };
 use op_alloy_consensus::{OpDepositReceipt, OpReceipt};
 use serde_json::{json, Value};
@@ -296,7 +297,10 @@ fn jovian_blob_gas_used_reads_and_blocks_the_v1_conversion() {
     assert_eq!(model.to_json(), Ok(fb.clone()));
     let written: Value = serde_json::from_slice(&fb.to_vec()).expect("JSON");
     assert_eq!(written["diff"]["blob_gas_used"], json!("0x1f40"));
-    assert_eq!(fb.try_into_v1(None), Err(CodecError::BlobGasUsedNotInV1 { blob_gas_used: 8000 }));
+    assert_eq!(
+        fb.try_into_v1(V1Link::default()),
+        Err(CodecError::BlobGasUsedNotInV1 { blob_gas_used: 8000 })
+    );
     // Pre-Jovian: no key written.
     let plain = read(&wire(1, json!({"block_number": 42})));
     let written: Value = serde_json::from_slice(&plain.to_vec()).expect("JSON");
@@ -336,7 +340,7 @@ fn conversions_name_what_cannot_be_represented() {
     ));
     // Balances need nonces in V1.
     assert_eq!(
-        fb.clone().try_into_v1(Some(B256::ZERO)),
+        fb.clone().try_into_v1(V1Link { parent_flash_hash: Some(B256::ZERO), gas_used_before: 0 }),
         Err(CodecError::NonceUnknown {
             address: address!("4200000000000000000000000000000000000011")
         })
@@ -412,4 +416,68 @@ fn malformed_json_is_a_typed_error() {
         // The frame reader gives the same error for the plain text.
         assert!(JsonFrameReader::default().decode(&text).unwrap_err().is_malformed_json());
     }
+}
+
+#[test]
+fn receipts_that_do_not_give_transaction_metadata() {
+    use alloy_consensus::{SignableTransaction, TxEip1559};
+    use alloy_eips::Encodable2718;
+    use alloy_primitives::{keccak256, Signature, TxKind};
+
+    let signed = |to: TxKind| {
+        let tx = TxEip1559 { chain_id: 1, gas_limit: 100_000, to, ..Default::default() };
+        let mut out = Vec::new();
+        op_alloy_consensus::OpTxEnvelope::Eip1559(tx.into_signed(Signature::test_signature()))
+            .encode_2718(&mut out);
+        Bytes::from(out)
+    };
+    let ok = |cumulative| {
+        OpReceipt::Eip1559(Receipt {
+            status: Eip658Value::Eip658(true),
+            cumulative_gas_used: cumulative,
+            logs: vec![],
+        })
+    };
+    let convert = |tx: Bytes, receipt: OpReceipt| {
+        let mut fb = read(&wire(1, json!({"block_number": 42})));
+        fb.metadata.receipts = Some([(keccak256(&tx), receipt)].into_iter().collect());
+        fb.diff.transactions = vec![tx];
+        fb.try_into_v1(V1Link { parent_flash_hash: Some(B256::ZERO), gas_used_before: 100 })
+    };
+    let call = signed(TxKind::Call(LOG_ADDRESS));
+    let v1 = convert(call.clone(), ok(21_100)).expect("a call with its receipt converts");
+    assert_eq!(v1.metadata.transactions[0].gas_used, 21_000);
+    assert_eq!(v1.metadata.transactions[0].status, 1);
+
+    let cases = [
+        (signed(TxKind::Create), ok(21_100), ReceiptIssue::ContractCreation),
+        (Bytes::from_static(&[0x02, 0xaa]), ok(21_100), ReceiptIssue::UndecodableTransaction),
+        (
+            call.clone(),
+            ok(99),
+            ReceiptIssue::CumulativeGasDecreased { previous: 100, cumulative: 99 },
+        ),
+        (
+            call.clone(),
+            OpReceipt::Eip1559(Receipt {
+                status: Eip658Value::PostState(B256::ZERO),
+                cumulative_gas_used: 200,
+                logs: vec![],
+            }),
+            ReceiptIssue::PostStateRoot,
+        ),
+    ];
+    for (tx, receipt, reason) in cases {
+        assert_eq!(
+            convert(tx, receipt),
+            Err(CodecError::ReceiptNotConvertible { index: 0, reason })
+        );
+    }
+    // No receipt for the transaction.
+    let mut fb = read(&wire(1, json!({"block_number": 42})));
+    fb.diff.transactions = vec![call.clone()];
+    assert_eq!(
+        fb.try_into_v1(V1Link::default()),
+        Err(CodecError::ReceiptMissing { index: 0, tx_hash: keccak256(&call) })
+    );
 }

@@ -2,10 +2,10 @@
 //! reads, round-trips, converts, and gives the facts the vectors' README lists.
 
 use crate::vectors_dir;
-use alloy_primitives::b256;
+use alloy_primitives::{b256, keccak256};
 use flashblocks_types::{
     decode_frame, CodecError, Flashblock, FlashblockJson, FlashblockSource, JsonFrameReader,
-    VersionedFlashblock,
+    V1Link, VersionedFlashblock,
 };
 
 fn capture_text() -> String {
@@ -110,11 +110,13 @@ fn capture_converts_to_v1_and_back() {
     let stream = capture();
     let mut parent = None;
     for fb in &stream {
-        // Strictly, every flashblock here has transactions whose metadata JSON lacks.
+        // Strictly: the capture's receipts were trimmed, so the first transaction has none.
+        let link = V1Link { parent_flash_hash: parent, gas_used_before: 0 };
         assert_eq!(
-            fb.clone().try_into_v1(parent),
-            Err(CodecError::TransactionMetadataUnknown {
-                transactions: fb.diff.transactions.len()
+            fb.clone().try_into_v1(link),
+            Err(CodecError::ReceiptMissing {
+                index: 0,
+                tx_hash: keccak256(&fb.diff.transactions[0])
             })
         );
         let v1 = fb.clone().into_v1_without_metadata(parent);
@@ -147,5 +149,75 @@ fn capture_converts_to_v1_and_back() {
             );
         }
         parent = Some(v1.hash_tree_root());
+    }
+}
+
+/// The capture with its receipts restored (status 1, cumulative gas reaching each
+/// flashblock's `gas_used`): the strict conversion to V1 gives each transaction's gas.
+#[test]
+fn capture_with_receipts_converts_strictly() {
+    use alloy_consensus::{Eip658Value, Receipt};
+    use flashblocks_types::TransactionMetadata;
+    use op_alloy_consensus::{OpDepositReceipt, OpReceipt};
+
+    let stream = capture();
+    let mut link = V1Link::default();
+    // The deposit's gas in flashblock 0 (any split below the total would do).
+    let deposit_gas = 0xb1e3;
+    for fb in stream {
+        let mut json = fb.clone();
+        let mut receipts = std::collections::BTreeMap::new();
+        let n = json.diff.transactions.len() as u64;
+        let mut expected = Vec::new();
+        let mut cumulative = link.gas_used_before;
+        for (i, tx) in json.diff.transactions.iter().enumerate() {
+            let gas = if fb.index == 0 && i == 0 {
+                deposit_gas
+            } else if i as u64 + 1 == n {
+                fb.diff.gas_used - cumulative
+            } else {
+                21_000
+            };
+            cumulative += gas;
+            let inner = Receipt {
+                status: Eip658Value::Eip658(true),
+                cumulative_gas_used: cumulative,
+                logs: vec![],
+            };
+            let receipt = if tx.first() == Some(&0x7e) {
+                OpReceipt::Deposit(OpDepositReceipt {
+                    inner,
+                    deposit_nonce: Some(7),
+                    deposit_receipt_version: Some(1),
+                })
+            } else {
+                OpReceipt::Eip1559(inner)
+            };
+            receipts.insert(keccak256(tx), receipt);
+            expected.push(TransactionMetadata { status: 1, gas_used: gas, contract_address: None });
+        }
+        assert_eq!(cumulative, fb.diff.gas_used);
+        json.metadata.receipts = Some(receipts);
+        json.metadata.new_account_balances = None;
+
+        let v1 = json.clone().try_into_v1(link).expect("receipts give the metadata");
+        assert_eq!(v1.metadata.transactions, expected, "flashblock {}", fb.index);
+        assert!(v1.metadata.accounts.is_empty());
+        assert_eq!(v1.parent_flash_hash, link.parent_flash_hash);
+        assert_eq!(v1.diff.transactions, fb.diff.transactions);
+        // The per-transaction gas adds up to the flashblock's step, as V1's gas rule wants.
+        let sum: u64 = v1.metadata.transactions.iter().map(|t| t.gas_used).sum();
+        assert_eq!(sum, fb.diff.gas_used - link.gas_used_before);
+
+        // A wrong starting point makes the first receipt's step negative.
+        let wrong = V1Link { gas_used_before: fb.diff.gas_used + 1, ..link };
+        assert!(matches!(
+            json.try_into_v1(wrong),
+            Err(CodecError::ReceiptNotConvertible { index: 0, .. })
+        ));
+        link = V1Link {
+            parent_flash_hash: Some(v1.hash_tree_root()),
+            gas_used_before: fb.diff.gas_used,
+        };
     }
 }
