@@ -17,7 +17,7 @@
 //! ([`FrameEncoding::detect`]): SSZ when they are a known version (`0x00000001`), plain
 //! JSON when the first is `{`, brotli-compressed JSON otherwise.
 
-use crate::frames::{read_length_prefixed_lossy, FramesError};
+use crate::{frames::read_length_prefixed_lossy, Error};
 use flashblocks_types::{frame_version, JsonFrameEncoding, VERSION_V1};
 use flashblocks_validate::RuleSet;
 use serde_json::value::RawValue;
@@ -97,27 +97,6 @@ impl FrameEncoding {
     }
 }
 
-/// Why a capture could not be read (whole or in part).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum CaptureError {
-    /// The file is empty (or blank).
-    #[error("empty capture")]
-    Empty,
-    /// A JSON array or object that is not valid JSON.
-    #[error("{format} capture is not valid JSON: {source}")]
-    Json {
-        /// The format its first byte announced.
-        format: &'static str,
-        /// The parser's error (line and column included).
-        source: serde_json::Error,
-    },
-    /// A length-prefixed capture ends inside a prefix or a frame; the frames before it
-    /// were read.
-    #[error(transparent)]
-    Frames(#[from] FramesError),
-}
-
 /// A capture split into frames.
 #[derive(Debug)]
 pub struct Capture {
@@ -126,7 +105,7 @@ pub struct Capture {
     /// Its frames, in order: each a flashblock's bytes (SSZ, JSON text, or brotli).
     pub frames: Vec<Vec<u8>>,
     /// What stopped the reading early, if anything (a truncated length-prefixed file).
-    pub truncated: Option<CaptureError>,
+    pub truncated: Option<Error>,
 }
 
 impl Capture {
@@ -153,17 +132,17 @@ fn is_blank(b: u8) -> bool {
 /// let capture = read_capture(b" [ {\"a\": 1}, {\"b\": [2]} ]")?;
 /// assert_eq!(capture.format, CaptureFormat::JsonArray);
 /// assert_eq!(capture.frames[1], b"{\"b\": [2]}");
-/// # Ok::<(), flashblocks_examples::capture::CaptureError>(())
+/// # Ok::<(), flashblocks_examples::Error>(())
 /// ```
 ///
 /// # Errors
 ///
-/// [`CaptureError::Empty`], or [`CaptureError::Json`] for a JSON array or object that
+/// [`Error::EmptyCapture`], or [`Error::CaptureJson`] for a JSON array or object that
 /// does not parse. JSON lines that do not parse and a truncated length-prefixed tail are
 /// not errors here: each bad line is a frame the decoder rejects, and the truncation is
 /// in [`Capture::truncated`].
-pub fn read_capture(bytes: &[u8]) -> Result<Capture, CaptureError> {
-    let first = bytes.iter().position(|b| !is_blank(*b)).ok_or(CaptureError::Empty)?;
+pub fn read_capture(bytes: &[u8]) -> Result<Capture, Error> {
+    let first = bytes.iter().position(|b| !is_blank(*b)).ok_or(Error::EmptyCapture)?;
     let (frames, truncated) = read_length_prefixed_lossy(bytes);
     if truncated.is_none() && !frames.is_empty() {
         return Ok(Capture { format: CaptureFormat::LengthPrefixed, frames, truncated: None });
@@ -172,7 +151,7 @@ pub fn read_capture(bytes: &[u8]) -> Result<Capture, CaptureError> {
     match text.first() {
         Some(b'[') => {
             let items: Vec<&RawValue> = serde_json::from_slice(text)
-                .map_err(|source| CaptureError::Json { format: "JSON array", source })?;
+                .map_err(|source| Error::CaptureJson { format: "JSON array", source })?;
             let frames = items.iter().map(|raw| raw.get().as_bytes().to_vec()).collect();
             Ok(Capture { format: CaptureFormat::JsonArray, frames, truncated: None })
         }
@@ -196,16 +175,12 @@ pub fn read_capture(bytes: &[u8]) -> Result<Capture, CaptureError> {
                 // One object over several lines that does not parse: say why.
                 let source = serde_json::from_slice::<&RawValue>(text).err();
                 if let Some(source) = source {
-                    return Err(CaptureError::Json { format: "JSON object", source });
+                    return Err(Error::CaptureJson { format: "JSON object", source });
                 }
             }
             Ok(Capture { format: CaptureFormat::JsonLines, frames, truncated: None })
         }
-        _ => Ok(Capture {
-            format: CaptureFormat::LengthPrefixed,
-            frames,
-            truncated: truncated.map(CaptureError::Frames),
-        }),
+        _ => Ok(Capture { format: CaptureFormat::LengthPrefixed, frames, truncated }),
     }
 }
 
@@ -240,16 +215,11 @@ mod tests {
         assert_eq!(c.frames, [vec![0, 0, 0, 1]]);
         assert!(matches!(
             c.truncated,
-            Some(CaptureError::Frames(FramesError::Truncated {
-                frame: 1,
-                needed: 10,
-                available: 7,
-                ..
-            }))
+            Some(Error::Truncated { frame: 1, needed: 10, available: 7, .. })
         ));
         assert_eq!(c.rule_set(), RuleSet::V1);
 
-        assert!(matches!(read_capture(b" \n"), Err(CaptureError::Empty)));
-        assert!(matches!(read_capture(b"[{]"), Err(CaptureError::Json { .. })));
+        assert!(matches!(read_capture(b" \n"), Err(Error::EmptyCapture)));
+        assert!(matches!(read_capture(b"[{]"), Err(Error::CaptureJson { .. })));
     }
 }

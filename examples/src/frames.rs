@@ -1,30 +1,14 @@
 //! Length-prefixed frame files: each frame preceded by its length as 4 bytes
 //! little-endian.
 
-/// Why a length-prefixed file could not be split into frames.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FramesError {
-    /// The file ends inside a length prefix or a frame.
-    #[error("truncated at byte {offset}: frame {frame} needs {needed} bytes, {available} left")]
-    Truncated {
-        /// Index of the frame being read.
-        frame: usize,
-        /// Byte offset where it starts.
-        offset: usize,
-        /// Bytes it needs.
-        needed: usize,
-        /// Bytes left.
-        available: usize,
-    },
-}
+use crate::Error;
 
 /// Splits a length-prefixed file into its frames.
 ///
 /// # Errors
 ///
-/// [`FramesError::Truncated`] if the file ends inside a prefix or a frame.
-pub fn read_length_prefixed(bytes: &[u8]) -> Result<Vec<Vec<u8>>, FramesError> {
+/// [`Error::Truncated`] if the file ends inside a prefix or a frame.
+pub fn read_length_prefixed(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
     match read_length_prefixed_lossy(bytes) {
         (frames, None) => Ok(frames),
         (_, Some(err)) => Err(err),
@@ -33,14 +17,13 @@ pub fn read_length_prefixed(bytes: &[u8]) -> Result<Vec<Vec<u8>>, FramesError> {
 
 /// Splits a length-prefixed file into as many frames as it holds: the complete frames,
 /// and the truncation that stopped the reading, if any.
-pub fn read_length_prefixed_lossy(bytes: &[u8]) -> (Vec<Vec<u8>>, Option<FramesError>) {
+pub fn read_length_prefixed_lossy(bytes: &[u8]) -> (Vec<Vec<u8>>, Option<Error>) {
     let mut frames = Vec::new();
     let mut rest = bytes;
     let mut offset = 0;
     while !rest.is_empty() {
         let frame = frames.len();
-        let truncated =
-            |needed, available| FramesError::Truncated { frame, offset, needed, available };
+        let truncated = |needed, available| Error::Truncated { frame, offset, needed, available };
         let Some((len, tail)) = rest.split_first_chunk::<4>() else {
             return (frames, Some(truncated(4, rest.len())));
         };
@@ -76,11 +59,11 @@ mod tests {
         assert_eq!(file.len(), 3 * 4 + 303);
         assert_eq!(read_length_prefixed(&file).unwrap(), frames);
         let err = read_length_prefixed(&file[..file.len() - 1]).unwrap_err();
-        assert_eq!(
+        assert!(matches!(
             err,
-            FramesError::Truncated { frame: 2, offset: 11, needed: 300, available: 299 }
-        );
+            Error::Truncated { frame: 2, offset: 11, needed: 300, available: 299 }
+        ));
         let err = read_length_prefixed(&file[..2]).unwrap_err();
-        assert_eq!(err, FramesError::Truncated { frame: 0, offset: 0, needed: 4, available: 2 });
+        assert!(matches!(err, Error::Truncated { frame: 0, offset: 0, needed: 4, available: 2 }));
     }
 }

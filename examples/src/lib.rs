@@ -44,6 +44,7 @@
 
 pub mod capture;
 pub mod conformance;
+mod error;
 pub mod frames;
 pub mod output;
 pub mod pipeline;
@@ -51,3 +52,5 @@ pub mod replay;
 pub mod rpc;
 pub mod simulate;
 pub mod ws;
+
+pub use error::Error;

@@ -8,10 +8,11 @@
 //! replays it with the rule set of its first frame.
 
 use crate::{
-    capture::{read_capture, CaptureError, CaptureFormat},
+    capture::{read_capture, CaptureFormat},
     output::LineSink,
     pipeline::{BlockHashStatus, FrameReport, Pipeline, Verdict},
     simulate::Simulation,
+    Error,
 };
 use alloy_primitives::B256;
 use flashblocks_assemble::AssembledPayload;
@@ -215,13 +216,13 @@ pub fn replay_frames<'a>(
 ///
 /// # Errors
 ///
-/// [`CaptureError`] when nothing can be read (a truncated tail is reported in the
+/// [`Error`] when nothing can be read (a truncated tail is reported in the
 /// output, after the frames before it are replayed).
 pub fn replay_bytes(
     bytes: &[u8],
     options: ReplayOptions,
     out: &mut impl LineSink,
-) -> Result<(CaptureFormat, ReplaySummary, Pipeline), CaptureError> {
+) -> Result<(CaptureFormat, ReplaySummary, Pipeline), Error> {
     let capture = read_capture(bytes)?;
     let mut pipeline = Pipeline::new(capture.rule_set());
     out.line(format!(

@@ -11,7 +11,7 @@
 //! The canonical state is the caller's [`CanonicalState`]: a node plugs its database in;
 //! the examples use [`NoCanonicalState`], a chain with nothing in it.
 
-use crate::pipeline::now_ms;
+use crate::{pipeline::now_ms, Error};
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256, U64};
 use flashblocks_overlay::{CanonicalState, OverlayReader, Pending, PendingBlock};
 use jsonrpsee::{
@@ -52,18 +52,6 @@ impl CanonicalState for NoCanonicalState {
     fn latest_block(&self, _: bool) -> Result<Option<PendingBlock>, Self::Error> {
         Ok(None)
     }
-}
-
-/// Why the server did not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ServeError {
-    /// Binding the address failed.
-    #[error("binding: {0}")]
-    Io(#[from] std::io::Error),
-    /// A method name was registered twice (a bug).
-    #[error("registering methods: {0}")]
-    Register(#[from] RegisterMethodError),
 }
 
 /// What the methods read: the overlay's reader and the canonical state.
@@ -184,12 +172,12 @@ where
 ///
 /// # Errors
 ///
-/// [`ServeError`] if the address cannot be bound.
+/// [`Error`] if the address cannot be bound.
 pub async fn serve<C>(
     addr: SocketAddr,
     reader: OverlayReader,
     canonical: C,
-) -> Result<(SocketAddr, ServerHandle), ServeError>
+) -> Result<(SocketAddr, ServerHandle), Error>
 where
     C: CanonicalState + Send + Sync + 'static,
     C::Error: fmt::Display,

@@ -21,12 +21,13 @@
 //! [`BlockHashChainMaker`], so the assembler's block-hash check passes on every
 //! flashblock.
 
+use crate::Error;
 use alloy_consensus::{proofs::calculate_receipt_root, SignableTransaction, TxEip1559};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
 use alloy_primitives::{address, b256, keccak256, Address, Bytes, TxKind, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
-use flashblocks_assemble::{AssembleError, BlockHashChainMaker};
+use flashblocks_assemble::BlockHashChainMaker;
 use flashblocks_types::{
     AccountMetadata, CumulativeResults, ExecutionPayloadStaticV1, FlashblockJson,
     FlashblockMetadata, FlashblockStep, PayloadId, SealedFlashblock, StorageSlot,
@@ -174,18 +175,6 @@ pub fn dev_signers() -> Vec<PrivateKeySigner> {
         .collect()
 }
 
-/// Why the simulation could not be made.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SimulationError {
-    /// The assembler's chain maker refused the base.
-    #[error("block hash chain maker: {0}")]
-    Assemble(#[from] AssembleError),
-    /// Signing a transaction failed.
-    #[error("signing: {0}")]
-    Sign(#[from] alloy_signer::Error),
-}
-
 /// The builder's world state and the block being built.
 struct World {
     accounts: BTreeMap<Address, AccountState>,
@@ -288,14 +277,14 @@ fn l1_info_deposit(number: u64, timestamp: u64) -> (TxDeposit, [(B256, B256); 3]
 /// assert_eq!(sim.blocks.len(), 3);
 /// assert!(sim.blocks.iter().all(|block| block.len() == 5));
 /// assert!(sim.transactions.first().is_some_and(|tx| tx.deposit));
-/// # Ok::<(), flashblocks_examples::simulate::SimulationError>(())
+/// # Ok::<(), flashblocks_examples::Error>(())
 /// ```
 ///
 /// # Errors
 ///
-/// [`SimulationError`] if the chain maker refuses a base or a signature fails (neither
+/// [`Error`] if the chain maker refuses a base or a signature fails (neither
 /// happens with a default-like config).
-pub fn simulate(config: &SimulationConfig) -> Result<Simulation, SimulationError> {
+pub fn simulate(config: &SimulationConfig) -> Result<Simulation, Error> {
     let signers = dev_signers();
     let recipients: Vec<Address> = (1..=3u8)
         .map(|i| Address::from_word(keccak256([b"recipient".as_slice(), &[i]].concat())))

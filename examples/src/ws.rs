@@ -9,23 +9,14 @@
 //! Message size is bounded by `tungstenite`'s defaults (64 MiB a message, 16 MiB a
 //! frame) and the JSON text by the validator's cap after decompression.
 
-use crate::pipeline::{FrameReport, Pipeline, Verdict};
+use crate::{
+    pipeline::{FrameReport, Pipeline, Verdict},
+    Error,
+};
 use futures_util::{SinkExt, StreamExt};
 use std::net::SocketAddr;
 use tokio::{net::TcpListener, task::JoinHandle};
-use tokio_tungstenite::tungstenite::{self, Message};
-
-/// Why the consumer stopped with an error.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum WsError {
-    /// The websocket failed (connecting, the handshake, or reading).
-    #[error("websocket: {0}")]
-    Websocket(#[from] tungstenite::Error),
-    /// The loopback server could not bind.
-    #[error("binding: {0}")]
-    Io(#[from] std::io::Error),
-}
+use tokio_tungstenite::tungstenite::Message;
 
 /// What a consumer took in.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -45,14 +36,14 @@ pub struct ConsumerSummary {
 ///
 /// # Errors
 ///
-/// [`WsError::Websocket`] when connecting fails or the connection breaks; what was
+/// [`Error::Websocket`] when connecting fails or the connection breaks; what was
 /// taken in so far stays in the pipeline.
 pub async fn consume(
     url: &str,
     pipeline: &mut Pipeline,
     max_messages: Option<usize>,
     mut on_report: impl FnMut(&FrameReport),
-) -> Result<ConsumerSummary, WsError> {
+) -> Result<ConsumerSummary, Error> {
     let (mut stream, _) = tokio_tungstenite::connect_async(url).await?;
     let mut summary = ConsumerSummary::default();
     while max_messages.is_none_or(|max| summary.received < max) {
@@ -91,11 +82,11 @@ pub enum WsFrame {
 ///
 /// # Errors
 ///
-/// [`WsError::Io`] when the address cannot be bound.
+/// [`Error::Io`] when the address cannot be bound.
 pub async fn serve_once(
     addr: SocketAddr,
     frames: Vec<WsFrame>,
-) -> Result<(SocketAddr, JoinHandle<Result<usize, WsError>>), WsError> {
+) -> Result<(SocketAddr, JoinHandle<Result<usize, Error>>), Error> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let task = tokio::spawn(async move {

@@ -1,0 +1,56 @@
+//! [`Error`]: why a capture, the simulation, the server or the websocket failed.
+
+use flashblocks_assemble::AssembleError;
+use jsonrpsee::server::RegisterMethodError;
+use tokio_tungstenite::tungstenite;
+
+/// Why an example's IO or setup failed. Frames that do not decode are not errors here:
+/// the pipeline reports them as rejections, with their rule id, and goes on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A length-prefixed file ends inside a length prefix or a frame.
+    #[error("truncated at byte {offset}: frame {frame} needs {needed} bytes, {available} left")]
+    Truncated {
+        /// Index of the frame being read.
+        frame: usize,
+        /// Byte offset where it starts.
+        offset: usize,
+        /// Bytes it needs.
+        needed: usize,
+        /// Bytes left.
+        available: usize,
+    },
+    /// A capture that is empty or blank.
+    #[error("empty capture")]
+    EmptyCapture,
+    /// A capture that starts as a JSON array or object but is not valid JSON.
+    #[error("{format} capture is not valid JSON: {source}")]
+    CaptureJson {
+        /// The format its first byte announced.
+        format: &'static str,
+        /// The parser's error (line and column included).
+        source: serde_json::Error,
+    },
+    /// The assembler's chain maker refused a simulated block's base.
+    #[error("block hash chain maker: {0}")]
+    Assemble(#[from] AssembleError),
+    /// Signing a simulated transaction failed.
+    #[error("signing: {0}")]
+    Sign(#[from] alloy_signer::Error),
+    /// Binding or reading a socket or file failed.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// A JSON-RPC method was registered twice (a bug).
+    #[error("registering JSON-RPC methods: {0}")]
+    RegisterMethod(#[from] RegisterMethodError),
+    /// The websocket failed (connecting, the handshake, reading or writing).
+    #[error("websocket: {0}")]
+    Websocket(Box<tungstenite::Error>),
+}
+
+impl From<tungstenite::Error> for Error {
+    fn from(err: tungstenite::Error) -> Self {
+        Self::Websocket(Box::new(err))
+    }
+}
