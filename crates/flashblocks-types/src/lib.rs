@@ -28,6 +28,41 @@
 //! # Ok::<(), flashblocks_types::CodecError>(())
 //! ```
 //!
+//! ## JSON
+//!
+//! The format deployed today (rollup-boost, op-rbuilder, reth, Base), often
+//! brotli-compressed, reads into the same input model: [`FlashblockJson`] is the JSON
+//! model (read and written as the spec page's JSON section says), [`JsonFrameReader`]
+//! tells plain from brotli frames by content and caps the decompressed size
+//! ([`DEFAULT_MAX_JSON_LEN`]), [`Flashblock::from_json`] gives a flashblock whose
+//! [`identity`](Flashblock::identity) is the `keccak256` of the decoded value's canonical
+//! JSON, and the conversions to and from V1 are strict (typed [`CodecError`]s) or named
+//! lossy. The `op-alloy` feature adds conversions to and from op-alloy's
+//! `OpFlashblockPayload`.
+//!
+//! ```
+//! use flashblocks_types::{Flashblock, FlashblockSource, JsonFrameReader};
+//!
+//! let text = br#"{"payload_id":"0x03c446f063e3735a","index":1,"base":null,"diff":{
+//!   "state_root":"0x1111111111111111111111111111111111111111111111111111111111111111",
+//!   "receipts_root":"0x1111111111111111111111111111111111111111111111111111111111111111",
+//!   "logs_bloom":"0x00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+//!   "gas_used":"0x5208",
+//!   "block_hash":"0x1111111111111111111111111111111111111111111111111111111111111111",
+//!   "transactions":["0x02c0"],"withdrawals":[],
+//!   "withdrawals_root":"0x1111111111111111111111111111111111111111111111111111111111111111"},
+//!   "metadata":{"block_number":35535698,"new_account_balances":{},"receipts":{}}}"#;
+//! // A websocket frame, here brotli-compressed as deployed streams send it.
+//! let frame = JsonFrameReader::encode_brotli(text);
+//! let fb = JsonFrameReader::default().decode(&frame)?;
+//! assert_eq!(fb.source(), FlashblockSource::Json);
+//! assert_eq!((fb.index(), fb.diff().gas_used), (1, 21_000));
+//! // Written back, it is the same flashblock.
+//! let written = fb.to_json()?.to_vec();
+//! assert_eq!(Flashblock::decode_json(&written)?, fb);
+//! # Ok::<(), flashblocks_types::CodecError>(())
+//! ```
+//!
 //! ## Constants
 //!
 //! [`VERSION_V1`], [`MAX_EXTRA_DATA_BYTES`], [`BYTES_PER_LOGS_BLOOM`],
@@ -39,6 +74,11 @@
 //!
 //! Beyond the project's chosen set: `rand` and `rand_chacha` drive the seeded
 //! [`SequenceGenerator`] (`ChaCha8` gives the same stream on every platform and version).
+//! For the JSON format: `alloy-serde` (the `0x` quantity helpers alloy's own types use),
+//! `alloy-consensus` and `op-alloy-consensus` (the receipt types the deployed JSON
+//! carries, and the transaction envelope to tell contract creations when receipts become
+//! V1 metadata), `brotli` (the compression deployed streams use; pure Rust, no `unsafe`
+//! in its decoder's API) and, behind the `op-alloy` feature, `op-alloy-rpc-types-engine`.
 #![doc(test(attr(deny(warnings))))]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
