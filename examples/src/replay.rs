@@ -87,10 +87,15 @@ fn short(hash: B256) -> String {
 pub fn row(report: &FrameReport) -> String {
     let Some(fb) = &report.flashblock else {
         let why = match &report.verdict {
-            Verdict::Reject(err) => format!("reject:{} ({err})", err.rule_id()),
+            Verdict::Reject(err) => format!("{} ({err})", err.rule_id()),
             other => other.label(),
         };
-        return format!("{:>5} {} frame: {why}", report.frame, report.encoding.name());
+        return format!(
+            "{:>5} rejected {} frame {}: {why}",
+            report.frame,
+            report.encoding.name(),
+            report.frame
+        );
     };
     let hash = match &report.block_hash {
         BlockHashStatus::Ok(_) => "ok",
