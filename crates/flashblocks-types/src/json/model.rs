@@ -170,13 +170,19 @@ impl FlashblockJson {
     }
 
     /// The identity the spec page gives a JSON flashblock (its decoded value), as a
-    /// digest: `keccak256` of its canonical encoding, which is the compact JSON
-    /// [`to_vec`](Self::to_vec) writes. That encoding depends only on the decoded value
-    /// (fields in declaration order, maps ordered by key, minimal `0x` quantities,
-    /// lowercase hex, receipts internally tagged), so two JSON flashblocks with equal
-    /// decoded fields have the same identity, whatever their key order, whitespace, hex
-    /// case, receipt style or unknown extra fields, and different decoded values have
-    /// different identities.
+    /// digest: `keccak256` of its canonical encoding, which is
+    ///
+    /// 1. the compact JSON [`to_vec`](Self::to_vec) writes for this flashblock with
+    ///    `diff.transactions` empty (`[]`), then
+    /// 2. for each transaction in order, its length as 8 bytes big-endian and its bytes.
+    ///
+    /// The JSON part depends only on the decoded value (fields in declaration order, maps
+    /// ordered by key, minimal `0x` quantities, lowercase hex, receipts internally
+    /// tagged) and ends where its object closes, and the transactions are
+    /// length-prefixed, so two JSON flashblocks with equal decoded fields have the same
+    /// identity, whatever their key order, whitespace, hex case, receipt style or unknown
+    /// extra fields, and different decoded values have different encodings. The
+    /// transactions are hashed raw rather than as hex, which halves the bytes hashed.
     ///
     /// ```
     /// use flashblocks_types::{FlashblockJson, GeneratorConfig, SequenceGenerator};
@@ -184,7 +190,15 @@ impl FlashblockJson {
     ///
     /// let block = SequenceGenerator::new(1, GeneratorConfig::default()).next_block();
     /// let a = FlashblockJson::from_v1_lossy(&block[1], 7);
-    /// assert_eq!(a.identity(), keccak256(a.to_vec()));
+    /// // The canonical encoding, spelled out.
+    /// let mut without_txs = a.clone();
+    /// without_txs.diff.transactions.clear();
+    /// let mut encoding = without_txs.to_vec();
+    /// for tx in &a.diff.transactions {
+    ///     encoding.extend_from_slice(&(tx.len() as u64).to_be_bytes());
+    ///     encoding.extend_from_slice(tx);
+    /// }
+    /// assert_eq!(a.identity(), keccak256(&encoding));
     /// // Same value, other whitespace and key order, an unknown field: same identity.
     /// let mut value: serde_json::Value = serde_json::from_slice(&a.to_vec())?;
     /// value["extra"] = serde_json::json!({"anything": [1, 2]});
@@ -197,8 +211,15 @@ impl FlashblockJson {
     /// ```
     pub fn identity(&self) -> B256 {
         let mut hasher = KeccakWriter(Keccak256::new());
-        // Writing into a hasher cannot fail, and every part of the model serializes.
-        let _ = serde_json::to_writer(std::io::BufWriter::with_capacity(8192, &mut hasher), self);
+        {
+            let writer = std::io::BufWriter::with_capacity(8192, &mut hasher);
+            // Writing into a hasher cannot fail, and every part of the model serializes.
+            let _ = serde_json::to_writer(writer, &WithoutTransactions(self));
+        } // dropping the BufWriter flushes it into the hasher
+        for tx in &self.diff.transactions {
+            hasher.0.update((tx.len() as u64).to_be_bytes());
+            hasher.0.update(tx);
+        }
         hasher.0.finalize()
     }
 
@@ -214,6 +235,54 @@ impl FlashblockJson {
         let txs: usize = self.diff.transactions.iter().map(|t| 2 * t.len() + 4).sum();
         2048 + txs
     }
+}
+
+/// Serializes a [`FlashblockJson`] exactly as its derive does, but with
+/// `diff.transactions` empty (the first part of the canonical encoding).
+struct WithoutTransactions<'a>(&'a FlashblockJson);
+
+impl Serialize for WithoutTransactions<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let fb = self.0;
+        let d = &fb.diff;
+        let mut st = s.serialize_struct("FlashblockJson", 5)?;
+        st.serialize_field("payload_id", &fb.payload_id)?;
+        st.serialize_field("index", &fb.index)?;
+        if fb.base.is_some() {
+            st.serialize_field("base", &fb.base)?;
+        }
+        let diff = JsonDiffRef {
+            state_root: &d.state_root,
+            receipts_root: &d.receipts_root,
+            logs_bloom: &d.logs_bloom,
+            gas_used: d.gas_used,
+            block_hash: &d.block_hash,
+            transactions: &[],
+            withdrawals: &d.withdrawals,
+            withdrawals_root: &d.withdrawals_root,
+            blob_gas_used: d.blob_gas_used,
+        };
+        st.serialize_field("diff", &diff)?;
+        st.serialize_field("metadata", &fb.metadata)?;
+        st.end()
+    }
+}
+
+/// [`JsonDiff`] by reference, serialized with the same names and helpers.
+#[derive(Serialize)]
+struct JsonDiffRef<'a> {
+    state_root: &'a B256,
+    receipts_root: &'a B256,
+    logs_bloom: &'a Bloom,
+    #[serde(with = "alloy_serde::quantity")]
+    gas_used: u64,
+    block_hash: &'a B256,
+    transactions: &'a [Bytes],
+    withdrawals: &'a [Withdrawal],
+    withdrawals_root: &'a B256,
+    #[serde(skip_serializing_if = "Option::is_none", with = "alloy_serde::quantity::opt")]
+    blob_gas_used: Option<u64>,
 }
 
 /// An [`std::io::Write`] that feeds a keccak hasher.

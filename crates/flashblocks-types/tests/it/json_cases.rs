@@ -252,6 +252,7 @@ fn unknown_fields_are_ignored_everywhere() {
     let (a, b) = (read(&plain), read(&extra));
     assert_eq!(a, b);
     assert_eq!(a.identity(), b.identity());
+    assert_eq!(a.identity(), crate::json_props::canonical_identity(&a));
     let base = a.base.expect("base");
     assert_eq!(base.block_number, 42);
     assert_eq!(base.gas_limit, 30_000_000);
@@ -292,6 +293,7 @@ fn jovian_blob_gas_used_reads_and_blocks_the_v1_conversion() {
     v["diff"]["blob_gas_used"] = json!("0x1f40");
     let fb = read(&v);
     assert_eq!(fb.diff.blob_gas_used, Some(8000));
+    assert_eq!(fb.identity(), crate::json_props::canonical_identity(&fb));
     let model = Flashblock::from_json(fb.clone());
     assert_eq!(model.blob_gas_used(), Some(8000));
     assert_eq!(model.to_json(), Ok(fb.clone()));

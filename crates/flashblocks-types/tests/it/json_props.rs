@@ -28,6 +28,18 @@ fn config_strategy() -> impl Strategy<Value = GeneratorConfig> {
     )
 }
 
+/// The canonical encoding [`FlashblockJson::identity`] documents, spelled out.
+pub(crate) fn canonical_identity(json: &FlashblockJson) -> alloy_primitives::B256 {
+    let mut without_txs = json.clone();
+    without_txs.diff.transactions.clear();
+    let mut encoding = without_txs.to_vec();
+    for tx in &json.diff.transactions {
+        encoding.extend_from_slice(&(tx.len() as u64).to_be_bytes());
+        encoding.extend_from_slice(tx);
+    }
+    alloy_primitives::keccak256(&encoding)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -42,6 +54,7 @@ proptest! {
             let again = FlashblockJson::from_slice(&text).expect("our JSON reads");
             prop_assert_eq!(&again, &json);
             prop_assert_eq!(again.identity(), json.identity());
+            prop_assert_eq!(json.identity(), canonical_identity(&json));
 
             let model = Flashblock::decode_json(&text).expect("decode_json");
             prop_assert_eq!(model.source(), FlashblockSource::Json);
