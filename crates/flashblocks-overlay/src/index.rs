@@ -28,35 +28,6 @@ pub(crate) struct Stamped<T> {
     pub(crate) block: u64,
 }
 
-/// What the pending chain knows of one account (each field `None` = not set by any
-/// pending block).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct AccountEntry {
-    pub(crate) balance: Option<Stamped<U256>>,
-    pub(crate) nonce: Option<Stamped<u64>>,
-    pub(crate) code: Option<Stamped<Bytes>>,
-}
-
-impl AccountEntry {
-    const fn is_empty(&self) -> bool {
-        self.balance.is_none() && self.nonce.is_none() && self.code.is_none()
-    }
-
-    /// Clears the fields set by `block`; true when nothing is left.
-    fn clear_block(&mut self, block: u64) -> bool {
-        if self.balance.as_ref().is_some_and(|s| s.block == block) {
-            self.balance = None;
-        }
-        if self.nonce.as_ref().is_some_and(|s| s.block == block) {
-            self.nonce = None;
-        }
-        if self.code.as_ref().is_some_and(|s| s.block == block) {
-            self.code = None;
-        }
-        self.is_empty()
-    }
-}
-
 /// Where a preconfirmed transaction is: its block and its index in that block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct TxPosition {
@@ -69,7 +40,11 @@ pub(crate) struct TxPosition {
 /// The merged view of every pending block: the newest value of each key.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Index {
-    pub(crate) accounts: PMap<Address, AccountEntry>,
+    // One map per field keeps each entry small: a trie node (32 entries) is copied on
+    // the first write after a snapshot shares it, and read through on every lookup.
+    pub(crate) balances: PMap<Address, Stamped<U256>>,
+    pub(crate) nonces: PMap<Address, Stamped<u64>>,
+    pub(crate) codes: PMap<Address, Stamped<Bytes>>,
     pub(crate) storage: PMap<(Address, B256), Stamped<B256>>,
     pub(crate) transactions: PMap<TxHash, TxPosition>,
 }
@@ -78,13 +53,12 @@ impl Index {
     /// Records the post-state of the accounts a flashblock of `block` touched.
     pub(crate) fn apply_accounts(&mut self, block: u64, accounts: &[AccountMetadata]) {
         for account in accounts {
-            let entry = self.accounts.entry(account.address).or_default();
             if let Some(balance) = account.balance {
-                entry.balance = Some(Stamped { value: balance, block });
+                self.balances.insert(account.address, Stamped { value: balance, block });
             }
-            entry.nonce = Some(Stamped { value: account.nonce, block });
+            self.nonces.insert(account.address, Stamped { value: account.nonce, block });
             if let Some(code) = &account.code {
-                entry.code = Some(Stamped { value: code.clone(), block });
+                self.codes.insert(account.address, Stamped { value: code.clone(), block });
             }
             for slot in &account.storage_slots {
                 self.storage
@@ -100,8 +74,7 @@ impl Index {
         balances: impl IntoIterator<Item = (&'a Address, &'a U256)>,
     ) {
         for (address, balance) in balances {
-            self.accounts.entry(*address).or_default().balance =
-                Some(Stamped { value: *balance, block });
+            self.balances.insert(*address, Stamped { value: *balance, block });
         }
     }
 
@@ -119,15 +92,12 @@ impl Index {
         transactions: impl IntoIterator<Item = TxHash>,
     ) {
         for address in accounts {
-            let now_empty = self.accounts.get_mut(address).is_some_and(|e| e.clear_block(block));
-            if now_empty {
-                self.accounts.remove(address);
-            }
+            remove_if_set_by(&mut self.balances, address, block);
+            remove_if_set_by(&mut self.nonces, address, block);
+            remove_if_set_by(&mut self.codes, address, block);
         }
         for key in slots {
-            if self.storage.get(&key).is_some_and(|s| s.block == block) {
-                self.storage.remove(&key);
-            }
+            remove_if_set_by(&mut self.storage, &key, block);
         }
         for hash in transactions {
             if self.transactions.get(&hash).is_some_and(|p| p.block == block) {
@@ -136,8 +106,23 @@ impl Index {
         }
     }
 
-    /// The number of entries: accounts, storage slots, transactions.
+    /// The number of entries: balances, nonces, codes, storage slots, transactions.
     pub(crate) fn len(&self) -> usize {
-        self.accounts.len() + self.storage.len() + self.transactions.len()
+        self.balances.len()
+            + self.nonces.len()
+            + self.codes.len()
+            + self.storage.len()
+            + self.transactions.len()
+    }
+}
+
+/// Removes `key` if its value was set by `block`.
+fn remove_if_set_by<K, V>(map: &mut PMap<K, Stamped<V>>, key: &K, block: u64)
+where
+    K: std::hash::Hash + Eq + Clone,
+    V: Clone,
+{
+    if map.get(key).is_some_and(|s| s.block == block) {
+        map.remove(key);
     }
 }

@@ -96,7 +96,7 @@ pub use changes::ChangeSet;
 pub use config::OverlayConfig;
 pub use error::OverlayError;
 pub use layer::{decode_and_recover, transaction_hash, ReceiptFacts, RecoveredTransaction};
-pub use overlay::{Applied, Overlay, OverlayEvent, OverlayReader};
+pub use overlay::{Applied, CachedReader, Overlay, OverlayEvent, OverlayReader};
 pub use rpc::{PendingBlock, SUPPORTED_CAPABILITIES};
 pub use snapshot::{
     CanonicalHead, Lookup, NotHere, Preconfirmed, PreconfirmedReceipt, PreconfirmedTransaction,

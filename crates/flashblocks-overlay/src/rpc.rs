@@ -107,10 +107,18 @@ impl View<'_> {
         let Some(latest) = block.latest() else { return Lookup::NotHere(NotHere::Empty) };
         let diff = latest.flashblock.diff();
         let base = &block.base;
-        let transactions_root = *latest.transactions_root.get_or_init(|| {
-            let raw: Vec<&Bytes> = block.transactions().map(|(raw, _)| raw).collect();
-            ordered_trie_root_with_encoder(&raw, |tx, buf| buf.extend_from_slice(tx))
-        });
+        // Computed once per flashblock, without a lock: readers racing on it both
+        // compute it, and the first store wins (the values are equal).
+        let transactions_root = match latest.transactions_root.get() {
+            Some(root) => *root,
+            None => {
+                let raw: Vec<&Bytes> = block.transactions().map(|(raw, _)| raw).collect();
+                let root =
+                    ordered_trie_root_with_encoder(&raw, |tx, buf| buf.extend_from_slice(tx));
+                let _ = latest.transactions_root.set(root);
+                root
+            }
+        };
         let header = Header {
             parent_hash: base.parent_hash,
             ommers_hash: EMPTY_OMMER_ROOT_HASH,
@@ -196,16 +204,17 @@ impl View<'_> {
             });
         }
         let mut out = StateOverride::default();
-        for (address, entry) in &self.snapshot.index.accounts {
-            out.insert(
-                *address,
-                AccountOverride {
-                    balance: entry.balance.as_ref().map(|s| s.value),
-                    nonce: entry.nonce.as_ref().map(|s| s.value),
-                    code: entry.code.as_ref().map(|s| s.value.clone()),
-                    ..Default::default()
-                },
-            );
+        let index = &self.snapshot.index;
+        for (address, balance) in &index.balances {
+            out.entry(*address).or_insert_with(AccountOverride::default).balance =
+                Some(balance.value);
+        }
+        for (address, nonce) in &index.nonces {
+            out.entry(*address).or_insert_with(AccountOverride::default).nonce = Some(nonce.value);
+        }
+        for (address, code) in &index.codes {
+            out.entry(*address).or_insert_with(AccountOverride::default).code =
+                Some(code.value.clone());
         }
         for ((address, slot), value) in &self.snapshot.index.storage {
             out.entry(*address)

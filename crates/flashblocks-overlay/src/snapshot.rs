@@ -129,6 +129,9 @@ pub struct Snapshot {
     pub(crate) required_canonical: Option<u64>,
     pub(crate) max_age_ms: Option<u64>,
     pub(crate) sequence: u64,
+    /// Cached at publish: the newest block and flashblock, and its arrival time.
+    pub(crate) id: Option<SnapshotId>,
+    pub(crate) received_at_ms: Option<u64>,
 }
 
 /// A preconfirmed transaction: its bytes and where it is.
@@ -170,7 +173,17 @@ impl Snapshot {
             required_canonical: None,
             max_age_ms,
             sequence: 0,
+            id: None,
+            received_at_ms: None,
         }
+    }
+
+    /// Fills the cached fields from the blocks (the writer calls it before publishing).
+    pub(crate) fn seal(&mut self) {
+        let newest = self.blocks.last();
+        self.id = newest
+            .map(|b| SnapshotId { block_number: b.number, flashblock_index: b.flashblock_index() });
+        self.received_at_ms = newest.and_then(|b| b.latest()).map(|l| l.received_at_ms);
     }
 
     pub(crate) fn clear(&mut self) {
@@ -231,8 +244,8 @@ impl Snapshot {
     }
 
     /// When the newest flashblock was applied, on the caller's clock.
-    pub fn received_at_ms(&self) -> Option<u64> {
-        Some(self.newest_layer()?.received_at_ms)
+    pub const fn received_at_ms(&self) -> Option<u64> {
+        self.received_at_ms
     }
 
     /// How old the newest flashblock is at `now_ms` (0 if the clock went back).
@@ -243,10 +256,6 @@ impl Snapshot {
     /// The queries, as seen at `now_ms` on the caller's clock (for the staleness bound).
     pub const fn at(&self, now_ms: u64) -> View<'_> {
         View { snapshot: self, now_ms }
-    }
-
-    pub(crate) fn newest_layer(&self) -> Option<&Arc<FlashblockLayer>> {
-        self.blocks.last()?.latest()
     }
 
     pub(crate) fn block(&self, number: u64) -> Option<&Arc<BlockLayer>> {
@@ -300,11 +309,11 @@ impl<'a> View<'a> {
     }
 
     /// The snapshot id if the view can answer at all.
+    #[inline]
     pub(crate) fn ready(&self) -> Result<SnapshotId, NotHere> {
-        let id = self.snapshot.id().ok_or(NotHere::Empty)?;
-        if let (Some(max_age_ms), Some(age_ms)) =
-            (self.snapshot.max_age_ms, self.snapshot.age_ms(self.now_ms))
-        {
+        let id = self.snapshot.id.ok_or(NotHere::Empty)?;
+        if let Some(max_age_ms) = self.snapshot.max_age_ms {
+            let age_ms = self.snapshot.age_ms(self.now_ms).unwrap_or_default();
             if age_ms > max_age_ms {
                 return Err(NotHere::Stale { age_ms, max_age_ms });
             }
@@ -346,13 +355,7 @@ impl<'a> View<'a> {
     /// JSON stream without balances touched) answer [`NotHere::Untouched`].
     pub fn balance(&self, address: Address) -> Lookup<U256> {
         Self::answer(self.state_ready(), || {
-            self.snapshot
-                .index
-                .accounts
-                .get(&address)
-                .and_then(|e| e.balance.as_ref())
-                .map(|s| s.value)
-                .ok_or(NotHere::Untouched)
+            self.snapshot.index.balances.get(&address).map(|s| s.value).ok_or(NotHere::Untouched)
         })
     }
 
@@ -364,9 +367,8 @@ impl<'a> View<'a> {
         Self::answer(self.state_ready(), || {
             self.snapshot
                 .index
-                .accounts
+                .nonces
                 .get(&address)
-                .and_then(|e| e.nonce.as_ref())
                 .map(|s| s.value)
                 .ok_or_else(|| self.untouched_or_not_carried())
         })
@@ -405,9 +407,8 @@ impl<'a> View<'a> {
         Self::answer(self.state_ready(), || {
             self.snapshot
                 .index
-                .accounts
+                .codes
                 .get(&address)
-                .and_then(|e| e.code.as_ref())
                 .map(|s| s.value.clone())
                 .ok_or_else(|| self.untouched_or_not_carried())
         })

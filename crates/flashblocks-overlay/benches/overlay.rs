@@ -1,0 +1,350 @@
+//! The overlay's costs, each against baselines measured in the same run, on the types
+//! speed fixture (the seeded generator's flashblock at index 0 with 1000 transactions
+//! of 200 bytes, 500 touched accounts with 4 storage slots each):
+//!
+//! - `overlay_apply`: applying the flashblock (into an empty overlay, and on top of a
+//!   block of the same size) against inserting the same accounts, slots and transaction
+//!   positions into plain `HashMap`s, and the 1000 transaction hashes (keccak) that
+//!   every design pays, reported beside it;
+//! - `overlay_path`: the whole path, decode (SSZ, with `hash_tree_root`) + the
+//!   validator's rules + assembling + apply, against the hashing it cannot avoid
+//!   (`hash_tree_root` plus the transaction hashes); the block-hash check beside it;
+//! - `overlay_read`: a point read (`eth_getBalance` of a touched account through a
+//!   reader handle) against a `HashMap` lookup of the same key, alone and while a
+//!   writer thread applies flashblocks.
+//!
+//! After criterion's output the run prints the medians and the ratios of the goals:
+//!
+//! ```text
+//! cargo bench -p flashblocks-overlay --bench overlay -- --warm-up-time 1 --measurement-time 3
+//! ```
+
+use alloy_primitives::{keccak256, Address, TxHash, B256, U256};
+use criterion::{BatchSize, Criterion};
+use flashblocks_assemble::Assembler;
+use flashblocks_overlay::{Overlay, OverlayConfig};
+use flashblocks_types::{
+    Flashblock, FlashblocksPayloadV1, GeneratorConfig, PayloadId, SequenceGenerator,
+};
+use flashblocks_validate::{Validator, ValidatorConfig};
+use std::{
+    collections::HashMap,
+    hint::black_box,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
+
+fn config() -> GeneratorConfig {
+    GeneratorConfig {
+        flashblocks_per_block: 1,
+        transactions_per_flashblock: 999,
+        transaction_size: 200,
+        accounts_per_flashblock: 500,
+        slots_per_account: 4,
+        ..Default::default()
+    }
+}
+
+/// The bench fixture and the block before it (same shape), as payloads.
+fn fixture() -> (FlashblocksPayloadV1, FlashblocksPayloadV1) {
+    let mut generator = SequenceGenerator::new(2026, config());
+    let first = generator.next_block().into_iter().next().expect("one").into_inner();
+    let second = generator.next_block().into_iter().next().expect("one").into_inner();
+    (first, second)
+}
+
+/// The baseline: the same accounts, slots and transaction positions into plain maps.
+#[derive(Default)]
+struct PlainMaps {
+    accounts: HashMap<Address, (Option<U256>, u64, Option<alloy_primitives::Bytes>)>,
+    storage: HashMap<(Address, B256), B256>,
+    transactions: HashMap<TxHash, u64>,
+}
+
+fn insert_plain(maps: &mut PlainMaps, p: &FlashblocksPayloadV1, hashes: &[TxHash]) {
+    for a in &p.metadata.accounts {
+        maps.accounts.insert(a.address, (a.balance, a.nonce, a.code.clone()));
+        for s in &a.storage_slots {
+            maps.storage.insert((a.address, s.key), s.value);
+        }
+    }
+    for (i, h) in hashes.iter().enumerate() {
+        maps.transactions.insert(*h, i as u64);
+    }
+}
+
+fn apply(c: &mut Criterion) {
+    let (first, second) = fixture();
+    let fb = Arc::new(Flashblock::from_v1(first.clone()));
+    let next = Arc::new(Flashblock::from_v1(second.clone()));
+    let hashes: Vec<TxHash> = first.diff.transactions.iter().map(keccak256).collect();
+
+    let mut g = c.benchmark_group("overlay_apply");
+    g.bench_function("plain_hashmaps", |b| {
+        b.iter_batched(
+            PlainMaps::default,
+            |mut maps| {
+                insert_plain(&mut maps, black_box(&first), &hashes);
+                maps
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("keccak_transactions", |b| {
+        b.iter(|| {
+            for tx in black_box(&first).diff.transactions.iter() {
+                black_box(keccak256(tx));
+            }
+        })
+    });
+    g.bench_function("apply_empty", |b| {
+        b.iter_batched(
+            Overlay::default,
+            |mut overlay| {
+                overlay.apply(fb.clone(), 0).expect("accepted");
+                overlay
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    // On top of a whole block of the same size: the cost must not grow with it.
+    let mut holding = Overlay::default();
+    holding.apply(fb.clone(), 0).expect("accepted");
+    g.bench_function("apply_on_a_block", |b| {
+        b.iter_batched(
+            || {
+                let mut o = Overlay::default();
+                o.apply(fb.clone(), 0).expect("accepted");
+                o
+            },
+            |mut overlay| {
+                overlay.apply(next.clone(), 0).expect("accepted");
+                overlay
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+fn whole_path(c: &mut Criterion) {
+    let (first, _) = fixture();
+    let frame = first.encode_ssz();
+    let mut g = c.benchmark_group("overlay_path");
+    g.bench_function("baseline_hashing", |b| {
+        b.iter(|| {
+            let p = black_box(&first);
+            black_box(p.hash_tree_root());
+            for tx in p.diff.transactions.iter() {
+                black_box(keccak256(tx));
+            }
+        })
+    });
+    g.bench_function("decode_rules_assemble_apply", |b| {
+        b.iter_batched(
+            || (Validator::new(ValidatorConfig::v1()), Overlay::default()),
+            |(mut validator, mut overlay)| {
+                let validated = validator.validate_frame(black_box(&frame)).expect("valid");
+                let assembler = Assembler::new(&validated.flashblock).expect("assembles");
+                overlay.apply(validated.flashblock, 0).expect("applies");
+                (validator, overlay, assembler)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let fb = Flashblock::from_v1(first.clone());
+    g.bench_function("block_hash_check", |b| {
+        b.iter_batched(
+            || Assembler::new(&fb).expect("assembles"),
+            |mut assembler| {
+                // The fixture's hashes are random: the check fails, after the work.
+                let _ = black_box(assembler.verify_block_hash());
+                assembler
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+fn reads(c: &mut Criterion) {
+    let (first, _) = fixture();
+    let keys: Vec<Address> = first.metadata.accounts.iter().map(|a| a.address).collect();
+    let mut plain: HashMap<Address, U256> = HashMap::new();
+    for a in &first.metadata.accounts {
+        plain.insert(a.address, a.balance.unwrap_or_default());
+    }
+    let mut overlay =
+        Overlay::new(OverlayConfig { max_flashblocks_per_block: u64::MAX, ..Default::default() });
+    overlay.apply(Flashblock::from_v1(first.clone()), 0).expect("accepted");
+    let reader = overlay.reader();
+
+    let mut g = c.benchmark_group("overlay_read");
+    let mut i = 0usize;
+    g.bench_function("hashmap", |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            black_box(plain.get(black_box(&keys[i])))
+        })
+    });
+    g.bench_function("overlay", |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            reader.with(|s| black_box(s.at(0).balance(black_box(keys[i]))))
+        })
+    });
+    let mut cached = reader.cached();
+    g.bench_function("overlay_cached", |b| {
+        b.iter(|| {
+            i = (i + 1) % keys.len();
+            black_box(cached.load().at(0).balance(black_box(keys[i])))
+        })
+    });
+
+    // A writer applies flashblocks of the next block all along (10 transactions and 5
+    // accounts each; a failover every 200 restarts the block), never touching block N.
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let small = GeneratorConfig {
+                flashblocks_per_block: 200,
+                transactions_per_flashblock: 10,
+                accounts_per_flashblock: 5,
+                ..Default::default()
+            };
+            let mut generator = SequenceGenerator::new(7, small);
+            let mut applied = 0u64;
+            let mut round = 0u8;
+            while !stop.load(Ordering::Relaxed) {
+                round = round.wrapping_add(1);
+                for sealed in generator.next_block() {
+                    let mut p = sealed.into_inner();
+                    // Same height as block N + 1 each round: a failover replaces it.
+                    p.payload_id = PayloadId::new([round; 8]);
+                    if let Some(base) = p.base.as_mut() {
+                        base.block_number = first.base.as_ref().map_or(0, |b| b.block_number) + 1;
+                    }
+                    let fb = Flashblock::from_v1(p);
+                    if overlay.apply(fb, 0).is_ok() {
+                        applied += 1;
+                    }
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                }
+            }
+            applied
+        });
+        g.bench_function("hashmap_while_writing", |b| {
+            b.iter(|| {
+                i = (i + 1) % keys.len();
+                black_box(plain.get(black_box(&keys[i])))
+            })
+        });
+        g.bench_function("overlay_while_writing", |b| {
+            b.iter(|| {
+                i = (i + 1) % keys.len();
+                reader.with(|s| black_box(s.at(0).balance(black_box(keys[i]))))
+            })
+        });
+        g.bench_function("overlay_cached_while_writing", |b| {
+            b.iter(|| {
+                i = (i + 1) % keys.len();
+                black_box(cached.load().at(0).balance(black_box(keys[i])))
+            })
+        });
+        stop.store(true, Ordering::Relaxed);
+        let applied = writer.join().expect("writer");
+        println!("the writer applied {applied} flashblocks during the reads");
+    });
+    g.finish();
+}
+
+/// criterion's median of one benchmark of this run, in nanoseconds.
+fn median(id: &str) -> Option<f64> {
+    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target")))
+            .join("criterion")
+    });
+    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn report() {
+    let ids = [
+        "overlay_apply/plain_hashmaps",
+        "overlay_apply/keccak_transactions",
+        "overlay_apply/apply_empty",
+        "overlay_apply/apply_on_a_block",
+        "overlay_path/baseline_hashing",
+        "overlay_path/decode_rules_assemble_apply",
+        "overlay_path/block_hash_check",
+        "overlay_read/hashmap",
+        "overlay_read/overlay",
+        "overlay_read/hashmap_while_writing",
+        "overlay_read/overlay_while_writing",
+        "overlay_read/overlay_cached",
+        "overlay_read/overlay_cached_while_writing",
+    ];
+    println!("\nmedians of this run (ns):");
+    for id in ids {
+        match median(id) {
+            Some(ns) => println!("  {id:44} {ns:>14.1}"),
+            None => println!("  {id:44} {:>14}", "not run"),
+        }
+    }
+    let m = |id| median(id).unwrap_or(f64::NAN);
+    let keccak = m("overlay_apply/keccak_transactions");
+    println!("ratios (goal in brackets):");
+    println!(
+        "  (apply_empty - keccak) / plain_hashmaps        {:>6.2}x  [<= 2]",
+        (m("overlay_apply/apply_empty") - keccak) / m("overlay_apply/plain_hashmaps")
+    );
+    println!(
+        "  (apply_on_a_block - keccak) / plain_hashmaps   {:>6.2}x  [<= 2]",
+        (m("overlay_apply/apply_on_a_block") - keccak) / m("overlay_apply/plain_hashmaps")
+    );
+    println!(
+        "  apply_empty / (plain_hashmaps + keccak)        {:>6.2}x",
+        m("overlay_apply/apply_empty") / (m("overlay_apply/plain_hashmaps") + keccak)
+    );
+    println!(
+        "  whole path / baseline_hashing                  {:>6.2}x  [<= 1.2]",
+        m("overlay_path/decode_rules_assemble_apply") / m("overlay_path/baseline_hashing")
+    );
+    println!(
+        "  block_hash_check / baseline_hashing            {:>6.2}x  (beside)",
+        m("overlay_path/block_hash_check") / m("overlay_path/baseline_hashing")
+    );
+    println!(
+        "  read: overlay / hashmap                        {:>6.2}x  [<= 2]",
+        m("overlay_read/overlay") / m("overlay_read/hashmap")
+    );
+    println!(
+        "  read while writing: overlay / hashmap          {:>6.2}x  [<= 2]",
+        m("overlay_read/overlay_while_writing") / m("overlay_read/hashmap_while_writing")
+    );
+    println!(
+        "  read, cached reader: overlay / hashmap         {:>6.2}x  [<= 2]",
+        m("overlay_read/overlay_cached") / m("overlay_read/hashmap")
+    );
+    println!(
+        "  read, cached, while writing: overlay / hashmap {:>6.2}x  [<= 2]",
+        m("overlay_read/overlay_cached_while_writing") / m("overlay_read/hashmap_while_writing")
+    );
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    apply(&mut c);
+    whole_path(&mut c);
+    reads(&mut c);
+    c.final_summary();
+    report();
+}
