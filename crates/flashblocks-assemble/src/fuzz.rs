@@ -6,6 +6,9 @@ use alloy_primitives::{Bytes, B256};
 use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
 use flashblocks_validate::{Outcome, Validator, ValidatorConfig};
 
+/// Operations read in generator mode; the rest of the input is ignored.
+const MAX_OPS: usize = 512;
+
 /// Splits the raw-mode input into frames: each a 2-byte little-endian length, then its
 /// bytes (cut short at the end of the input).
 fn frames(data: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -110,7 +113,7 @@ impl Harness {
 /// fed to a validator without the block-hash check (bit 1 set: with it). Bit 0 set: the
 /// next 8 bytes seed a [`SequenceGenerator`] of three blocks (sizes from the mode's
 /// other bits) whose block hashes are made to verify, fed to a validator with the check;
-/// each following pair of bytes is an operation on those frames (feed one, feed one with
+/// each following pair of bytes (up to 512) is an operation on those frames (feed one, feed one with
 /// a byte flipped, feed one with another block hash, reset).
 ///
 /// Returns the number of flashblocks accepted (for the corpus tests).
@@ -146,7 +149,8 @@ pub fn assemble(data: &[u8]) -> u64 {
         payloads.extend(block.into_iter().map(|sealed| sealed.into_inner()));
     }
     let frames: Vec<Vec<u8>> = payloads.iter().map(|p| p.encode_ssz()).collect();
-    for op in ops.chunks(2) {
+    // Bounded, so that a long input stays a fast one (each op may feed a whole frame).
+    for op in ops.chunks(2).take(MAX_OPS) {
         let (kind, arg) = match op {
             [kind, arg] => (*kind, *arg),
             [kind] => (*kind, 0),
