@@ -2,6 +2,7 @@
 
 mod common;
 mod differential;
+mod json;
 mod lifecycle;
 mod threaded;
 mod unichain;
