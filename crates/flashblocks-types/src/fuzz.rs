@@ -50,7 +50,8 @@ pub const JSON_FRAME_MAX_LEN: usize = 1 << 20;
 
 /// Target `json_frame`: any bytes in (plain or brotli JSON), no panic, memory bounded by
 /// [`JSON_FRAME_MAX_LEN`]; what reads is written back to JSON that reads to the same
-/// value and identity, and the input model built from it gives it back.
+/// value and identity (with receipts in either style), and the input model built from
+/// it gives it back.
 ///
 /// # Panics
 ///
@@ -66,6 +67,12 @@ pub fn json_frame(data: &[u8]) {
         }
         Err(e) => panic!("written JSON does not read back: {e}"),
     }
+    let external = json.to_vec_with(crate::ReceiptStyle::ExternallyTagged);
+    assert_eq!(
+        FlashblockJson::from_slice(&external).as_ref(),
+        Ok(&json),
+        "externally tagged receipts read back"
+    );
     let frame = JsonFrameReader::encode_brotli(&written);
     assert_eq!(
         JsonFrameReader::new(written.len()).decode_json(&frame).as_ref(),

@@ -115,7 +115,7 @@ pub use frame::{decode_frame, frame_version, VersionedFlashblock};
 pub use generate::{GeneratorConfig, SequenceGenerator};
 pub use json::{
     FlashblockJson, JsonDiff, JsonError, JsonErrorKind, JsonFrameEncoding, JsonFrameReader,
-    JsonMetadata, V1Link, DEFAULT_MAX_JSON_LEN,
+    JsonMetadata, ReceiptStyle, V1Link, DEFAULT_MAX_JSON_LEN,
 };
 pub use view::{
     AccountView, AccountsView, BaseView, PayloadViewV1, TransactionMetadataView, TransactionsView,

@@ -28,11 +28,13 @@ mod model;
 #[cfg_attr(docsrs, doc(cfg(feature = "op-alloy")))]
 mod op_alloy;
 mod receipts;
+mod write;
 
 pub use convert::V1Link;
 pub use error::{JsonError, JsonErrorKind};
 pub use frame::{JsonFrameEncoding, JsonFrameReader, DEFAULT_MAX_JSON_LEN};
 pub use model::{FlashblockJson, JsonDiff, JsonMetadata};
+pub use write::ReceiptStyle;
 
 impl FlashblockJson {
     /// Reads plain JSON text (no cap; see [`JsonFrameReader`] for frames).

@@ -1,6 +1,6 @@
 //! The deployed JSON model: [`FlashblockJson`] and its parts.
 
-use super::receipts;
+use super::{receipts, write::View};
 use crate::{ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1, Withdrawal};
 use alloy_primitives::{Address, Bloom, Bytes, Keccak256, B256, U256};
 use alloy_rpc_types_engine::PayloadId;
@@ -214,7 +214,7 @@ impl FlashblockJson {
         {
             let writer = std::io::BufWriter::with_capacity(8192, &mut hasher);
             // Writing into a hasher cannot fail, and every part of the model serializes.
-            let _ = serde_json::to_writer(writer, &WithoutTransactions(self));
+            let _ = serde_json::to_writer(writer, &View::canonical_without_transactions(self));
         } // dropping the BufWriter flushes it into the hasher
         for tx in &self.diff.transactions {
             hasher.0.update((tx.len() as u64).to_be_bytes());
@@ -231,58 +231,10 @@ impl FlashblockJson {
     }
 
     /// A capacity guess for the JSON text, so that writing rarely reallocates.
-    fn size_hint(&self) -> usize {
+    pub(super) fn size_hint(&self) -> usize {
         let txs: usize = self.diff.transactions.iter().map(|t| 2 * t.len() + 4).sum();
         2048 + txs
     }
-}
-
-/// Serializes a [`FlashblockJson`] exactly as its derive does, but with
-/// `diff.transactions` empty (the first part of the canonical encoding).
-struct WithoutTransactions<'a>(&'a FlashblockJson);
-
-impl Serialize for WithoutTransactions<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let fb = self.0;
-        let d = &fb.diff;
-        let mut st = s.serialize_struct("FlashblockJson", 5)?;
-        st.serialize_field("payload_id", &fb.payload_id)?;
-        st.serialize_field("index", &fb.index)?;
-        if fb.base.is_some() {
-            st.serialize_field("base", &fb.base)?;
-        }
-        let diff = JsonDiffRef {
-            state_root: &d.state_root,
-            receipts_root: &d.receipts_root,
-            logs_bloom: &d.logs_bloom,
-            gas_used: d.gas_used,
-            block_hash: &d.block_hash,
-            transactions: &[],
-            withdrawals: &d.withdrawals,
-            withdrawals_root: &d.withdrawals_root,
-            blob_gas_used: d.blob_gas_used,
-        };
-        st.serialize_field("diff", &diff)?;
-        st.serialize_field("metadata", &fb.metadata)?;
-        st.end()
-    }
-}
-
-/// [`JsonDiff`] by reference, serialized with the same names and helpers.
-#[derive(Serialize)]
-struct JsonDiffRef<'a> {
-    state_root: &'a B256,
-    receipts_root: &'a B256,
-    logs_bloom: &'a Bloom,
-    #[serde(with = "alloy_serde::quantity")]
-    gas_used: u64,
-    block_hash: &'a B256,
-    transactions: &'a [Bytes],
-    withdrawals: &'a [Withdrawal],
-    withdrawals_root: &'a B256,
-    #[serde(skip_serializing_if = "Option::is_none", with = "alloy_serde::quantity::opt")]
-    blob_gas_used: Option<u64>,
 }
 
 /// An [`std::io::Write`] that feeds a keccak hasher.

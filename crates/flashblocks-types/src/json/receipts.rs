@@ -19,7 +19,32 @@ enum ExternallyTagged {
     Eip2930(Receipt),
     Eip1559(Receipt),
     Eip7702(Receipt),
+    PostExec(Receipt),
     Deposit(OpDepositReceipt),
+}
+
+/// The externally tagged style, for writing.
+#[derive(Serialize)]
+pub(super) enum ExternallyTaggedRef<'a> {
+    Legacy(&'a Receipt),
+    Eip2930(&'a Receipt),
+    Eip1559(&'a Receipt),
+    Eip7702(&'a Receipt),
+    PostExec(&'a Receipt),
+    Deposit(&'a OpDepositReceipt),
+}
+
+impl<'a> From<&'a OpReceipt> for ExternallyTaggedRef<'a> {
+    fn from(r: &'a OpReceipt) -> Self {
+        match r {
+            OpReceipt::Legacy(r) => Self::Legacy(r),
+            OpReceipt::Eip2930(r) => Self::Eip2930(r),
+            OpReceipt::Eip1559(r) => Self::Eip1559(r),
+            OpReceipt::Eip7702(r) => Self::Eip7702(r),
+            OpReceipt::PostExec(r) => Self::PostExec(r),
+            OpReceipt::Deposit(r) => Self::Deposit(r),
+        }
+    }
 }
 
 /// Either style. A one-key object whose key is a variant name is externally tagged;
@@ -38,6 +63,7 @@ impl From<EitherStyle> for OpReceipt {
             EitherStyle::External(ExternallyTagged::Eip2930(r)) => Self::Eip2930(r),
             EitherStyle::External(ExternallyTagged::Eip1559(r)) => Self::Eip1559(r),
             EitherStyle::External(ExternallyTagged::Eip7702(r)) => Self::Eip7702(r),
+            EitherStyle::External(ExternallyTagged::PostExec(r)) => Self::PostExec(r),
             EitherStyle::External(ExternallyTagged::Deposit(r)) => Self::Deposit(r),
             EitherStyle::Internal(r) => r,
         }

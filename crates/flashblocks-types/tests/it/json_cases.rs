@@ -4,8 +4,8 @@
 use alloy_consensus::{Eip658Value, Receipt};
 use alloy_primitives::{address, b256, Address, Bytes, Log, B256, U256};
 use flashblocks_types::{
-    CodecError, Flashblock, FlashblockJson, JsonErrorKind, JsonFrameReader, ReceiptIssue, V1Link,
-    Withdrawal,
+    CodecError, Flashblock, FlashblockJson, JsonErrorKind, JsonFrameReader, ReceiptIssue,
+    ReceiptStyle, V1Link, Withdrawal,
 };
 use op_alloy_consensus::{OpDepositReceipt, OpReceipt};
 use serde_json::{json, Value};
@@ -482,4 +482,35 @@ fn receipts_that_do_not_give_transaction_metadata() {
         fb.try_into_v1(V1Link::default()),
         Err(CodecError::ReceiptMissing { index: 0, tx_hash: keccak256(&call) })
     );
+}
+
+#[test]
+fn receipts_are_written_externally_tagged_on_request() {
+    let external_in = metadata_with_receipts(
+        json!({"Deposit": deposit_fields()}),
+        json!({"Eip1559": eip1559_fields()}),
+    );
+    let fb = read(&wire(1, external_in.clone()));
+    let written = fb.to_vec_with(ReceiptStyle::ExternallyTagged);
+    let value: Value = serde_json::from_slice(&written).expect("JSON");
+    assert_eq!(value["metadata"], external_in, "the same externally tagged text came out");
+    assert_eq!(read(&value), fb);
+    assert_eq!(fb.to_vec_with(ReceiptStyle::default()), fb.to_vec());
+    // Apart from the receipts, both styles write the same JSON.
+    let mut internal: Value = serde_json::from_slice(&fb.to_vec()).expect("JSON");
+    let mut external = value;
+    internal["metadata"]["receipts"] = Value::Null;
+    external["metadata"]["receipts"] = Value::Null;
+    assert_eq!(internal, external);
+    // Every kind round-trips through the external style, post-exec included.
+    let base = json!({"status": "0x1", "cumulativeGasUsed": "0x5208", "logs": []});
+    for ty in ["0x0", "0x1", "0x2", "0x4", "0x7d"] {
+        let fb = read(&wire(
+            1,
+            json!({"block_number": 1,
+                   "receipts": {format!("{TX_HASH_A}"): with_type(base.clone(), ty)}}),
+        ));
+        let again = FlashblockJson::from_slice(&fb.to_vec_with(ReceiptStyle::ExternallyTagged));
+        assert_eq!(again.as_ref(), Ok(&fb), "{ty}");
+    }
 }
