@@ -80,6 +80,7 @@
 // Input reaches the library code: no unwrap, no unchecked indexing there.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
 
+mod build;
 mod canonical;
 mod changes;
 mod config;

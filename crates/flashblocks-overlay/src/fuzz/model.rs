@@ -96,13 +96,13 @@ impl NaiveModel {
                     self.blocks.pop();
                 }
                 Some(newest) if number < newest.number => return false,
-                Some(newest) if number > newest.number + 1 => {
+                Some(newest) if number > newest.number.saturating_add(1) => {
                     self.blocks.clear();
                     self.require(number - 1);
                 }
                 Some(_) => {}
                 None => {
-                    if self.canonical.is_some_and(|c| number > c.number + 1) {
+                    if self.canonical.is_some_and(|c| number > c.number.saturating_add(1)) {
                         self.require(number - 1);
                     }
                 }
@@ -149,11 +149,9 @@ impl NaiveModel {
             }
             self.blocks.remove(0);
         }
-        if self
-            .blocks
-            .first()
-            .is_some_and(|b| b.number == head.number + 1 && b.parent_hash() != head.hash)
-        {
+        if self.blocks.first().is_some_and(|b| {
+            b.number == head.number.saturating_add(1) && b.parent_hash() != head.hash
+        }) {
             self.blocks.clear();
         }
         if self.required.is_some_and(|r| head.number >= r) {

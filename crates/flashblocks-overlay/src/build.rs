@@ -1,0 +1,153 @@
+//! Building a flashblock's layer (hashing its transactions, collecting its receipt
+//! facts, counting its bytes) and recording it in, or removing its block from, the index.
+
+use crate::{
+    index::{Index, TxPosition},
+    layer::{transaction_hash, BlockLayer, FlashblockLayer, ReceiptFacts, TxEntry},
+};
+use alloy_consensus::TxReceipt;
+use alloy_primitives::Address;
+use flashblocks_types::{Flashblock, Metadata};
+use op_alloy_consensus::OpReceipt;
+use std::sync::Arc;
+
+/// Fixed byte cost counted per transaction, account and storage slot (the hash, the
+/// index entry, the receipt facts), beside the variable-length bytes.
+const TX_OVERHEAD: usize = 160;
+const ACCOUNT_OVERHEAD: usize = 128;
+const SLOT_OVERHEAD: usize = 96;
+
+/// Hashes a flashblock's transactions and collects its receipt facts.
+pub(crate) fn build_layer(
+    block: &BlockLayer,
+    flashblock: Arc<Flashblock>,
+    now_ms: u64,
+) -> FlashblockLayer {
+    let txs = flashblock.transactions();
+    let mut bytes = 0usize;
+    let mut cumulative = block.cumulative_gas;
+    let mut log_index = block.log_count;
+    let mut transactions = Vec::with_capacity(txs.len());
+    for (i, raw) in txs.iter().enumerate() {
+        let hash = transaction_hash(raw);
+        bytes = bytes.saturating_add(raw.len() + TX_OVERHEAD);
+        let receipt = match flashblock.metadata() {
+            Metadata::V1(m) => m.transactions.get(i).map(|meta| {
+                cumulative = cumulative.saturating_add(meta.gas_used);
+                ReceiptFacts {
+                    success: meta.status == 1,
+                    gas_used: meta.gas_used,
+                    cumulative_gas_used: cumulative,
+                    contract_address: meta.contract_address,
+                    logs: None,
+                    first_log_index: log_index,
+                    deposit_nonce: None,
+                    deposit_receipt_version: None,
+                }
+            }),
+            Metadata::Json(m) => m.receipts.as_ref().and_then(|r| r.get(&hash)).map(|receipt| {
+                let facts = json_receipt(receipt, cumulative, log_index);
+                cumulative = facts.cumulative_gas_used;
+                log_index =
+                    log_index.saturating_add(facts.logs.as_ref().map_or(0, |l| l.len() as u64));
+                bytes = bytes.saturating_add(
+                    facts
+                        .logs
+                        .as_ref()
+                        .map_or(0, |l| l.iter().map(|l| l.data.data.len() + 128).sum()),
+                );
+                facts
+            }),
+            _ => None,
+        };
+        transactions.push(TxEntry::new(hash, receipt));
+    }
+    match flashblock.metadata() {
+        Metadata::V1(m) => {
+            for account in &m.accounts {
+                bytes = bytes.saturating_add(
+                    ACCOUNT_OVERHEAD
+                        + account.code.as_ref().map_or(0, |c| c.len())
+                        + account.storage_slots.len() * SLOT_OVERHEAD,
+                );
+            }
+        }
+        Metadata::Json(m) => {
+            bytes = bytes.saturating_add(
+                m.new_account_balances.as_ref().map_or(0, |b| b.len() * ACCOUNT_OVERHEAD),
+            );
+        }
+        _ => {}
+    }
+    FlashblockLayer {
+        flashblock,
+        first_tx: block.tx_count,
+        transactions,
+        received_at_ms: now_ms,
+        bytes,
+        transactions_root: std::sync::OnceLock::new(),
+    }
+}
+
+/// The receipt facts of a deployed JSON receipt.
+fn json_receipt(
+    receipt: &OpReceipt,
+    previous_cumulative: u64,
+    first_log_index: u64,
+) -> ReceiptFacts {
+    let cumulative = receipt.cumulative_gas_used();
+    let (deposit_nonce, deposit_receipt_version) = match receipt {
+        OpReceipt::Deposit(d) => (d.deposit_nonce, d.deposit_receipt_version),
+        _ => (None, None),
+    };
+    ReceiptFacts {
+        success: receipt.status(),
+        gas_used: cumulative.saturating_sub(previous_cumulative),
+        cumulative_gas_used: cumulative,
+        contract_address: None,
+        logs: Some(receipt.logs().to_vec()),
+        first_log_index,
+        deposit_nonce,
+        deposit_receipt_version,
+    }
+}
+
+/// Records a layer in the index.
+pub(crate) fn index_layer(index: &mut Index, number: u64, first_tx: u32, layer: &FlashblockLayer) {
+    for (i, tx) in layer.transactions.iter().enumerate() {
+        index.apply_transaction(
+            tx.hash,
+            TxPosition { block: number, index: first_tx.saturating_add(i as u32) },
+        );
+    }
+    match layer.flashblock.metadata() {
+        Metadata::V1(m) => index.apply_accounts(number, &m.accounts),
+        Metadata::Json(m) => {
+            if let Some(balances) = &m.new_account_balances {
+                index.apply_balances(number, balances);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Removes from `index` what `block` set and no later block overrode.
+pub(crate) fn remove_block(index: &mut Index, block: &BlockLayer) {
+    let flashblocks = || block.flashblocks.iter().map(|l| &l.flashblock);
+    let accounts: Vec<&Address> = flashblocks()
+        .flat_map(|fb| match fb.metadata() {
+            Metadata::V1(m) => m.accounts.iter().map(|a| &a.address).collect::<Vec<_>>(),
+            Metadata::Json(m) => {
+                m.new_account_balances.iter().flat_map(|b| b.keys()).collect::<Vec<_>>()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    let slots = flashblocks().flat_map(|fb| {
+        fb.accounts()
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|a| a.storage_slots.iter().map(move |s| (a.address, s.key)))
+    });
+    index.remove_block(block.number, accounts, slots, block.transaction_hashes());
+}
