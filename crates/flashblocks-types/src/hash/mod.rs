@@ -25,6 +25,7 @@
 //! ```
 
 mod count;
+mod lanes;
 pub(crate) mod node;
 pub(crate) mod payload;
 

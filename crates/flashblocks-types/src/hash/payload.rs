@@ -1,6 +1,6 @@
 //! The fast `hash_tree_root` of the owned containers.
 
-use super::node::{chunk, u64_chunk, Hasher, Node};
+use super::node::{chunk, u64_chunk, Hasher, Merkleizer, Node};
 use crate::{
     AccountMetadata, ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1,
     FlashblockMetadata, FlashblocksPayloadV1, StorageSlot, TransactionMetadata, Withdrawal,
@@ -46,7 +46,16 @@ pub(crate) fn withdrawal(h: &mut Hasher, w: &Withdrawal) -> Node {
 pub(crate) fn diff(h: &mut Hasher, d: &ExecutionPayloadFlashblockDeltaV1) -> Node {
     let bloom = h.byte_vector(d.logs_bloom.as_slice(), BLOOM_CHUNKS);
     let txs = h.list(d.transactions.len(), MAX_TRANSACTIONS_PER_PAYLOAD, |h, m| {
-        for tx in &d.transactions {
+        // Two transactions at a time: their chains interleave (see `lanes`).
+        let mut pairs = d.transactions.chunks_exact(2);
+        for pair in pairs.by_ref() {
+            if let [a, b] = pair {
+                let (a, b) = h.byte_lists2(a, b, TX_CHUNKS);
+                m.push(h, a);
+                m.push(h, b);
+            }
+        }
+        for tx in pairs.remainder() {
             let root = h.byte_list(tx, TX_CHUNKS);
             m.push(h, root);
         }
@@ -73,7 +82,18 @@ pub(crate) fn storage_slot(h: &mut Hasher, s: &StorageSlot) -> Node {
     h.pair(&s.key.0, &s.value.0)
 }
 
-pub(crate) fn account(h: &mut Hasher, a: &AccountMetadata) -> Node {
+/// The items of an account's `storage_slots` list.
+fn slot_roots(slots: &[StorageSlot]) -> impl FnOnce(&mut Hasher, &mut Merkleizer) + '_ {
+    move |h, m| {
+        for s in slots {
+            let root = storage_slot(h, s);
+            m.push(h, root);
+        }
+    }
+}
+
+/// An account's root, given the root of its `storage_slots`.
+fn account_with_slots(h: &mut Hasher, a: &AccountMetadata, slots: Node) -> Node {
     let balance = h.union(a.balance.map(|b| b.to_le_bytes::<32>()));
     let code = match &a.code {
         Some(code) => {
@@ -82,13 +102,23 @@ pub(crate) fn account(h: &mut Hasher, a: &AccountMetadata) -> Node {
         }
         None => h.union(None),
     };
-    let slots = h.list(a.storage_slots.len(), MAX_STORAGE_SLOTS_PER_ACCOUNT, |h, m| {
-        for s in &a.storage_slots {
-            let root = storage_slot(h, s);
-            m.push(h, root);
-        }
-    });
     h.container([chunk(a.address.as_slice()), balance, u64_chunk(a.nonce), code, slots])
+}
+
+pub(crate) fn account(h: &mut Hasher, a: &AccountMetadata) -> Node {
+    let slots =
+        h.list(a.storage_slots.len(), MAX_STORAGE_SLOTS_PER_ACCOUNT, slot_roots(&a.storage_slots));
+    account_with_slots(h, a, slots)
+}
+
+/// Two accounts, their storage-slot chains interleaved (see `lanes`).
+fn accounts2(h: &mut Hasher, a: &AccountMetadata, b: &AccountMetadata) -> (Node, Node) {
+    let (slots_a, slots_b) = h.lists2(
+        MAX_STORAGE_SLOTS_PER_ACCOUNT,
+        (a.storage_slots.len(), slot_roots(&a.storage_slots)),
+        (b.storage_slots.len(), slot_roots(&b.storage_slots)),
+    );
+    (account_with_slots(h, a, slots_a), account_with_slots(h, b, slots_b))
 }
 
 pub(crate) fn transaction_metadata(h: &mut Hasher, t: &TransactionMetadata) -> Node {
@@ -98,7 +128,15 @@ pub(crate) fn transaction_metadata(h: &mut Hasher, t: &TransactionMetadata) -> N
 
 pub(crate) fn metadata(h: &mut Hasher, m: &FlashblockMetadata) -> Node {
     let accounts = h.list(m.accounts.len(), MAX_ACCOUNTS_PER_FLASHBLOCK, |h, mk| {
-        for a in &m.accounts {
+        let mut pairs = m.accounts.chunks_exact(2);
+        for pair in pairs.by_ref() {
+            if let [a, b] = pair {
+                let (a, b) = accounts2(h, a, b);
+                mk.push(h, a);
+                mk.push(h, b);
+            }
+        }
+        for a in pairs.remainder() {
             let root = account(h, a);
             mk.push(h, root);
         }

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     hash::{
-        node::{chunk, u64_chunk, Hasher, Node},
+        node::{chunk, u64_chunk, Hasher, Merkleizer, Node},
         payload::{withdrawal, BLOOM_CHUNKS, CODE_CHUNKS, EXTRA_DATA_CHUNKS, TX_CHUNKS},
     },
     MAX_ACCOUNTS_PER_FLASHBLOCK, MAX_STORAGE_SLOTS_PER_ACCOUNT, MAX_TRANSACTIONS_PER_PAYLOAD,
@@ -36,7 +36,22 @@ fn base(h: &mut Hasher, b: BaseView<'_>) -> Node {
     ])
 }
 
-fn account(h: &mut Hasher, a: AccountView<'_>) -> Node {
+/// The items of an account's `storage_slots` list: each `StorageSlot` container is the
+/// hash of its 64 bytes.
+fn slot_roots(slots: &[u8]) -> impl FnOnce(&mut Hasher, &mut Merkleizer) + '_ {
+    move |h, m| {
+        for slot in slots.chunks_exact(64) {
+            let root = match slot.first_chunk::<64>() {
+                Some(block) => h.block(block),
+                None => h.padded(slot),
+            };
+            m.push(h, root);
+        }
+    }
+}
+
+/// An account's root, given the root of its `storage_slots`.
+fn account_with_slots(h: &mut Hasher, a: AccountView<'_>, slots: Node) -> Node {
     let balance = h.union(union_value(a.balance_union()).map(|b| array::<32>(b, 0)));
     let code = match a.code() {
         Some(code) => {
@@ -45,18 +60,6 @@ fn account(h: &mut Hasher, a: AccountView<'_>) -> Node {
         }
         None => h.union(None),
     };
-    let slots = a.slots_bytes();
-    let count = a.storage_slot_count();
-    let slots = h.list(count, MAX_STORAGE_SLOTS_PER_ACCOUNT, |h, m| {
-        for slot in slots.chunks_exact(64) {
-            // A `StorageSlot` container is the hash of its two 32-byte fields.
-            let root = match slot.first_chunk::<64>() {
-                Some(block) => h.block(block),
-                None => h.padded(slot),
-            };
-            m.push(h, root);
-        }
-    });
     h.container([
         chunk(&array::<20>(a.bytes, 0)),
         balance,
@@ -64,6 +67,22 @@ fn account(h: &mut Hasher, a: AccountView<'_>) -> Node {
         code,
         slots,
     ])
+}
+
+fn account(h: &mut Hasher, a: AccountView<'_>) -> Node {
+    let slots =
+        h.list(a.storage_slot_count(), MAX_STORAGE_SLOTS_PER_ACCOUNT, slot_roots(a.slots_bytes()));
+    account_with_slots(h, a, slots)
+}
+
+/// Two accounts, their storage-slot chains interleaved.
+fn accounts2(h: &mut Hasher, a: AccountView<'_>, b: AccountView<'_>) -> (Node, Node) {
+    let (slots_a, slots_b) = h.lists2(
+        MAX_STORAGE_SLOTS_PER_ACCOUNT,
+        (a.storage_slot_count(), slot_roots(a.slots_bytes())),
+        (b.storage_slot_count(), slot_roots(b.slots_bytes())),
+    );
+    (account_with_slots(h, a, slots_a), account_with_slots(h, b, slots_b))
 }
 
 fn transaction_metadata(h: &mut Hasher, bytes: &[u8]) -> Node {
@@ -91,9 +110,17 @@ pub(super) fn payload(view: &PayloadViewV1) -> (B256, u64) {
     let bloom = h.byte_vector(sub(d, 64, 320), BLOOM_CHUNKS);
     let txs = view.transactions();
     let txs = h.list(txs.len(), MAX_TRANSACTIONS_PER_PAYLOAD, |h, m| {
-        for tx in txs.iter() {
-            let root = h.byte_list(tx, TX_CHUNKS);
-            m.push(h, root);
+        // Two transactions at a time: their chains interleave.
+        let mut iter = txs.iter();
+        while let Some(a) = iter.next() {
+            if let Some(b) = iter.next() {
+                let (a, b) = h.byte_lists2(a, b, TX_CHUNKS);
+                m.push(h, a);
+                m.push(h, b);
+            } else {
+                let root = h.byte_list(a, TX_CHUNKS);
+                m.push(h, root);
+            }
         }
     });
     let ws = view.withdrawals();
@@ -116,9 +143,16 @@ pub(super) fn payload(view: &PayloadViewV1) -> (B256, u64) {
 
     let accounts = view.accounts();
     let accounts = h.list(accounts.len(), MAX_ACCOUNTS_PER_FLASHBLOCK, |h, m| {
-        for a in accounts.iter() {
-            let root = account(h, a);
-            m.push(h, root);
+        let mut iter = accounts.iter();
+        while let Some(a) = iter.next() {
+            if let Some(b) = iter.next() {
+                let (a, b) = accounts2(h, a, b);
+                m.push(h, a);
+                m.push(h, b);
+            } else {
+                let root = account(h, a);
+                m.push(h, root);
+            }
         }
     });
     let tx_meta = view.transaction_metadata();
