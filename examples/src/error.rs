@@ -1,7 +1,9 @@
 //! [`Error`]: why a capture, the simulation, the server or the websocket failed.
 
 use flashblocks_assemble::AssembleError;
+#[cfg(feature = "io")]
 use jsonrpsee::server::RegisterMethodError;
+#[cfg(feature = "io")]
 use tokio_tungstenite::tungstenite;
 
 /// Why an example's IO or setup failed. Frames that do not decode are not errors here:
@@ -42,13 +44,16 @@ pub enum Error {
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     /// A JSON-RPC method was registered twice (a bug).
+    #[cfg(feature = "io")]
     #[error("registering JSON-RPC methods: {0}")]
     RegisterMethod(#[from] RegisterMethodError),
     /// The websocket failed (connecting, the handshake, reading or writing).
+    #[cfg(feature = "io")]
     #[error("websocket: {0}")]
     Websocket(Box<tungstenite::Error>),
 }
 
+#[cfg(feature = "io")]
 impl From<tungstenite::Error> for Error {
     fn from(err: tungstenite::Error) -> Self {
         Self::Websocket(Box::new(err))

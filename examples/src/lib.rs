@@ -14,7 +14,13 @@
 //! - [`replay`]: the main job, over the simulated builder or a capture, as a table;
 //! - [`conformance`]: the conformance runner over vector directories and captures;
 //! - [`rpc`]: a JSON-RPC server answering the `pending` tag from the overlay;
-//! - [`ws`]: a websocket consumer of a flashblocks stream (and a loopback test server).
+//! - [`ws`]: a websocket consumer of a flashblocks stream (and a loopback test server);
+//! - [`fuzz`]: the body of the `replay` fuzz target (any bytes as a capture, through the
+//!   pipeline).
+//!
+//! `rpc` and `ws` are behind the default feature `io` (tokio, jsonrpsee,
+//! tokio-tungstenite); without it the crate is the pure part, which the fuzz project
+//! builds.
 //!
 //! ```
 //! use flashblocks_examples::{pipeline::{Pipeline, Verdict}, simulate::{simulate, SimulationConfig}};
@@ -41,16 +47,20 @@
 #![doc(test(attr(deny(warnings))))]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod capture;
 pub mod conformance;
 mod error;
 pub mod frames;
+pub mod fuzz;
 pub mod output;
 pub mod pipeline;
 pub mod replay;
+#[cfg(feature = "io")]
 pub mod rpc;
 pub mod simulate;
+#[cfg(feature = "io")]
 pub mod ws;
 
 pub use error::Error;

@@ -4,6 +4,7 @@
 
 mod capture;
 mod conformance;
+mod fuzz_corpus;
 mod props;
 mod replay;
 mod rpc;
