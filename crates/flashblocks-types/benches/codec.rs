@@ -252,6 +252,31 @@ fn paired() {
         oracle.push(reference / fast);
         json_ratio.push(serde / view);
     }
+    #[cfg(feature = "parallel")]
+    {
+        // Wall time: the parallel hasher's work is on other threads.
+        let wall = |iters: u32, f: &dyn Fn()| {
+            let start = std::time::Instant::now();
+            (0..iters).for_each(|_| f());
+            start.elapsed().as_nanos() as f64 / f64::from(iters)
+        };
+        let speedup: Vec<f64> = (0..21)
+            .map(|_| {
+                let one = wall(5, &|| {
+                    black_box(hash::payload_root(black_box(&p)));
+                });
+                let all = wall(5, &|| {
+                    black_box(hash::payload_root_parallel(black_box(&p)));
+                });
+                one / all
+            })
+            .collect();
+        println!(
+            "parallel: fast / fast_parallel (wall time, {} threads) {:.2}x",
+            rayon::current_num_threads(),
+            median_of(speedup)
+        );
+    }
     println!("paired rounds (median of 21 per-round ratios):");
     println!("  json_op_alloy / ssz_view            {:>8.1}x  [>= 20]", median_of(json_ratio));
     println!("  fast / floor                        {:>8.2}x  [<= 1.25]", median_of(floor));

@@ -11,8 +11,13 @@
 //! - no allocation: lists are merkleized as a stream, with one pending node per level,
 //!   and byte lists are hashed straight from their bytes.
 //!
-//! So it does exactly [`node_hash_count`] node hashes, each hashed once: the floor is that
-//! count times one [`node_hash`], which the benches measure in the same run.
+//! - two independent hash chains (two transactions, two accounts) hashed in turn, so
+//!   that the CPU overlaps them.
+//!
+//! It does exactly [`node_hash_count`] node hashes, each hashed once: the floor is that
+//! count times one [`node_hash`], which the benches measure in the same run. With the
+//! feature `parallel`, `payload_root_parallel` computes the transactions' and accounts'
+//! roots on rayon's thread pool, below the one-core floor.
 //!
 //! ```
 //! use flashblocks_types::{hash, merkle, GeneratorConfig, SequenceGenerator};
@@ -27,6 +32,8 @@
 mod count;
 mod lanes;
 pub(crate) mod node;
+#[cfg(feature = "parallel")]
+mod parallel;
 pub(crate) mod payload;
 
 use crate::{merkle::SubRoots, FlashblocksPayloadV1};
@@ -34,6 +41,8 @@ use alloy_primitives::B256;
 use node::Hasher;
 
 pub use node::{node_hash, NodeHasher};
+#[cfg(feature = "parallel")]
+pub use parallel::payload_root_parallel;
 
 /// `hash_tree_root(payload)` with the fast hasher.
 pub fn payload_root(payload: &FlashblocksPayloadV1) -> B256 {

@@ -8,6 +8,7 @@ use crate::{
     MAX_BYTES_PER_TRANSACTION, MAX_EXTRA_DATA_BYTES, MAX_STORAGE_SLOTS_PER_ACCOUNT,
     MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
 };
+use alloy_primitives::Bytes;
 
 /// Chunks of room in a `ByteList[max_bytes]`.
 pub(crate) const fn chunks_of(max_bytes: usize) -> usize {
@@ -43,23 +44,61 @@ pub(crate) fn withdrawal(h: &mut Hasher, w: &Withdrawal) -> Node {
     ])
 }
 
+/// Hands the roots of `transactions`' byte lists to `push`, in order, two at a time:
+/// their chains interleave (see `lanes`).
+pub(crate) fn transaction_roots(
+    h: &mut Hasher,
+    txs: &[Bytes],
+    mut push: impl FnMut(&mut Hasher, Node),
+) {
+    let mut pairs = txs.chunks_exact(2);
+    for pair in pairs.by_ref() {
+        if let [a, b] = pair {
+            let (a, b) = h.byte_lists2(a, b, TX_CHUNKS);
+            push(h, a);
+            push(h, b);
+        }
+    }
+    for tx in pairs.remainder() {
+        let root = h.byte_list(tx, TX_CHUNKS);
+        push(h, root);
+    }
+}
+
+/// Hands the roots of `accounts` to `push`, in order, two at a time.
+pub(crate) fn account_roots(
+    h: &mut Hasher,
+    accounts: &[AccountMetadata],
+    mut push: impl FnMut(&mut Hasher, Node),
+) {
+    let mut pairs = accounts.chunks_exact(2);
+    for pair in pairs.by_ref() {
+        if let [a, b] = pair {
+            let (a, b) = accounts2(h, a, b);
+            push(h, a);
+            push(h, b);
+        }
+    }
+    for a in pairs.remainder() {
+        let root = account(h, a);
+        push(h, root);
+    }
+}
+
 pub(crate) fn diff(h: &mut Hasher, d: &ExecutionPayloadFlashblockDeltaV1) -> Node {
-    let bloom = h.byte_vector(d.logs_bloom.as_slice(), BLOOM_CHUNKS);
     let txs = h.list(d.transactions.len(), MAX_TRANSACTIONS_PER_PAYLOAD, |h, m| {
-        // Two transactions at a time: their chains interleave (see `lanes`).
-        let mut pairs = d.transactions.chunks_exact(2);
-        for pair in pairs.by_ref() {
-            if let [a, b] = pair {
-                let (a, b) = h.byte_lists2(a, b, TX_CHUNKS);
-                m.push(h, a);
-                m.push(h, b);
-            }
-        }
-        for tx in pairs.remainder() {
-            let root = h.byte_list(tx, TX_CHUNKS);
-            m.push(h, root);
-        }
+        transaction_roots(h, &d.transactions, |h, root| m.push(h, root));
     });
+    diff_with_transactions(h, d, txs)
+}
+
+/// `diff`'s root, given the root of its transactions list.
+pub(crate) fn diff_with_transactions(
+    h: &mut Hasher,
+    d: &ExecutionPayloadFlashblockDeltaV1,
+    txs: Node,
+) -> Node {
+    let bloom = h.byte_vector(d.logs_bloom.as_slice(), BLOOM_CHUNKS);
     let withdrawals = h.list(d.withdrawals.len(), MAX_WITHDRAWALS_PER_PAYLOAD, |h, m| {
         for w in &d.withdrawals {
             let root = withdrawal(h, w);
@@ -128,19 +167,17 @@ pub(crate) fn transaction_metadata(h: &mut Hasher, t: &TransactionMetadata) -> N
 
 pub(crate) fn metadata(h: &mut Hasher, m: &FlashblockMetadata) -> Node {
     let accounts = h.list(m.accounts.len(), MAX_ACCOUNTS_PER_FLASHBLOCK, |h, mk| {
-        let mut pairs = m.accounts.chunks_exact(2);
-        for pair in pairs.by_ref() {
-            if let [a, b] = pair {
-                let (a, b) = accounts2(h, a, b);
-                mk.push(h, a);
-                mk.push(h, b);
-            }
-        }
-        for a in pairs.remainder() {
-            let root = account(h, a);
-            mk.push(h, root);
-        }
+        account_roots(h, &m.accounts, |h, root| mk.push(h, root));
     });
+    metadata_with_accounts(h, m, accounts)
+}
+
+/// `metadata`'s root, given the root of its accounts list.
+pub(crate) fn metadata_with_accounts(
+    h: &mut Hasher,
+    m: &FlashblockMetadata,
+    accounts: Node,
+) -> Node {
     let txs = h.list(m.transactions.len(), MAX_TRANSACTIONS_PER_PAYLOAD, |h, mk| {
         for t in &m.transactions {
             let root = transaction_metadata(h, t);
@@ -151,6 +188,18 @@ pub(crate) fn metadata(h: &mut Hasher, m: &FlashblockMetadata) -> Node {
 }
 
 pub(crate) fn payload(h: &mut Hasher, p: &FlashblocksPayloadV1) -> Node {
+    let diff = diff(h, &p.diff);
+    let metadata = metadata(h, &p.metadata);
+    payload_with(h, p, diff, metadata)
+}
+
+/// The payload's root, given the roots of `diff` and `metadata`.
+pub(crate) fn payload_with(
+    h: &mut Hasher,
+    p: &FlashblocksPayloadV1,
+    diff: Node,
+    metadata: Node,
+) -> Node {
     let parent = h.union(p.parent_flash_hash.map(|r| r.0));
     let base = match &p.base {
         Some(b) => {
@@ -159,8 +208,6 @@ pub(crate) fn payload(h: &mut Hasher, p: &FlashblocksPayloadV1) -> Node {
         }
         None => h.union(None),
     };
-    let diff = diff(h, &p.diff);
-    let metadata = metadata(h, &p.metadata);
     h.container([
         chunk(p.version.as_slice()),
         chunk(p.payload_id.0.as_slice()),

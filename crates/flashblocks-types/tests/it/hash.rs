@@ -106,3 +106,25 @@ proptest! {
         }
     }
 }
+
+/// The parallel hasher (feature `parallel`) gives the same roots.
+#[cfg(feature = "parallel")]
+#[test]
+fn parallel_hasher_agrees() {
+    let config = GeneratorConfig {
+        flashblocks_per_block: 1,
+        transactions_per_flashblock: 301,
+        accounts_per_flashblock: 131,
+        ..Default::default()
+    };
+    let block = SequenceGenerator::new(9, config).next_block();
+    let p = block[0].inner();
+    assert_eq!(hash::payload_root_parallel(p), merkle::payload_root(p));
+    let mut runner = proptest::test_runner::TestRunner::default();
+    runner
+        .run(&crate::view::payload_strategy(), |p| {
+            prop_assert_eq!(hash::payload_root_parallel(&p), merkle::payload_root(&p));
+            Ok(())
+        })
+        .unwrap();
+}
