@@ -85,6 +85,8 @@ pub(crate) fn build_layer(
         transactions,
         received_at_ms: now_ms,
         bytes,
+        log_end: log_index,
+        cumulative_gas_end: cumulative,
         transactions_root: std::sync::OnceLock::new(),
     }
 }

@@ -92,6 +92,9 @@ pub(crate) struct FlashblockLayer {
     pub(crate) received_at_ms: u64,
     /// The bytes this layer holds, as counted against the bound.
     pub(crate) bytes: usize,
+    /// The block's log count and cumulative gas after this flashblock.
+    pub(crate) log_end: u64,
+    pub(crate) cumulative_gas_end: u64,
     /// The transactions root of the block up to this flashblock, computed on demand.
     pub(crate) transactions_root: OnceLock<B256>,
 }

@@ -323,18 +323,8 @@ impl Overlay {
         index_layer(&mut next.index, number, block.tx_count, &layer);
         let changes = ChangeSet::of(&block, &layer);
         block.tx_count = block.tx_count.saturating_add(layer.transactions.len() as u32);
-        block.log_count = layer
-            .transactions
-            .last()
-            .and_then(|t| t.receipt.as_ref())
-            .map_or(block.log_count, |r| {
-                r.first_log_index + r.logs.as_ref().map_or(0, |l| l.len() as u64)
-            });
-        block.cumulative_gas = layer
-            .transactions
-            .last()
-            .and_then(|t| t.receipt.as_ref())
-            .map_or(block.cumulative_gas, |r| r.cumulative_gas_used);
+        block.log_count = layer.log_end;
+        block.cumulative_gas = layer.cumulative_gas_end;
         block.bytes = block_bytes;
         block.flashblocks.push(Arc::new(layer));
         next.blocks.push(Arc::new(block));

@@ -25,6 +25,21 @@ fn topic(n: u8) -> B256 {
 /// The Unichain frames with receipts (cumulative gas from the diffs, one log per
 /// non-deposit transaction, topic = its position) and a balance per flashblock.
 fn frames_with_receipts() -> Vec<Arc<Flashblock>> {
+    decode(&json_frames())
+}
+
+fn decode(frames: &[Value]) -> Vec<Arc<Flashblock>> {
+    frames
+        .iter()
+        .map(|f| {
+            let bytes = serde_json::to_vec(f).expect("encode");
+            Arc::new(JsonFrameReader::default().decode(&bytes).expect("decodes"))
+        })
+        .collect()
+}
+
+/// The JSON values of [`frames_with_receipts`].
+fn json_frames() -> Vec<Value> {
     let text = std::fs::read(UNICHAIN).expect("vector");
     let mut frames: Vec<Value> = serde_json::from_slice(&text).expect("array");
     let mut position = 0u8;
@@ -57,12 +72,34 @@ fn frames_with_receipts() -> Vec<Arc<Flashblock>> {
             json!({ RICH.to_string(): format!("{:#x}", 1000 + i) });
     }
     frames
-        .iter()
-        .map(|f| {
-            let bytes = serde_json::to_vec(f).expect("encode");
-            Arc::new(JsonFrameReader::default().decode(&bytes).expect("decodes"))
-        })
-        .collect()
+}
+
+#[test]
+fn log_indices_continue_past_a_transaction_without_receipt() {
+    // Flashblock 0: the deposit gets a log, the next transaction loses its receipt.
+    let mut frames = json_frames();
+    let receipts = frames[0]["metadata"]["receipts"].as_object_mut().expect("receipts");
+    let keys: Vec<String> = receipts.keys().cloned().collect();
+    for key in keys {
+        if receipts[&key]["type"] == "0x7e" {
+            receipts[&key]["logs"] = json!([{"address": EMITTER, "topics": [], "data": "0x"}]);
+        } else {
+            receipts.remove(&key);
+        }
+    }
+    let mut overlay = Overlay::default();
+    for fb in decode(&frames) {
+        overlay.apply(fb, 0).expect("accepted");
+    }
+    let snapshot = overlay.snapshot();
+    let logs = snapshot.at(0).logs(&Filter::new()).into_value().expect("logs");
+    let indices: Vec<_> = logs.iter().map(|l| l.log_index).collect();
+    assert_eq!(
+        indices,
+        (0..5).map(Some).collect::<Vec<_>>(),
+        "one log per known receipt, no index twice"
+    );
+    assert_eq!(logs[1].transaction_index, Some(2));
 }
 
 #[test]
