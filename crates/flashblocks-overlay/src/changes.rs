@@ -2,7 +2,7 @@
 //! the pending logs filtered like `eth_getLogs`.
 
 use crate::{
-    layer::{BlockLayer, FlashblockLayer},
+    layer::{BlockLayer, FlashblockLayer, ReceiptFacts},
     snapshot::{Lookup, SnapshotId, View},
 };
 use alloy_eips::BlockNumHash;
@@ -19,6 +19,8 @@ pub struct ChangeSet {
     pub block_hash: B256,
     /// The transactions it added, in order.
     pub transactions: Vec<TxHash>,
+    /// Their receipts, one per transaction, in order (`None` where the source has none).
+    pub receipts: Vec<Option<ReceiptFacts>>,
     /// The logs it added (only from sources that carry logs: deployed JSON receipts).
     pub logs: Vec<Log>,
     /// The accounts whose balance, nonce, code or storage it set.
@@ -44,6 +46,7 @@ impl ChangeSet {
             snapshot,
             block_hash,
             transactions: layer.transactions.iter().map(|t| t.hash).collect(),
+            receipts: layer.transactions.iter().map(|t| t.receipt.clone()).collect(),
             logs,
             touched_accounts,
         }

@@ -178,6 +178,13 @@ fn change_sets_and_pending_logs() {
         vec![transaction_hash(&fake_deposit(0)), transaction_hash(&fake_tx(1))]
     );
     assert_eq!(applied.changes.touched_accounts, vec![A, B]);
+    let gas: Vec<_> = applied
+        .changes
+        .receipts
+        .iter()
+        .map(|r| r.as_ref().map(|r| r.cumulative_gas_used))
+        .collect();
+    assert_eq!(gas, vec![Some(50_000), Some(71_000)]);
     assert!(applied.changes.logs.is_empty(), "V1 carries no logs");
     let snapshot = overlay.snapshot();
     let logs = snapshot.at(0).logs(&Filter::new().address(A)).into_value().expect("found");
