@@ -111,6 +111,15 @@ fn decode(c: &mut Criterion<ThreadCpuTime>) {
     g.bench_function("json_op_alloy", |b| {
         b.iter(|| serde_json::from_str::<OpFlashblockPayload>(black_box(&json)).expect("valid"))
     });
+    // The project's own deployed-JSON model reads the same text.
+    let ours = flashblocks_types::FlashblockJson::from_slice(json.as_bytes()).expect("decodes");
+    assert_eq!(ours.diff.transactions, p.diff.transactions);
+    g.bench_function("json_ours", |b| {
+        b.iter(|| {
+            flashblocks_types::FlashblockJson::from_slice(black_box(json.as_bytes()))
+                .expect("valid")
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("encode");
@@ -157,6 +166,7 @@ fn report() {
         "decode/ssz_owned",
         "decode/ssz_owned_from_bytes",
         "decode/json_op_alloy",
+        "decode/json_ours",
         "encode/ssz",
         "encode/memcpy",
         "hash_tree_root/fast",
@@ -180,6 +190,10 @@ fn report() {
     println!(
         "  json_op_alloy / ssz_view            {:>8.1}x  [>= 20]",
         m("decode/json_op_alloy") / m("decode/ssz_view")
+    );
+    println!(
+        "  json_ours / ssz_view                {:>8.1}x",
+        m("decode/json_ours") / m("decode/ssz_view")
     );
     println!(
         "  json_op_alloy / ssz_owned           {:>8.1}x",
