@@ -271,12 +271,17 @@ pub(crate) fn chunk(bytes: &[u8]) -> Node {
 pub(crate) struct Merkleizer {
     depth: usize,
     leaves: u64,
-    pending: [Node; MAX_DEPTH + 1],
+    pending: [Node; MERKLEIZER_LEVELS],
 }
+
+/// Levels a [`Merkleizer`] holds: it merkleizes a subtree just deep enough for its
+/// leaves (the climb to the limit's depth is [`Hasher::climb`]), and 2^47 leaves of 32
+/// bytes are far beyond any memory. Kept small: it is set up for every transaction.
+const MERKLEIZER_LEVELS: usize = 48;
 
 impl Merkleizer {
     pub(crate) const fn new(depth: usize) -> Self {
-        Self { depth, leaves: 0, pending: [[0u8; 32]; MAX_DEPTH + 1] }
+        Self { depth, leaves: 0, pending: [[0u8; 32]; MERKLEIZER_LEVELS] }
     }
 
     /// Adds the next leaf.
@@ -297,7 +302,7 @@ impl Merkleizer {
 
     /// The root. `base_level` is the level of the pushed leaves in the zero-hash table
     /// (1 when the leaves are themselves hashes of chunk pairs).
-    pub(crate) fn finish(self, h: &mut Hasher, base_level: usize) -> Node {
+    pub(crate) fn finish(&self, h: &mut Hasher, base_level: usize) -> Node {
         if self.leaves == 0 {
             return h.zero(self.depth + base_level);
         }
