@@ -23,6 +23,9 @@ pub struct OverlayConfig {
     /// Bytes held by all pending blocks, as counted by the overlay: transaction bytes,
     /// code, and a fixed cost per account, slot and transaction (default 256 MiB). Over
     /// it, the oldest blocks are evicted as above; a single block over it is refused.
+    /// Dropped data is freed once no snapshot holds it: the writer keeps its last 8
+    /// snapshots alive (so that readers do not free them), and a reader keeps the one it
+    /// holds.
     pub max_bytes: usize,
     /// Flashblocks per block (default 64, above the validator's default bound of 20):
     /// an index at or above it is refused.

@@ -120,7 +120,14 @@ pub struct Overlay {
     /// The index as it was before the newest pending block's first flashblock, to undo
     /// that block on failover.
     before_newest: Index,
+    /// The last snapshots published, kept alive a little longer so that a reader that
+    /// reloads rarely holds the last reference: freeing a snapshot's own trie nodes is
+    /// then the writer's work, not a reader's.
+    retired: std::collections::VecDeque<Arc<Snapshot>>,
 }
+
+/// How many published snapshots the writer keeps alive after replacing them.
+const RETIRED: usize = 8;
 
 /// A handle for reader threads: cheap to clone, `Send + Sync`.
 #[derive(Clone, Debug)]
@@ -178,6 +185,7 @@ impl Overlay {
             shared: Arc::new(ArcSwap::new(current.clone())),
             current,
             before_newest: Index::default(),
+            retired: std::collections::VecDeque::with_capacity(RETIRED + 1),
         }
     }
 
@@ -210,7 +218,11 @@ impl Overlay {
         next.seal();
         let next = Arc::new(next);
         self.shared.store(next.clone());
-        self.current = next;
+        let previous = std::mem::replace(&mut self.current, next);
+        self.retired.push_back(previous);
+        if self.retired.len() > RETIRED {
+            self.retired.pop_front();
+        }
     }
 
     /// Applies an accepted flashblock; `now_ms` is the caller's clock, kept as the

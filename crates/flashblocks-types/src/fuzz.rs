@@ -38,6 +38,7 @@ pub fn view_decode(data: &[u8]) {
             assert_eq!(fast, reference, "fast hasher and reference disagree");
             assert_eq!(view.hash_tree_root_counted(), (reference, nodes), "view root");
             assert_eq!(nodes, crate::hash::node_hash_count(&owned), "node hash count");
+            assert_eq!(view.to_flashblock(), Flashblock::from_v1(owned), "input model");
         }
         (Err(owned), Err(view)) => assert_eq!(view, owned, "both reject, with the same error"),
         (owned, view) => panic!("view and owned decoder disagree: {owned:?} vs {view:?}"),
