@@ -101,7 +101,9 @@ impl JsonFrameReader {
     }
 
     /// The JSON text of a frame: the frame itself when plain, its decompression when
-    /// brotli. Memory used is bounded by the cap (plus the brotli window, at most 16 MiB).
+    /// brotli. Memory stays bounded: decompression stops one byte past the cap, the
+    /// output buffer grows (by doubling) to at most about twice the cap, and the brotli
+    /// window is at most 16 MiB.
     ///
     /// # Errors
     ///
