@@ -8,10 +8,10 @@ mod validate;
 pub use items::{AccountView, AccountsView, BaseView, TransactionMetadataView, TransactionsView};
 
 use crate::{
-    frame_version, CodecError, ExecutionPayloadFlashblockDeltaV1, FlashblockMetadata,
+    frame_version, CodecError, ExecutionPayloadFlashblockDeltaV1, Flashblock, FlashblockMetadata,
     FlashblocksPayloadV1, SszError, TransactionMetadata, Withdrawal, VERSION_V1,
 };
-use alloy_primitives::{Bloom, FixedBytes, B256};
+use alloy_primitives::{Bloom, FixedBytes, Sealed, B256};
 use alloy_rpc_types_engine::PayloadId;
 use items::{array, b256, sub, u64_at, VarList};
 use validate::Layout;
@@ -213,6 +213,25 @@ impl PayloadViewV1 {
     /// [`hash_tree_root`](Self::hash_tree_root) and the number of node hashes it did.
     pub fn hash_tree_root_counted(&self) -> (B256, u64) {
         hash::payload(self)
+    }
+}
+
+impl PayloadViewV1 {
+    /// The input model of the later stages, from the view: the owned payload (with the
+    /// transactions sharing the frame's buffer) and its root, hashed over the frame.
+    /// Equal to [`Flashblock::decode_v1`] of the same frame, for less work.
+    ///
+    /// ```
+    /// use flashblocks_types::{Flashblock, GeneratorConfig, PayloadViewV1, SequenceGenerator};
+    ///
+    /// let block = SequenceGenerator::new(2, GeneratorConfig::default()).next_block();
+    /// let frame = block[1].encode_ssz();
+    /// let fb = PayloadViewV1::decode(frame.clone().into())?.to_flashblock();
+    /// assert_eq!(fb, Flashblock::decode_v1(&frame)?);
+    /// # Ok::<(), flashblocks_types::CodecError>(())
+    /// ```
+    pub fn to_flashblock(&self) -> Flashblock {
+        Flashblock::from_sealed_v1(Sealed::new_unchecked(self.to_payload(), self.hash_tree_root()))
     }
 }
 
