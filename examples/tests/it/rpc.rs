@@ -63,6 +63,17 @@ async fn run() {
     let count: usize = sim.blocks.last().unwrap().iter().map(|fb| fb.diff.transactions.len()).sum();
     assert_eq!(block["transactions"].as_array().unwrap().len(), count);
 
+    let full: Value =
+        client.request("eth_getBlockByNumber", rpc_params!["pending", true]).await.unwrap();
+    let txs = full["transactions"].as_array().unwrap();
+    assert_eq!(txs.len(), count);
+    assert_eq!(txs[0]["type"], "0x7e", "the L1-info deposit comes first");
+    assert_eq!(txs[1]["type"], "0x2");
+    // `latest` has nothing: no canonical chain here.
+    let latest: Value =
+        client.request("eth_getBlockByNumber", rpc_params!["latest", false]).await.unwrap();
+    assert!(latest.is_null());
+
     // The last transaction, preconfirmed: by hash and its receipt.
     let tx = sim.transactions.last().unwrap();
     let got: Value =
