@@ -107,6 +107,13 @@ fn decode(c: &mut Criterion<ThreadCpuTime>) {
     g.bench_function("ssz_owned_from_bytes", |b| {
         b.iter(|| FlashblocksPayloadV1::decode_bytes(black_box(frame.clone())).expect("valid"))
     });
+    // The input model the validator and the overlay take: decode and hash.
+    g.bench_function("flashblock_decode_v1", |b| {
+        b.iter(|| flashblocks_types::Flashblock::decode_v1(black_box(&ssz)).expect("valid"))
+    });
+    g.bench_function("flashblock_via_view", |b| {
+        b.iter(|| PayloadViewV1::decode(black_box(frame.clone())).expect("valid").to_flashblock())
+    });
     g.throughput(Throughput::Bytes(json.len() as u64));
     g.bench_function("json_op_alloy", |b| {
         b.iter(|| serde_json::from_str::<OpFlashblockPayload>(black_box(&json)).expect("valid"))
@@ -165,6 +172,8 @@ fn report() {
         "decode/ssz_view",
         "decode/ssz_owned",
         "decode/ssz_owned_from_bytes",
+        "decode/flashblock_decode_v1",
+        "decode/flashblock_via_view",
         "decode/json_op_alloy",
         "decode/json_ours",
         "encode/ssz",
