@@ -11,6 +11,8 @@
 //!   helpers for quantities, op-alloy's [`OpReceipt`](op_alloy_consensus::OpReceipt) for
 //!   receipts) and hashed into its identity ([`FlashblockJson::identity`]);
 //! - [`JsonFrameReader`] reads frames, plain or brotli, with a cap on the text's size;
+//! - receipts are written internally tagged (op-alloy's form), or externally tagged on
+//!   request ([`ReceiptStyle`], [`FlashblockJson::to_vec_with`]);
 //! - the conversions to and from [`FlashblocksPayloadV1`](crate::FlashblocksPayloadV1)
 //!   are strict (typed errors) or named lossy;
 //! - [`Flashblock::from_json`](crate::Flashblock::from_json) and
@@ -19,6 +21,11 @@
 //!   `OpFlashblockPayload` (`From<OpFlashblockPayload>` for [`FlashblockJson`] and
 //!   [`Flashblock`](crate::Flashblock); `FlashblockJson::try_into_op_alloy`,
 //!   `into_op_alloy_lossy`, `Flashblock::to_op_alloy`).
+//!
+//! One place where the spec page and op-alloy part: a withdrawal's validator index is
+//! written `validator_index`, as the spec page says, where alloy's `Withdrawal` writes
+//! `validatorIndex`; both are read. OP Stack blocks carry no withdrawals (the rule
+//! `withdrawals_not_empty`), so deployed streams never show the difference.
 
 mod convert;
 mod error;
