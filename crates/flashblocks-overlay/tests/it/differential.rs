@@ -13,6 +13,42 @@ use proptest::prelude::*;
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
+    /// Streams of the seeded generator (the chain maker) with the canonical chain
+    /// lagging by a random number of blocks, each confirmed with its preconfirmed hash
+    /// or a broken one, checked after every flashblock.
+    #[test]
+    fn generator_streams_with_random_lag_agree(
+        seed in any::<u64>(),
+        lags in proptest::collection::vec(0u8..4, 1..8),
+        broken in any::<u8>(),
+    ) {
+        let config = GeneratorConfig { flashblocks_per_block: 3, accounts_per_flashblock: 4, ..GeneratorConfig::default() };
+        let overlay_config = OverlayConfig { max_pending_blocks: 3, ..Default::default() };
+        let mut overlay = Overlay::new(overlay_config);
+        let mut model = NaiveModel::new(overlay_config);
+        let mut heads = Vec::new();
+        for (n, block) in blocks(seed, config, lags.len()).into_iter().enumerate() {
+            for fb in &block {
+                prop_assert_eq!(overlay.apply(fb.clone(), 0).is_ok(), model.apply(fb.clone()));
+                check_against(&overlay.snapshot(), &model);
+            }
+            let number = block[0].base().map_or(0, |b| b.block_number);
+            let hash = block.last().map(|fb| fb.diff().block_hash).unwrap_or_default();
+            heads.push(CanonicalHead { number, hash });
+            // The canonical chain catches up to `lags[n]` blocks behind the stream.
+            let behind = usize::from(lags[n]);
+            if heads.len() > behind {
+                let mut head = heads[heads.len() - 1 - behind];
+                if broken == n as u8 {
+                    head.hash = alloy_primitives::B256::repeat_byte(0xbb);
+                }
+                overlay.advance_canonical(head, None);
+                model.advance_canonical(head, None);
+                check_against(&overlay.snapshot(), &model);
+            }
+        }
+    }
+
     /// Arbitrary interleavings of apply / failover / gap / canonical advance / reorg /
     /// reset / replay, checked against the model after every step.
     #[test]
