@@ -71,6 +71,7 @@ pub enum NotHere {
 
 /// An answer of the overlay: the value with its snapshot, or why there is none.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use = "a lookup says whether the overlay answered or the caller must fall back"]
 pub enum Lookup<T> {
     /// The preconfirmed value.
     Found(Preconfirmed<T>),
