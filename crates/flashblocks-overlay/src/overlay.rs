@@ -62,6 +62,9 @@ pub enum OverlayEvent {
         replaced: PayloadId,
         /// The new payload.
         payload_id: PayloadId,
+        /// The replaced block's transactions, no longer preconfirmed (the new payload
+        /// may include them again).
+        dropped_transactions: Vec<TxHash>,
     },
     /// A block started more than one above the newest pending block: the pending blocks
     /// were dropped, and state queries wait for the canonical chain to fill the gap.
@@ -257,13 +260,17 @@ impl Overlay {
                     if payload_id == flashblock.payload_id() {
                         return Err(OverlayError::AlreadyStarted { payload_id, number });
                     }
-                    next.blocks.pop();
+                    let dropped_transactions = next
+                        .blocks
+                        .pop()
+                        .map_or_else(Vec::new, |b| b.transaction_hashes().collect());
                     next.index = self.before_newest.clone();
                     before_newest = Some(self.before_newest.clone());
                     events.push(OverlayEvent::Failover {
                         number,
                         replaced: payload_id,
                         payload_id: flashblock.payload_id(),
+                        dropped_transactions,
                     });
                 }
                 Some((newest, _)) if number < newest => {

@@ -210,6 +210,7 @@ fn failover_replaces_the_newest_block_and_restores_what_it_overrode() {
             number: 11,
             replaced: PayloadId::new([2; 8]),
             payload_id: PayloadId::new([3; 8]),
+            dropped_transactions: vec![transaction_hash(&fake_deposit(11))],
         }]
     );
     let snapshot = overlay.snapshot();
