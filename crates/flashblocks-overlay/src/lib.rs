@@ -63,6 +63,14 @@
 //! pending. Decoding a transaction and recovering its sender happen on the first query
 //! that needs them and are cached in the layer.
 //!
+//! ## Spec decisions
+//!
+//! As the spec page decides (where upstream differs, the page wins): the pending block's
+//! `hash` is the latest flashblock's `diff.block_hash` (upstream writes a `0x0`
+//! placeholder) and its `nonce` the latest flashblock index; a receipt's status, gas and
+//! contract address come from `TransactionMetadata` and its cumulative gas is the sum
+//! over the block so far; `op_supportedCapabilities` is [`SUPPORTED_CAPABILITIES`].
+//!
 //! ## Sources
 //!
 //! V1 metadata gives everything: post-state balance (when changed), nonce, code and
