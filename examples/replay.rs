@@ -10,12 +10,16 @@
 //! ```text
 //! cargo run --release --example replay            # the simulated builder
 //! cargo run --release --example replay -- FILE    # a capture
+//! cargo run --release --example replay -- --payload-json [FILE]
 //! ```
+//!
+//! `--payload-json` also prints the last payload as `engine_getPayloadV4` returns it.
 
+use flashblocks_assemble::AssembledPayload;
 use flashblocks_examples::{
     output::Stdout,
     pipeline::{now_ms, Pipeline},
-    replay::{replay_bytes, replay_frames, simulated_stream, ReplayOptions},
+    replay::{self, replay_bytes, replay_frames, simulated_stream, ReplayOptions},
     simulate::{dev_signers, simulate, SimulationConfig, L1_BLOCK},
 };
 use flashblocks_overlay::Lookup;
@@ -24,8 +28,21 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let options = ReplayOptions::default();
-    if let Some(path) = std::env::args().nth(1) {
-        let bytes = match std::fs::read(&path) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let payload_json = args.iter().any(|a| a == "--payload-json");
+    args.retain(|a| a != "--payload-json");
+    let print_json = |payloads: &[AssembledPayload]| {
+        if let Some(payload) = payloads.last().filter(|_| payload_json) {
+            match replay::payload_json(payload) {
+                Ok(json) => {
+                    println!("\nengine_getPayloadV4 of block {}:\n{json}", payload.block_number())
+                }
+                Err(err) => eprintln!("payload JSON: {err}"),
+            }
+        }
+    };
+    if let Some(path) = args.first() {
+        let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(err) => {
                 eprintln!("{path}: {err}");
@@ -33,7 +50,10 @@ fn main() -> ExitCode {
             }
         };
         return match replay_bytes(&bytes, options, &mut Stdout) {
-            Ok(_) => ExitCode::SUCCESS,
+            Ok((_, summary, _)) => {
+                print_json(&summary.payloads);
+                ExitCode::SUCCESS
+            }
             Err(err) => {
                 eprintln!("{path}: {err}");
                 ExitCode::FAILURE
@@ -63,6 +83,8 @@ fn main() -> ExitCode {
     let mut pipeline = Pipeline::new(RuleSet::V1);
     let summary =
         replay_frames(&mut pipeline, frames.iter().map(Vec::as_slice), options, &mut Stdout);
+
+    print_json(&summary.payloads);
 
     println!("\npending state (the overlay, as eth_* \"pending\" answers it):");
     let snapshot = pipeline.reader().snapshot();

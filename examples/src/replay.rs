@@ -16,6 +16,7 @@ use crate::{
 };
 use alloy_primitives::B256;
 use flashblocks_assemble::AssembledPayload;
+use op_alloy_rpc_types_engine::OpExecutionPayloadEnvelopeV4;
 use std::time::{Duration, Instant};
 
 /// How much a replay prints.
@@ -153,6 +154,16 @@ pub fn payload_lines(payload: &AssembledPayload) -> Vec<String> {
             short(payload.withdrawals_root)
         ),
     ]
+}
+
+/// A payload as `engine_getPayloadV4` returns it on OP (op-alloy's
+/// `OpExecutionPayloadEnvelopeV4`), as pretty JSON.
+///
+/// # Errors
+///
+/// `serde_json`'s, which these types do not produce.
+pub fn payload_json(payload: &AssembledPayload) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&OpExecutionPayloadEnvelopeV4::from(payload.clone()))
 }
 
 /// Replays frames through `pipeline`, writing the table to `out`.

@@ -5,7 +5,7 @@ use alloy_primitives::b256;
 use flashblocks_examples::{
     capture::CaptureFormat,
     pipeline::Pipeline,
-    replay::{replay_bytes, replay_frames, simulated_stream, ReplayOptions},
+    replay::{payload_json, replay_bytes, replay_frames, simulated_stream, ReplayOptions},
     simulate::{simulate, SimulationConfig},
 };
 use flashblocks_overlay::Lookup;
@@ -100,4 +100,17 @@ fn unichain_capture_replays_end_to_end() {
     );
     let id = pipeline.reader().snapshot().id().unwrap();
     assert_eq!((id.block_number, id.flashblock_index), (0x21e3b52, 4));
+    // What engine_getPayloadV4 would return for it.
+    let json: serde_json::Value = serde_json::from_str(&payload_json(payload).unwrap()).unwrap();
+    let execution = &json["executionPayload"];
+    assert_eq!(
+        execution["blockHash"],
+        "0xc463a3120c35268f610d969f5608b479332ef10953af77c7a6be806195831196"
+    );
+    assert_eq!(execution["gasUsed"], "0x32138");
+    assert_eq!(execution["transactions"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        execution["withdrawalsRoot"],
+        serde_json::Value::from(payload.withdrawals_root.to_string())
+    );
 }
