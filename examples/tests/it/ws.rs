@@ -75,3 +75,52 @@ async fn ssz_stream_rejects_the_injected_frame() {
     assert_eq!((summary.accepted, summary.duplicates), (15, 1));
     assert_eq!(summary.rejected, [(injected.bad_frame, "parent_hash_mismatch")]);
 }
+
+/// The node integration: a websocket stream feeds the pipeline in one task while the
+/// JSON-RPC server answers from the overlay's snapshots; the pending block advances to
+/// the stream's last flashblock without the server waiting on the writer.
+#[tokio::test]
+async fn a_stream_feeds_the_rpc_server_while_it_serves() {
+    use flashblocks_examples::rpc::{serve, NoCanonicalState};
+    use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
+
+    let sim = simulate(&SimulationConfig::default()).unwrap();
+    let frames = sim.json_frames().into_iter().map(WsFrame::Binary).collect();
+    let (ws_addr, server) = serve_once("127.0.0.1:0".parse().unwrap(), frames).await.unwrap();
+    let mut pipeline = Pipeline::new(RuleSet::Json);
+    let (rpc_addr, handle) =
+        serve("127.0.0.1:0".parse().unwrap(), pipeline.reader(), NoCanonicalState).await.unwrap();
+    let client = HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(10))
+        .build(format!("http://{rpc_addr}"))
+        .unwrap();
+    let consumer = tokio::spawn(async move {
+        consume(&format!("ws://{ws_addr}"), &mut pipeline, None, |_| {}).await
+    });
+
+    let last = sim.blocks.last().unwrap().last().unwrap().diff.block_hash.to_string();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let block: serde_json::Value = client
+                .request("eth_getBlockByNumber", rpc_params!["pending", false])
+                .await
+                .unwrap();
+            if block["hash"].as_str() == Some(last.as_str()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await
+    .expect("the pending block reaches the stream's last flashblock");
+    let summary = consumer.await.unwrap().unwrap();
+    server.await.unwrap().unwrap();
+    assert_eq!(summary.accepted, 15);
+
+    let (&address, &(balance, _)) = sim.final_state.iter().next().unwrap();
+    let got: alloy_primitives::U256 =
+        client.request("eth_getBalance", rpc_params![address, "pending"]).await.unwrap();
+    assert_eq!(got, balance);
+    handle.stop().unwrap();
+    handle.stopped().await;
+}
