@@ -61,6 +61,7 @@ fn sanitize_offset(
 /// Stops: a fixed part cut short, a bad offset (see [`sanitize_offset`]), a first offset
 /// that does not point right after the fixed part, excess bytes after an all-fixed
 /// container.
+#[inline(always)] // with its const field table, the checks fold into straight-line code
 pub(crate) fn container<const N: usize>(
     bytes: &[u8],
     fields: &[Field; N],
@@ -126,6 +127,7 @@ pub(crate) fn container<const N: usize>(
 /// bytes.
 ///
 /// Stops: no selector byte, a selector other than 0 or 1, a `None` followed by bytes.
+#[inline]
 pub(crate) fn union(bytes: &[u8]) -> Result<Option<&[u8]>, DecodeError> {
     let Some((&selector, body)) = bytes.split_first() else {
         return Err(DecodeError::OutOfBoundsByte { i: 0 });
@@ -142,6 +144,7 @@ pub(crate) fn union(bytes: &[u8]) -> Result<Option<&[u8]>, DecodeError> {
 /// A union of a fixed-size value of `size` bytes.
 ///
 /// Stops: as [`union`], and a value of another length.
+#[inline]
 pub(crate) fn fixed_union(bytes: &[u8], size: usize) -> Result<Option<&[u8]>, DecodeError> {
     match union(bytes)? {
         Some(body) if body.len() != size => {
@@ -160,6 +163,7 @@ pub(crate) fn over_limit(field: &str, len: usize, max: usize) -> DecodeError {
 /// A list of fixed-size items: its item count.
 ///
 /// Stops: a length that is not a whole number of items, more items than the limit.
+#[inline]
 pub(crate) fn fixed_list(
     field: &str,
     bytes: &[u8],
@@ -186,6 +190,7 @@ pub(crate) fn fixed_list(
 ///
 /// Stops: a short or misaligned offset table, more items than the limit, a bad offset
 /// (see [`sanitize_offset`]), and whatever `item` stops.
+#[inline]
 pub(crate) fn var_list(
     bytes: &[u8],
     max: usize,

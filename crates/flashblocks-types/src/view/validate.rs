@@ -111,6 +111,7 @@ fn metadata(bytes: &[u8], at: usize, layout: &mut Layout) -> Result<(), DecodeEr
     Ok(())
 }
 
+#[inline]
 fn account(bytes: &[u8]) -> Result<(), DecodeError> {
     let [_, balance, _, code, slots] = container(bytes, &ACCOUNT)?;
     fixed_union(slice(bytes, balance), 32)?;
@@ -130,6 +131,7 @@ fn account(bytes: &[u8]) -> Result<(), DecodeError> {
     Ok(())
 }
 
+#[inline]
 fn transaction_metadata(bytes: &[u8]) -> Result<(), DecodeError> {
     let [_, _, contract] = container(bytes, &TX_METADATA)?;
     fixed_union(slice(bytes, contract), 20)?;
