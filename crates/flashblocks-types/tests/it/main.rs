@@ -2,12 +2,12 @@
 
 mod chain;
 mod corpus;
+mod hash;
+mod json_cases;
+mod json_frame;
 mod json_op_alloy;
 mod json_props;
-mod json_frame;
-mod json_cases;
 mod json_real;
-mod hash;
 mod ssz_vectors;
 mod sync;
 mod view;
