@@ -3,7 +3,8 @@
 use crate::{
     decode_frame, AccountMetadata, CodecError, ExecutionPayloadFlashblockDeltaV1,
     ExecutionPayloadStaticV1, FlashblockJson, FlashblockMetadata, FlashblocksPayloadV1, JsonDiff,
-    JsonFrameReader, JsonMetadata, TransactionMetadata, VersionedFlashblock, VERSION_V1,
+    JsonFrameReader, JsonMetadata, PayloadViewV1, TransactionMetadata, VersionedFlashblock,
+    VERSION_V1,
 };
 use alloy_primitives::{Bytes, FixedBytes, Sealable, Sealed, B256};
 use alloy_rpc_types_engine::PayloadId;
@@ -79,12 +80,39 @@ pub struct Flashblock {
 impl Flashblock {
     /// Decodes an SSZ frame (see [`decode_frame`]) and computes its root.
     ///
+    /// The frame is validated in one pass by [`PayloadViewV1`], which accepts and rejects
+    /// exactly what [`decode_frame`] does, and is copied once: the transactions share
+    /// that copy, and the root is hashed straight from the frame.
+    ///
     /// # Errors
     ///
     /// As [`decode_frame`].
     pub fn decode_v1(frame: &[u8]) -> Result<Self, CodecError> {
+        Ok(PayloadViewV1::decode_slice(frame)?.to_flashblock())
+    }
+
+    /// As [`decode_v1`](Self::decode_v1), for a frame already held in [`bytes::Bytes`]
+    /// (as websocket libraries hand them out): no copy at all.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_frame`].
+    pub fn decode_v1_bytes(frame: bytes::Bytes) -> Result<Self, CodecError> {
+        Ok(PayloadViewV1::decode(frame)?.to_flashblock())
+    }
+
+    /// As [`decode_v1`](Self::decode_v1), through the owned `ethereum_ssz` decoder and
+    /// the reference hasher: slower, kept as the oracle the fast path is tested against.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_frame`].
+    pub fn decode_v1_slow(frame: &[u8]) -> Result<Self, CodecError> {
         match decode_frame(frame)? {
-            VersionedFlashblock::V1(payload) => Ok(Self::from_v1(payload)),
+            VersionedFlashblock::V1(payload) => {
+                let root = crate::merkle::payload_root(&payload);
+                Ok(Self::from_sealed_v1(Sealed::new_unchecked(payload, root)))
+            }
         }
     }
 

@@ -43,6 +43,11 @@ pub fn view_decode(data: &[u8]) {
         (Err(owned), Err(view)) => assert_eq!(view, owned, "both reject, with the same error"),
         (owned, view) => panic!("view and owned decoder disagree: {owned:?} vs {view:?}"),
     }
+    assert_eq!(
+        Flashblock::decode_v1(data),
+        Flashblock::decode_v1_slow(data),
+        "the input model's fast and slow decoders disagree"
+    );
 }
 
 /// The JSON text cap the `json_frame` target reads with: 1 MiB, so that memory stays

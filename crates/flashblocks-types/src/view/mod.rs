@@ -219,7 +219,7 @@ impl PayloadViewV1 {
 impl PayloadViewV1 {
     /// The input model of the later stages, from the view: the owned payload (with the
     /// transactions sharing the frame's buffer) and its root, hashed over the frame.
-    /// Equal to [`Flashblock::decode_v1`] of the same frame, for less work.
+    /// Equal to [`Flashblock::decode_v1_slow`] of the same frame, for less work.
     ///
     /// ```
     /// use flashblocks_types::{Flashblock, GeneratorConfig, PayloadViewV1, SequenceGenerator};
@@ -227,7 +227,7 @@ impl PayloadViewV1 {
     /// let block = SequenceGenerator::new(2, GeneratorConfig::default()).next_block();
     /// let frame = block[1].encode_ssz();
     /// let fb = PayloadViewV1::decode(frame.clone().into())?.to_flashblock();
-    /// assert_eq!(fb, Flashblock::decode_v1(&frame)?);
+    /// assert_eq!(fb, Flashblock::decode_v1_slow(&frame)?);
     /// # Ok::<(), flashblocks_types::CodecError>(())
     /// ```
     pub fn to_flashblock(&self) -> Flashblock {

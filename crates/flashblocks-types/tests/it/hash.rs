@@ -17,7 +17,7 @@ fn b256(v: &serde_json::Value) -> B256 {
 #[test]
 fn valid_vectors_hash_with_the_fast_hasher() {
     let files = json_files(&vectors_dir().join("ssz/valid"));
-    assert!(files.len() >= 17, "found {}", files.len());
+    assert!(!files.is_empty(), "found {}", files.len());
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy();
         let v = read_json(path);

