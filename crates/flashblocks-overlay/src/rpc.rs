@@ -6,15 +6,15 @@ use crate::{
     snapshot::{Lookup, NotHere, PreconfirmedReceipt, PreconfirmedTransaction, View},
 };
 use alloy_consensus::{
-    proofs::ordered_trie_root_with_encoder, transaction::TransactionInfo, Eip658Value, Header,
-    Receipt, ReceiptWithBloom, Transaction as _, EMPTY_OMMER_ROOT_HASH,
+    proofs::ordered_trie_root_with_encoder, transaction::TransactionInfo, Eip658Value, Receipt,
+    ReceiptWithBloom, Transaction as _,
 };
-use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{logs_bloom, Bytes, TxHash, B64, U256};
 use alloy_rpc_types_eth::{
     state::{AccountOverride, StateOverride},
     Block, BlockTransactions, Log, TransactionReceipt,
 };
+use flashblocks_assemble::{rebuild_header, results_of};
 use op_alloy_consensus::transaction::OpDepositInfo;
 use op_alloy_consensus::{
     transaction::OpTransactionInfo, OpDepositReceipt, OpReceipt, OpTxEnvelope,
@@ -119,31 +119,18 @@ impl View<'_> {
                 root
             }
         };
-        let header = Header {
-            parent_hash: base.parent_hash,
-            ommers_hash: EMPTY_OMMER_ROOT_HASH,
-            beneficiary: base.fee_recipient,
-            state_root: diff.state_root,
+        // The header the assembler rebuilds for the block-hash check, with the spec
+        // page's one change for this answer: `nonce` is the latest flashblock index.
+        let Ok(mut header) = rebuild_header(
+            base,
+            &results_of(diff),
+            latest.flashblock.blob_gas_used(),
             transactions_root,
-            receipts_root: diff.receipts_root,
-            logs_bloom: diff.logs_bloom,
-            difficulty: U256::ZERO,
-            number: block.number,
-            gas_limit: base.gas_limit,
-            gas_used: diff.gas_used,
-            timestamp: base.timestamp,
-            extra_data: base.extra_data.clone(),
-            mix_hash: base.prev_randao,
-            nonce: B64::from(latest.flashblock.index()),
-            base_fee_per_gas: Some(saturating_u64(base.base_fee_per_gas)),
-            withdrawals_root: Some(diff.withdrawals_root),
-            blob_gas_used: Some(latest.flashblock.blob_gas_used().unwrap_or(0)),
-            excess_blob_gas: Some(0),
-            parent_beacon_block_root: Some(base.parent_beacon_block_root),
-            requests_hash: Some(EMPTY_REQUESTS_HASH),
-            block_access_list_hash: None,
-            slot_number: None,
+        ) else {
+            // A base fee over 64 bits: no header can carry it.
+            return Lookup::NotHere(NotHere::Undecodable);
         };
+        header.nonce = B64::from(latest.flashblock.index());
         let transactions = if full {
             let mut txs = Vec::with_capacity(block.tx_count as usize);
             for (index, (raw, entry)) in block.transactions().enumerate() {
