@@ -9,22 +9,6 @@ use flashblocks_validate::{Outcome, Validator, ValidatorConfig};
 /// Operations read in generator mode; the rest of the input is ignored.
 const MAX_OPS: usize = 512;
 
-/// Splits the raw-mode input into frames: each a 2-byte little-endian length, then its
-/// bytes (cut short at the end of the input).
-fn frames(data: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = data;
-    std::iter::from_fn(move || {
-        let (len, tail) = match rest {
-            [] => return None,
-            [a, b, tail @ ..] => (usize::from(u16::from_le_bytes([*a, *b])), tail),
-            [_] => (0, &[][..]),
-        };
-        let (frame, after) = tail.split_at(len.min(tail.len()));
-        rest = after;
-        Some(frame)
-    })
-}
-
 /// Encodes frames in the layout [`assemble`] reads in its raw mode (mode byte 0, no
 /// block-hash check), for building a corpus.
 pub fn encode_raw_input(max_flashblocks_per_block: u8, frames: &[Vec<u8>]) -> Vec<u8> {
@@ -125,7 +109,7 @@ pub fn assemble(data: &[u8]) -> u64 {
     let [mode, max, rest @ ..] = data else { return 0 };
     if mode % 2 == 0 {
         let mut harness = Harness::new(*max, mode & 2 != 0);
-        for frame in frames(rest) {
+        for frame in flashblocks_validate::fuzz::frames(rest) {
             harness.feed(frame);
         }
         return harness.accepted;

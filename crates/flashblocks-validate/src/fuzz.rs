@@ -209,9 +209,10 @@ impl Harness {
     }
 }
 
-/// Splits `data` into frames, each a 2-byte little-endian length then that many bytes
-/// (the last one takes what is left).
-fn frames(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+/// Splits fuzz input into frames, each a 2-byte little-endian length then that many
+/// bytes (the last one takes what is left). Shared by the fuzz bodies of the later
+/// crates, which read frame sequences the same way.
+pub fn frames(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = data;
     std::iter::from_fn(move || {
         let (len, tail) = match rest {
