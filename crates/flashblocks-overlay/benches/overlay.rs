@@ -38,14 +38,7 @@ use std::{
 };
 
 fn config() -> GeneratorConfig {
-    GeneratorConfig {
-        flashblocks_per_block: 1,
-        transactions_per_flashblock: 999,
-        transaction_size: 200,
-        accounts_per_flashblock: 500,
-        slots_per_account: 4,
-        ..Default::default()
-    }
+    GeneratorConfig::bench_fixture()
 }
 
 /// The bench fixture and the block before it (same shape), as payloads.

@@ -51,15 +51,7 @@ use std::{hint::black_box, path::PathBuf};
 
 /// The bench fixture (see the file docs).
 fn fixture() -> FlashblocksPayloadV1 {
-    let config = GeneratorConfig {
-        flashblocks_per_block: 1,
-        transactions_per_flashblock: 999,
-        transaction_size: 200,
-        accounts_per_flashblock: 500,
-        slots_per_account: 4,
-        ..Default::default()
-    };
-    let block = SequenceGenerator::new(2026, config).next_block();
+    let block = SequenceGenerator::new(2026, GeneratorConfig::bench_fixture()).next_block();
     block.into_iter().next().expect("one flashblock").into_inner()
 }
 

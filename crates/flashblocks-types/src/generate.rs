@@ -39,6 +39,23 @@ impl Default for GeneratorConfig {
     }
 }
 
+impl GeneratorConfig {
+    /// The project's bench fixture (the speed issue's): one flashblock of 1000
+    /// transactions of 200 bytes (the L1-info deposit and 999 others), 500 touched
+    /// accounts with 4 storage slots each, and 1000 transaction metadata entries. Every
+    /// crate's benches measure on it, so their figures compare.
+    pub fn bench_fixture() -> Self {
+        Self {
+            flashblocks_per_block: 1,
+            transactions_per_flashblock: 999,
+            transaction_size: 200,
+            accounts_per_flashblock: 500,
+            slots_per_account: 4,
+            ..Self::default()
+        }
+    }
+}
+
 /// Makes valid flashblock sequences from a seed: the same seed gives the same blocks.
 ///
 /// Every block it makes passes every validity rule of the spec page with OP rules on:

@@ -67,17 +67,14 @@ fn node_hash_counts_are_exact() {
 
 #[test]
 fn bench_fixture_shape_and_count() {
-    let config = GeneratorConfig {
-        flashblocks_per_block: 1,
-        transactions_per_flashblock: 999,
-        transaction_size: 200,
-        accounts_per_flashblock: 500,
-        slots_per_account: 4,
-        ..Default::default()
-    };
-    let block = SequenceGenerator::new(1, config).next_block();
+    let block = SequenceGenerator::new(1, GeneratorConfig::bench_fixture()).next_block();
     let p = block[0].inner();
     assert_eq!(p.diff.transactions.len(), 1000);
+    assert!(p.diff.transactions.iter().all(|tx| tx.len() == 200));
+    assert_eq!(p.metadata.transactions.len(), 1000);
+    // Generated addresses are random: 500 distinct ones but for a 2^-150 chance.
+    assert_eq!(p.metadata.accounts.len(), 500);
+    assert!(p.metadata.accounts.iter().all(|a| a.storage_slots.len() == 4));
     let (root, nodes) = hash::payload_root_counted(p);
     assert_eq!(root, merkle::payload_root(p));
     assert_eq!(nodes, hash::node_hash_count(p));
