@@ -8,7 +8,8 @@ use proptest::prelude::*;
 use ssz::{Decode, Encode};
 use tree_hash::TreeHash;
 
-fn config_strategy() -> impl Strategy<Value = GeneratorConfig> {
+/// Generator shapes for property tests (shared by the JSON property tests).
+pub(crate) fn config_strategy() -> impl Strategy<Value = GeneratorConfig> {
     (1usize..6, 0usize..5, 1usize..300, 0usize..5, 0usize..4).prop_map(
         |(
             flashblocks_per_block,

@@ -1,32 +1,11 @@
 //! Property tests: JSON round trips over chain-maker sequences (V1 blocks made by the
 //! seeded generator, carried into JSON with their transactions and balances).
 
+use crate::chain::config_strategy;
 use flashblocks_types::{
-    CodecError, Flashblock, FlashblockJson, FlashblockSource, GeneratorConfig, JsonFrameReader,
-    SequenceGenerator,
+    CodecError, Flashblock, FlashblockJson, FlashblockSource, JsonFrameReader, SequenceGenerator,
 };
 use proptest::prelude::*;
-
-fn config_strategy() -> impl Strategy<Value = GeneratorConfig> {
-    (1usize..5, 0usize..5, 1usize..300, 0usize..5, 0usize..3).prop_map(
-        |(
-            flashblocks_per_block,
-            transactions_per_flashblock,
-            transaction_size,
-            accounts,
-            slots,
-        )| {
-            GeneratorConfig {
-                flashblocks_per_block,
-                transactions_per_flashblock,
-                transaction_size,
-                accounts_per_flashblock: accounts,
-                slots_per_account: slots,
-                gas_limit: 30_000_000,
-            }
-        },
-    )
-}
 
 /// The canonical encoding [`FlashblockJson::identity`] documents, spelled out.
 pub(crate) fn canonical_identity(json: &FlashblockJson) -> alloy_primitives::B256 {
