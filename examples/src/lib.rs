@@ -45,6 +45,7 @@
 //! deposit and the envelope; `serde_json` with `raw_value` to split JSON arrays into
 //! frames without re-serializing them.
 #![doc(test(attr(deny(warnings))))]
+#![forbid(unsafe_code)]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -57,6 +57,7 @@
 //! payload types from `alloy-rpc-types-engine` (and `op-alloy-rpc-types-engine` behind
 //! the feature), the check trait from `flashblocks-validate`.
 #![doc(test(attr(deny(warnings))))]
+#![forbid(unsafe_code)]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -107,6 +107,7 @@
 //! stays one hash lookup, and `foldhash`, a fast seeded hasher for those maps (the keys
 //! are addresses and hashes a builder chooses, so the seed matters).
 #![doc(test(attr(deny(warnings))))]
+#![forbid(unsafe_code)]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
 

@@ -111,6 +111,7 @@
 //! thread pool). The benches use `criterion`, op-alloy's JSON model as the baseline and
 //! `rustix` for the thread's CPU clock (the bench machine is shared).
 #![doc(test(attr(deny(warnings))))]
+#![forbid(unsafe_code)]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
 #![cfg_attr(docsrs, feature(doc_cfg))]

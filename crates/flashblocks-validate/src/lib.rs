@@ -78,6 +78,7 @@
 //! root per accepted flashblock, at most the configured bound; nothing grows with the
 //! number of blocks seen.
 #![doc(test(attr(deny(warnings))))]
+#![forbid(unsafe_code)]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
 
