@@ -190,7 +190,7 @@ impl Flashblock {
     ///
     /// let text = std::fs::read_to_string(concat!(
     ///     env!("CARGO_MANIFEST_DIR"),
-    ///     "/../../testdata/vectors/real/unichain-sepolia-35535698-full-sequence.json"
+    ///     "/../testdata/vectors/real/unichain-sepolia-35535698-full-sequence.json"
     /// )).unwrap();
     /// let stream: Vec<FlashblockJson> = serde_json::from_str(&text).unwrap();
     /// let block: Vec<Flashblock> = stream.into_iter().map(Flashblock::from_json).collect();

@@ -261,7 +261,7 @@ fn median(id: &str) -> Option<f64> {
     let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
         std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target")))
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
             .join("criterion")
     });
     let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;

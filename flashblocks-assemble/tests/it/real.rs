@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 const PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../testdata/vectors/real/unichain-sepolia-35535698-full-sequence.json"
+    "/../testdata/vectors/real/unichain-sepolia-35535698-full-sequence.json"
 );
 
 fn stream() -> Vec<FlashblockJson> {

@@ -157,6 +157,6 @@ pub use view::{
 pub use alloy_rpc_types_engine::PayloadId;
 
 // The README's example is a doc test too.
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;

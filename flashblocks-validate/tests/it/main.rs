@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// The project's copy of the shared vectors.
 pub(crate) fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/vectors")
 }
 
 /// The JSON files of a directory, sorted by name.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// The real Unichain Sepolia sequence (JSON, five flashblocks of block 35535698).
 pub(crate) const UNICHAIN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../testdata/vectors/real/unichain-sepolia-35535698-full-sequence.json"
+    "/../testdata/vectors/real/unichain-sepolia-35535698-full-sequence.json"
 );
 
 /// The Unichain flashblocks, decoded by the JSON reader into the input model.

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 /// The project's copy of the shared vectors.
 pub(crate) fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/vectors")
 }
 
 /// The JSON files of a vector directory, sorted by name.
