@@ -1,13 +1,14 @@
 //! [`Flashblock`]: the one input model the validator, assembler and overlay take.
 
 use crate::{
-    decode_frame, AccountMetadata, CodecError, ExecutionPayloadFlashblockDeltaV1,
+    decode_frame, AccountMetadata, CodecError, ExecutedMetadata, ExecutionPayloadFlashblockDeltaV1,
     ExecutionPayloadStaticV1, FlashblockJson, FlashblockMetadata, FlashblocksPayloadV1, JsonDiff,
     JsonFrameReader, JsonMetadata, PayloadViewV1, TransactionMetadata, VersionedFlashblock,
     VERSION_V1,
 };
 use alloy_primitives::{Bytes, FixedBytes, Sealable, Sealed, B256};
 use alloy_rpc_types_engine::PayloadId;
+use std::sync::Arc;
 
 /// A V1 payload together with its `hash_tree_root`, computed once.
 pub type SealedFlashblock = Sealed<FlashblocksPayloadV1>;
@@ -39,6 +40,41 @@ pub enum Metadata {
     V1(FlashblockMetadata),
     /// The deployed JSON metadata: block number, balances and receipts when present.
     Json(JsonMetadata),
+    /// What executing the flashblock yielded, beside the metadata it carried on the wire
+    /// (see [`Flashblock::with_executed`]). The wire metadata stays what the flashblock's
+    /// identity and wire forms are made of.
+    Executed {
+        /// The metadata the flashblock carried on the wire (never itself `Executed`).
+        carried: Box<Metadata>,
+        /// The executed post-state and receipts.
+        executed: Arc<ExecutedMetadata>,
+    },
+}
+
+impl Metadata {
+    /// The metadata as carried on the wire (for `Executed`, the carried part).
+    pub fn carried(&self) -> &Self {
+        match self {
+            Self::Executed { carried, .. } => carried.carried(),
+            other => other,
+        }
+    }
+
+    /// The executed facts, if the flashblock was executed.
+    pub const fn executed(&self) -> Option<&Arc<ExecutedMetadata>> {
+        match self {
+            Self::Executed { executed, .. } => Some(executed),
+            _ => None,
+        }
+    }
+
+    /// The wire metadata, owned (for `Executed`, the carried part).
+    fn into_carried(self) -> Self {
+        match self {
+            Self::Executed { carried, .. } => carried.into_carried(),
+            other => other,
+        }
+    }
 }
 
 /// One flashblock, whatever its wire format: the input of every later stage.
@@ -142,7 +178,8 @@ impl Flashblock {
     /// [`from_v1`](Self::from_v1), without hashing); the flashblock itself otherwise.
     #[allow(clippy::result_large_err)] // hands the caller's value back, boxing would allocate
     pub fn into_sealed_v1(self) -> Result<SealedFlashblock, Self> {
-        match (self.source, self.metadata) {
+        let executed = self.metadata.executed().cloned();
+        match (self.source, self.metadata.into_carried()) {
             (FlashblockSource::V1, Metadata::V1(metadata)) => Ok(Sealed::new_unchecked(
                 FlashblocksPayloadV1 {
                     version: self.version,
@@ -155,7 +192,13 @@ impl Flashblock {
                 },
                 self.identity,
             )),
-            (source, metadata) => Err(Self { source, metadata, ..self }),
+            (source, metadata) => {
+                let fb = Self { source, metadata, ..self };
+                Err(match executed {
+                    Some(executed) => fb.with_executed(executed),
+                    None => fb,
+                })
+            }
         }
     }
 
@@ -240,7 +283,7 @@ impl Flashblock {
     ///
     /// As [`to_json`](Self::to_json).
     pub fn into_json(self) -> Result<FlashblockJson, CodecError> {
-        match self.metadata {
+        match self.metadata.into_carried() {
             Metadata::Json(metadata) => Ok(FlashblockJson {
                 payload_id: self.payload_id,
                 index: self.index,
@@ -265,6 +308,7 @@ impl Flashblock {
                 };
                 FlashblockJson::try_from_v1(&payload, block_number)
             }
+            Metadata::Executed { .. } => unreachable_carried(self.index),
         }
     }
 
@@ -319,28 +363,55 @@ impl Flashblock {
         &self.metadata
     }
 
-    /// The JSON metadata (JSON only).
-    pub const fn json_metadata(&self) -> Option<&JsonMetadata> {
-        match &self.metadata {
+    /// The JSON metadata the flashblock carried (JSON only).
+    pub fn json_metadata(&self) -> Option<&JsonMetadata> {
+        match self.metadata.carried() {
             Metadata::Json(m) => Some(m),
-            Metadata::V1(_) => None,
+            _ => None,
         }
     }
 
-    /// The per-transaction metadata (V1 only).
+    /// The per-transaction metadata the flashblock carried (V1 only).
     pub fn transaction_metadata(&self) -> Option<&[TransactionMetadata]> {
-        match &self.metadata {
+        match self.metadata.carried() {
             Metadata::V1(m) => Some(&m.transactions),
-            Metadata::Json(_) => None,
+            _ => None,
         }
     }
 
-    /// The touched accounts' post-state (V1 only).
+    /// The touched accounts' post-state the flashblock carried (V1 only).
     pub fn accounts(&self) -> Option<&[AccountMetadata]> {
-        match &self.metadata {
+        match self.metadata.carried() {
             Metadata::V1(m) => Some(&m.accounts),
-            Metadata::Json(_) => None,
+            _ => None,
         }
+    }
+
+    /// The executed facts, once an executor has added them
+    /// ([`with_executed`](Self::with_executed)).
+    pub const fn executed(&self) -> Option<&Arc<ExecutedMetadata>> {
+        self.metadata.executed()
+    }
+
+    /// This flashblock with the facts its execution yielded added beside its wire
+    /// metadata ([`Metadata::Executed`]); replaces earlier executed facts. Its
+    /// [`identity`](Self::identity), [`source`](Self::source) and wire forms
+    /// ([`to_json`](Self::to_json), [`into_sealed_v1`](Self::into_sealed_v1)) stay those
+    /// of what came over the wire.
+    ///
+    /// ```
+    /// use flashblocks_types::{ExecutedMetadata, Flashblock, FlashblocksPayloadV1};
+    /// use std::sync::Arc;
+    ///
+    /// let fb = Flashblock::from_v1(FlashblocksPayloadV1::default());
+    /// let executed = fb.clone().with_executed(Arc::new(ExecutedMetadata::default()));
+    /// assert_eq!(executed.identity(), fb.identity());
+    /// assert_eq!(executed.metadata().carried(), fb.metadata());
+    /// assert!(executed.executed().is_some() && fb.executed().is_none());
+    /// ```
+    pub fn with_executed(self, executed: Arc<ExecutedMetadata>) -> Self {
+        let carried = Box::new(self.metadata.into_carried());
+        Self { metadata: Metadata::Executed { carried, executed }, ..self }
     }
 }
 
@@ -354,4 +425,10 @@ impl From<SealedFlashblock> for Flashblock {
     fn from(sealed: SealedFlashblock) -> Self {
         Self::from_sealed_v1(sealed)
     }
+}
+
+/// `into_carried` never returns `Executed`; this arm exists only because the match is
+/// exhaustive. Answered as the V1 conversion would answer a payload without `base`.
+fn unreachable_carried(index: u64) -> Result<FlashblockJson, CodecError> {
+    Err(CodecError::BlockNumberUnknown { index })
 }

@@ -121,6 +121,7 @@ mod codec;
 mod constants;
 mod containers;
 mod error;
+mod executed;
 mod flashblock;
 mod frame;
 pub mod fuzz;
@@ -142,6 +143,7 @@ pub use containers::{
     FlashblockMetadata, FlashblocksPayloadV1, StorageSlot, TransactionMetadata, Withdrawal,
 };
 pub use error::{CodecError, ReceiptIssue, SszError};
+pub use executed::{ExecutedMetadata, ExecutedReceipt, L1FeeFields};
 pub use flashblock::{Flashblock, FlashblockSource, Metadata, SealedFlashblock};
 pub use frame::{decode_frame, frame_version, VersionedFlashblock};
 pub use generate::{GeneratorConfig, SequenceGenerator};
