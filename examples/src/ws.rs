@@ -4,7 +4,7 @@
 //! The deployed streams (rollup-boost's websocket proxy, op-rbuilder, Base) send each
 //! flashblock as one message: JSON text, or a binary message holding brotli-compressed
 //! JSON; an SSZ stream sends binary V1 frames. The consumer is configured for one or the
-//! other ([`RuleSet`](flashblocks_validate::RuleSet)), as the spec page requires, and takes text and binary messages
+//! other ([`RuleSet`](flashblocks_validate::RuleSet)), as the [spec page](flashblocks_types::spec) requires, and takes text and binary messages
 //! alike; the validator's frame reader tells plain from brotli JSON by content.
 //! Message size is bounded by `tungstenite`'s defaults (64 MiB a message, 16 MiB a
 //! frame) and the JSON text by the validator's cap after decompression.

@@ -12,7 +12,7 @@ use flashblocks_types::{
     MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
 };
 
-/// Reassembles a block from its flashblocks, incrementally (spec page, "Reassembly").
+/// Reassembles a block from its flashblocks, incrementally ([spec page](flashblocks_types::spec), "Reassembly").
 ///
 /// It starts from an index 0 (with its `base`) and appends the following flashblocks in
 /// order; appending costs what the flashblock carries (its transactions and withdrawals
@@ -199,7 +199,7 @@ impl Assembler {
         self.block_value = block_value;
     }
 
-    /// The header of the block so far (spec page, "Header rebuild"); the transactions
+    /// The header of the block so far ([spec page](flashblocks_types::spec), "Header rebuild"); the transactions
     /// root reuses the previous calls' work.
     ///
     /// # Errors

@@ -1,4 +1,4 @@
-//! Header rebuild (spec page, "Header rebuild") and the block-hash check as a function.
+//! Header rebuild ([spec page](flashblocks_types::spec), "Header rebuild") and the block-hash check as a function.
 
 use crate::AssembleError;
 use alloy_consensus::{constants::EMPTY_OMMER_ROOT_HASH, Header};
@@ -13,7 +13,7 @@ use flashblocks_types::{
 /// flashblock's cumulative results (see [`results_of`]), the Jovian `blob_gas_used` when the stream carries it,
 /// and the ordered trie root over all transactions so far.
 ///
-/// The fields are those the spec page lists: `ommers_hash` is the keccak of the empty RLP
+/// The fields are those the [spec page](flashblocks_types::spec) lists: `ommers_hash` is the keccak of the empty RLP
 /// list, `difficulty` and `nonce` 0, `beneficiary` the `fee_recipient`, `mix_hash` the
 /// `prev_randao`, `withdrawals_root` the diff's (Isthmus: the message passer's storage
 /// root), `blob_gas_used` 0 (Jovian: the diff's), `excess_blob_gas` 0, and
@@ -88,7 +88,7 @@ pub(crate) fn check_hash(computed: B256, claimed: B256) -> Result<B256, Assemble
     }
 }
 
-/// The cumulative fields of a diff (spec page, decision 6).
+/// The cumulative fields of a diff ([spec page](flashblocks_types::spec), decision 6).
 pub fn results_of(diff: &ExecutionPayloadFlashblockDeltaV1) -> CumulativeResults {
     CumulativeResults {
         state_root: diff.state_root,

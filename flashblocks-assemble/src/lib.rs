@@ -8,7 +8,7 @@
 //! validator's extra check ([`BlockHashCheck`]). On the builder side,
 //! [`BlockHashChainMaker`] makes flashblocks whose block hashes verify.
 //!
-//! The contract is the project's spec page (`spec/flashblocks.md`, "Reassembly" and
+//! The contract is the project's [spec page](flashblocks_types::spec) ("Reassembly" and
 //! "Header rebuild"); where it differs from the upstream specification it wins. In
 //! particular the transactions and withdrawals of the diffs are concatenated in index
 //! order, the cumulative fields (`state_root`, `receipts_root`, `logs_bloom`,

@@ -3,7 +3,7 @@
 use alloy_primitives::{B256, U256};
 use alloy_rpc_types_engine::ExecutionPayloadV3;
 
-/// The block reassembled from its flashblocks (spec page, "Reassembly"): the execution
+/// The block reassembled from its flashblocks ([spec page](flashblocks_types::spec), "Reassembly"): the execution
 /// payload (alloy's [`ExecutionPayloadV3`] fields plus the Isthmus `withdrawals_root`,
 /// what op-alloy calls `OpExecutionPayloadV4`) in an envelope with
 /// `parent_beacon_block_root` and `block_value`.

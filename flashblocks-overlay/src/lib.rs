@@ -1,7 +1,7 @@
 //! # flashblocks-overlay
 //!
 //! The preconfirmed state an RPC node serves under the `pending` tag, built from
-//! flashblocks the validator accepted (the spec page's "Preconfirmed state overlay").
+//! flashblocks the validator accepted (the [spec page](flashblocks_types::spec)'s "Preconfirmed state overlay").
 //!
 //! - [`Overlay`] is the one writer: [`apply`](Overlay::apply) a flashblock (it costs
 //!   what the flashblock carries), [`advance_canonical`](Overlay::advance_canonical)
@@ -65,7 +65,7 @@
 //!
 //! ## Spec decisions
 //!
-//! As the spec page decides (where upstream differs, the page wins): the pending block's
+//! As the [spec page](flashblocks_types::spec) decides (where upstream differs, the page wins): the pending block's
 //! `hash` is the latest flashblock's `diff.block_hash` (upstream writes a `0x0`
 //! placeholder) and its `nonce` the latest flashblock index; a receipt's status, gas and
 //! contract address come from `TransactionMetadata` and its cumulative gas is the sum

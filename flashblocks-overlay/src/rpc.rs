@@ -92,7 +92,7 @@ impl View<'_> {
 
     /// `eth_getBlockByNumber("pending", full)`: the newest pending block so far, its
     /// `hash` the latest flashblock's `diff.block_hash` and its `nonce` the latest
-    /// flashblock index (the spec page's decisions). With `full`, every transaction is
+    /// flashblock index (the [spec page](flashblocks_types::spec)'s decisions). With `full`, every transaction is
     /// decoded (each once, then cached); [`NotHere::Undecodable`] if one does not decode.
     /// The transactions root is computed on the first call for a snapshot's newest
     /// flashblock and cached.

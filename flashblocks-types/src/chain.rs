@@ -8,7 +8,7 @@ use alloy_primitives::{Bloom, Bytes, FixedBytes, Sealable, B256};
 use alloy_rpc_types_engine::PayloadId;
 
 /// The execution results of the block so far, after a flashblock: the cumulative fields
-/// of the diff (spec page, decision 6).
+/// of the diff ([spec page](crate::spec), decision 6).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CumulativeResults {
     /// State root after the flashblock.

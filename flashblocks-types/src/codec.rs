@@ -2,7 +2,7 @@
 //!
 //! `ethereum_ssz` encodes `Vec<T>`, `Bytes` and `Option<T>` as SSZ lists, byte lists and
 //! unions, but knows no limits. Every field with a limit in `schema.py` goes through one
-//! of these modules, so decoding rejects a longer list (spec page, decision 4) with an
+//! of these modules, so decoding rejects a longer list ([spec page](crate::spec), decision 4) with an
 //! error naming the field, before anything is allocated for its items.
 
 use ssz::DecodeError;

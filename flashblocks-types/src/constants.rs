@@ -1,4 +1,4 @@
-//! Limits and constants of the SSZ schema (`schema.py`, spec page decision 4).
+//! Limits and constants of the SSZ schema (`schema.py`, [spec page](crate::spec) decision 4).
 
 /// The version bytes of [`FlashblocksPayloadV1`](crate::FlashblocksPayloadV1): `0x00000001`.
 pub const VERSION_V1: [u8; 4] = [0, 0, 0, 1];

@@ -6,7 +6,7 @@ use core::fmt;
 
 /// Why bytes or a value could not be read as, written as, or converted into a flashblock.
 ///
-/// The spec page's rule ids map onto it as: [`FrameTooShort`](Self::FrameTooShort) and
+/// The [spec page](crate::spec)'s rule ids map onto it as: [`FrameTooShort`](Self::FrameTooShort) and
 /// [`Ssz`](Self::Ssz) are `malformed`; [`UnknownVersion`](Self::UnknownVersion) is
 /// `unknown_version` (see [`is_malformed`](Self::is_malformed)).
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -86,7 +86,7 @@ pub enum CodecError {
         /// The absent map's key.
         field: &'static str,
     },
-    /// Conversion to V1: a Jovian `blob_gas_used`, which V1 has no place for (spec page,
+    /// Conversion to V1: a Jovian `blob_gas_used`, which V1 has no place for ([spec page](crate::spec),
     /// decision 8).
     #[error("blob_gas_used {blob_gas_used} has no place in V1")]
     BlobGasUsedNotInV1 {
@@ -120,13 +120,13 @@ pub enum CodecError {
 }
 
 impl CodecError {
-    /// Whether this is the spec page's `malformed` (a short frame or bytes that do not
+    /// Whether this is the [spec page](crate::spec)'s `malformed` (a short frame or bytes that do not
     /// decode).
     pub const fn is_malformed(&self) -> bool {
         matches!(self, Self::FrameTooShort { .. } | Self::Ssz(_))
     }
 
-    /// Whether this is the spec page's `unknown_version`.
+    /// Whether this is the [spec page](crate::spec)'s `unknown_version`.
     pub const fn is_unknown_version(&self) -> bool {
         matches!(self, Self::UnknownVersion { .. })
     }

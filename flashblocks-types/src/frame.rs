@@ -64,7 +64,7 @@ pub fn frame_version(frame: &[u8]) -> Result<FixedBytes<4>, CodecError> {
 
 /// Decodes one SSZ frame: reads the first 4 bytes, picks the container, decodes it.
 ///
-/// This is the spec page's **Frame** check, the first of the validity rules.
+/// This is the [spec page](crate::spec)'s **Frame** check, the first of the validity rules.
 ///
 /// # Errors
 ///

@@ -58,7 +58,7 @@ impl GeneratorConfig {
 
 /// Makes valid flashblock sequences from a seed: the same seed gives the same blocks.
 ///
-/// Every block it makes passes every validity rule of the spec page with OP rules on:
+/// Every block it makes passes every validity rule of the [spec page](crate::spec) with OP rules on:
 /// index 0 starts with a deposit (first byte `0x7E`) and only index 0 has deposits, no
 /// transaction is empty, there is one [`TransactionMetadata`] per transaction with
 /// status 0 or 1 whose gas adds up to the cumulative `gas_used`, within the gas limit,

@@ -4,8 +4,8 @@
 //! versioned framing, `hash_tree_root` (the `parent_flash_hash` chain), the input model
 //! every later stage takes, and the builder-side chain maker.
 //!
-//! The contract is the project's spec page (`spec/flashblocks.md`), its normative
-//! reading of the OP Stack Flashblocks specification; where the two differ the spec page
+//! The contract is the project's [spec page](crate::spec) (`spec/flashblocks.md` in this crate), its normative
+//! reading of the OP Stack Flashblocks specification; where the two differ the [spec page](crate::spec)
 //! wins. In particular: optional fields are SSZ `Union[None, T]`; the field upstream calls
 //! `static` is `base`; V1 is `0x00000001`, read from a frame's first 4 bytes; list limits
 //! are those of [`constants`](crate#constants); `parent_flash_hash` is the
@@ -32,7 +32,7 @@
 //!
 //! The format deployed today (rollup-boost, op-rbuilder, reth, Base), often
 //! brotli-compressed, reads into the same input model: [`FlashblockJson`] is the JSON
-//! model (read and written as the spec page's JSON section says), [`JsonFrameReader`]
+//! model (read and written as the [spec page](crate::spec)'s JSON section says), [`JsonFrameReader`]
 //! tells plain from brotli frames by content and caps the decompressed size
 //! ([`DEFAULT_MAX_JSON_LEN`]), [`Flashblock::from_json`] gives a flashblock whose
 //! [`identity`](Flashblock::identity) is the `keccak256` of the decoded value's canonical
@@ -131,6 +131,27 @@ mod json;
 pub mod merkle;
 pub mod vectors;
 mod view;
+
+/// # The [spec page](crate::spec)
+///
+/// The contract this workspace implements, copied from the project's shared spec by
+/// `scripts/sync-vectors.sh` (a test fails when the copy drifts). Every "[spec page](crate::spec)" in
+/// these crates' docs links here. The normative SSZ schema, `schema.py`, follows it.
+///
+/// ---
+///
+#[doc = include_str!("../spec/flashblocks.md")]
+///
+/// ## `schema.py`
+///
+/// ```python
+#[doc = include_str!("../spec/schema.py")]
+/// ```
+// The page is plain markdown written for a repository browser, not for rustdoc: its
+// bracketed types (`Optional[T]`, which rustdoc reads as links) and unquoted identifiers
+// stay as written.
+#[allow(rustdoc::broken_intra_doc_links, clippy::doc_markdown)]
+pub mod spec {}
 
 pub use chain::{ChainMaker, CumulativeResults, FlashblockStep};
 pub use constants::{

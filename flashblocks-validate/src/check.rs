@@ -1,4 +1,4 @@
-//! Extra checks a caller plugs into the validator (spec page, "Optional checks").
+//! Extra checks a caller plugs into the validator ([spec page](flashblocks_types::spec), "Optional checks").
 
 use alloy_primitives::B256;
 use flashblocks_types::Flashblock;
@@ -25,7 +25,7 @@ pub enum CheckFailure {
 }
 
 impl CheckFailure {
-    /// The spec page's rule id: `block_hash_mismatch` or `execution_invalid`.
+    /// The [spec page](flashblocks_types::spec)'s rule id: `block_hash_mismatch` or `execution_invalid`.
     pub const fn rule_id(&self) -> &'static str {
         match self {
             Self::BlockHashMismatch { .. } => "block_hash_mismatch",
@@ -34,7 +34,7 @@ impl CheckFailure {
     }
 }
 
-/// A check with state of its own that runs after every built-in rule (spec page,
+/// A check with state of its own that runs after every built-in rule ([spec page](flashblocks_types::spec),
 /// "Optional checks": the block-hash check, a caller's execution check).
 ///
 /// The validator calls [`check`](Self::check) on a candidate that passed every earlier

@@ -3,11 +3,11 @@
 use alloy_primitives::B256;
 use flashblocks_types::{FlashblockSource, DEFAULT_MAX_JSON_LEN};
 
-/// The spec page's default bound on flashblocks per block: twice the expected count
+/// The [spec page](flashblocks_types::spec)'s default bound on flashblocks per block: twice the expected count
 /// for a 2 s block of 200 ms flashblocks, `2 × ceil(2000 / 200)` = 20.
 pub const DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK: u64 = 20;
 
-/// The spec page's bound for other timings: `2 × ceil(block_time / flashblock_time)`.
+/// The [spec page](flashblocks_types::spec)'s bound for other timings: `2 × ceil(block_time / flashblock_time)`.
 ///
 /// A zero `flashblock_time_ms` is read as 1 ms (the bound stays finite).
 ///
@@ -22,7 +22,7 @@ pub const fn max_flashblocks_per_block(block_time_ms: u64, flashblock_time_ms: u
     block_time_ms.div_ceil(per).saturating_mul(2)
 }
 
-/// Which of the spec page's rule sets a validator runs. A stream is configured as one or
+/// Which of the [spec page](flashblocks_types::spec)'s rule sets a validator runs. A stream is configured as one or
 /// the other, never guessed from its input.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum RuleSet {
@@ -50,7 +50,7 @@ impl RuleSet {
         matches!(self, Self::V1)
     }
 
-    /// The rule ids this rule set runs, in the spec page's order (the optional checks
+    /// The rule ids this rule set runs, in the [spec page](flashblocks_types::spec)'s order (the optional checks
     /// excluded).
     pub fn rule_ids(self) -> impl Iterator<Item = &'static str> {
         crate::RULE_IDS.iter().copied().filter(move |id| match self {

@@ -1,10 +1,10 @@
-//! [`ValidationError`]: one variant per rule id of the spec page.
+//! [`ValidationError`]: one variant per rule id of the [spec page](flashblocks_types::spec).
 
 use crate::{CheckFailure, RuleSet, Tip};
 use alloy_primitives::{Address, FixedBytes, B256};
 use flashblocks_types::{CodecError, ExecutionPayloadStaticV1, FlashblockSource, PayloadId};
 
-/// The rule ids of the spec page ("Validity rules"), in the order they are checked, as
+/// The rule ids of the [spec page](flashblocks_types::spec) ("Validity rules"), in the order they are checked, as
 /// the conformance vectors name them; then the optional checks' ids.
 pub const RULE_IDS: [&str; 27] = [
     "malformed",
@@ -36,7 +36,7 @@ pub const RULE_IDS: [&str; 27] = [
     "execution_invalid",
 ];
 
-/// The rules a JSON stream does not run (spec page, "JSON-stream rule set").
+/// The rules a JSON stream does not run ([spec page](flashblocks_types::spec), "JSON-stream rule set").
 pub(crate) const JSON_OFF_RULES: [&str; 9] = [
     "unknown_version",
     "unexpected_parent_hash",
@@ -49,7 +49,7 @@ pub(crate) const JSON_OFF_RULES: [&str; 9] = [
     "gas_accounting_mismatch",
 ];
 
-/// Why a flashblock was rejected: the first rule it breaks, in the spec page's order.
+/// Why a flashblock was rejected: the first rule it breaks, in the [spec page](flashblocks_types::spec)'s order.
 ///
 /// Each variant is one rule id (see [`rule_id`](Self::rule_id)) and carries the facts.
 /// [`SourceMismatch`](Self::SourceMismatch) is this crate's addition: a flashblock of
@@ -279,7 +279,7 @@ pub enum ValidationError {
 }
 
 impl ValidationError {
-    /// The spec page's id of the rule this error enforces (one of [`RULE_IDS`], or
+    /// The [spec page](flashblocks_types::spec)'s id of the rule this error enforces (one of [`RULE_IDS`], or
     /// `source_mismatch`).
     ///
     /// ```

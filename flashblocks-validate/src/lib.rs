@@ -1,7 +1,7 @@
 //! # flashblocks-validate
 //!
 //! The validity rules of OP Stack **Flashblocks** as a sequence state machine: every
-//! rule of the project's spec page (`spec/flashblocks.md`, "Validity rules"), each its
+//! rule of the project's [spec page](flashblocks_types::spec) ("Validity rules"), each its
 //! own [`ValidationError`] variant carrying the facts, checked in the page's order (a
 //! flashblock that breaks several rules is rejected with the first).
 //!
@@ -33,7 +33,7 @@
 //!
 //! ## Rules, in the order they are checked
 //!
-//! | layer (spec page step) | needs | rule ids ([`ValidationError`] variant) |
+//! | layer ([spec page](flashblocks_types::spec) step) | needs | rule ids ([`ValidationError`] variant) |
 //! | --- | --- | --- |
 //! | 1. frame | the bytes | `malformed` ([`Malformed`](ValidationError::Malformed)), `unknown_version` ([`UnknownVersion`](ValidationError::UnknownVersion)) |
 //! | 2. resend | the accepted roots | `equivocation` ([`Equivocation`](ValidationError::Equivocation)); a same-identity resend is [`Outcome::Duplicate`] |
@@ -48,7 +48,7 @@
 //!
 //! ## Decisions beyond upstream
 //!
-//! As the spec page decides (and it wins over the upstream text): a replayed older
+//! As the [spec page](flashblocks_types::spec) decides (and it wins over the upstream text): a replayed older
 //! index 0 is `stale_block`, not a reset; a new `payload_id` at the same height is a
 //! builder failover that replaces the block ([`BlockStart::Failover`]); a higher one
 //! starts the next block ([`BlockStart::Next`]); after a reorg the caller calls

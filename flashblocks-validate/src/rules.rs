@@ -1,4 +1,4 @@
-//! Step 3 of the spec page's order, **the flashblock alone**: the rules that need no
+//! Step 3 of the [spec page](flashblocks_types::spec)'s order, **the flashblock alone**: the rules that need no
 //! state, checked in the page's order.
 
 use crate::{RuleSet, ValidationError, ValidatorConfig};
@@ -11,7 +11,7 @@ use flashblocks_types::{AccountMetadata, Flashblock, TransactionMetadata, DEPOSI
 ///
 /// # Errors
 ///
-/// The first rule broken, in the spec page's order.
+/// The first rule broken, in the [spec page](flashblocks_types::spec)'s order.
 pub(crate) fn check_alone(
     fb: &Flashblock,
     config: &ValidatorConfig,

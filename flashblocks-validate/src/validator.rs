@@ -145,9 +145,9 @@ enum Plan {
 
 /// The reference validator of a flashblock stream: fed one flashblock at a time, it
 /// answers [`Outcome::Accepted`], [`Outcome::Duplicate`] or the first rule broken, in
-/// the spec page's order. A rejection changes no state, its own or its checks'.
+/// the [spec page](flashblocks_types::spec)'s order. A rejection changes no state, its own or its checks'.
 ///
-/// The rules fall in layers (spec page, "Validity rules", **Order**): the frame
+/// The rules fall in layers ([spec page](flashblocks_types::spec), "Validity rules", **Order**): the frame
 /// (stateless, on bytes), resends (against the accepted roots), the flashblock alone
 /// (stateless), the block start and the position along the block (against the current
 /// block), the gas (against the previous flashblock), and the optional checks (the tip,
@@ -202,7 +202,7 @@ impl Validator {
         Self { config, tip: None, current: None, checks: Vec::new() }
     }
 
-    /// Adds an extra check (spec page, "Optional checks"), run after every built-in rule
+    /// Adds an extra check ([spec page](flashblocks_types::spec), "Optional checks"), run after every built-in rule
     /// and the head check, in the order added.
     pub fn with_check(mut self, check: Box<dyn FlashblockCheck + Send>) -> Self {
         self.checks.push(check);
@@ -282,7 +282,7 @@ impl Validator {
     ///
     /// # Errors
     ///
-    /// The first rule `flashblock` breaks, in the spec page's order; the state (and
+    /// The first rule `flashblock` breaks, in the [spec page](flashblocks_types::spec)'s order; the state (and
     /// every extra check's) is then exactly as before.
     pub fn validate(&mut self, flashblock: &Flashblock) -> Result<Outcome, ValidationError> {
         let block_start = match self.plan(flashblock)? {

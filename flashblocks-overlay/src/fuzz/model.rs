@@ -40,7 +40,7 @@ impl ModelBlock {
     }
 }
 
-/// The lifecycle rules of the spec page, written the obvious way, and the state rebuilt
+/// The lifecycle rules of the [spec page](flashblocks_types::spec), written the obvious way, and the state rebuilt
 /// from scratch into `HashMap`s after every change.
 #[derive(Clone, Debug, Default)]
 pub struct NaiveModel {

@@ -9,7 +9,7 @@ use ssz_derive::{Decode, Encode};
 /// same for all its flashblocks. Sent as `base` at index 0 only.
 ///
 /// Upstream calls this field `static` in its schema and `base` in its prose; this crate
-/// follows the deployed JSON and the project's spec page (decision 2): `base`.
+/// follows the deployed JSON and the project's [spec page](crate::spec) (decision 2): `base`.
 ///
 /// Its serde form is the deployed JSON's `base` object: the same field names,
 /// `block_number`, `gas_limit`, `timestamp` and `base_fee_per_gas` as `0x`-hex

@@ -7,7 +7,7 @@ use ssz_derive::{Decode, Encode};
 
 /// The execution payload fields a flashblock carries.
 ///
-/// Per the spec page (decision 6), `transactions` and `withdrawals` carry only what this
+/// Per the [spec page](crate::spec) (decision 6), `transactions` and `withdrawals` carry only what this
 /// flashblock adds (the block's lists are their concatenation in index order), while
 /// `state_root`, `receipts_root`, `logs_bloom`, `gas_used`, `block_hash` and
 /// `withdrawals_root` describe the whole block up to and including this flashblock.

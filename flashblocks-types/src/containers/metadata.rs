@@ -16,7 +16,7 @@ pub struct StorageSlot {
     pub value: B256,
 }
 
-/// An account the flashblock touched, with post-state values (spec page, decision 7).
+/// An account the flashblock touched, with post-state values ([spec page](crate::spec), decision 7).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode)]
 pub struct AccountMetadata {
     /// The account's address (unique within one flashblock).

@@ -1,4 +1,4 @@
-//! The SSZ containers of `schema.py`, one module each.
+//! The SSZ containers of `schema.py` (see the [spec page](crate::spec)), one module each.
 
 mod base;
 mod delta;

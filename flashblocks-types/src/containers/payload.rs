@@ -60,7 +60,7 @@ impl Default for FlashblocksPayloadV1 {
 
 impl FlashblocksPayloadV1 {
     /// The `hash_tree_root` of this flashblock: what the next flashblock of the same block
-    /// carries as its `parent_flash_hash` (spec page, decision 5).
+    /// carries as its `parent_flash_hash` ([spec page](crate::spec), decision 5).
     ///
     /// Computed with the fast hasher ([`hash`](crate::hash)); the straightforward
     /// [`merkle::payload_root`](crate::merkle::payload_root) is the reference it is tested

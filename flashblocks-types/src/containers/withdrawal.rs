@@ -25,7 +25,7 @@ use tree_hash_derive::TreeHash;
 /// assert_eq!(&bytes[16..36], &[0xaa; 20]);
 /// ```
 ///
-/// Its serde form is the spec page's JSON: `{index, validator_index, address, amount}`
+/// Its serde form is the [spec page](crate::spec)'s JSON: `{index, validator_index, address, amount}`
 /// with `0x`-hex quantities. alloy's camelCase `validatorIndex` is accepted when reading.
 #[derive(
     Clone,

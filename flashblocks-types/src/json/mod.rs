@@ -1,6 +1,6 @@
 //! The JSON format deployed today, and brotli frames.
 //!
-//! The spec page's JSON section is the contract: `snake_case` keys; `index` and
+//! The [spec page](crate::spec)'s JSON section is the contract: `snake_case` keys; `index` and
 //! `metadata.block_number` JSON numbers; `0x`-hex quantities and byte strings; `base`
 //! missing or `null` after index 0; `metadata.new_account_balances` and
 //! `metadata.receipts` present, empty or absent (Base's Azul shape); receipts
@@ -22,8 +22,8 @@
 //!   [`Flashblock`](crate::Flashblock); `FlashblockJson::try_into_op_alloy`,
 //!   `into_op_alloy_lossy`, `Flashblock::to_op_alloy`).
 //!
-//! One place where the spec page and op-alloy part: a withdrawal's validator index is
-//! written `validator_index`, as the spec page says, where alloy's `Withdrawal` writes
+//! One place where the [spec page](crate::spec) and op-alloy part: a withdrawal's validator index is
+//! written `validator_index`, as the [spec page](crate::spec) says, where alloy's `Withdrawal` writes
 //! `validatorIndex`; both are read. OP Stack blocks carry no withdrawals (the rule
 //! `withdrawals_not_empty`), so deployed streams never show the difference.
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One flashblock in the JSON format deployed today (rollup-boost, op-rbuilder, reth,
-/// Base), as the spec page's JSON section describes it.
+/// Base), as the [spec page](crate::spec)'s JSON section describes it.
 ///
 /// Reading accepts `base` missing or `null`, `metadata.new_account_balances` and
 /// `metadata.receipts` present, empty or absent, receipts in both tag styles, and ignores
@@ -169,7 +169,7 @@ impl FlashblockJson {
         out
     }
 
-    /// The identity the spec page gives a JSON flashblock (its decoded value), as a
+    /// The identity the [spec page](crate::spec) gives a JSON flashblock (its decoded value), as a
     /// digest: `keccak256` of its canonical encoding, which is
     ///
     /// 1. the compact JSON [`to_vec`](Self::to_vec) writes for this flashblock with

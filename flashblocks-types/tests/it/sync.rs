@@ -1,4 +1,6 @@
-//! `testdata/vectors` must be an exact copy of `../shared/vectors` when that exists.
+//! The repository's copies of `../shared` (when that exists beside the checkout) must be
+//! exact: `testdata/vectors` of `../shared/vectors`, `flashblocks-types/spec` (the
+//! `flashblocks_types::spec` docs module) of `../shared/spec`.
 
 use std::{
     collections::BTreeMap,
@@ -22,16 +24,15 @@ fn walk(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-#[test]
-fn vectors_copy_matches_shared() {
-    let ours = crate::vectors_dir();
-    assert!(ours.is_dir(), "testdata/vectors is missing: run scripts/sync-vectors.sh");
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
+/// Asserts that `ours` is an exact copy of `../shared/<shared_name>`, when that exists.
+fn assert_copy_of_shared(shared_name: &str, ours: &Path) {
+    assert!(ours.is_dir(), "{} is missing: run scripts/sync-vectors.sh", ours.display());
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(shared_name);
     if !shared.is_dir() {
-        println!("no ../shared/vectors beside the checkout: the copy is all there is");
+        println!("no ../shared/{shared_name} beside the checkout: the copy is all there is");
         return;
     }
-    let (a, b) = (walk(&shared), walk(&ours));
+    let (a, b) = (walk(&shared), walk(ours));
     let names_a: Vec<_> = a.keys().collect();
     let names_b: Vec<_> = b.keys().collect();
     assert_eq!(names_a, names_b, "file lists differ: run scripts/sync-vectors.sh and commit");
@@ -42,4 +43,16 @@ fn vectors_copy_matches_shared() {
             name.display()
         );
     }
+}
+
+#[test]
+fn vectors_copy_matches_shared() {
+    assert_copy_of_shared("vectors", &crate::vectors_dir());
+}
+
+#[test]
+fn spec_copy_matches_shared() {
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
+    assert!(ours.join("flashblocks.md").is_file(), "the spec page is missing from spec/");
+    assert_copy_of_shared("spec", &ours);
 }
