@@ -23,7 +23,7 @@ use flashblocks_examples::{
     replay::{replay_bytes, replay_frames, simulated_stream, ReplayOptions},
     rpc::{serve, NoCanonicalState},
     simulate::{dev_signers, simulate, SimulationConfig},
-    ws::consume,
+    ws::{run, ConsumerConfig, ConsumerEvent},
 };
 use flashblocks_overlay::OverlayReader;
 use flashblocks_validate::RuleSet;
@@ -56,16 +56,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut pipeline = Pipeline::new(rule_set);
             let reader = pipeline.reader();
             tokio::spawn(async move {
-                let result = consume(&url, &mut pipeline, None, |report| {
-                    if let Verdict::Reject(err) = &report.verdict {
-                        eprintln!("frame {} rejected: {} ({err})", report.frame, err.rule_id());
+                let config = ConsumerConfig::default();
+                let summary = run(&url, &mut pipeline, &config, |event| match event {
+                    ConsumerEvent::Report(report) => {
+                        if let Verdict::Reject(err) = &report.verdict {
+                            eprintln!("frame {} rejected: {} ({err})", report.frame, err.rule_id());
+                        }
                     }
+                    ConsumerEvent::Disconnected(why) => eprintln!("stream ended: {why}"),
+                    _ => {}
                 })
                 .await;
-                match result {
-                    Ok(summary) => eprintln!("stream closed: {summary:?}"),
-                    Err(err) => eprintln!("stream failed: {err}"),
-                }
+                eprintln!("stream consumer stopped: {summary:?}");
             });
             return serve_until_done(port, reader, seconds).await;
         }

@@ -3,9 +3,12 @@
 //! the block-hash check, keeps the overlay, and prints what it accepts.
 //!
 //! ```text
-//! cargo run --release --example ws_consumer -- wss://HOST/ws [--ssz] [--max N]
+//! cargo run --release --example ws_consumer -- wss://HOST/ws [--ssz] [--max N] [--once]
 //! cargo run --release --example ws_consumer      # a loopback demo stream
 //! ```
+//!
+//! Given a URL it reconnects after every end of the connection (with a capped backoff),
+//! until `--max N` messages; `--once` stops after the first connection.
 //!
 //! With no URL it starts a loopback server that streams the simulated blocks as the
 //! deployed streams do (JSON text and brotli binary messages, one malformed) and
@@ -15,7 +18,7 @@ use flashblocks_examples::{
     pipeline::Pipeline,
     replay::{header, row},
     simulate::{simulate, SimulationConfig},
-    ws::{consume, serve_once, WsFrame},
+    ws::{run, serve_once, ConsumerConfig, ConsumerEvent, WsFrame},
 };
 use flashblocks_types::JsonFrameReader;
 use flashblocks_validate::RuleSet;
@@ -25,11 +28,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut url = None;
     let mut rule_set = RuleSet::Json;
     let mut max = None;
+    let mut once = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--ssz" => rule_set = RuleSet::V1,
             "--max" => max = Some(args.next().ok_or("--max needs a number")?.parse()?),
+            "--once" => once = true,
             _ => url = Some(arg),
         }
     }
@@ -54,13 +59,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (addr, task) = serve_once(([127, 0, 0, 1], 0).into(), frames).await?;
             server = Some(task);
             rule_set = RuleSet::Json;
+            once = true;
             println!("demo: a loopback server streams the simulated blocks as JSON (every other message brotli, one malformed)");
             format!("ws://{addr}")
         }
     };
     println!("consuming {url} ({rule_set:?} rules)\n{}", header());
     let mut pipeline = Pipeline::new(rule_set);
-    let summary = consume(&url, &mut pipeline, max, |report| println!("{}", row(report))).await?;
+    let config = ConsumerConfig {
+        max_messages: max,
+        max_connections: once.then_some(1),
+        ..ConsumerConfig::default()
+    };
+    let summary = run(&url, &mut pipeline, &config, |event| match event {
+        ConsumerEvent::Report(report) => println!("{}", row(report)),
+        ConsumerEvent::Disconnected(why) => eprintln!("disconnected: {why} ({})", why.kind()),
+        ConsumerEvent::Backoff(delay) => eprintln!("reconnecting in {delay:?}"),
+        _ => {}
+    })
+    .await;
     if let Some(task) = server {
         task.await??;
     }
@@ -69,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         summary.received,
         summary.accepted,
         summary.duplicates,
-        summary.rejected.len(),
+        summary.rejected_count,
         summary.rejected
     );
     if let Some(id) = pipeline.reader().snapshot().id() {

@@ -14,7 +14,8 @@
 //! - [`replay`]: the main job, over the simulated builder or a capture, as a table;
 //! - [`conformance`]: the conformance runner over vector directories and captures;
 //! - [`rpc`]: a JSON-RPC server answering the `pending` tag from the overlay;
-//! - [`ws`]: a websocket consumer of a flashblocks stream (and a loopback test server);
+//! - [`ws`]: a websocket consumer of a flashblocks stream that bounds what a server can
+//!   make it hold and reconnects after every failure (and a loopback test server);
 //! - [`fuzz`]: the body of the `replay` fuzz target (any bytes as a capture, through the
 //!   pipeline).
 //!
@@ -40,7 +41,8 @@
 //! ## Dependencies
 //!
 //! The IO crates the workspace chose: `tokio`, `jsonrpsee` (server and HTTP client),
-//! `tokio-tungstenite` with `futures-util`; `alloy-signer-local` / `alloy-network` /
+//! `tokio-tungstenite` with `futures-util`, and `rustls` (ring provider, webpki roots) for
+//! `wss://`; `alloy-signer-local` / `alloy-network` /
 //! `alloy-signer` to sign the simulated transactions, `op-alloy-consensus` for the
 //! deposit and the envelope; `serde_json` with `raw_value` to split JSON arrays into
 //! frames without re-serializing them.

@@ -231,6 +231,15 @@ impl Pipeline {
             .collect()
     }
 
+    /// Forgets the block being received, in the validator and the assembler (after the
+    /// stream reconnected: what was sent meanwhile is missing, so the next block starts
+    /// at its index 0). The overlay keeps its preconfirmed blocks; its staleness bound
+    /// and the next block replace them.
+    pub fn reset_stream(&mut self) {
+        self.validator.reset();
+        self.assembler = None;
+    }
+
     /// Processes one frame with the wall clock as the overlay's clock.
     pub fn process(&mut self, frame: &[u8]) -> FrameReport {
         self.process_at(frame, now_ms())

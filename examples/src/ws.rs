@@ -1,24 +1,203 @@
-//! A websocket consumer of a flashblocks stream, and a loopback server that streams
-//! frames (for tests and the self-contained demo).
+//! A websocket consumer of a flashblocks stream that survives its network, and a
+//! loopback server that streams frames (for tests and the self-contained demo).
 //!
 //! The deployed streams (rollup-boost's websocket proxy, op-rbuilder, Base) send each
 //! flashblock as one message: JSON text, or a binary message holding brotli-compressed
 //! JSON; an SSZ stream sends binary V1 frames. The consumer is configured for one or the
 //! other ([`RuleSet`](flashblocks_validate::RuleSet)), as the [spec page](flashblocks_types::spec) requires, and takes text and binary messages
 //! alike; the validator's frame reader tells plain from brotli JSON by content.
-//! Message size is bounded by `tungstenite`'s defaults (64 MiB a message, 16 MiB a
-//! frame) and the JSON text by the validator's cap after decompression.
+//!
+//! [`run`] holds what a server can make it hold, whatever the server does
+//! ([`ConsumerConfig`]):
+//!
+//! - tungstenite's [`WebSocketConfig`] caps the message and frame sizes (a frame header
+//!   announcing 1 TiB is refused before anything is allocated) and the write buffer (a
+//!   server that floods pings and never reads cannot grow the queued pongs);
+//! - a connection on which nothing arrives for [`ConsumerConfig::read_timeout`] is
+//!   dropped (a server that stalls in mid-frame, or a dead route); when idle the
+//!   consumer pings, so a live but quiet server answers;
+//! - more than [`ConsumerConfig::max_control_frames`] control frames in a row without a
+//!   data message is a ping flood and ends the connection;
+//! - after every end of a connection (a TCP reset, a message over the cap, a frame
+//!   header over the cap, a close in mid-frame, raw garbage, invalid UTF-8 in a text
+//!   frame, a stall, a clean close) it reconnects after a capped exponential backoff
+//!   ([`Backoff`]), and forgets the block it was receiving
+//!   ([`Pipeline::reset_stream`]): what it missed meanwhile cannot be assembled, so
+//!   the stream starts again at the next index 0;
+//! - `wss://` URLs use rustls with the webpki roots (ring as the crypto provider).
 
 use crate::{
     pipeline::{FrameReport, Pipeline, Verdict},
     Error,
 };
 use futures_util::{SinkExt, StreamExt};
-use std::net::SocketAddr;
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
 use tokio::{net::TcpListener, task::JoinHandle};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{self, protocol::WebSocketConfig, Message};
 
-/// What a consumer took in.
+/// Capped exponential backoff between connection attempts: `initial`, doubled after
+/// every attempt that ended without a flashblock, at most `max`; back to `initial` once
+/// a connection delivered one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    /// The first delay (default 100 ms).
+    pub initial: Duration,
+    /// The cap (default 10 s).
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self { initial: Duration::from_millis(100), max: Duration::from_secs(10) }
+    }
+}
+
+impl Backoff {
+    /// The delay before the attempt that follows `failures` attempts in a row without a
+    /// flashblock (`failures` ≥ 1).
+    pub fn delay(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(31);
+        self.initial.saturating_mul(1 << doublings).min(self.max)
+    }
+}
+
+/// The consumer's bounds and timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConsumerConfig {
+    /// The largest message taken (default 32 MiB; the JSON text is capped again after
+    /// brotli by the validator).
+    pub max_message_size: usize,
+    /// The largest frame taken (default 16 MiB): checked on the frame header.
+    pub max_frame_size: usize,
+    /// Bytes queued for writing before tungstenite flushes (default 64 KiB).
+    pub write_buffer_size: usize,
+    /// Bytes queued for writing at most (default 1 MiB): pongs and pings beyond it are
+    /// not queued.
+    pub max_write_buffer_size: usize,
+    /// How long connecting (TCP, TLS, the handshake) may take (default 10 s).
+    pub connect_timeout: Duration,
+    /// The connection is dropped when nothing arrives for this long (default 15 s).
+    pub read_timeout: Duration,
+    /// When nothing arrives for this long the consumer pings (default 5 s).
+    pub ping_interval: Duration,
+    /// Control frames (pings, pongs) in a row without a data message before the
+    /// connection counts as a ping flood (default 1000).
+    pub max_control_frames: u32,
+    /// The delay between connection attempts.
+    pub backoff: Backoff,
+    /// Connection attempts at most (default `None`: forever). Tests and one-shot runs
+    /// bound it.
+    pub max_connections: Option<u64>,
+    /// Flashblock messages taken at most over all connections (default `None`).
+    pub max_messages: Option<usize>,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        Self {
+            max_message_size: 32 << 20,
+            max_frame_size: 16 << 20,
+            write_buffer_size: 64 << 10,
+            max_write_buffer_size: 1 << 20,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(15),
+            ping_interval: Duration::from_secs(5),
+            max_control_frames: 1000,
+            backoff: Backoff::default(),
+            max_connections: None,
+            max_messages: None,
+        }
+    }
+}
+
+impl ConsumerConfig {
+    /// One connection, no reconnect (a demo, or a capture of one session).
+    pub fn once() -> Self {
+        Self { max_connections: Some(1), ..Self::default() }
+    }
+
+    /// tungstenite's settings for these bounds.
+    pub fn websocket(&self) -> WebSocketConfig {
+        WebSocketConfig::default()
+            .write_buffer_size(self.write_buffer_size)
+            .max_write_buffer_size(self.max_write_buffer_size.max(self.write_buffer_size + 1))
+            .max_message_size(Some(self.max_message_size))
+            .max_frame_size(Some(self.max_frame_size))
+    }
+}
+
+/// Why a connection ended (or could not start).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Disconnect {
+    /// The server closed the stream (a close frame, or the end of the TCP stream
+    /// between messages).
+    #[error("closed by the server")]
+    Closed,
+    /// Nothing arrived for this long (a server stalled in mid-frame, or a dead route).
+    #[error("nothing received for {0:?}")]
+    Stalled(Duration),
+    /// Connecting took longer than the connect timeout.
+    #[error("connecting timed out after {0:?}")]
+    ConnectTimeout(Duration),
+    /// Too many control frames in a row without a data message.
+    #[error("{0} control frames without a data message")]
+    PingFlood(u32),
+    /// tungstenite's error: IO (a reset, a close in mid-frame), capacity (a message or
+    /// frame over the cap), protocol (garbage), UTF-8, TLS, the handshake.
+    #[error(transparent)]
+    Websocket(Box<tungstenite::Error>),
+}
+
+impl Disconnect {
+    /// A short label: `closed`, `stalled`, `connect_timeout`, `ping_flood`, `io`,
+    /// `capacity`, `protocol`, `utf8`, `tls`, `handshake`, `write_buffer_full`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::Stalled(_) => "stalled",
+            Self::ConnectTimeout(_) => "connect_timeout",
+            Self::PingFlood(_) => "ping_flood",
+            Self::Websocket(err) => match **err {
+                tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => {
+                    "closed"
+                }
+                tungstenite::Error::Io(_) => "io",
+                tungstenite::Error::Capacity(_) => "capacity",
+                tungstenite::Error::Protocol(_) | tungstenite::Error::AttackAttempt => "protocol",
+                tungstenite::Error::Utf8(_) => "utf8",
+                tungstenite::Error::Tls(_) => "tls",
+                tungstenite::Error::WriteBufferFull(_) => "write_buffer_full",
+                _ => "handshake",
+            },
+        }
+    }
+}
+
+impl From<tungstenite::Error> for Disconnect {
+    fn from(err: tungstenite::Error) -> Self {
+        Self::Websocket(Box::new(err))
+    }
+}
+
+/// What the consumer reports as it goes.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConsumerEvent<'a> {
+    /// Connected (the `n`th connection, from 1).
+    Connected(u64),
+    /// A flashblock message went through the pipeline.
+    Report(&'a FrameReport),
+    /// A connection ended, or an attempt failed.
+    Disconnected(&'a Disconnect),
+    /// Waiting this long before the next attempt.
+    Backoff(Duration),
+}
+
+/// What a consumer took in, over all its connections.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConsumerSummary {
     /// Flashblock messages received (text or binary).
@@ -27,45 +206,155 @@ pub struct ConsumerSummary {
     pub accepted: usize,
     /// Harmless resends.
     pub duplicates: usize,
-    /// Rejected messages: their position and rule id.
+    /// The first rejected messages (at most 64): their position and rule id.
     pub rejected: Vec<(usize, &'static str)>,
+    /// Rejected messages in all.
+    pub rejected_count: usize,
+    /// Connections made.
+    pub connections: u64,
+    /// Connection attempts that failed.
+    pub failed_attempts: u64,
 }
 
-/// Reads flashblock messages from `url` until the server closes the stream (or after
-/// `max_messages`), each through `pipeline`; `on_report` sees every report.
-///
-/// # Errors
-///
-/// [`Error::Websocket`] when connecting fails or the connection breaks; what was
-/// taken in so far stays in the pipeline.
-pub async fn consume(
+const KEPT_REJECTIONS: usize = 64;
+
+/// Installs rustls' ring provider as the process default (once; later calls do nothing),
+/// which `wss://` needs.
+pub fn install_tls_provider() {
+    // Err means a provider is already installed: fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Consumes the flashblocks stream at `url` through `pipeline`, reconnecting after every
+/// end of a connection as [`ConsumerConfig`] says, until `max_connections` or
+/// `max_messages` is reached (forever without them). `on_event` sees every report,
+/// connection and disconnection.
+pub async fn run(
     url: &str,
     pipeline: &mut Pipeline,
-    max_messages: Option<usize>,
-    mut on_report: impl FnMut(&FrameReport),
-) -> Result<ConsumerSummary, Error> {
-    let (mut stream, _) = tokio_tungstenite::connect_async(url).await?;
+    config: &ConsumerConfig,
+    mut on_event: impl FnMut(ConsumerEvent<'_>),
+) -> ConsumerSummary {
+    install_tls_provider();
     let mut summary = ConsumerSummary::default();
-    while max_messages.is_none_or(|max| summary.received < max) {
-        let Some(message) = stream.next().await else { break };
-        let report = match message? {
+    let mut failures = 0u32;
+    let mut attempts = 0u64;
+    loop {
+        if config.max_connections.is_some_and(|max| attempts >= max)
+            || config.max_messages.is_some_and(|max| summary.received >= max)
+        {
+            return summary;
+        }
+        if attempts > 0 {
+            let delay = config.backoff.delay(failures);
+            on_event(ConsumerEvent::Backoff(delay));
+            tokio::time::sleep(delay).await;
+        }
+        attempts += 1;
+        let connect =
+            tokio_tungstenite::connect_async_with_config(url, Some(config.websocket()), true);
+        let stream = match tokio::time::timeout(config.connect_timeout, connect).await {
+            Ok(Ok((stream, _))) => stream,
+            Ok(Err(err)) => {
+                summary.failed_attempts += 1;
+                failures = failures.saturating_add(1);
+                on_event(ConsumerEvent::Disconnected(&err.into()));
+                continue;
+            }
+            Err(_) => {
+                summary.failed_attempts += 1;
+                failures = failures.saturating_add(1);
+                on_event(ConsumerEvent::Disconnected(&Disconnect::ConnectTimeout(
+                    config.connect_timeout,
+                )));
+                continue;
+            }
+        };
+        summary.connections += 1;
+        if summary.connections > 1 {
+            // What was sent while we were away is gone: start again at an index 0.
+            pipeline.reset_stream();
+        }
+        on_event(ConsumerEvent::Connected(summary.connections));
+        let before = summary.received;
+        let end = connection(stream, pipeline, config, &mut summary, &mut on_event).await;
+        failures = if summary.received > before { 1 } else { failures.saturating_add(1) };
+        if let Some(end) = end {
+            on_event(ConsumerEvent::Disconnected(&end));
+        }
+    }
+}
+
+/// Reads one connection until it ends (`Some(why)`) or `max_messages` is reached
+/// (`None`).
+async fn connection<S>(
+    mut stream: tokio_tungstenite::WebSocketStream<S>,
+    pipeline: &mut Pipeline,
+    config: &ConsumerConfig,
+    summary: &mut ConsumerSummary,
+    on_event: &mut impl FnMut(ConsumerEvent<'_>),
+) -> Option<Disconnect>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut last_seen = Instant::now();
+    let mut control_frames = 0u32;
+    let wait = config.ping_interval.min(config.read_timeout);
+    let end = loop {
+        if config.max_messages.is_some_and(|max| summary.received >= max) {
+            break None;
+        }
+        let message = match tokio::time::timeout(wait, stream.next()).await {
+            Ok(Some(Ok(message))) => message,
+            Ok(Some(Err(err))) => break Some(err.into()),
+            Ok(None) => break Some(Disconnect::Closed),
+            Err(_) => {
+                let idle = last_seen.elapsed();
+                if idle >= config.read_timeout {
+                    break Some(Disconnect::Stalled(idle));
+                }
+                // Idle: ask the server for a pong. A server that does not read cannot
+                // make this wait: the send is bounded by the read timeout too.
+                match tokio::time::timeout(wait, stream.send(Message::Ping(Vec::new().into())))
+                    .await
+                {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(err)) => break Some(err.into()),
+                    Err(_) => break Some(Disconnect::Stalled(last_seen.elapsed())),
+                }
+            }
+        };
+        last_seen = Instant::now();
+        let report = match message {
             Message::Text(text) => pipeline.process(text.as_bytes()),
             Message::Binary(bytes) => pipeline.process(&bytes),
-            Message::Close(_) => break,
-            // Pings are answered by tungstenite itself.
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+            Message::Close(_) => break Some(Disconnect::Closed),
+            // Pings are answered by tungstenite itself (one pong queued at most).
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {
+                control_frames += 1;
+                if control_frames > config.max_control_frames {
+                    break Some(Disconnect::PingFlood(control_frames));
+                }
+                continue;
+            }
         };
+        control_frames = 0;
         summary.received += 1;
         match &report.verdict {
             Verdict::Accept => summary.accepted += 1,
             Verdict::Duplicate => summary.duplicates += 1,
-            Verdict::Reject(err) => summary.rejected.push((report.frame, err.rule_id())),
+            Verdict::Reject(err) => {
+                summary.rejected_count += 1;
+                if summary.rejected.len() < KEPT_REJECTIONS {
+                    summary.rejected.push((report.frame, err.rule_id()));
+                }
+            }
         }
-        on_report(&report);
-    }
-    // Best effort: the server may already be gone.
-    let _ = stream.close(None).await;
-    Ok(summary)
+        on_event(ConsumerEvent::Report(&report));
+    };
+    // Best effort, bounded: the server may be gone or not reading.
+    let _ = tokio::time::timeout(wait, stream.close(None)).await;
+    end
 }
 
 /// A message the loopback server sends.

@@ -10,6 +10,7 @@ mod replay;
 mod rpc;
 mod simulate;
 mod ws;
+mod ws_hostile;
 
 use std::path::PathBuf;
 

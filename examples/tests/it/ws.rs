@@ -4,7 +4,7 @@ use flashblocks_examples::{
     pipeline::Pipeline,
     replay::simulated_stream,
     simulate::{simulate, SimulationConfig},
-    ws::{consume, serve_once, WsFrame},
+    ws::{run, serve_once, ConsumerConfig, ConsumerEvent, WsFrame},
 };
 use flashblocks_overlay::Lookup;
 use flashblocks_types::JsonFrameReader;
@@ -33,13 +33,14 @@ async fn json_stream_with_brotli_frames_and_a_malformed_one() {
     let mut accepted_hashes = 0;
     let summary = tokio::time::timeout(
         Duration::from_secs(60),
-        consume(&format!("ws://{addr}"), &mut pipeline, None, |report| {
-            accepted_hashes += usize::from(report.block_hash.is_ok());
+        run(&format!("ws://{addr}"), &mut pipeline, &ConsumerConfig::once(), |event| {
+            if let ConsumerEvent::Report(report) = event {
+                accepted_hashes += usize::from(report.block_hash.is_ok());
+            }
         }),
     )
     .await
-    .expect("bounded in time")
-    .unwrap();
+    .expect("bounded in time");
     assert_eq!(server.await.unwrap().unwrap(), total);
 
     assert_eq!(summary.received, total);
@@ -66,11 +67,10 @@ async fn ssz_stream_rejects_the_injected_frame() {
     let mut pipeline = Pipeline::new(RuleSet::V1);
     let summary = tokio::time::timeout(
         Duration::from_secs(60),
-        consume(&format!("ws://{addr}"), &mut pipeline, None, |_| {}),
+        run(&format!("ws://{addr}"), &mut pipeline, &ConsumerConfig::once(), |_| {}),
     )
     .await
-    .expect("bounded in time")
-    .unwrap();
+    .expect("bounded in time");
     server.await.unwrap().unwrap();
     assert_eq!((summary.accepted, summary.duplicates), (15, 1));
     assert_eq!(summary.rejected, [(injected.bad_frame, "parent_hash_mismatch")]);
@@ -95,7 +95,7 @@ async fn a_stream_feeds_the_rpc_server_while_it_serves() {
         .build(format!("http://{rpc_addr}"))
         .unwrap();
     let consumer = tokio::spawn(async move {
-        consume(&format!("ws://{ws_addr}"), &mut pipeline, None, |_| {}).await
+        run(&format!("ws://{ws_addr}"), &mut pipeline, &ConsumerConfig::once(), |_| {}).await
     });
 
     let last = sim.blocks.last().unwrap().last().unwrap().diff.block_hash.to_string();
@@ -113,7 +113,7 @@ async fn a_stream_feeds_the_rpc_server_while_it_serves() {
     })
     .await
     .expect("the pending block reaches the stream's last flashblock");
-    let summary = consumer.await.unwrap().unwrap();
+    let summary = consumer.await.unwrap();
     server.await.unwrap().unwrap();
     assert_eq!(summary.accepted, 15);
 
