@@ -47,6 +47,14 @@ pub enum Error {
     #[cfg(feature = "io")]
     #[error("registering JSON-RPC methods: {0}")]
     RegisterMethod(#[from] RegisterMethodError),
+    /// A GET route of the server is malformed (a bug).
+    #[cfg(feature = "io")]
+    #[error("server route: {0}")]
+    Route(#[from] jsonrpsee::server::middleware::http::ProxyGetRequestError),
+    /// The Prometheus exporter could not start (its address, or a second recorder).
+    #[cfg(feature = "io")]
+    #[error("metrics exporter: {0}")]
+    Metrics(#[from] metrics_exporter_prometheus::BuildError),
     /// The websocket failed (connecting, the handshake, reading or writing).
     #[cfg(feature = "io")]
     #[error("websocket: {0}")]

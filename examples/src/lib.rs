@@ -13,13 +13,16 @@
 //!   assemble with the block-hash check → overlay, with the time each stage took;
 //! - [`replay`]: the main job, over the simulated builder or a capture, as a table;
 //! - [`conformance`]: the conformance runner over vector directories and captures;
-//! - [`rpc`]: a JSON-RPC server answering the `pending` tag from the overlay;
+//! - [`rpc`]: a JSON-RPC server answering the `pending` tag from the overlay, with
+//!   per-request time and size bounds and a health check;
+//! - [`node`]: the `pending_rpc` program (flags and environment, the stream consumer,
+//!   logs and Prometheus metrics);
 //! - [`ws`]: a websocket consumer of a flashblocks stream that bounds what a server can
 //!   make it hold and reconnects after every failure (and a loopback test server);
 //! - [`fuzz`]: the body of the `replay` fuzz target (any bytes as a capture, through the
 //!   pipeline).
 //!
-//! `rpc` and `ws` are behind the default feature `io` (tokio, jsonrpsee,
+//! `rpc`, `ws` and `node` are behind the default feature `io` (tokio, jsonrpsee,
 //! tokio-tungstenite); without it the crate is the pure part, which the fuzz project
 //! builds.
 //!
@@ -42,7 +45,9 @@
 //!
 //! The IO crates the workspace chose: `tokio`, `jsonrpsee` (server and HTTP client),
 //! `tokio-tungstenite` with `futures-util`, and `rustls` (ring provider, webpki roots) for
-//! `wss://`; `alloy-signer-local` / `alloy-network` /
+//! `wss://`; for `pending_rpc`'s operations `clap` (flags with environment variables),
+//! `tracing` with `tracing-subscriber`, `metrics` with `metrics-exporter-prometheus`
+//! (its HTTP listener only), and `tower`'s timeout layer (the per-request time bound); `alloy-signer-local` / `alloy-network` /
 //! `alloy-signer` to sign the simulated transactions, `op-alloy-consensus` for the
 //! deposit and the envelope; `serde_json` with `raw_value` to split JSON arrays into
 //! frames without re-serializing them.
@@ -57,6 +62,8 @@ pub mod conformance;
 mod error;
 pub mod frames;
 pub mod fuzz;
+#[cfg(feature = "io")]
+pub mod node;
 pub mod output;
 pub mod pipeline;
 pub mod replay;

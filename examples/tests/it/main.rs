@@ -5,6 +5,7 @@
 mod capture;
 mod conformance;
 mod fuzz_corpus;
+mod node;
 mod props;
 mod replay;
 mod rpc;

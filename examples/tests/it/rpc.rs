@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, B256, U256};
 use flashblocks_examples::{
     pipeline::Pipeline,
-    rpc::{serve, NoCanonicalState},
+    rpc::{serve, NoCanonicalState, ServerConfig},
     simulate::{dev_signers, simulate, SimulationConfig, L1_BLOCK},
 };
 use flashblocks_validate::RuleSet;
@@ -22,8 +22,14 @@ async fn run() {
     for frame in sim.ssz_frames() {
         assert!(pipeline.process(&frame).block_hash.is_ok());
     }
-    let (addr, handle) =
-        serve("127.0.0.1:0".parse().unwrap(), pipeline.reader(), NoCanonicalState).await.unwrap();
+    let (addr, handle) = serve(
+        "127.0.0.1:0".parse().unwrap(),
+        pipeline.reader(),
+        NoCanonicalState,
+        &ServerConfig::default(),
+    )
+    .await
+    .unwrap();
     assert!(addr.ip().is_loopback() && addr.port() != 0);
     let client = HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(10))

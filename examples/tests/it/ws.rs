@@ -81,15 +81,21 @@ async fn ssz_stream_rejects_the_injected_frame() {
 /// the stream's last flashblock without the server waiting on the writer.
 #[tokio::test]
 async fn a_stream_feeds_the_rpc_server_while_it_serves() {
-    use flashblocks_examples::rpc::{serve, NoCanonicalState};
+    use flashblocks_examples::rpc::{serve, NoCanonicalState, ServerConfig};
     use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
 
     let sim = simulate(&SimulationConfig::default()).unwrap();
     let frames = sim.json_frames().into_iter().map(WsFrame::Binary).collect();
     let (ws_addr, server) = serve_once("127.0.0.1:0".parse().unwrap(), frames).await.unwrap();
     let mut pipeline = Pipeline::new(RuleSet::Json);
-    let (rpc_addr, handle) =
-        serve("127.0.0.1:0".parse().unwrap(), pipeline.reader(), NoCanonicalState).await.unwrap();
+    let (rpc_addr, handle) = serve(
+        "127.0.0.1:0".parse().unwrap(),
+        pipeline.reader(),
+        NoCanonicalState,
+        &ServerConfig::default(),
+    )
+    .await
+    .unwrap();
     let client = HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(10))
         .build(format!("http://{rpc_addr}"))

@@ -1,0 +1,256 @@
+//! The `pending_rpc` program as a library: its flags ([`Args`], `clap`, each also an
+//! environment variable), and [`start`], which fills the overlay (a live websocket
+//! stream, a capture, or the simulated builder) and serves it over JSON-RPC with logs
+//! (`tracing`) and Prometheus metrics (`metrics`).
+//!
+//! Metrics (with `--metrics ADDR`, served at `http://ADDR/metrics`):
+//!
+//! | name | kind | what |
+//! | --- | --- | --- |
+//! | `flashblocks_frames_total{verdict, rule}` | counter | messages by verdict (`accept`, `duplicate`, `reject`) and rule id |
+//! | `flashblocks_apply_seconds` | histogram | decode + validate + assemble + overlay of one message |
+//! | `flashblocks_newest_age_seconds` | gauge | seconds since the newest accepted flashblock arrived |
+//! | `flashblocks_pending_behind_seconds` | gauge | wall clock minus the pending block's timestamp |
+//! | `flashblocks_stream_reconnects_total` | counter | connections after the first |
+//! | `flashblocks_stream_disconnects_total{kind}` | counter | ends of a connection by [`Disconnect::kind`](crate::ws::Disconnect::kind) |
+//!
+//! The gauges are refreshed every second.
+
+use crate::{
+    pipeline::{now_ms, Pipeline, Verdict},
+    replay::{replay_bytes, replay_frames, simulated_stream, ReplayOptions},
+    rpc::{serve, NoCanonicalState, ServerConfig},
+    simulate::{simulate, SimulationConfig},
+    ws::{run, ConsumerConfig, ConsumerEvent},
+    Error,
+};
+use flashblocks_overlay::{OverlayConfig, OverlayReader};
+use flashblocks_validate::{RuleSet, ValidatorConfig};
+use jsonrpsee::server::ServerHandle;
+use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use tokio::task::JoinHandle;
+
+/// `pending_rpc`'s flags; each can also be set by the environment variable named.
+#[derive(Clone, Debug, clap::Parser)]
+#[command(
+    name = "pending_rpc",
+    about = "JSON-RPC answering the `pending` tag from a flashblocks stream's preconfirmed state",
+    long_about = "JSON-RPC (HTTP and websocket on one port) answering the `pending` tag from \
+                  the preconfirmed-state overlay, fed by a live flashblocks websocket (--ws), a \
+                  capture (FILE) or, with neither, the simulated builder. GET /health fails \
+                  when the stream is stale."
+)]
+pub struct Args {
+    /// Address to serve JSON-RPC on (HTTP and websocket).
+    #[arg(long, env = "PENDING_RPC_HOST", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Port to serve JSON-RPC on (0: a free one).
+    #[arg(long, env = "PENDING_RPC_PORT", default_value_t = 8545)]
+    pub port: u16,
+    /// A flashblocks websocket (`ws://` or `wss://`) to consume, reconnecting as needed.
+    #[arg(long, env = "PENDING_RPC_WS", value_name = "URL")]
+    pub ws: Option<String>,
+    /// The stream sends SSZ V1 frames (default: JSON, plain or brotli).
+    #[arg(long, env = "PENDING_RPC_SSZ")]
+    pub ssz: bool,
+    /// With --ws, pending answers are "not here" (and /health fails) once the newest
+    /// flashblock is older than this; 0 turns the bound off.
+    #[arg(long, env = "PENDING_RPC_MAX_AGE_MS", default_value_t = 5_000)]
+    pub max_age_ms: u64,
+    /// The time one HTTP request may take, headers to answer, before its connection is
+    /// closed.
+    #[arg(long, env = "PENDING_RPC_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+    /// The largest request body.
+    #[arg(long, env = "PENDING_RPC_MAX_REQUEST_BYTES", default_value_t = 1 << 20)]
+    pub max_request_bytes: u32,
+    /// Connections at once.
+    #[arg(long, env = "PENDING_RPC_MAX_CONNECTIONS", default_value_t = 512)]
+    pub max_connections: u32,
+    /// Serve Prometheus metrics at `http://ADDR/metrics`.
+    #[arg(long, env = "PENDING_RPC_METRICS", value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
+    /// Stop after this many seconds (default: at Ctrl-C).
+    #[arg(long, env = "PENDING_RPC_SECONDS")]
+    pub seconds: Option<u64>,
+    /// A capture to replay instead of the simulated builder (ignored with --ws).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+impl Args {
+    /// The staleness bound for a live stream (`None` for a replay, whose data does not
+    /// move, or with `--max-age-ms 0`).
+    pub fn max_age_ms(&self) -> Option<u64> {
+        (self.ws.is_some() && self.max_age_ms > 0).then_some(self.max_age_ms)
+    }
+
+    /// The server's bounds.
+    pub fn server_config(&self) -> ServerConfig {
+        ServerConfig {
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
+            max_request_bytes: self.max_request_bytes,
+            max_connections: self.max_connections,
+            max_age_ms: self.max_age_ms(),
+            ..ServerConfig::default()
+        }
+    }
+}
+
+/// A running `pending_rpc`.
+#[derive(Debug)]
+pub struct Node {
+    /// The JSON-RPC address.
+    pub addr: SocketAddr,
+    /// The replay's table lines (empty with `--ws`).
+    pub replay_lines: Vec<String>,
+    handle: ServerHandle,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Node {
+    /// Stops the server and the stream consumer.
+    pub async fn stop(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        // Err: already stopped.
+        let _ = self.handle.stop();
+        self.handle.stopped().await;
+    }
+}
+
+/// Installs the Prometheus recorder as the process's, serving `http://addr/metrics`
+/// (call it inside the tokio runtime); the handle renders the same page.
+///
+/// # Errors
+///
+/// [`Error::Metrics`] when the address cannot be bound or a recorder is installed.
+pub fn install_metrics(addr: SocketAddr) -> Result<PrometheusHandle, Error> {
+    let (recorder, exporter) = PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .set_buckets_for_metric(
+            Matcher::Full("flashblocks_apply_seconds".to_owned()),
+            &[1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+        )?
+        .build()?;
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder).map_err(BuildError::from)?;
+    tokio::spawn(async move {
+        if let Err(err) = exporter.await {
+            tracing::error!(?err, "metrics exporter stopped");
+        }
+    });
+    Ok(handle)
+}
+
+/// Starts what `args` describe: the overlay's source and the server.
+///
+/// # Errors
+///
+/// [`Error`] when the capture cannot be read or the server cannot bind.
+pub async fn start(args: &Args) -> Result<Node, Error> {
+    let mut tasks = Vec::new();
+    let mut replay_lines = Vec::new();
+    let reader = match (&args.ws, &args.file) {
+        (Some(url), _) => {
+            let rule_set = if args.ssz { RuleSet::V1 } else { RuleSet::Json };
+            let validator = match rule_set {
+                RuleSet::V1 => ValidatorConfig::v1(),
+                RuleSet::Json => ValidatorConfig::json(),
+            };
+            let overlay =
+                OverlayConfig { max_age_ms: args.max_age_ms(), ..OverlayConfig::default() };
+            let pipeline = Pipeline::with_config(validator, overlay);
+            let reader = pipeline.reader();
+            tasks.push(tokio::spawn(consume(url.clone(), pipeline)));
+            reader
+        }
+        (None, file) => {
+            // Replay quietly: only the totals and the final payloads.
+            let options = ReplayOptions { max_rows: 0, progress_every: 0 };
+            let pipeline = match file {
+                Some(path) => replay_bytes(&std::fs::read(path)?, options, &mut replay_lines)?.2,
+                None => {
+                    let (frames, _) = simulated_stream(&simulate(&SimulationConfig::default())?);
+                    let mut pipeline = Pipeline::new(RuleSet::V1);
+                    let frames = frames.iter().map(Vec::as_slice);
+                    replay_frames(&mut pipeline, frames, options, &mut replay_lines);
+                    pipeline
+                }
+            };
+            pipeline.reader()
+        }
+    };
+    tasks.push(tokio::spawn(refresh_gauges(reader.clone())));
+    let addr = SocketAddr::new(args.host, args.port);
+    let (addr, handle) = serve(addr, reader, NoCanonicalState, &args.server_config()).await?;
+    tracing::info!(%addr, "serving JSON-RPC (HTTP and websocket), GET /health");
+    Ok(Node { addr, replay_lines, handle, tasks })
+}
+
+/// The consumer task: the one writer of the pipeline, recording logs and metrics.
+async fn consume(url: String, mut pipeline: Pipeline) {
+    let config = ConsumerConfig::default();
+    let summary = run(&url, &mut pipeline, &config, |event| match event {
+        ConsumerEvent::Report(report) => {
+            let (verdict, rule) = match &report.verdict {
+                Verdict::Accept => ("accept", ""),
+                Verdict::Duplicate => ("duplicate", ""),
+                Verdict::Reject(err) => ("reject", err.rule_id()),
+            };
+            metrics::counter!("flashblocks_frames_total", "verdict" => verdict, "rule" => rule)
+                .increment(1);
+            metrics::histogram!("flashblocks_apply_seconds")
+                .record(report.times.total().as_secs_f64());
+            match (&report.verdict, &report.flashblock) {
+                (Verdict::Reject(err), _) => {
+                    tracing::warn!(frame = report.frame, rule = err.rule_id(), %err, "rejected");
+                }
+                (_, Some(fb)) => tracing::debug!(
+                    frame = report.frame,
+                    block = fb.block_number,
+                    index = fb.index,
+                    transactions = fb.transactions,
+                    verdict,
+                    "flashblock"
+                ),
+                (_, None) => {}
+            }
+        }
+        ConsumerEvent::Connected(n) => {
+            if n > 1 {
+                metrics::counter!("flashblocks_stream_reconnects_total").increment(1);
+            }
+            tracing::info!(url = %url, connection = n, "stream connected");
+        }
+        ConsumerEvent::Disconnected(why) => {
+            metrics::counter!("flashblocks_stream_disconnects_total", "kind" => why.kind())
+                .increment(1);
+            tracing::warn!(url = %url, kind = why.kind(), %why, "stream ended");
+        }
+        ConsumerEvent::Backoff(delay) => {
+            tracing::info!(delay_ms = delay.as_millis() as u64, "reconnecting");
+        }
+    })
+    .await;
+    tracing::info!(?summary, "stream consumer stopped");
+}
+
+/// Refreshes the age gauges every second.
+async fn refresh_gauges(reader: OverlayReader) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let now = now_ms();
+        let snapshot = reader.snapshot();
+        if let Some(age_ms) = snapshot.age_ms(now) {
+            metrics::gauge!("flashblocks_newest_age_seconds").set(age_ms as f64 / 1000.0);
+        }
+        if let Some(block) = snapshot.at(now).pending_block(false).into_value() {
+            let behind = now as f64 / 1000.0 - block.header.timestamp as f64;
+            metrics::gauge!("flashblocks_pending_behind_seconds").set(behind);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! `pending_rpc` as an operator runs it: flags, the staleness bound, `GET /health`,
+//! Prometheus metrics, and the per-request bounds that keep half-sent requests from
+//! starving other clients.
+
+use clap::Parser;
+use flashblocks_examples::{
+    node::{install_metrics, start, Args},
+    pipeline::Pipeline,
+    rpc::{serve, NoCanonicalState, ServerConfig},
+    simulate::{simulate, SimulationConfig},
+    ws::{serve_once, WsFrame},
+};
+use flashblocks_validate::RuleSet;
+use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
+use std::{net::SocketAddr, time::Duration};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+/// `GET path` over a fresh connection: the status code and the body.
+async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).await.unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    (status, body)
+}
+
+#[test]
+fn help_flags_and_the_default_staleness_bound() {
+    let err = Args::try_parse_from(["pending_rpc", "--help"]).unwrap_err();
+    assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+    let help = err.to_string();
+    for flag in ["--ws", "--max-age-ms", "--request-timeout-ms", "--metrics", "PENDING_RPC_WS"] {
+        assert!(help.contains(flag), "{flag} in --help:\n{help}");
+    }
+    let live = Args::try_parse_from(["pending_rpc", "--ws", "ws://127.0.0.1:1/"]).unwrap();
+    assert_eq!(live.max_age_ms(), Some(5_000), "a live stream has a staleness bound by default");
+    assert_eq!(live.server_config().max_age_ms, Some(5_000));
+    assert_eq!(live.server_config().request_timeout, Duration::from_secs(10));
+    let off =
+        Args::try_parse_from(["pending_rpc", "--ws", "ws://h/", "--max-age-ms", "0"]).unwrap();
+    assert_eq!(off.max_age_ms(), None);
+    let replay = Args::try_parse_from(["pending_rpc", "capture.json"]).unwrap();
+    assert_eq!(replay.file.as_deref(), Some(std::path::Path::new("capture.json")));
+    assert_eq!(replay.max_age_ms(), None, "a replay does not go stale");
+    let err = Args::try_parse_from(["pending_rpc", "--nope"]).unwrap_err();
+    assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+}
+
+#[tokio::test]
+async fn health_is_200_while_fresh_and_500_when_stale() {
+    let sim = simulate(&SimulationConfig::default()).unwrap();
+    let mut pipeline = Pipeline::new(RuleSet::V1);
+    for frame in sim.ssz_frames() {
+        pipeline.process(&frame);
+    }
+    let fresh = ServerConfig { max_age_ms: Some(600_000), ..ServerConfig::default() };
+    let (addr, fresh) =
+        serve("127.0.0.1:0".parse().unwrap(), pipeline.reader(), NoCanonicalState, &fresh)
+            .await
+            .unwrap();
+    let (status, body) = get(addr, "/health").await;
+    assert_eq!(status, 200, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["blockNumber"], 24_000_002);
+    assert_eq!(health["flashblockIndex"], 4);
+
+    let stale = ServerConfig { max_age_ms: Some(0), ..ServerConfig::default() };
+    let (addr, stale) =
+        serve("127.0.0.1:0".parse().unwrap(), pipeline.reader(), NoCanonicalState, &stale)
+            .await
+            .unwrap();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (status, body) = get(addr, "/health").await;
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("stale"), "{body}");
+
+    // An empty overlay is not healthy either.
+    let empty = Pipeline::new(RuleSet::V1);
+    let (addr, none) =
+        serve("127.0.0.1:0".parse().unwrap(), empty.reader(), NoCanonicalState, &fresh_config())
+            .await
+            .unwrap();
+    assert_eq!(get(addr, "/health").await.0, 500);
+    for handle in [fresh, stale, none] {
+        handle.stop().unwrap();
+        handle.stopped().await;
+    }
+}
+
+fn fresh_config() -> ServerConfig {
+    ServerConfig { max_age_ms: Some(600_000), ..ServerConfig::default() }
+}
+
+/// 100 connections, the server's limit, each sending half a request (half the headers,
+/// or the headers and a tenth of the body) and then nothing: each is closed after the
+/// request timeout, and a well-behaved client gets its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_requests_do_not_starve_other_clients() {
+    let sim = simulate(&SimulationConfig::default()).unwrap();
+    let mut pipeline = Pipeline::new(RuleSet::V1);
+    for frame in sim.ssz_frames() {
+        pipeline.process(&frame);
+    }
+    let config = ServerConfig {
+        request_timeout: Duration::from_millis(500),
+        max_connections: 100,
+        ..ServerConfig::default()
+    };
+    let (addr, handle) =
+        serve("127.0.0.1:0".parse().unwrap(), pipeline.reader(), NoCanonicalState, &config)
+            .await
+            .unwrap();
+    let mut held = Vec::new();
+    for i in 0..100 {
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        let half: &[u8] = if i % 2 == 0 {
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"jsonrpc\":\"2.0\","
+        } else {
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Ty"
+        };
+        tcp.write_all(half).await.unwrap();
+        held.push(tcp);
+    }
+    let client = HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(5))
+        .build(format!("http://{addr}"))
+        .unwrap();
+    let answered = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match client.request::<Vec<String>, _>("op_supportedCapabilities", rpc_params![]).await
+            {
+                Ok(caps) => break caps,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    })
+    .await
+    .expect("a well-behaved client is answered while half-sent requests are held");
+    assert_eq!(answered, ["flashblocksv1"]);
+    // Every half-sent request's connection was closed by the server.
+    for mut tcp in held {
+        let mut rest = Vec::new();
+        tokio::time::timeout(Duration::from_secs(60), tcp.read_to_end(&mut rest))
+            .await
+            .expect("the server closes a half-sent request's connection")
+            .ok();
+    }
+    handle.stop().unwrap();
+    handle.stopped().await;
+}
+
+/// The program over a live stream: metrics by verdict and rule id, disconnects by kind,
+/// and once the stream is gone the default staleness bound turns pending answers and
+/// `/health` down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_node_counts_what_it_takes_and_goes_stale_when_the_stream_dies() {
+    let sim = simulate(&SimulationConfig::default()).unwrap();
+    let mut frames: Vec<WsFrame> = sim.json_frames().into_iter().map(WsFrame::Binary).collect();
+    frames.insert(3, WsFrame::Binary(b"not json".to_vec()));
+    let (ws_addr, server) = serve_once("127.0.0.1:0".parse().unwrap(), frames).await.unwrap();
+    let metrics = install_metrics("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!("ws://{ws_addr}");
+    let args = Args::try_parse_from([
+        "pending_rpc",
+        "--ws",
+        url.as_str(),
+        "--port",
+        "0",
+        "--max-age-ms",
+        "1000",
+    ])
+    .unwrap();
+    let node = start(&args).await.unwrap();
+    let client = HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(10))
+        .build(format!("http://{}", node.addr))
+        .unwrap();
+    let last = sim.blocks.last().unwrap().last().unwrap().diff.block_hash.to_string();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let block: serde_json::Value = client
+                .request("eth_getBlockByNumber", rpc_params!["pending", false])
+                .await
+                .unwrap();
+            if block["hash"].as_str() == Some(last.as_str()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("the pending block reaches the stream's last flashblock");
+    server.await.unwrap().unwrap();
+
+    // The stream closed and nothing listens any more: the node goes stale.
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while get(node.addr, "/health").await.0 != 500 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("/health fails once the newest flashblock is older than the bound");
+    let pending: serde_json::Value = client
+        .request("eth_getBlockByNumber", rpc_params!["pending", false])
+        .await
+        .unwrap_or_default();
+    assert!(pending.get("hash").is_none_or(|h| h.as_str() != Some(last.as_str())), "{pending}");
+
+    let page = metrics.render();
+    assert!(page.contains("flashblocks_frames_total{verdict=\"accept\",rule=\"\"} 15"), "{page}");
+    assert!(
+        page.contains("flashblocks_frames_total{verdict=\"reject\",rule=\"malformed\"} 1"),
+        "{page}"
+    );
+    assert!(page.contains("flashblocks_stream_disconnects_total{kind=\"closed\"} 1"), "{page}");
+    assert!(page.contains("flashblocks_apply_seconds_count 16"), "{page}");
+    node.stop().await;
+}
