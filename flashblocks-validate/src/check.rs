@@ -1,5 +1,6 @@
 //! Extra checks a caller plugs into the validator ([spec page](flashblocks_types::spec), "Optional checks").
 
+use crate::ExecutionMismatch;
 use alloy_primitives::B256;
 use flashblocks_types::Flashblock;
 
@@ -16,12 +17,10 @@ pub enum CheckFailure {
         /// The flashblock's `diff.block_hash`.
         claimed: B256,
     },
-    /// Rule `execution_invalid`: the caller's execution check rejected the flashblock.
-    #[error("execution invalid: {reason}")]
-    ExecutionInvalid {
-        /// What the execution check said.
-        reason: String,
-    },
+    /// Rule `execution_invalid`: executing the flashblock gave another value than it
+    /// claims for the fact named.
+    #[error("execution invalid: {0}")]
+    ExecutionInvalid(Box<ExecutionMismatch>),
 }
 
 impl CheckFailure {
@@ -29,7 +28,7 @@ impl CheckFailure {
     pub const fn rule_id(&self) -> &'static str {
         match self {
             Self::BlockHashMismatch { .. } => "block_hash_mismatch",
-            Self::ExecutionInvalid { .. } => "execution_invalid",
+            Self::ExecutionInvalid(_) => "execution_invalid",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! [`ValidationError`]: one variant per rule id of the [spec page](flashblocks_types::spec).
 
-use crate::{CheckFailure, RuleSet, Tip};
+use crate::{CheckFailure, ExecutionMismatch, RuleSet, Tip};
 use alloy_primitives::{Address, FixedBytes, B256};
 use flashblocks_types::{CodecError, ExecutionPayloadStaticV1, FlashblockSource, PayloadId};
 
@@ -270,12 +270,10 @@ pub enum ValidationError {
         /// The flashblock's `diff.block_hash`.
         claimed: B256,
     },
-    /// `execution_invalid`: the caller's execution check rejected the flashblock.
-    #[error("execution invalid: {reason}")]
-    ExecutionInvalid {
-        /// What the execution check said.
-        reason: String,
-    },
+    /// `execution_invalid`: executing the flashblock gave another value than it claims
+    /// for the fact named.
+    #[error("execution invalid: {0}")]
+    ExecutionInvalid(Box<ExecutionMismatch>),
 }
 
 impl ValidationError {
@@ -317,7 +315,7 @@ impl ValidationError {
             Self::GasAccountingMismatch { .. } => "gas_accounting_mismatch",
             Self::HeadMismatch { .. } => "head_mismatch",
             Self::BlockHashMismatch { .. } => "block_hash_mismatch",
-            Self::ExecutionInvalid { .. } => "execution_invalid",
+            Self::ExecutionInvalid(_) => "execution_invalid",
         }
     }
 
@@ -338,9 +336,7 @@ impl ValidationError {
     pub const fn is_optional_check(&self) -> bool {
         matches!(
             self,
-            Self::HeadMismatch { .. }
-                | Self::BlockHashMismatch { .. }
-                | Self::ExecutionInvalid { .. }
+            Self::HeadMismatch { .. } | Self::BlockHashMismatch { .. } | Self::ExecutionInvalid(_)
         )
     }
 }
@@ -362,7 +358,7 @@ impl From<CheckFailure> for ValidationError {
             CheckFailure::BlockHashMismatch { computed, claimed } => {
                 Self::BlockHashMismatch { computed, claimed }
             }
-            CheckFailure::ExecutionInvalid { reason } => Self::ExecutionInvalid { reason },
+            CheckFailure::ExecutionInvalid(mismatch) => Self::ExecutionInvalid(mismatch),
         }
     }
 }

@@ -129,7 +129,7 @@ struct RecordingCheck {
 impl FlashblockCheck for RecordingCheck {
     fn check(&mut self, candidate: &Flashblock, _starts_block: bool) -> Result<(), CheckFailure> {
         if candidate.identity().0.first() == Some(&self.reject_first_byte) {
-            return Err(CheckFailure::ExecutionInvalid { reason: "fuzz check".into() });
+            return Err(CheckFailure::ExecutionInvalid(Box::new(fuzz_mismatch())));
         }
         Ok(())
     }
@@ -310,4 +310,14 @@ pub fn validate_sequence(data: &[u8]) -> SequenceStats {
         }
     }
     harness.stats
+}
+
+/// The mismatch the fuzzing check reports.
+fn fuzz_mismatch() -> crate::ExecutionMismatch {
+    crate::ExecutionMismatch {
+        fact: crate::ExecutedFact::GasUsed,
+        subject: crate::FactSubject::Block,
+        executed: crate::FactValue::Absent,
+        claimed: crate::FactValue::Absent,
+    }
 }

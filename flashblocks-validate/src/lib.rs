@@ -85,6 +85,7 @@
 mod check;
 mod config;
 mod error;
+mod execution;
 pub mod fuzz;
 mod rules;
 mod validator;
@@ -94,4 +95,7 @@ pub use config::{
     max_flashblocks_per_block, RuleSet, Tip, ValidatorConfig, DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK,
 };
 pub use error::{ValidationError, RULE_IDS};
+pub use execution::{
+    ExecutedFact, ExecutionMismatch, FactSubject, FactValue, TransactionRejection,
+};
 pub use validator::{Accepted, BlockStart, CurrentBlock, Outcome, Validated, Validator};

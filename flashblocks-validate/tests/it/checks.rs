@@ -4,7 +4,8 @@ use crate::{accept, blocks, reject};
 use alloy_primitives::B256;
 use flashblocks_types::{Flashblock, FlashblockSource};
 use flashblocks_validate::{
-    CheckFailure, FlashblockCheck, RuleSet, Tip, ValidationError, Validator, ValidatorConfig,
+    CheckFailure, ExecutedFact, ExecutionMismatch, FactSubject, FactValue, FlashblockCheck,
+    RuleSet, Tip, ValidationError, Validator, ValidatorConfig,
 };
 use std::sync::{Arc, Mutex};
 
@@ -100,7 +101,13 @@ fn extra_checks_run_last_and_commit_only_on_acceptance() {
     let second = second.lock().unwrap().clone();
     assert_eq!(second, ["check 0 true", "commit 0 true", "check 1 false", "reset"]);
     assert_eq!(
-        ValidationError::from(CheckFailure::ExecutionInvalid { reason: "x".into() }).rule_id(),
+        ValidationError::from(CheckFailure::ExecutionInvalid(Box::new(ExecutionMismatch {
+            fact: ExecutedFact::GasUsed,
+            subject: FactSubject::Block,
+            executed: FactValue::Absent,
+            claimed: FactValue::Absent,
+        })))
+        .rule_id(),
         "execution_invalid"
     );
 }

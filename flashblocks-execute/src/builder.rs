@@ -1,0 +1,556 @@
+//! [`ExecutingBuilder`]: a simulated builder that executes what it sends (test support,
+//! behind the `test-utils` feature).
+//!
+//! It signs real transactions with the development keys, executes them with this
+//! crate's [`Executor`] (the same EVM the receiver runs), and emits flashblocks whose
+//! metadata, receipts with logs, `receipts_root`, `logs_bloom`, `state_root` (its whole
+//! simulated state through alloy-trie) and `block_hash` are all true.
+//!
+//! **Genesis.** The development accounts hold 10 000 ether each. No predeploy bytecode
+//! is available offline, so the `L1Block` predeploy (`0x4200…0015`) is a hand-written
+//! stand-in: its code is a single `STOP` (the L1-info deposit calls it and changes
+//! nothing) and its storage holds, from genesis, the slots op-revm reads for the L1 fee
+//! (L1 base fee, blob base fee, the Ecotone scalars, Isthmus' operator fee scalars,
+//! Jovian's DA footprint scalar), the values a real L1-info deposit would leave there.
+//! The system contracts of EIP-4788 and EIP-2935 are absent: alloy-evm's system calls to
+//! an account without code change nothing.
+
+// Test support: every index is taken modulo the (non-empty, constant) development keys.
+#![allow(clippy::indexing_slicing)]
+
+use crate::{
+    CanonicalStates, ChainConfig, Executor, InMemoryAccount, InMemoryState, InMemoryStates,
+};
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEip7702, TxLegacy};
+use alloy_eips::{eip2718::Encodable2718, eip7702::Authorization};
+use alloy_op_hardforks::{OpHardfork, OpHardforks};
+use alloy_primitives::{
+    address, b256, keccak256, map::HashMap, Address, Bytes, TxKind, B256, U256,
+};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_trie::{root, TrieAccount, EMPTY_ROOT_HASH};
+use flashblocks_assemble::{rebuild_header, TransactionTrie};
+use flashblocks_types::{
+    ChainMaker, CumulativeResults, ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock,
+    FlashblockJson, FlashblockStep, JsonDiff, PayloadId,
+};
+use op_alloy_consensus::{OpTxEnvelope, TxDeposit};
+use revm::DatabaseRef;
+use std::{collections::BTreeMap, sync::Arc};
+
+/// The private keys of the first four accounts of the `test test … junk` mnemonic.
+/// Public test keys: never use them for anything of value.
+pub const DEV_KEYS: [B256; 4] = [
+    b256!("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"),
+    b256!("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"),
+    b256!("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"),
+    b256!("7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"),
+];
+/// The account that sends L1-info deposits.
+pub const L1_INFO_DEPOSITOR: Address = address!("deaddeaddeaddeaddeaddeaddeaddeaddead0001");
+/// The `L1Block` predeploy.
+pub const L1_BLOCK: Address = address!("4200000000000000000000000000000000000015");
+/// The sequencer fee vault: the blocks' fee recipient.
+pub const SEQUENCER_FEE_VAULT: Address = address!("4200000000000000000000000000000000000011");
+/// The development chain's id.
+pub const CHAIN_ID: u64 = 901;
+/// The hash the builder gives its genesis block.
+pub const GENESIS_HASH: B256 =
+    b256!("0000000000000000000000000000000000000000000000000000000000009e00");
+/// The base fee of every block.
+pub const BASE_FEE: u64 = 1_000_000;
+/// The gas limit of every block.
+pub const GAS_LIMIT: u64 = 30_000_000;
+/// Every development account's balance at genesis: 10 000 ether.
+pub const INITIAL_BALANCE: U256 = U256::from_limbs([0x19e0_c9ba_b240_0000, 0x21e, 0, 0]);
+/// The topic of the log the test contract emits.
+pub const LOG_TOPIC: B256 =
+    b256!("f1a5b10c5f1a5b10c5f1a5b10c5f1a5b10c5f1a5b10c5f1a5b10c5f1a5b10c50");
+
+/// The test contract's runtime: called with a 32-byte word `v`, it reverts when `v` is
+/// zero, else stores `v` in slot 1 and emits `LOG1(LOG_TOPIC, v)`.
+pub fn contract_runtime() -> Bytes {
+    let mut code = vec![
+        0x60, 0x00, 0x35, // v = calldataload(0)
+        0x80, // dup v
+        0x60, 0x0b, 0x57, // jumpi(0x0b, v)
+        0x60, 0x00, 0x80, 0xfd, // revert(0, 0)
+        0x5b, // jumpdest
+        0x80, // dup v
+        0x60, 0x01, 0x55, // sstore(1, v)
+        0x60, 0x00, 0x52, // mstore(0, v)
+        0x7f, // push32 topic
+    ];
+    code.extend_from_slice(LOG_TOPIC.as_slice());
+    code.extend_from_slice(&[0x60, 0x20, 0x60, 0x00, 0xa1, 0x00]); // log1(0, 32, topic); stop
+    Bytes::from(code)
+}
+
+/// The initcode that deploys [`contract_runtime`].
+pub fn contract_initcode() -> Bytes {
+    let runtime = contract_runtime();
+    let len = runtime.len() as u8;
+    let mut code = vec![0x60, len, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, len, 0x60, 0x00, 0xf3];
+    code.extend_from_slice(&runtime);
+    Bytes::from(code)
+}
+
+/// A transaction the builder can put in a flashblock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxPlan {
+    /// An EIP-1559 value transfer between development accounts.
+    Transfer,
+    /// A legacy value transfer.
+    LegacyTransfer,
+    /// A contract deployment (CREATE).
+    Deploy,
+    /// A call to a deployed contract that writes a slot and emits a log (a transfer
+    /// when none is deployed yet).
+    Call,
+    /// A call to a deployed contract that reverts (a transfer when none is deployed).
+    RevertingCall,
+    /// An EIP-7702 transaction delegating another development account to a deployed
+    /// contract (a transfer when none is deployed).
+    Delegate,
+}
+
+/// One flashblock the builder made.
+#[derive(Clone, Debug)]
+pub struct BuiltFlashblock {
+    /// As sent: V1 with the executed metadata before Jovian; JSON with the executed
+    /// balances and receipts from Jovian on (V1 cannot carry `blob_gas_used`).
+    pub flashblock: Flashblock,
+    /// The JSON form with the executed balances and receipts.
+    pub json: FlashblockJson,
+    /// What the builder's execution yielded.
+    pub executed: Arc<ExecutedMetadata>,
+}
+
+impl BuiltFlashblock {
+    /// The JSON form with the metadata stripped (neither balances nor receipts, as
+    /// Base's Azul shape), as a receiver that must execute it gets it.
+    pub fn json_stripped(&self) -> Flashblock {
+        let mut json = self.json.clone();
+        json.metadata.new_account_balances = None;
+        json.metadata.receipts = None;
+        Flashblock::from_json(json)
+    }
+}
+
+/// The builder's full state, for its state root.
+#[derive(Clone, Debug, Default)]
+struct World {
+    accounts: BTreeMap<Address, InMemoryAccount>,
+}
+
+impl World {
+    fn apply(&mut self, executed: &ExecutedMetadata) {
+        for a in &executed.accounts {
+            let account = self.accounts.entry(a.address).or_default();
+            if let Some(balance) = a.balance {
+                account.balance = balance;
+            }
+            account.nonce = a.nonce;
+            if let Some(code) = &a.code {
+                account.code = code.clone();
+            }
+            for slot in &a.storage_slots {
+                let (key, value) =
+                    (U256::from_be_bytes(slot.key.0), U256::from_be_bytes(slot.value.0));
+                if value.is_zero() {
+                    account.storage.remove(&key);
+                } else {
+                    account.storage.insert(key, value);
+                }
+            }
+        }
+    }
+
+    /// The state root (EIP-161: empty accounts are not in the trie).
+    fn state_root(&self) -> B256 {
+        let accounts = self
+            .accounts
+            .iter()
+            .filter(|(_, a)| !(a.balance.is_zero() && a.nonce == 0 && a.code.is_empty()));
+        root::state_root_unhashed(accounts.map(|(address, a)| {
+            let storage_root =
+                root::storage_root_unhashed(a.storage.iter().map(|(k, v)| (B256::from(*k), *v)));
+            let code_hash =
+                if a.code.is_empty() { alloy_trie::KECCAK_EMPTY } else { keccak256(&a.code) };
+            let account =
+                TrieAccount { nonce: a.nonce, balance: a.balance, storage_root, code_hash };
+            (*address, account)
+        }))
+    }
+}
+
+/// A simulated builder that executes its transactions with this crate's EVM.
+///
+/// ```
+/// use flashblocks_execute::builder::{ExecutingBuilder, TxPlan};
+/// use alloy_op_hardforks::OpHardfork;
+///
+/// let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+/// let block = builder.next_block(&[vec![TxPlan::Deploy], vec![TxPlan::Call, TxPlan::Transfer]]);
+/// assert_eq!(block.len(), 3); // index 0 (deposits), then the two planned flashblocks
+/// assert_eq!(block[1].executed.receipts.len(), 1);
+/// ```
+#[derive(Debug)]
+pub struct ExecutingBuilder {
+    config: ChainConfig,
+    hardfork: OpHardfork,
+    signers: Vec<PrivateKeySigner>,
+    genesis: InMemoryState,
+    executor: Executor<InMemoryStates>,
+    world: World,
+    nonces: HashMap<Address, u64>,
+    contract: Option<Address>,
+    parent_hash: B256,
+    number: u64,
+    counter: u64,
+}
+
+impl ExecutingBuilder {
+    /// A builder on a development chain running `hardfork` (Isthmus or later) from
+    /// genesis.
+    pub fn new(hardfork: OpHardfork) -> Self {
+        let config = ChainConfig::dev(CHAIN_ID, hardfork);
+        let signers: Vec<PrivateKeySigner> =
+            DEV_KEYS.iter().filter_map(|key| PrivateKeySigner::from_bytes(key).ok()).collect();
+        let mut world = World::default();
+        for signer in &signers {
+            world.accounts.insert(
+                signer.address(),
+                InMemoryAccount { balance: INITIAL_BALANCE, ..Default::default() },
+            );
+        }
+        world.accounts.insert(L1_BLOCK, l1_block_stand_in());
+        let genesis = InMemoryState::new(world.accounts.clone());
+        let mut states = InMemoryStates::default();
+        states.insert(GENESIS_HASH, genesis.clone());
+        Self {
+            executor: Executor::new(config.clone(), states),
+            config,
+            hardfork,
+            signers,
+            genesis,
+            world,
+            nonces: HashMap::default(),
+            contract: None,
+            parent_hash: GENESIS_HASH,
+            number: 0,
+            counter: 0,
+        }
+    }
+
+    /// The chain configuration (a receiver executes with the same).
+    pub const fn config(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    /// The genesis state: what a receiver's canonical state at [`GENESIS_HASH`] holds.
+    pub fn genesis(&self) -> InMemoryState {
+        self.genesis.clone()
+    }
+
+    /// The canonical states a receiver starts from: the genesis at [`GENESIS_HASH`].
+    pub fn genesis_states(&self) -> InMemoryStates {
+        let mut states = InMemoryStates::default();
+        states.insert(GENESIS_HASH, self.genesis());
+        states
+    }
+
+    /// The builder's current balance of `address` (its whole simulated state).
+    pub fn balance(&self, address: &Address) -> U256 {
+        self.world.accounts.get(address).map_or(U256::ZERO, |a| a.balance)
+    }
+
+    /// The development accounts.
+    pub fn dev_accounts(&self) -> Vec<Address> {
+        self.signers.iter().map(|s| s.address()).collect()
+    }
+
+    /// Makes the next block: index 0 with the L1-info deposit and a user deposit, then
+    /// one flashblock per entry of `plan`.
+    ///
+    /// # Panics
+    ///
+    /// If its own transactions do not execute (a bug in the builder, this is test
+    /// support).
+    pub fn next_block(&mut self, plan: &[Vec<TxPlan>]) -> Vec<BuiltFlashblock> {
+        self.number += 1;
+        let number = self.number;
+        let timestamp = 1_700_000_000 + 2 * number;
+        let base = ExecutionPayloadStaticV1 {
+            parent_beacon_block_root: keccak256(number.to_be_bytes()),
+            parent_hash: self.parent_hash,
+            fee_recipient: SEQUENCER_FEE_VAULT,
+            prev_randao: keccak256((number + 1).to_be_bytes()),
+            block_number: number,
+            gas_limit: GAS_LIMIT,
+            timestamp,
+            extra_data: Bytes::new(),
+            base_fee_per_gas: U256::from(BASE_FEE),
+        };
+        let jovian = self.config.hardforks().is_jovian_active_at_timestamp(timestamp);
+        let payload_id = PayloadId::new(number.to_be_bytes());
+        let mut maker = ChainMaker::new(payload_id, base.clone());
+        let mut tx_trie = TransactionTrie::default();
+        let mut out = Vec::with_capacity(plan.len() + 1);
+        for index in 0..=plan.len() {
+            let starts = index == 0;
+            // Signed after the previous flashblock executed, so nonces are current.
+            let transactions: Vec<Bytes> = match index.checked_sub(1).and_then(|i| plan.get(i)) {
+                None => vec![self.l1_info_deposit(number), self.user_deposit(number)],
+                Some(txs) => txs.iter().map(|&p| self.transaction(p)).collect(),
+            };
+            // A candidate with placeholder results: execution reads only the base and
+            // the transactions.
+            let candidate = candidate(&maker, &base, index as u64, &transactions);
+            let mut execution = self
+                .executor
+                .execute(&candidate, starts)
+                .unwrap_or_else(|e| panic!("the builder's own flashblock executes: {e}"));
+            let executed = Arc::clone(execution.metadata());
+            self.world.apply(&executed);
+            self.track_nonces(&executed);
+            let (tx_root, groups) = tx_trie.root_with(&transactions);
+            tx_trie.commit(transactions.iter().cloned(), groups);
+            let mut results = CumulativeResults {
+                state_root: self.world.state_root(),
+                receipts_root: execution.receipts_root(),
+                logs_bloom: execution.logs_bloom(),
+                gas_used: execution.gas_used(),
+                block_hash: B256::ZERO,
+                withdrawals_root: EMPTY_ROOT_HASH,
+            };
+            let blob_gas_used = jovian.then(|| execution.blob_gas_used());
+            results.block_hash = rebuild_header(&base, &results, blob_gas_used, tx_root)
+                .map(|h| h.hash_slow())
+                .unwrap_or_default();
+            execution.set_block_hash(results.block_hash);
+            self.parent_hash = results.block_hash;
+            self.executor.commit(execution);
+            let step = FlashblockStep {
+                transactions,
+                withdrawals: Vec::new(),
+                results,
+                metadata: executed.to_v1(),
+            };
+            let sealed = maker.push(step);
+            let v1 = sealed.inner().clone();
+            let json = FlashblockJson {
+                payload_id,
+                index: v1.index,
+                base: v1.base.clone(),
+                diff: JsonDiff::from_parts(v1.diff.clone(), blob_gas_used),
+                metadata: executed.to_json(),
+            };
+            let flashblock =
+                if jovian { Flashblock::from_json(json.clone()) } else { Flashblock::from(sealed) };
+            out.push(BuiltFlashblock { flashblock, json, executed });
+        }
+        out
+    }
+
+    fn track_nonces(&mut self, executed: &ExecutedMetadata) {
+        for a in &executed.accounts {
+            self.nonces.insert(a.address, a.nonce);
+        }
+    }
+
+    fn next_nonce(&mut self, address: Address) -> u64 {
+        let nonce = self.nonces.entry(address).or_insert(0);
+        let n = *nonce;
+        *nonce += 1;
+        n
+    }
+
+    /// The L1-info deposit (to the stand-in, changing nothing).
+    fn l1_info_deposit(&mut self, number: u64) -> Bytes {
+        let mut input = vec![0x09, 0x89, 0x99, 0xbe]; // setL1BlockValuesIsthmus selector
+        input.extend_from_slice(&number.to_be_bytes());
+        let deposit = TxDeposit {
+            source_hash: keccak256([b"l1-info".as_slice(), &number.to_be_bytes()].concat()),
+            from: L1_INFO_DEPOSITOR,
+            to: TxKind::Call(L1_BLOCK),
+            mint: 0,
+            value: U256::ZERO,
+            gas_limit: 1_000_000,
+            is_system_transaction: false,
+            input: Bytes::from(input),
+        };
+        Bytes::from(OpTxEnvelope::Deposit(deposit.seal()).encoded_2718())
+    }
+
+    /// A user deposit minting ether to a development account and sending part of it on.
+    fn user_deposit(&mut self, number: u64) -> Bytes {
+        let accounts = self.dev_accounts();
+        let from = accounts[(number as usize) % accounts.len()];
+        let to = accounts[(number as usize + 1) % accounts.len()];
+        let deposit = TxDeposit {
+            source_hash: keccak256([b"user".as_slice(), &number.to_be_bytes()].concat()),
+            from,
+            to: TxKind::Call(to),
+            mint: 5_000_000_000_000_000,
+            value: U256::from(1_000_000_000_000_000u64),
+            gas_limit: 100_000,
+            is_system_transaction: false,
+            input: Bytes::new(),
+        };
+        Bytes::from(OpTxEnvelope::Deposit(deposit.seal()).encoded_2718())
+    }
+
+    /// Signs one planned transaction.
+    fn transaction(&mut self, plan: TxPlan) -> Bytes {
+        self.counter += 1;
+        let n = self.signers.len();
+        let i = (self.counter as usize) % n;
+        let signer = self.signers[i].clone();
+        let other = self.signers[(i + 1) % n].address();
+        let value = U256::from(1_000_000_000_000u64) * U256::from(1 + self.counter % 7);
+        let plan = match (plan, self.contract) {
+            (TxPlan::Call | TxPlan::RevertingCall | TxPlan::Delegate, None) => TxPlan::Transfer,
+            (plan, _) => plan,
+        };
+        let from = signer.address();
+        let nonce = self.next_nonce(from);
+        let eip1559 = |to: TxKind, value: U256, input: Bytes, gas_limit: u64| TxEip1559 {
+            chain_id: CHAIN_ID,
+            nonce,
+            gas_limit,
+            max_fee_per_gas: u128::from(BASE_FEE) * 2,
+            max_priority_fee_per_gas: 1_000,
+            to,
+            value,
+            access_list: Default::default(),
+            input,
+        };
+        let envelope: OpTxEnvelope = match plan {
+            TxPlan::Transfer => {
+                sign(&signer, eip1559(TxKind::Call(other), value, Bytes::new(), 21_000))
+            }
+            TxPlan::LegacyTransfer => sign(
+                &signer,
+                TxLegacy {
+                    chain_id: Some(CHAIN_ID),
+                    nonce,
+                    gas_price: u128::from(BASE_FEE) * 2,
+                    gas_limit: 21_000,
+                    to: TxKind::Call(other),
+                    value,
+                    input: Bytes::new(),
+                },
+            ),
+            TxPlan::Deploy => {
+                self.contract = Some(from.create(nonce));
+                sign(&signer, eip1559(TxKind::Create, U256::ZERO, contract_initcode(), 200_000))
+            }
+            TxPlan::Call | TxPlan::RevertingCall => {
+                let word = if plan == TxPlan::Call { U256::from(self.counter) } else { U256::ZERO };
+                let input = Bytes::from(word.to_be_bytes::<32>().to_vec());
+                let to = self.contract.unwrap_or(other);
+                sign(&signer, eip1559(TxKind::Call(to), U256::ZERO, input, 100_000))
+            }
+            TxPlan::Delegate => {
+                let authority = self.signers[(i + 1) % n].clone();
+                let auth_nonce = self.next_nonce(authority.address());
+                let auth = Authorization {
+                    chain_id: U256::from(CHAIN_ID),
+                    address: self.contract.unwrap_or(other),
+                    nonce: auth_nonce,
+                };
+                let signature = authority
+                    .sign_hash_sync(&auth.signature_hash())
+                    .unwrap_or_else(|e| panic!("signing with a development key: {e}"));
+                let word = U256::from(self.counter);
+                let tx = TxEip7702 {
+                    chain_id: CHAIN_ID,
+                    nonce,
+                    gas_limit: 200_000,
+                    max_fee_per_gas: u128::from(BASE_FEE) * 2,
+                    max_priority_fee_per_gas: 1_000,
+                    to: authority.address(),
+                    value: U256::ZERO,
+                    access_list: Default::default(),
+                    authorization_list: vec![auth.into_signed(signature)],
+                    input: Bytes::from(word.to_be_bytes::<32>().to_vec()),
+                };
+                sign(&signer, tx)
+            }
+        };
+        Bytes::from(envelope.encoded_2718())
+    }
+
+    /// The hardfork the builder's chain runs.
+    pub const fn hardfork(&self) -> OpHardfork {
+        self.hardfork
+    }
+
+    /// The builder's executor (its preconfirmed layers).
+    pub const fn executor(&self) -> &Executor<InMemoryStates> {
+        &self.executor
+    }
+
+    /// The genesis state's balance of `address` (what canonical answers).
+    pub fn genesis_balance(&self, address: Address) -> U256 {
+        self.executor
+            .canonical_states()
+            .state_at(GENESIS_HASH)
+            .and_then(|s| s.basic_ref(address).ok().flatten())
+            .map_or(U256::ZERO, |i| i.balance)
+    }
+}
+
+/// Signs `tx` with `signer`.
+fn sign<T>(signer: &PrivateKeySigner, tx: T) -> OpTxEnvelope
+where
+    T: SignableTransaction<alloy_primitives::Signature>,
+    alloy_consensus::Signed<T>: Into<OpTxEnvelope>,
+{
+    let signature = signer
+        .sign_hash_sync(&tx.signature_hash())
+        .unwrap_or_else(|e| panic!("signing with a development key: {e}"));
+    tx.into_signed(signature).into()
+}
+
+/// A flashblock with `transactions` and placeholder results, for the executor to run.
+fn candidate(
+    maker: &ChainMaker,
+    base: &ExecutionPayloadStaticV1,
+    index: u64,
+    transactions: &[Bytes],
+) -> Flashblock {
+    let json = FlashblockJson {
+        payload_id: maker.payload_id(),
+        index,
+        base: (index == 0).then(|| base.clone()),
+        diff: JsonDiff { transactions: transactions.to_vec(), ..Default::default() },
+        metadata: Default::default(),
+    };
+    Flashblock::from_json(json)
+}
+
+/// The stand-in `L1Block` predeploy: code `STOP`, and the slots op-revm reads.
+fn l1_block_stand_in() -> InMemoryAccount {
+    let slot = |n: u64| U256::from(n);
+    let mut storage = HashMap::default();
+    // Slot 1: the L1 base fee (1 gwei).
+    storage.insert(slot(1), U256::from(1_000_000_000u64));
+    // Slot 3: base fee scalar (bytes 16..20) and blob base fee scalar (bytes 20..24).
+    let mut scalars = [0u8; 32];
+    scalars[16..20].copy_from_slice(&1368u32.to_be_bytes());
+    scalars[20..24].copy_from_slice(&810_949u32.to_be_bytes());
+    storage.insert(slot(3), U256::from_be_bytes(scalars));
+    // Slot 7: the L1 blob base fee.
+    storage.insert(slot(7), U256::from(1u64));
+    // Slot 8: Isthmus operator fee scalar (bytes 20..24) and constant (bytes 24..32),
+    // Jovian DA footprint gas scalar (bytes 18..20).
+    let mut operator = [0u8; 32];
+    operator[18..20].copy_from_slice(&400u16.to_be_bytes());
+    operator[20..24].copy_from_slice(&1u32.to_be_bytes());
+    operator[24..32].copy_from_slice(&100u64.to_be_bytes());
+    storage.insert(slot(8), U256::from_be_bytes(operator));
+    InMemoryAccount { balance: U256::ZERO, nonce: 1, code: Bytes::from_static(&[0x00]), storage }
+}

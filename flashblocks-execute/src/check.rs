@@ -1,0 +1,285 @@
+//! [`ExecutionCheck`]: the executor as the validator's optional check
+//! `execution_invalid`.
+
+use crate::{CanonicalStates, ExecuteError, Execution, Executor};
+use alloy_primitives::B256;
+use flashblocks_types::{ExecutedMetadata, Flashblock, PayloadId};
+use flashblocks_validate::{
+    CheckFailure, ExecutedFact, ExecutionMismatch, FactSubject, FactValue, FlashblockCheck,
+};
+use std::{collections::VecDeque, fmt, sync::Arc};
+
+/// How many reports the check keeps until the caller drains them (the oldest go first).
+pub const MAX_REPORTS: usize = 1024;
+
+/// What the check does with a flashblock whose execution differs from its claims.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Enforcement {
+    /// Accept it, report the mismatch, and produce no executed facts for the rest of
+    /// its block (they answer "not known"; what the stream carries still serves).
+    #[default]
+    Report,
+    /// Reject it as `execution_invalid`.
+    Enforce,
+}
+
+/// Something the check tells the caller without rejecting.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ExecutionReport {
+    /// An accepted flashblock's execution differs from its claims (in
+    /// [`Enforcement::Report`]); its block's executed facts are not known from it on.
+    Mismatch {
+        /// The block's number.
+        block_number: u64,
+        /// The flashblock's index.
+        index: u64,
+        /// The first fact that differs.
+        mismatch: ExecutionMismatch,
+    },
+    /// An accepted flashblock was not executed: its parent state is held nowhere, or
+    /// its block was not started, or the state failed.
+    NotExecuted {
+        /// The flashblock's index.
+        index: u64,
+        /// Why.
+        error: ExecuteError,
+    },
+}
+
+/// A hook that checks `diff.state_root` with the caller's state trie: given the
+/// flashblock and its executed post-state, it returns the state root it computes.
+pub type StateRootHook = Box<dyn FnMut(&Flashblock, &ExecutedMetadata) -> Option<B256> + Send>;
+
+/// What `check` prepared for the `commit` that may follow (one at a time: its size does
+/// not matter).
+#[allow(clippy::large_enum_variant)]
+enum Pending<S> {
+    Executed(Execution<S>),
+    Report { identity: B256, report: ExecutionReport, breaks_block: bool },
+}
+
+/// The executor as a [`FlashblockCheck`] (rule `execution_invalid`): every candidate
+/// is executed on the state its predecessor left and proved against its claims
+/// ([`Executor::execute`]); the accepted ones' executions are committed, so nothing
+/// executes twice. The executed facts of the last passing candidate are its output
+/// ([`last_executed`](Self::last_executed)).
+///
+/// A flashblock that cannot be executed for want of state
+/// ([`ExecuteError::ParentStateUnavailable`]) is not invalid: it passes, with no
+/// executed facts, and is reported ([`take_reports`](Self::take_reports)).
+pub struct ExecutionCheck<C: CanonicalStates> {
+    executor: Executor<C>,
+    enforcement: Enforcement,
+    state_root: Option<StateRootHook>,
+    pending: Option<Pending<C::State>>,
+    last_executed: Option<Arc<ExecutedMetadata>>,
+    broken: Option<PayloadId>,
+    reports: VecDeque<ExecutionReport>,
+}
+
+impl<C: CanonicalStates> fmt::Debug for ExecutionCheck<C>
+where
+    C: fmt::Debug,
+    C::State: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExecutionCheck")
+            .field("executor", &self.executor)
+            .field("enforcement", &self.enforcement)
+            .field("broken", &self.broken)
+            .field("reports", &self.reports.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C: CanonicalStates> ExecutionCheck<C> {
+    /// A check running `executor`, reporting mismatches ([`Enforcement::Report`]).
+    pub fn new(executor: Executor<C>) -> Self {
+        Self {
+            executor,
+            enforcement: Enforcement::Report,
+            state_root: None,
+            pending: None,
+            last_executed: None,
+            broken: None,
+            reports: VecDeque::new(),
+        }
+    }
+
+    /// The same check with `enforcement`.
+    pub fn with_enforcement(mut self, enforcement: Enforcement) -> Self {
+        self.enforcement = enforcement;
+        self
+    }
+
+    /// The same check, also comparing `diff.state_root` with what `hook` computes from
+    /// the caller's state trie (`None` from the hook: not checked).
+    pub fn with_state_root(mut self, hook: StateRootHook) -> Self {
+        self.state_root = Some(hook);
+        self
+    }
+
+    /// The executor (its layers, the block in progress).
+    pub const fn executor(&self) -> &Executor<C> {
+        &self.executor
+    }
+
+    /// The executor, for chain events ([`Executor::canonical`], [`Executor::reset`]).
+    pub fn executor_mut(&mut self) -> &mut Executor<C> {
+        &mut self.executor
+    }
+
+    /// The executed facts of the last candidate that passed with them (what the
+    /// accepted flashblock carries once committed).
+    pub const fn last_executed(&self) -> Option<&Arc<ExecutedMetadata>> {
+        self.last_executed.as_ref()
+    }
+
+    /// Whether the block with `payload_id` had a reported mismatch: its executed facts
+    /// are not known from that flashblock on.
+    pub fn is_broken(&self, payload_id: PayloadId) -> bool {
+        self.broken == Some(payload_id)
+    }
+
+    /// The reports since the last call, oldest first.
+    pub fn take_reports(&mut self) -> Vec<ExecutionReport> {
+        self.reports.drain(..).collect()
+    }
+
+    fn report(&mut self, report: ExecutionReport) {
+        if self.reports.len() >= MAX_REPORTS {
+            self.reports.pop_front();
+        }
+        self.reports.push_back(report);
+    }
+
+    /// Runs the check; `Ok(Some(_))` carries the executed facts.
+    fn run(
+        &mut self,
+        candidate: &Flashblock,
+        starts_block: bool,
+    ) -> Result<Option<Arc<ExecutedMetadata>>, CheckFailure> {
+        self.pending = None;
+        self.last_executed = None;
+        let identity = candidate.identity();
+        if !starts_block && self.broken == Some(candidate.payload_id()) {
+            return Ok(None);
+        }
+        let execution = match self.executor.execute(candidate, starts_block) {
+            Ok(execution) => execution,
+            Err(ExecuteError::TransactionRejected { index, hash, rejection }) => {
+                let mismatch = ExecutionMismatch {
+                    fact: ExecutedFact::Executable,
+                    subject: FactSubject::Transaction { index, hash },
+                    executed: FactValue::Rejected(rejection),
+                    claimed: FactValue::Absent,
+                };
+                return self.mismatch(candidate, mismatch);
+            }
+            Err(error) => {
+                let report = ExecutionReport::NotExecuted { index: candidate.index(), error };
+                self.pending = Some(Pending::Report { identity, report, breaks_block: false });
+                return Ok(None);
+            }
+        };
+        let mut mismatch = execution.proof().err().cloned();
+        if mismatch.is_none() {
+            if let Some(hook) = self.state_root.as_mut() {
+                if let Some(root) = hook(candidate, execution.metadata()) {
+                    if root != candidate.diff().state_root {
+                        mismatch = Some(ExecutionMismatch {
+                            fact: ExecutedFact::StateRoot,
+                            subject: FactSubject::Block,
+                            executed: FactValue::Hash(root),
+                            claimed: FactValue::Hash(candidate.diff().state_root),
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(mismatch) = mismatch {
+            return self.mismatch(candidate, mismatch);
+        }
+        let executed = Arc::clone(execution.metadata());
+        self.pending = Some(Pending::Executed(execution));
+        self.last_executed = Some(Arc::clone(&executed));
+        Ok(Some(executed))
+    }
+
+    fn mismatch(
+        &mut self,
+        candidate: &Flashblock,
+        mismatch: ExecutionMismatch,
+    ) -> Result<Option<Arc<ExecutedMetadata>>, CheckFailure> {
+        match self.enforcement {
+            Enforcement::Enforce => Err(CheckFailure::ExecutionInvalid(Box::new(mismatch))),
+            Enforcement::Report => {
+                let block_number = candidate.base().map_or_else(
+                    || self.executor.current().map_or(0, |(number, _)| number),
+                    |b| b.block_number,
+                );
+                let report =
+                    ExecutionReport::Mismatch { block_number, index: candidate.index(), mismatch };
+                let identity = candidate.identity();
+                self.pending = Some(Pending::Report { identity, report, breaks_block: true });
+                Ok(None)
+            }
+        }
+    }
+}
+
+impl<C: CanonicalStates> FlashblockCheck for ExecutionCheck<C> {
+    fn check(&mut self, candidate: &Flashblock, starts_block: bool) -> Result<(), CheckFailure> {
+        self.run(candidate, starts_block).map(|_| ())
+    }
+
+    fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {
+        if starts_block {
+            self.broken = None;
+        }
+        let next_number = accepted.base().map_or(u64::MAX, |b| b.block_number);
+        match self.pending.take() {
+            Some(Pending::Executed(execution)) if execution.identity() == accepted.identity() => {
+                self.executor.commit(execution);
+            }
+            Some(Pending::Report { identity, report, breaks_block })
+                if identity == accepted.identity() =>
+            {
+                if breaks_block {
+                    self.broken = Some(accepted.payload_id());
+                    // The block's executed state is not trusted: nothing builds on it.
+                    if starts_block {
+                        self.executor.abandon(next_number);
+                    }
+                    self.executor.drop_current();
+                } else if starts_block {
+                    self.executor.abandon(next_number);
+                }
+                self.report(report);
+            }
+            _ => {
+                // Not checked (or checked as another candidate): execute it now.
+                if self.broken != Some(accepted.payload_id()) {
+                    match self.executor.execute(accepted, starts_block) {
+                        Ok(execution) => self.executor.commit(execution),
+                        Err(error) => {
+                            if starts_block {
+                                self.executor.abandon(next_number);
+                            }
+                            let index = accepted.index();
+                            self.report(ExecutionReport::NotExecuted { index, error });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.executor.reset();
+        self.pending = None;
+        self.last_executed = None;
+        self.broken = None;
+    }
+}

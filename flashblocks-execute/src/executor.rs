@@ -1,0 +1,446 @@
+//! [`Executor`]: executes each flashblock's new transactions on the state the previous
+//! one left, keeping a post-state layer per preconfirmed block.
+
+use crate::{
+    run::{run_flashblock, Totals},
+    state::{BlockView, FrozenBlock, LayerState, StateChain},
+    CanonicalStates, ChainConfig, ExecuteError,
+};
+use alloy_primitives::{Bloom, Bytes, B256};
+use flashblocks_assemble::{GroupHashes, TransactionTrie};
+use flashblocks_types::{ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, PayloadId};
+use flashblocks_validate::ExecutionMismatch;
+use std::sync::Arc;
+
+/// How many preconfirmed blocks the executor keeps above the canonical chain by
+/// default (flashblocks run ahead of the canonical chain, usually by one or two blocks).
+pub const DEFAULT_MAX_LAYERS: usize = 16;
+
+/// The block the executor is executing: its base, the state it started from, what its
+/// accepted flashblocks changed, and the cumulative results.
+#[derive(Debug)]
+struct CurrentBlock<S> {
+    payload_id: PayloadId,
+    base: ExecutionPayloadStaticV1,
+    chain: StateChain<S>,
+    state: LayerState,
+    totals: Totals,
+    receipts: TransactionTrie,
+    block_hash: B256,
+    next_index: u64,
+}
+
+/// A complete preconfirmed block with the chain that includes it (itself first).
+#[derive(Debug)]
+struct Preconfirmed<S> {
+    block: Arc<FrozenBlock>,
+    chain: StateChain<S>,
+}
+
+/// A new block's start, carried by its index 0's [`Execution`].
+#[derive(Debug)]
+struct NewBlock<S> {
+    base: ExecutionPayloadStaticV1,
+    parent: Parent<S>,
+}
+
+/// Where a new block's parent state is.
+#[derive(Debug)]
+enum Parent<S> {
+    /// The block in progress, which becomes a preconfirmed layer at the commit.
+    Current,
+    /// A preconfirmed layer's chain, or the caller's canonical state.
+    Chain(StateChain<S>),
+}
+
+/// The result of executing one flashblock, not yet taken into the executor's state
+/// ([`Executor::commit`] does that once the flashblock is accepted).
+#[derive(Debug)]
+pub struct Execution<S> {
+    identity: B256,
+    payload_id: PayloadId,
+    index: u64,
+    start: Option<NewBlock<S>>,
+    metadata: Arc<ExecutedMetadata>,
+    pub(crate) scratch: LayerState,
+    pub(crate) totals: Totals,
+    pub(crate) receipts_root: B256,
+    receipt_encodings: Vec<Bytes>,
+    group_hashes: GroupHashes,
+    block_hash: B256,
+    mismatch: Option<ExecutionMismatch>,
+}
+
+impl<S> Execution<S> {
+    /// The proof: `Ok` when every claim of the flashblock equals its execution, else
+    /// the first fact that differs (rule `execution_invalid`).
+    ///
+    /// # Errors
+    ///
+    /// The first mismatch, in the order [`Executor::execute`] documents.
+    pub const fn proof(&self) -> Result<(), &ExecutionMismatch> {
+        match &self.mismatch {
+            Some(m) => Err(m),
+            None => Ok(()),
+        }
+    }
+
+    /// The flashblock's index.
+    pub const fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// Sets the block hash the block so far has (a builder learns it only after
+    /// executing).
+    #[cfg(feature = "test-utils")]
+    pub(crate) fn set_block_hash(&mut self, block_hash: B256) {
+        self.block_hash = block_hash;
+    }
+
+    /// The executed post-state and receipts of this flashblock.
+    pub const fn metadata(&self) -> &Arc<ExecutedMetadata> {
+        &self.metadata
+    }
+
+    /// The identity of the flashblock executed.
+    pub const fn identity(&self) -> B256 {
+        self.identity
+    }
+
+    /// The block's cumulative gas after this flashblock.
+    pub const fn gas_used(&self) -> u64 {
+        self.totals.gas_used
+    }
+
+    /// The block's cumulative data-availability footprint after this flashblock
+    /// (Jovian's `blob_gas_used`; 0 before Jovian).
+    pub const fn blob_gas_used(&self) -> u64 {
+        self.totals.blob_gas_used
+    }
+
+    /// The receipts root over the block so far.
+    pub const fn receipts_root(&self) -> B256 {
+        self.receipts_root
+    }
+
+    /// The OR of the blooms of the block's receipts so far.
+    pub const fn logs_bloom(&self) -> Bloom {
+        self.totals.logs_bloom
+    }
+}
+
+/// What a chain event dropped (see [`Executor::canonical`] and [`Executor::reset`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dropped {
+    /// The numbers of the preconfirmed blocks dropped, ascending.
+    pub blocks: Vec<u64>,
+    /// Whether the block in progress was dropped.
+    pub current: bool,
+}
+
+/// Executes flashblocks on the state their predecessors left (spec page, "Execution").
+///
+/// Index 0 of block `N` executes on the state after its parent: the executor's own
+/// post-state layer of that block when it holds it (the parent was preconfirmed and is
+/// not yet canonical), else the caller's state fixed at `base.parent_hash`
+/// ([`CanonicalStates`]), else [`ExecuteError::ParentStateUnavailable`]. Flashblock `#k`
+/// runs only its new transactions, on a scratch layer over the block so far, so its cost
+/// does not grow with `k`. The block environment comes from `base`, the OP rules from
+/// the hardfork active at `base.timestamp` ([`ChainConfig`]), and the transaction
+/// by transaction execution (deposits, OP fees, receipts) from alloy-op-evm's
+/// `OpBlockExecutor`.
+///
+/// [`execute`](Self::execute) changes nothing; [`commit`](Self::commit) takes an
+/// accepted flashblock's execution in. Chain events: [`canonical`](Self::canonical)
+/// (a block became canonical: its layer and those below are dropped, or, if its hash
+/// differs from the preconfirmed one, the broken layer and everything above it),
+/// [`reset`](Self::reset) (a reorg of the unsafe chain: everything dropped). A failover
+/// (a new `payload_id` at the same height) replaces the block in progress at the next
+/// commit of its index 0.
+#[derive(Debug)]
+pub struct Executor<C: CanonicalStates> {
+    config: ChainConfig,
+    canonical: C,
+    max_layers: usize,
+    preconfirmed: Vec<Preconfirmed<C::State>>,
+    current: Option<CurrentBlock<C::State>>,
+}
+
+impl<C: CanonicalStates> Executor<C> {
+    /// An executor for `config`'s chain over the caller's canonical states, keeping at
+    /// most [`DEFAULT_MAX_LAYERS`] preconfirmed blocks.
+    pub fn new(config: ChainConfig, canonical: C) -> Self {
+        Self::with_max_layers(config, canonical, DEFAULT_MAX_LAYERS)
+    }
+
+    /// As [`new`](Self::new), keeping at most `max_layers` preconfirmed blocks (at least
+    /// one).
+    pub fn with_max_layers(config: ChainConfig, canonical: C, max_layers: usize) -> Self {
+        Self {
+            config,
+            canonical,
+            max_layers: max_layers.max(1),
+            preconfirmed: Vec::new(),
+            current: None,
+        }
+    }
+
+    /// The chain configuration.
+    pub const fn config(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    /// The caller's canonical states.
+    pub const fn canonical_states(&self) -> &C {
+        &self.canonical
+    }
+
+    /// The numbers and hashes of the preconfirmed blocks held (complete blocks above
+    /// the canonical chain), oldest first.
+    pub fn preconfirmed(&self) -> Vec<(u64, B256)> {
+        self.preconfirmed.iter().map(|p| (p.block.number, p.block.hash)).collect()
+    }
+
+    /// The block in progress: its number and the next index it expects.
+    pub fn current(&self) -> Option<(u64, u64)> {
+        self.current.as_ref().map(|c| (c.base.block_number, c.next_index))
+    }
+
+    /// Executes `flashblock` (index 0 of a new block when `starts_block`), changing
+    /// nothing, and proves it: [`Execution::proof`] compares, in this order, the
+    /// executed cumulative gas with `diff.gas_used`, the receipts root over the block so
+    /// far with `diff.receipts_root`, the OR of the receipts' blooms with
+    /// `diff.logs_bloom`, Jovian's `blob_gas_used` when the flashblock carries it, then
+    /// what the metadata carries: V1 per-transaction status, gas used and contract
+    /// address, then V1 accounts' balance, nonce, code and slots; JSON receipts
+    /// (type, status, cumulative gas, logs, deposit nonce and version) and balances.
+    /// The state root needs the caller's trie: see [`ExecutionCheck::with_state_root`](
+    /// crate::ExecutionCheck::with_state_root).
+    ///
+    /// # Errors
+    ///
+    /// [`ExecuteError::ParentStateUnavailable`] when the parent state is held nowhere;
+    /// [`ExecuteError::BlockNotStarted`] for a flashblock of a block not started;
+    /// [`ExecuteError::TransactionRejected`] when a transaction cannot be executed;
+    /// [`ExecuteError::State`] when the caller's state fails.
+    pub fn execute(
+        &self,
+        flashblock: &Flashblock,
+        starts_block: bool,
+    ) -> Result<Execution<C::State>, ExecuteError> {
+        let empty = LayerState::default();
+        let (base, view, totals, start) = if starts_block {
+            let base = flashblock.base().ok_or(ExecuteError::MissingBase)?;
+            let parent = self.parent(base)?;
+            (base, None, Totals::default(), Some(NewBlock { base: base.clone(), parent }))
+        } else {
+            let current = self
+                .current
+                .as_ref()
+                .filter(|c| {
+                    c.payload_id == flashblock.payload_id() && c.next_index == flashblock.index()
+                })
+                .ok_or(ExecuteError::BlockNotStarted { index: flashblock.index() })?;
+            let view = BlockView { block: &current.state, chain: &current.chain };
+            (&current.base, Some(view), current.totals, None)
+        };
+        let view = match (&start, view) {
+            (_, Some(view)) => view,
+            (Some(NewBlock { parent: Parent::Chain(chain), .. }), None) => {
+                BlockView { block: &empty, chain }
+            }
+            (Some(NewBlock { parent: Parent::Current, .. }), None) => match &self.current {
+                Some(current) => BlockView { block: &current.state, chain: &current.chain },
+                None => return Err(ExecuteError::BlockNotStarted { index: flashblock.index() }),
+            },
+            (None, None) => {
+                return Err(ExecuteError::BlockNotStarted { index: flashblock.index() })
+            }
+        };
+        let run = run_flashblock(
+            &self.config,
+            base,
+            view,
+            totals,
+            starts_block,
+            flashblock.transactions(),
+        )?;
+        let receipt_encodings = run.encodings.clone();
+        let (receipts_root, group_hashes) = match self.current.as_ref().filter(|_| !starts_block) {
+            Some(current) => current.receipts.root_with(&receipt_encodings),
+            None => TransactionTrie::default().root_with(&receipt_encodings),
+        };
+        let metadata = Arc::new(run.metadata(base.block_number, view));
+        let mismatch = crate::proof::prove(flashblock, &run, receipts_root, view);
+        Ok(Execution {
+            identity: flashblock.identity(),
+            payload_id: flashblock.payload_id(),
+            index: flashblock.index(),
+            start,
+            metadata,
+            scratch: run.scratch,
+            totals: run.totals,
+            receipts_root,
+            receipt_encodings,
+            group_hashes,
+            block_hash: flashblock.diff().block_hash,
+            mismatch,
+        })
+    }
+
+    /// Takes an accepted flashblock's execution into the executor's state: at index 0
+    /// the block in progress becomes a preconfirmed layer (or is dropped, on a failover
+    /// at its height) and the new block starts.
+    pub fn commit(&mut self, execution: Execution<C::State>) {
+        let Execution {
+            payload_id,
+            index,
+            start,
+            scratch,
+            totals,
+            receipt_encodings,
+            group_hashes,
+            block_hash,
+            ..
+        } = execution;
+        if let Some(NewBlock { base, parent }) = start {
+            let chain = match parent {
+                Parent::Chain(chain) => {
+                    self.finish_current(base.block_number);
+                    chain
+                }
+                Parent::Current => match self.finish_current(base.block_number) {
+                    Some(chain) => chain,
+                    None => return,
+                },
+            };
+            self.current = Some(CurrentBlock {
+                payload_id,
+                base,
+                chain,
+                state: LayerState::default(),
+                totals: Totals::default(),
+                receipts: TransactionTrie::default(),
+                block_hash: B256::ZERO,
+                next_index: 0,
+            });
+        }
+        let Some(current) = self.current.as_mut() else { return };
+        current.state.merge(scratch);
+        current.totals = totals;
+        current.receipts.commit(receipt_encodings, group_hashes);
+        current.block_hash = block_hash;
+        current.next_index = index.saturating_add(1);
+    }
+
+    /// Block `number` became canonical with `hash`. If the executor preconfirmed it with
+    /// that hash, its layer and those below are dropped (the caller's state now holds
+    /// them); if with another hash (a broken preconfirmation), that layer and every
+    /// block built on it (the block in progress included) are dropped.
+    pub fn canonical(&mut self, number: u64, hash: B256) -> Dropped {
+        let mut dropped = Dropped::default();
+        let broken: Vec<Arc<FrozenBlock>> = self
+            .preconfirmed
+            .iter()
+            .filter(|p| p.block.number == number && p.block.hash != hash)
+            .map(|p| Arc::clone(&p.block))
+            .collect();
+        let current_hash_broken = self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.base.block_number == number && c.block_hash != hash);
+        let built_on_broken = |chain: &StateChain<C::State>| {
+            chain.layers.iter().any(|l| broken.iter().any(|b| Arc::ptr_eq(l, b)))
+        };
+        self.preconfirmed.retain(|p| {
+            let keep = p.block.number > number && !built_on_broken(&p.chain);
+            if !keep {
+                dropped.blocks.push(p.block.number);
+            }
+            keep
+        });
+        if current_hash_broken
+            || self
+                .current
+                .as_ref()
+                .is_some_and(|c| built_on_broken(&c.chain) || c.base.block_number < number)
+        {
+            self.current = None;
+            dropped.current = true;
+        }
+        dropped.blocks.sort_unstable();
+        dropped
+    }
+
+    /// Stops executing the block in progress (its facts could not be executed or proved):
+    /// a block `next_number` started that the executor does not execute. The block in
+    /// progress is kept as a preconfirmed layer when below `next_number`.
+    pub fn abandon(&mut self, next_number: u64) {
+        self.finish_current(next_number);
+    }
+
+    /// Drops the block in progress (its executed state is not trusted).
+    pub fn drop_current(&mut self) -> bool {
+        self.current.take().is_some()
+    }
+
+    /// Forgets every preconfirmed layer and the block in progress (a reorg of the unsafe
+    /// chain, or the caller's reset).
+    pub fn reset(&mut self) -> Dropped {
+        let blocks = self.preconfirmed.drain(..).map(|p| p.block.number).collect();
+        let current = self.current.take().is_some();
+        Dropped { blocks, current }
+    }
+
+    /// The state a block starting with `base` executes on.
+    fn parent(&self, base: &ExecutionPayloadStaticV1) -> Result<Parent<C::State>, ExecuteError> {
+        let parent_hash = base.parent_hash;
+        let current_is_parent = self.current.as_ref().is_some_and(|c| {
+            c.block_hash == parent_hash
+                && c.base.block_number < base.block_number
+                && c.chain.layers.len() < self.max_layers
+        });
+        if current_is_parent {
+            return Ok(Parent::Current);
+        }
+        if let Some(p) = self.preconfirmed.iter().rev().find(|p| p.block.hash == parent_hash) {
+            return Ok(Parent::Chain(p.chain.clone()));
+        }
+        match self.canonical.state_at(parent_hash) {
+            Some(state) => {
+                Ok(Parent::Chain(StateChain { layers: Vec::new(), base: Arc::new(state) }))
+            }
+            None => Err(ExecuteError::ParentStateUnavailable {
+                parent_hash,
+                parent_number: base.block_number.saturating_sub(1),
+            }),
+        }
+    }
+
+    /// The block in progress ends as a block `next_number` starts: kept as a
+    /// preconfirmed layer when below it (its chain returned), dropped when at its height
+    /// (a failover).
+    fn finish_current(&mut self, next_number: u64) -> Option<StateChain<C::State>> {
+        let current = self.current.take()?;
+        if current.base.block_number >= next_number {
+            return None;
+        }
+        let block = Arc::new(FrozenBlock {
+            number: current.base.block_number,
+            hash: current.block_hash,
+            state: current.state,
+        });
+        let mut layers = Vec::with_capacity(current.chain.layers.len() + 1);
+        layers.push(Arc::clone(&block));
+        layers.extend(current.chain.layers);
+        let chain = StateChain { layers, base: current.chain.base };
+        self.preconfirmed.push(Preconfirmed { block, chain: chain.clone() });
+        // Failed-over or replaced blocks at the new height are stale.
+        self.preconfirmed.retain(|p| p.block.number < next_number);
+        if self.preconfirmed.len() > self.max_layers {
+            let excess = self.preconfirmed.len() - self.max_layers;
+            self.preconfirmed.drain(..excess);
+        }
+        Some(chain)
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests of flashblocks-execute (one binary).
+
+mod reexecute;
