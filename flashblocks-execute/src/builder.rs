@@ -209,6 +209,7 @@ pub struct ExecutingBuilder {
     parent_hash: B256,
     number: u64,
     counter: u64,
+    payload_salt: u8,
 }
 
 impl ExecutingBuilder {
@@ -241,7 +242,16 @@ impl ExecutingBuilder {
             parent_hash: GENESIS_HASH,
             number: 0,
             counter: 0,
+            payload_salt: 0,
         }
+    }
+
+    /// The same builder, giving its blocks payload ids salted with `salt` (two
+    /// builders with other salts make the same blocks under other payload ids: a
+    /// failover).
+    pub const fn with_payload_salt(mut self, salt: u8) -> Self {
+        self.payload_salt = salt;
+        self
     }
 
     /// The chain configuration (a receiver executes with the same).
@@ -294,7 +304,9 @@ impl ExecutingBuilder {
             base_fee_per_gas: U256::from(BASE_FEE),
         };
         let jovian = self.config.hardforks().is_jovian_active_at_timestamp(timestamp);
-        let payload_id = PayloadId::new(number.to_be_bytes());
+        let mut id = number.to_be_bytes();
+        id[0] ^= self.payload_salt;
+        let payload_id = PayloadId::new(id);
         let mut maker = ChainMaker::new(payload_id, base.clone());
         let mut tx_trie = TransactionTrie::default();
         let mut out = Vec::with_capacity(plan.len() + 1);

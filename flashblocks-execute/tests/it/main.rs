@@ -1,3 +1,6 @@
 //! Integration tests of flashblocks-execute (one binary).
 
+mod check;
+mod layers;
+mod proof;
 mod reexecute;

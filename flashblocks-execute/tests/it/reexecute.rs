@@ -84,3 +84,94 @@ fn builder_blocks_hold_what_was_planned() {
         assert_eq!(assembler.verify_block_hash().unwrap(), built.flashblock.diff().block_hash);
     }
 }
+
+/// A random mix of planned transactions: blocks of flashblocks of transactions.
+fn plans() -> impl proptest::strategy::Strategy<Value = Vec<Vec<Vec<TxPlan>>>> {
+    use proptest::prelude::*;
+    let tx = prop_oneof![
+        Just(TxPlan::Transfer),
+        Just(TxPlan::LegacyTransfer),
+        Just(TxPlan::Deploy),
+        Just(TxPlan::Call),
+        Just(TxPlan::RevertingCall),
+        Just(TxPlan::Delegate),
+    ];
+    let flashblock = proptest::collection::vec(tx, 0..4);
+    let block = proptest::collection::vec(flashblock, 1..4);
+    proptest::collection::vec(block, 1..3)
+}
+
+/// Runs `plans` on a builder of `hardfork`; a receiver re-executes each flashblock
+/// from its stripped JSON (and, before Jovian, from its SSZ frame with the builder's
+/// metadata) and must get the builder's facts and prove every claim.
+fn reexecute(hardfork: OpHardfork, plans: &[Vec<Vec<TxPlan>>]) {
+    let mut builder = ExecutingBuilder::new(hardfork);
+    let mut json_receiver = Executor::new(builder.config().clone(), builder.genesis_states());
+    let mut ssz_receiver = Executor::new(builder.config().clone(), builder.genesis_states());
+    for plan in plans {
+        for built in builder.next_block(plan) {
+            let stripped = built.json_stripped();
+            let starts = stripped.index() == 0;
+            let execution = json_receiver.execute(&stripped, starts).expect("executes");
+            assert_eq!(execution.proof(), Ok(()));
+            assert_eq!(execution.metadata(), &built.executed);
+            assert_eq!(execution.receipts_root(), built.flashblock.diff().receipts_root);
+            assert_eq!(execution.logs_bloom(), built.flashblock.diff().logs_bloom);
+            json_receiver.commit(execution);
+            if hardfork == OpHardfork::Isthmus {
+                let frame =
+                    built.flashblock.clone().into_sealed_v1().unwrap().into_inner().encode_ssz();
+                let v1 = flashblocks_types::Flashblock::decode_v1(&frame).unwrap();
+                let execution = ssz_receiver.execute(&v1, starts).expect("executes");
+                assert_eq!(execution.proof(), Ok(()));
+                assert_eq!(execution.metadata(), &built.executed);
+                ssz_receiver.commit(execution);
+            } else {
+                assert_eq!(stripped.blob_gas_used(), Some(execution_blob_gas(&built)));
+            }
+        }
+    }
+}
+
+/// The cumulative `blob_gas_used` a Jovian builder's JSON diff carries.
+fn execution_blob_gas(built: &flashblocks_execute::builder::BuiltFlashblock) -> u64 {
+    built.json.diff.blob_gas_used.expect("a Jovian diff carries blob_gas_used")
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 8, ..Default::default() })]
+
+    #[test]
+    fn random_isthmus_mixes_reexecute(plans in plans()) {
+        reexecute(OpHardfork::Isthmus, &plans);
+    }
+}
+
+#[test]
+fn jovian_json_carries_and_proves_blob_gas_used() {
+    let plan = vec![vec![vec![TxPlan::Transfer, TxPlan::Deploy], vec![TxPlan::Call]]; 2];
+    reexecute(OpHardfork::Jovian, &plan);
+    // The footprint is not zero once user transactions are in, and a wrong one is named.
+    let mut builder = ExecutingBuilder::new(OpHardfork::Jovian);
+    let block = builder.next_block(&plan[0]);
+    let blob_gas = execution_blob_gas(block.last().unwrap());
+    assert!(blob_gas > 0);
+    let mut receiver = Executor::new(builder.config().clone(), builder.genesis_states());
+    for (i, built) in block.iter().enumerate() {
+        let mut json = built.json.clone();
+        let last = i + 1 == block.len();
+        if last {
+            json.diff.blob_gas_used = Some(blob_gas + 1);
+        }
+        let execution =
+            receiver.execute(&flashblocks_types::Flashblock::from_json(json), i == 0).unwrap();
+        match execution.proof() {
+            Ok(()) => assert!(!last),
+            Err(m) => {
+                assert!(last);
+                assert_eq!(m.fact, flashblocks_validate::ExecutedFact::BlobGasUsed);
+            }
+        }
+        receiver.commit(execution);
+    }
+}
