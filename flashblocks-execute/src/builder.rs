@@ -60,7 +60,8 @@ pub const GENESIS_HASH: B256 =
     b256!("0000000000000000000000000000000000000000000000000000000000009e00");
 /// The base fee of every block.
 pub const BASE_FEE: u64 = 1_000_000;
-/// The gas limit of every block.
+/// The gas limit of every block (unless [`ExecutingBuilder::with_gas_limit`] says
+/// otherwise).
 pub const GAS_LIMIT: u64 = 30_000_000;
 /// Every development account's balance at genesis: 10 000 ether.
 pub const INITIAL_BALANCE: U256 = U256::from_limbs([0x19e0_c9ba_b240_0000, 0x21e, 0, 0]);
@@ -210,6 +211,7 @@ pub struct ExecutingBuilder {
     number: u64,
     counter: u64,
     payload_salt: u8,
+    gas_limit: u64,
 }
 
 impl ExecutingBuilder {
@@ -243,7 +245,15 @@ impl ExecutingBuilder {
             number: 0,
             counter: 0,
             payload_salt: 0,
+            gas_limit: GAS_LIMIT,
         }
+    }
+
+    /// The same builder, with blocks of `gas_limit` gas (for benches with many
+    /// transactions per block).
+    pub const fn with_gas_limit(mut self, gas_limit: u64) -> Self {
+        self.gas_limit = gas_limit;
+        self
     }
 
     /// The same builder, giving its blocks payload ids salted with `salt` (two
@@ -298,7 +308,7 @@ impl ExecutingBuilder {
             fee_recipient: SEQUENCER_FEE_VAULT,
             prev_randao: keccak256((number + 1).to_be_bytes()),
             block_number: number,
-            gas_limit: GAS_LIMIT,
+            gas_limit: self.gas_limit,
             timestamp,
             extra_data: Bytes::new(),
             base_fee_per_gas: U256::from(BASE_FEE),

@@ -44,6 +44,8 @@ mod check;
 mod config;
 mod error;
 mod executor;
+#[cfg(feature = "test-utils")]
+pub mod fuzz;
 mod memory;
 mod proof;
 mod run;

@@ -1,6 +1,7 @@
 //! Integration tests of flashblocks-execute (one binary).
 
 mod check;
+mod corpus;
 mod layers;
 mod proof;
 mod reexecute;

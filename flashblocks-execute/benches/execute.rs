@@ -1,0 +1,149 @@
+//! The executor's cost per flashblock, against baselines measured in the same run, on
+//! an executing builder's block of ten flashblocks of 1000 signed EIP-1559 transfers
+//! each (after index 0's deposits):
+//!
+//! - `execute_1000/floor_recover_and_op_revm`: recovering the 1000 senders and running
+//!   the same transactions with bare op-revm (a `CacheDB` over the same state,
+//!   `transact_commit`, no receipts): the floor any executor pays;
+//! - `execute_1000/executor_flashblock_1`: the crate's [`Executor::execute`] of
+//!   flashblock #1 (decode, recovery, alloy-op-evm's block executor, receipts, the
+//!   changed accounts, the receipts root and the proof against the claims);
+//! - `execute_1000/executor_flashblock_10`: the same for flashblock #10 of equal size,
+//!   on the layer the first nine left (its cost must not grow with the index).
+//!
+//! After criterion's output the run prints the medians and the goal ratios
+//! (`executor_flashblock_1 / floor <= 1.2`, `#10 / #1 <= 1.2`), and Base's published
+//! 54.8 ms per 1000-transaction update beside ours (another machine: an anchor, not a
+//! ratio):
+//!
+//! ```text
+//! cargo bench -p flashblocks-execute --bench execute -- --warm-up-time 1 --measurement-time 5
+//! ```
+
+use alloy_consensus::transaction::SignerRecoverable;
+use alloy_eips::Decodable2718;
+use alloy_evm::FromTxWithEncoded;
+use alloy_op_evm::OpTx;
+use alloy_op_hardforks::OpHardfork;
+use criterion::Criterion;
+use flashblocks_execute::{
+    builder::{BuiltFlashblock, ExecutingBuilder, TxPlan},
+    Executor, InMemoryStates,
+};
+use op_alloy_consensus::OpTxEnvelope;
+use op_revm::{DefaultOp, OpBuilder};
+use revm::{context::Context, database::CacheDB, ExecuteCommitEvm};
+use std::{hint::black_box, path::PathBuf};
+
+/// The block: index 0 (deposits) and ten flashblocks of 1000 transfers.
+fn fixture() -> (ExecutingBuilder, Vec<BuiltFlashblock>) {
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus).with_gas_limit(300_000_000);
+    let block = builder.next_block(&vec![vec![TxPlan::Transfer; 1000]; 10]);
+    (builder, block)
+}
+
+fn execute(c: &mut Criterion) {
+    let (builder, block) = fixture();
+    let config = builder.config().clone();
+    let mut first = Executor::new(config.clone(), builder.genesis_states());
+    let ex = first.execute(&block[0].json_stripped(), true).expect("index 0");
+    first.commit(ex);
+    let mut tenth: Executor<InMemoryStates> =
+        Executor::new(config.clone(), builder.genesis_states());
+    for built in &block[..10] {
+        let fb = built.json_stripped();
+        let ex = tenth.execute(&fb, fb.index() == 0).expect("executes");
+        assert!(ex.proof().is_ok());
+        tenth.commit(ex);
+    }
+    let fb1 = block[1].json_stripped();
+    let fb10 = block[10].json_stripped();
+    assert!(first.execute(&fb1, false).expect("#1").proof().is_ok());
+    assert!(tenth.execute(&fb10, false).expect("#10").proof().is_ok());
+
+    // The floor's state: genesis plus index 0's changes, as bare revm sees it.
+    let genesis = builder.genesis();
+    let env = config.evm_env(block[0].flashblock.base().expect("base"));
+    let mut cache = CacheDB::new(genesis);
+    {
+        let mut evm = Context::op()
+            .with_db(&mut cache)
+            .with_block(env.block_env.clone())
+            .with_cfg(env.cfg_env.clone())
+            .build_op();
+        for raw in block[0].flashblock.transactions() {
+            let tx = OpTxEnvelope::decode_2718_exact(raw).expect("decodes");
+            let sender = tx.recover_signer().expect("recovers");
+            evm.transact_commit(OpTx::from_encoded_tx(&tx, sender, raw.clone()).0).expect("runs");
+        }
+    }
+
+    let mut g = c.benchmark_group("execute_1000");
+    g.sample_size(10);
+    g.bench_function("floor_recover_and_op_revm", |b| {
+        b.iter(|| {
+            let mut db = cache.clone();
+            let mut evm = Context::op()
+                .with_db(&mut db)
+                .with_block(env.block_env.clone())
+                .with_cfg(env.cfg_env.clone())
+                .build_op();
+            for raw in fb1.transactions() {
+                let tx = OpTxEnvelope::decode_2718_exact(raw).expect("decodes");
+                let sender = tx.recover_signer().expect("recovers");
+                let tx = OpTx::from_encoded_tx(&tx, sender, raw.clone());
+                black_box(evm.transact_commit(tx.0).expect("runs"));
+            }
+        });
+    });
+    g.bench_function("executor_flashblock_1", |b| {
+        b.iter(|| black_box(first.execute(&fb1, false).expect("executes")));
+    });
+    g.bench_function("executor_flashblock_10", |b| {
+        b.iter(|| black_box(tenth.execute(&fb10, false).expect("executes")));
+    });
+    g.finish();
+}
+
+/// criterion's median of one benchmark of this run, in nanoseconds.
+fn median(id: &str) -> Option<f64> {
+    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
+            .join("criterion")
+    });
+    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn report() {
+    let ids = [
+        "execute_1000/floor_recover_and_op_revm",
+        "execute_1000/executor_flashblock_1",
+        "execute_1000/executor_flashblock_10",
+    ];
+    println!("\nmedians of this run (ms):");
+    for id in ids {
+        match median(id) {
+            Some(ns) => println!("  {id:44} {:>10.2}", ns / 1e6),
+            None => println!("  {id:44} {:>10}", "not run"),
+        }
+    }
+    let m = |id| median(id).unwrap_or(f64::NAN);
+    let floor = m("execute_1000/floor_recover_and_op_revm");
+    let one = m("execute_1000/executor_flashblock_1");
+    let ten = m("execute_1000/executor_flashblock_10");
+    println!("ratios (goal in brackets):");
+    println!("  executor #1 / floor     {:>6.2}x  [<= 1.2]", one / floor);
+    println!("  executor #10 / #1       {:>6.2}x  [<= 1.2]", ten / one);
+    println!("peer anchor: Base re-executes 1000 transactions in 54.8 ms (base/base#3249, other machine); ours {:.2} ms", one / 1e6);
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    execute(&mut c);
+    c.final_summary();
+    report();
+}
