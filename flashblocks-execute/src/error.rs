@@ -39,6 +39,16 @@ pub enum ExecuteError {
         /// Why.
         rejection: flashblocks_validate::TransactionRejection,
     },
+    /// `eth_call` / `eth_estimateGas` on `pending` without a block in progress.
+    #[error("no pending block")]
+    NoPendingBlock,
+    /// The EVM rejected a call (the caller cannot pay, a bad nonce, ...) or a state
+    /// override could not be applied.
+    #[error("call rejected: {0}")]
+    CallRejected(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// `eth_estimateGas`: the call fails even with the most gas allowed.
+    #[error("call fails with the most gas allowed (used {})", .0.gas_used)]
+    CallFailed(Box<crate::CallOutcome>),
     /// The caller's state could not be read.
     #[error("state read failed: {0}")]
     State(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),

@@ -6,10 +6,14 @@ use crate::{
     state::{BlockView, FrozenBlock, LayerState, StateChain},
     CanonicalStates, ChainConfig, ExecuteError,
 };
-use alloy_primitives::{Bloom, Bytes, B256};
+use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
 use flashblocks_assemble::{GroupHashes, TransactionTrie};
 use flashblocks_types::{ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, PayloadId};
 use flashblocks_validate::ExecutionMismatch;
+use revm::{
+    state::{AccountInfo, Bytecode},
+    DatabaseRef,
+};
 use std::sync::Arc;
 
 /// How many preconfirmed blocks the executor keeps above the canonical chain by
@@ -199,6 +203,21 @@ impl<C: CanonicalStates> Executor<C> {
     /// the canonical chain), oldest first.
     pub fn preconfirmed(&self) -> Vec<(u64, B256)> {
         self.preconfirmed.iter().map(|p| (p.block.number, p.block.hash)).collect()
+    }
+
+    /// The pending state: the block in progress after its last accepted flashblock, over
+    /// the preconfirmed layers below it and the caller's canonical state (`None`
+    /// without a block in progress). Balances, nonces, code and storage read from it
+    /// are the executed pending values.
+    pub fn pending_state(&self) -> Option<PendingState<'_, C::State>> {
+        self.pending_view().map(|(view, _)| PendingState(view))
+    }
+
+    /// The block in progress's state and base.
+    pub(crate) fn pending_view(
+        &self,
+    ) -> Option<(BlockView<'_, C::State>, &ExecutionPayloadStaticV1)> {
+        self.current.as_ref().map(|c| (BlockView { block: &c.state, chain: &c.chain }, &c.base))
     }
 
     /// The block in progress: its number and the next index it expects.
@@ -442,5 +461,33 @@ impl<C: CanonicalStates> Executor<C> {
             self.preconfirmed.drain(..excess);
         }
         Some(chain)
+    }
+}
+
+/// The executed pending state as a revm [`DatabaseRef`] (see
+/// [`Executor::pending_state`]).
+#[derive(Debug)]
+pub struct PendingState<'a, S>(BlockView<'a, S>);
+
+impl<S> DatabaseRef for PendingState<'_, S>
+where
+    S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
+{
+    type Error = revm::database_interface::ErasedError;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        self.0.basic_ref(address)
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        self.0.code_by_hash_ref(code_hash)
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        self.0.storage_ref(address, index)
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
+        self.0.block_hash_ref(number)
     }
 }

@@ -40,6 +40,7 @@
 
 #[cfg(feature = "test-utils")]
 pub mod builder;
+mod call;
 mod check;
 mod config;
 mod error;
@@ -51,9 +52,10 @@ mod proof;
 mod run;
 mod state;
 
+pub use call::{CallOutcome, CallRequest};
 pub use check::{Enforcement, ExecutionCheck, ExecutionReport, StateRootHook, MAX_REPORTS};
 pub use config::ChainConfig;
 pub use error::ExecuteError;
-pub use executor::{Dropped, Execution, Executor, DEFAULT_MAX_LAYERS};
+pub use executor::{Dropped, Execution, Executor, PendingState, DEFAULT_MAX_LAYERS};
 pub use memory::{InMemoryAccount, InMemoryState, InMemoryStates};
 pub use state::CanonicalStates;

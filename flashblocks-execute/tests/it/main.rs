@@ -1,5 +1,6 @@
 //! Integration tests of flashblocks-execute (one binary).
 
+mod call;
 mod check;
 mod corpus;
 mod layers;

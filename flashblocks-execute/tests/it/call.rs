@@ -1,0 +1,108 @@
+//! `eth_call` / `eth_estimateGas` on the executed pending state.
+
+use alloy_op_hardforks::OpHardfork;
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_rpc_types_eth::state::{AccountOverride, StateOverride};
+use flashblocks_execute::{
+    builder::{ExecutingBuilder, TxPlan, LOG_TOPIC},
+    CallRequest, ExecuteError, Executor, InMemoryStates,
+};
+use revm::DatabaseRef;
+
+/// A receiver that executed a block deploying the test contract; the contract.
+fn pending() -> (ExecutingBuilder, Executor<InMemoryStates>, Address) {
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let block = builder.next_block(&[vec![TxPlan::Deploy], vec![TxPlan::Transfer]]);
+    let contract = block[1].executed.receipts[0].contract_address.unwrap();
+    let mut receiver = Executor::new(builder.config().clone(), builder.genesis_states());
+    for built in &block {
+        let fb = built.json_stripped();
+        let execution = receiver.execute(&fb, fb.index() == 0).unwrap();
+        receiver.commit(execution);
+    }
+    (builder, receiver, contract)
+}
+
+fn word(v: u64) -> Bytes {
+    Bytes::from(U256::from(v).to_be_bytes::<32>().to_vec())
+}
+
+#[test]
+fn calls_see_the_pending_contract() {
+    let (builder, receiver, contract) = pending();
+    let from = builder.dev_accounts()[0];
+    let request =
+        CallRequest { from: Some(from), to: Some(contract), input: word(5), ..Default::default() };
+    let outcome = receiver.call(&request, None).unwrap();
+    assert!(outcome.success);
+    assert_eq!(outcome.logs.len(), 1);
+    assert_eq!(outcome.logs[0].topics(), &[LOG_TOPIC]);
+    // Zero reverts.
+    let outcome = receiver.call(&CallRequest { input: word(0), ..request.clone() }, None).unwrap();
+    assert!(!outcome.success && outcome.logs.is_empty());
+    // Nothing was kept: the slot the call wrote is still unwritten in the pending state.
+    let state = receiver.pending_state().unwrap();
+    assert_eq!(state.storage_ref(contract, U256::from(1)).unwrap(), U256::ZERO);
+}
+
+#[test]
+fn estimates_are_the_least_gas_that_succeeds() {
+    let (builder, receiver, contract) = pending();
+    let from = builder.dev_accounts()[0];
+    let transfer = CallRequest {
+        from: Some(from),
+        to: Some(builder.dev_accounts()[1]),
+        value: U256::from(1),
+        gas_price: Some(2_000_000),
+        ..Default::default()
+    };
+    assert_eq!(receiver.estimate_gas(&transfer, None).unwrap(), 21_000);
+    let call =
+        CallRequest { from: Some(from), to: Some(contract), input: word(7), ..Default::default() };
+    let estimate = receiver.estimate_gas(&call, None).unwrap();
+    assert!(
+        receiver.call(&CallRequest { gas: Some(estimate), ..call.clone() }, None).unwrap().success
+    );
+    assert!(
+        !receiver
+            .call(&CallRequest { gas: Some(estimate - 1), ..call.clone() }, None)
+            .unwrap()
+            .success
+    );
+    // A call that always reverts has no estimate.
+    let err = receiver.estimate_gas(&CallRequest { input: word(0), ..call }, None).unwrap_err();
+    assert!(matches!(err, ExecuteError::CallFailed(_)));
+}
+
+#[test]
+fn overrides_apply_before_the_call() {
+    let (_, receiver, _) = pending();
+    let poor = Address::repeat_byte(0x77);
+    let transfer = CallRequest {
+        from: Some(poor),
+        to: Some(Address::repeat_byte(0x78)),
+        value: U256::from(10u64).pow(U256::from(18)),
+        ..Default::default()
+    };
+    assert!(matches!(receiver.call(&transfer, None), Err(ExecuteError::CallRejected(_))));
+    let mut overrides = StateOverride::default();
+    overrides.insert(
+        poor,
+        AccountOverride {
+            balance: Some(U256::from(10u64).pow(U256::from(19))),
+            ..Default::default()
+        },
+    );
+    assert!(receiver.call(&transfer, Some(&overrides)).unwrap().success);
+}
+
+#[test]
+fn without_a_pending_block_there_is_nothing_to_call() {
+    let builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let receiver = Executor::new(builder.config().clone(), builder.genesis_states());
+    assert!(matches!(
+        receiver.call(&CallRequest::default(), None),
+        Err(ExecuteError::NoPendingBlock)
+    ));
+    assert!(receiver.pending_state().is_none());
+}
