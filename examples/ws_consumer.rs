@@ -72,7 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..ConsumerConfig::default()
     };
     let summary = run(&url, &mut pipeline, &config, |event| match event {
-        ConsumerEvent::Report(report) => println!("{}", row(report)),
+        ConsumerEvent::Report { report, .. } => println!("{}", row(report)),
         ConsumerEvent::Disconnected(why) => eprintln!("disconnected: {why} ({})", why.kind()),
         ConsumerEvent::Backoff(delay) => eprintln!("reconnecting in {delay:?}"),
         _ => {}

@@ -19,12 +19,16 @@
 use crate::{
     pipeline::{now_ms, Pipeline, Verdict},
     replay::{replay_bytes, replay_frames, simulated_stream, ReplayOptions},
-    rpc::{serve, NoCanonicalState, ServerConfig},
-    simulate::{simulate, SimulationConfig},
+    rpc::{
+        feed::{Feed, FlashblockEvent},
+        serve, NoCanonicalState, ServerConfig,
+    },
+    simulate::{simulate, SimulationConfig, CHAIN_ID},
     ws::{run, ConsumerConfig, ConsumerEvent},
     Error,
 };
 use flashblocks_overlay::{OverlayConfig, OverlayReader};
+use flashblocks_types::Flashblock;
 use flashblocks_validate::{RuleSet, ValidatorConfig};
 use jsonrpsee::server::ServerHandle;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
@@ -68,6 +72,13 @@ pub struct Args {
     /// Connections at once.
     #[arg(long, env = "PENDING_RPC_MAX_CONNECTIONS", default_value_t = 512)]
     pub max_connections: u32,
+    /// Accepted flashblocks a subscriber may fall behind by before it is dropped.
+    #[arg(long, env = "PENDING_RPC_SUBSCRIBER_BUFFER", default_value_t = 256)]
+    pub subscriber_buffer: usize,
+    /// What `eth_chainId` answers (default: the simulated chain's for a replay, none for
+    /// a stream).
+    #[arg(long, env = "PENDING_RPC_CHAIN_ID")]
+    pub chain_id: Option<u64>,
     /// Serve Prometheus metrics at `http://ADDR/metrics`.
     #[arg(long, env = "PENDING_RPC_METRICS", value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
@@ -93,6 +104,7 @@ impl Args {
             max_request_bytes: self.max_request_bytes,
             max_connections: self.max_connections,
             max_age_ms: self.max_age_ms(),
+            chain_id: self.chain_id.or_else(|| self.ws.is_none().then_some(CHAIN_ID)),
             ..ServerConfig::default()
         }
     }
@@ -153,6 +165,7 @@ pub fn install_metrics(addr: SocketAddr) -> Result<PrometheusHandle, Error> {
 pub async fn start(args: &Args) -> Result<Node, Error> {
     let mut tasks = Vec::new();
     let mut replay_lines = Vec::new();
+    let feed = Feed::new(args.subscriber_buffer);
     let reader = match (&args.ws, &args.file) {
         (Some(url), _) => {
             let rule_set = if args.ssz { RuleSet::V1 } else { RuleSet::Json };
@@ -164,7 +177,7 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
                 OverlayConfig { max_age_ms: args.max_age_ms(), ..OverlayConfig::default() };
             let pipeline = Pipeline::with_config(validator, overlay);
             let reader = pipeline.reader();
-            tasks.push(tokio::spawn(consume(url.clone(), pipeline)));
+            tasks.push(tokio::spawn(consume(url.clone(), pipeline, feed.clone())));
             reader
         }
         (None, file) => {
@@ -185,16 +198,30 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
     };
     tasks.push(tokio::spawn(refresh_gauges(reader.clone())));
     let addr = SocketAddr::new(args.host, args.port);
-    let (addr, handle) = serve(addr, reader, NoCanonicalState, &args.server_config()).await?;
+    let (addr, handle) = serve(addr, reader, NoCanonicalState, feed, &args.server_config()).await?;
     tracing::info!(%addr, "serving JSON-RPC (HTTP and websocket), GET /health");
     Ok(Node { addr, replay_lines, handle, tasks })
 }
 
-/// The consumer task: the one writer of the pipeline, recording logs and metrics.
-async fn consume(url: String, mut pipeline: Pipeline) {
+/// The consumer task: the one writer of the pipeline, recording logs and metrics and
+/// publishing accepted flashblocks to the subscribers.
+async fn consume(url: String, mut pipeline: Pipeline, feed: Feed) {
     let config = ConsumerConfig::default();
+    let rule_set = pipeline.rule_set();
+    let reader = pipeline.reader();
     let summary = run(&url, &mut pipeline, &config, |event| match event {
-        ConsumerEvent::Report(report) => {
+        ConsumerEvent::Report { report, frame } => {
+            if report.verdict == Verdict::Accept && feed.subscribers() > 0 {
+                // Decoded again only while someone subscribes.
+                let decoded = match rule_set {
+                    RuleSet::V1 => Flashblock::decode_v1(frame),
+                    RuleSet::Json => Flashblock::decode_json_frame(frame),
+                };
+                if let Ok(flashblock) = decoded {
+                    let snapshot = reader.snapshot();
+                    feed.publish(FlashblockEvent::new(&flashblock, &snapshot.at(now_ms())));
+                }
+            }
             let (verdict, rule) = match &report.verdict {
                 Verdict::Accept => ("accept", ""),
                 Verdict::Duplicate => ("duplicate", ""),

@@ -190,7 +190,12 @@ pub enum ConsumerEvent<'a> {
     /// Connected (the `n`th connection, from 1).
     Connected(u64),
     /// A flashblock message went through the pipeline.
-    Report(&'a FrameReport),
+    Report {
+        /// What the pipeline did with it.
+        report: &'a FrameReport,
+        /// The message (a frame as the stream's rule set reads it).
+        frame: &'a [u8],
+    },
     /// A connection ended, or an attempt failed.
     Disconnected(&'a Disconnect),
     /// Waiting this long before the next attempt.
@@ -325,9 +330,9 @@ where
             }
         };
         last_seen = Instant::now();
-        let report = match message {
-            Message::Text(text) => pipeline.process(text.as_bytes()),
-            Message::Binary(bytes) => pipeline.process(&bytes),
+        let frame = match &message {
+            Message::Text(text) => text.as_bytes(),
+            Message::Binary(bytes) => bytes,
             Message::Close(_) => break Some(Disconnect::Closed),
             // Pings are answered by tungstenite itself (one pong queued at most).
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {
@@ -339,6 +344,7 @@ where
             }
         };
         control_frames = 0;
+        let report = pipeline.process(frame);
         summary.received += 1;
         match &report.verdict {
             Verdict::Accept => summary.accepted += 1,
@@ -350,7 +356,7 @@ where
                 }
             }
         }
-        on_event(ConsumerEvent::Report(&report));
+        on_event(ConsumerEvent::Report { report: &report, frame });
     };
     // Best effort, bounded: the server may be gone or not reading.
     let _ = tokio::time::timeout(wait, stream.close(None)).await;

@@ -2,14 +2,14 @@
 //! where OP fields are needed.
 
 use crate::{
-    layer::RecoveredTransaction,
+    layer::{BlockLayer, RecoveredTransaction},
     snapshot::{Lookup, NotHere, PreconfirmedReceipt, PreconfirmedTransaction, View},
 };
 use alloy_consensus::{
     proofs::ordered_trie_root_with_encoder, transaction::TransactionInfo, Eip658Value, Receipt,
     ReceiptWithBloom, Transaction as _,
 };
-use alloy_primitives::{logs_bloom, Bytes, TxHash, B64, U256};
+use alloy_primitives::{logs_bloom, Bytes, TxHash, B256, B64, U256};
 use alloy_rpc_types_eth::{
     state::{AccountOverride, StateOverride},
     Block, BlockTransactions, Log, TransactionReceipt,
@@ -97,12 +97,37 @@ impl View<'_> {
     /// The transactions root is computed on the first call for a snapshot's newest
     /// flashblock and cached.
     pub fn pending_block(&self, full: bool) -> Lookup<PendingBlock> {
+        match self.snapshot.newest_block() {
+            Some(block) => self.rpc_block(block, full),
+            None => Lookup::NotHere(self.ready().err().unwrap_or(NotHere::Empty)),
+        }
+    }
+
+    /// `eth_getBlockByNumber(number, full)` for a preconfirmed block: any block the
+    /// overlay holds, the newest (as [`pending_block`](Self::pending_block)) or an
+    /// older one that is complete but not yet canonical. [`NotHere::Untouched`] for a
+    /// number it does not hold.
+    pub fn block_by_number(&self, number: u64, full: bool) -> Lookup<PendingBlock> {
+        match self.snapshot.block(number) {
+            Some(block) => self.rpc_block(block, full),
+            None => Lookup::NotHere(self.ready().err().unwrap_or(NotHere::Untouched)),
+        }
+    }
+
+    /// `eth_getBlockByHash(hash, full)` for a preconfirmed block, by the block hash of
+    /// its newest flashblock (`diff.block_hash`). [`NotHere::Untouched`] for a hash it
+    /// does not hold.
+    pub fn block_by_hash(&self, hash: B256, full: bool) -> Lookup<PendingBlock> {
+        match self.snapshot.blocks.iter().find(|b| b.block_hash() == hash) {
+            Some(block) => self.rpc_block(block, full),
+            None => Lookup::NotHere(self.ready().err().unwrap_or(NotHere::Untouched)),
+        }
+    }
+
+    fn rpc_block(&self, block: &BlockLayer, full: bool) -> Lookup<PendingBlock> {
         let snapshot = match self.ready() {
             Ok(id) => id,
             Err(reason) => return Lookup::NotHere(reason),
-        };
-        let Some(block) = self.snapshot.newest_block() else {
-            return Lookup::NotHere(NotHere::Empty);
         };
         let Some(latest) = block.latest() else { return Lookup::NotHere(NotHere::Empty) };
         let diff = latest.flashblock.diff();

@@ -9,6 +9,7 @@ mod node;
 mod props;
 mod replay;
 mod rpc;
+mod rpc_surface;
 mod simulate;
 mod ws;
 mod ws_hostile;

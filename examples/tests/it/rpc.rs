@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, B256, U256};
 use flashblocks_examples::{
     pipeline::Pipeline,
-    rpc::{serve, NoCanonicalState, ServerConfig},
+    rpc::{feed::Feed, serve, NoCanonicalState, ServerConfig},
     simulate::{dev_signers, simulate, SimulationConfig, L1_BLOCK},
 };
 use flashblocks_validate::RuleSet;
@@ -26,6 +26,7 @@ async fn run() {
         "127.0.0.1:0".parse().unwrap(),
         pipeline.reader(),
         NoCanonicalState,
+        Feed::default(),
         &ServerConfig::default(),
     )
     .await

@@ -34,7 +34,7 @@ async fn json_stream_with_brotli_frames_and_a_malformed_one() {
     let summary = tokio::time::timeout(
         Duration::from_secs(60),
         run(&format!("ws://{addr}"), &mut pipeline, &ConsumerConfig::once(), |event| {
-            if let ConsumerEvent::Report(report) = event {
+            if let ConsumerEvent::Report { report, .. } = event {
                 accepted_hashes += usize::from(report.block_hash.is_ok());
             }
         }),
@@ -81,7 +81,7 @@ async fn ssz_stream_rejects_the_injected_frame() {
 /// the stream's last flashblock without the server waiting on the writer.
 #[tokio::test]
 async fn a_stream_feeds_the_rpc_server_while_it_serves() {
-    use flashblocks_examples::rpc::{serve, NoCanonicalState, ServerConfig};
+    use flashblocks_examples::rpc::{feed::Feed, serve, NoCanonicalState, ServerConfig};
     use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
 
     let sim = simulate(&SimulationConfig::default()).unwrap();
@@ -92,6 +92,7 @@ async fn a_stream_feeds_the_rpc_server_while_it_serves() {
         "127.0.0.1:0".parse().unwrap(),
         pipeline.reader(),
         NoCanonicalState,
+        Feed::default(),
         &ServerConfig::default(),
     )
     .await
