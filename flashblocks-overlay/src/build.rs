@@ -45,6 +45,30 @@ pub(crate) fn build_layer(
                     deposit_receipt_version: None,
                 }
             }),
+            Metadata::Executed { executed, .. } => {
+                executed.receipts.get(i).filter(|r| r.transaction_hash == hash).map(|r| {
+                    let logs = r.receipt.logs();
+                    let (deposit_nonce, deposit_receipt_version) = match &r.receipt {
+                        OpReceipt::Deposit(d) => (d.deposit_nonce, d.deposit_receipt_version),
+                        _ => (None, None),
+                    };
+                    let facts = ReceiptFacts {
+                        success: r.status(),
+                        gas_used: r.gas_used,
+                        cumulative_gas_used: r.cumulative_gas_used(),
+                        contract_address: r.contract_address,
+                        logs: Some(logs.to_vec()),
+                        first_log_index: log_index,
+                        deposit_nonce,
+                        deposit_receipt_version,
+                    };
+                    cumulative = facts.cumulative_gas_used;
+                    log_index = log_index.saturating_add(logs.len() as u64);
+                    bytes =
+                        bytes.saturating_add(logs.iter().map(|l| l.data.data.len() + 128).sum());
+                    facts
+                })
+            }
             Metadata::Json(m) => m.receipts.as_ref().and_then(|r| r.get(&hash)).map(|receipt| {
                 let facts = json_receipt(receipt, cumulative, log_index);
                 cumulative = facts.cumulative_gas_used;
@@ -63,6 +87,15 @@ pub(crate) fn build_layer(
         transactions.push(TxEntry::new(hash, receipt));
     }
     match flashblock.metadata() {
+        Metadata::Executed { executed, .. } => {
+            for account in &executed.accounts {
+                bytes = bytes.saturating_add(
+                    ACCOUNT_OVERHEAD
+                        + account.code.as_ref().map_or(0, |c| c.len())
+                        + account.storage_slots.len() * SLOT_OVERHEAD,
+                );
+            }
+        }
         Metadata::V1(m) => {
             for account in &m.accounts {
                 bytes = bytes.saturating_add(
@@ -123,6 +156,7 @@ pub(crate) fn index_layer(index: &mut Index, number: u64, first_tx: u32, layer: 
         );
     }
     match layer.flashblock.metadata() {
+        Metadata::Executed { executed, .. } => index.apply_accounts(number, &executed.accounts),
         Metadata::V1(m) => index.apply_accounts(number, &m.accounts),
         Metadata::Json(m) => {
             if let Some(balances) = &m.new_account_balances {
@@ -138,6 +172,9 @@ pub(crate) fn remove_block(index: &mut Index, block: &BlockLayer) {
     let flashblocks = || block.flashblocks.iter().map(|l| &l.flashblock);
     let accounts: Vec<&Address> = flashblocks()
         .flat_map(|fb| match fb.metadata() {
+            Metadata::Executed { executed, .. } => {
+                executed.accounts.iter().map(|a| &a.address).collect::<Vec<_>>()
+            }
             Metadata::V1(m) => m.accounts.iter().map(|a| &a.address).collect::<Vec<_>>(),
             Metadata::Json(m) => {
                 m.new_account_balances.iter().flat_map(|b| b.keys()).collect::<Vec<_>>()
@@ -146,10 +183,18 @@ pub(crate) fn remove_block(index: &mut Index, block: &BlockLayer) {
         })
         .collect();
     let slots = flashblocks().flat_map(|fb| {
-        fb.accounts()
-            .unwrap_or_default()
+        state_accounts(fb)
             .iter()
             .flat_map(|a| a.storage_slots.iter().map(move |s| (a.address, s.key)))
     });
     index.remove_block(block.number, accounts, slots, block.transaction_hashes());
+}
+
+/// The account post-states a flashblock's layer applies: the executed ones when it was
+/// executed, else the V1 metadata's.
+pub(crate) fn state_accounts(fb: &Flashblock) -> &[flashblocks_types::AccountMetadata] {
+    match fb.executed() {
+        Some(executed) => &executed.accounts,
+        None => fb.accounts().unwrap_or_default(),
+    }
 }

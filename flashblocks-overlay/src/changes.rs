@@ -34,6 +34,9 @@ impl ChangeSet {
         let snapshot = SnapshotId { block_number: block.number, flashblock_index: fb.index() };
         let block_hash = fb.diff().block_hash;
         let touched_accounts = match fb.metadata() {
+            Metadata::Executed { executed, .. } => {
+                executed.accounts.iter().map(|a| a.address).collect()
+            }
             Metadata::V1(m) => m.accounts.iter().map(|a| a.address).collect(),
             Metadata::Json(m) => {
                 m.new_account_balances.iter().flat_map(|b| b.keys().copied()).collect()

@@ -268,11 +268,14 @@ impl Snapshot {
         self.blocks.last()
     }
 
-    /// Whether some pending flashblock comes from a JSON source.
+    /// Whether some pending flashblock comes from a JSON source and was not executed
+    /// (its nonces, code and storage are not known).
     fn has_json(&self) -> bool {
-        self.blocks
-            .iter()
-            .any(|b| b.latest().is_some_and(|l| l.flashblock.source() == FlashblockSource::Json))
+        self.blocks.iter().any(|b| {
+            b.flashblocks.iter().any(|l| {
+                l.flashblock.source() == FlashblockSource::Json && l.flashblock.executed().is_none()
+            })
+        })
     }
 
     pub(crate) fn locate(

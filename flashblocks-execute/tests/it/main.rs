@@ -4,5 +4,6 @@ mod call;
 mod check;
 mod corpus;
 mod layers;
+mod overlay;
 mod proof;
 mod reexecute;

@@ -1,0 +1,99 @@
+//! The overlay serves executed facts like carried ones: a JSON stream that carries no
+//! state, executed by the check, answers pending balances, nonces (exact for CREATE and
+//! EIP-7702), code, storage and receipts with logs.
+
+use alloy_op_hardforks::OpHardfork;
+use alloy_primitives::{B256, U256};
+use flashblocks_execute::{
+    builder::{ExecutingBuilder, TxPlan, LOG_TOPIC},
+    ExecutionCheck, Executor,
+};
+use flashblocks_overlay::{Lookup, NotHere, Overlay, OverlayConfig};
+use flashblocks_validate::FlashblockCheck;
+
+fn found<T: std::fmt::Debug>(lookup: Lookup<T>) -> T {
+    match lookup {
+        Lookup::Found(found) => found.value,
+        Lookup::NotHere(why) => panic!("not here: {why:?}"),
+    }
+}
+
+#[test]
+fn executed_json_facts_are_served() {
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let block = builder.next_block(&[
+        vec![TxPlan::Deploy, TxPlan::Transfer],
+        vec![TxPlan::Call, TxPlan::Delegate],
+    ]);
+    let mut check =
+        ExecutionCheck::new(Executor::new(builder.config().clone(), builder.genesis_states()));
+    let mut overlay = Overlay::new(OverlayConfig::default());
+    let mut plain = Overlay::new(OverlayConfig::default());
+    for built in &block {
+        let fb = built.json_stripped();
+        let starts = fb.index() == 0;
+        check.check(&fb, starts).unwrap();
+        let executed = check.last_executed().cloned().expect("executed");
+        check.commit(&fb, starts);
+        plain.apply(fb.clone(), 1_000).unwrap();
+        overlay.apply(fb.with_executed(executed), 1_000).unwrap();
+    }
+    let snapshot = overlay.snapshot();
+    let view = snapshot.at(1_000);
+    let plain_snapshot = plain.snapshot();
+    let plain_view = plain_snapshot.at(1_000);
+    // Every executed account post-state is served; the plain JSON stream has none.
+    for built in &block {
+        for account in &built.executed.accounts {
+            assert_eq!(
+                found(view.transaction_count(account.address)),
+                builder_nonce(&block, account.address)
+            );
+            assert!(matches!(
+                plain_view.transaction_count(account.address),
+                Lookup::NotHere(NotHere::NotCarried)
+            ));
+        }
+    }
+    let last_balance = |address| {
+        block.iter().rev().find_map(|b| b.executed.account(&address).and_then(|a| a.balance))
+    };
+    for address in builder.dev_accounts() {
+        if let Some(balance) = last_balance(address) {
+            assert_eq!(found(view.balance(address)), balance);
+        }
+    }
+    // The contract's code and the slot its call wrote.
+    let contract = block[1].executed.receipts[0].contract_address.unwrap();
+    assert_eq!(found(view.code(contract)), flashblocks_execute::builder::contract_runtime());
+    let slot = found(view.storage_at(contract, B256::with_last_byte(1)));
+    assert_ne!(slot, B256::ZERO);
+    // The delegated authority's code is the EIP-7702 designator.
+    let delegated = block[2]
+        .executed
+        .accounts
+        .iter()
+        .find(|a| a.code.as_ref().is_some_and(|c| c.starts_with(&[0xef, 0x01, 0x00])));
+    let delegated = delegated.expect("an authority").address;
+    assert_eq!(&found(view.code(delegated))[3..], contract.as_slice());
+    // Receipts with logs.
+    let call = &block[2].executed.receipts[0];
+    let receipt = found(view.receipt(call.transaction_hash));
+    assert!(receipt.facts.success);
+    let logs = receipt.facts.logs.expect("logs");
+    assert_eq!(logs[0].topics(), &[LOG_TOPIC]);
+    assert_eq!(receipt.facts.cumulative_gas_used, call.cumulative_gas_used());
+    assert!(matches!(
+        plain_view.receipt(call.transaction_hash),
+        Lookup::NotHere(NotHere::NotCarried)
+    ));
+    let _ = U256::ZERO;
+}
+
+/// The nonce after the block of `address`, from the builder's executed facts.
+fn builder_nonce(
+    block: &[flashblocks_execute::builder::BuiltFlashblock],
+    address: alloy_primitives::Address,
+) -> u64 {
+    block.iter().rev().find_map(|b| b.executed.account(&address).map(|a| a.nonce)).unwrap()
+}
