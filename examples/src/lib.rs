@@ -19,10 +19,14 @@
 //!   logs and Prometheus metrics);
 //! - [`ws`]: a websocket consumer of a flashblocks stream that bounds what a server can
 //!   make it hold and reconnects after every failure (and a loopback test server);
+//! - [`sequencer`]: the `sequencer` program, a local flashblocks chain (an executing
+//!   builder streaming over a websocket, a JSON-RPC endpoint taking transactions and
+//!   answering canonical queries): a test double for op-rbuilder + rollup-boost + the L2
+//!   node;
 //! - [`fuzz`]: the body of the `replay` fuzz target (any bytes as a capture, through the
 //!   pipeline).
 //!
-//! `rpc`, `ws` and `node` are behind the default feature `io` (tokio, jsonrpsee,
+//! `rpc`, `ws`, `node` and `sequencer` are behind the default feature `io` (tokio, jsonrpsee,
 //! tokio-tungstenite); without it the crate is the pure part, which the fuzz project
 //! builds.
 //!
@@ -69,6 +73,8 @@ pub mod pipeline;
 pub mod replay;
 #[cfg(feature = "io")]
 pub mod rpc;
+#[cfg(feature = "io")]
+pub mod sequencer;
 pub mod simulate;
 #[cfg(feature = "io")]
 pub mod ws;

@@ -10,6 +10,7 @@ mod props;
 mod replay;
 mod rpc;
 mod rpc_surface;
+mod sequencer;
 mod simulate;
 mod ws;
 mod ws_hostile;
