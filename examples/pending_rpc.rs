@@ -3,10 +3,10 @@
 //! (`FILE`), or the simulated builder.
 //!
 //! ```text
-//! cargo run --release --example pending_rpc -- --help
-//! cargo run --release --example pending_rpc                 # port 8545, simulated blocks
-//! cargo run --release --example pending_rpc -- --port 0 FILE
-//! cargo run --release --example pending_rpc -- --ws wss://HOST/ws --metrics 127.0.0.1:9090
+//! cargo run --release --bin pending_rpc -- --help
+//! cargo run --release --bin pending_rpc                 # port 8545, simulated blocks
+//! cargo run --release --bin pending_rpc -- --port 0 FILE
+//! cargo run --release --bin pending_rpc -- --ws wss://HOST/ws --metrics 127.0.0.1:9090
 //! curl -s -H 'content-type: application/json' 127.0.0.1:8545 \
 //!   -d '{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["pending",false]}'
 //! curl -s 127.0.0.1:8545/health

@@ -4,6 +4,7 @@
 
 mod capture;
 mod conformance;
+mod e2e;
 mod fuzz_corpus;
 mod node;
 mod props;

@@ -335,9 +335,12 @@ pub(crate) fn start_sequencer(extra: &[&str]) -> (ChildGuard, String, String) {
     let guard = ChildGuard(child);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(stdout);
         let mut line = String::new();
-        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = reader.read_line(&mut line);
         let _ = tx.send(line);
+        // Read to the end: a closed pipe would fail the program's next print.
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
     });
     let line = rx.recv_timeout(Duration::from_secs(60)).expect("the ready line within 60 s");
     let field = |name: &str| {
