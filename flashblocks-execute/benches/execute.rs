@@ -96,6 +96,14 @@ fn execute(c: &mut Criterion) {
             }
         });
     });
+    g.bench_function("recover_only", |b| {
+        b.iter(|| {
+            for raw in fb1.transactions() {
+                let tx = OpTxEnvelope::decode_2718_exact(raw).expect("decodes");
+                black_box(tx.recover_signer().expect("recovers"));
+            }
+        });
+    });
     g.bench_function("executor_flashblock_1", |b| {
         b.iter(|| black_box(first.execute(&fb1, false).expect("executes")));
     });
@@ -121,6 +129,7 @@ fn median(id: &str) -> Option<f64> {
 fn report() {
     let ids = [
         "execute_1000/floor_recover_and_op_revm",
+        "execute_1000/recover_only",
         "execute_1000/executor_flashblock_1",
         "execute_1000/executor_flashblock_10",
     ];

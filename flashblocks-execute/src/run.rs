@@ -4,7 +4,7 @@ use crate::{
     state::{BlockView, LayerState, PendingDb},
     ChainConfig, ExecuteError,
 };
-use alloy_consensus::transaction::SignerRecoverable;
+use alloy_consensus::transaction::{Recovered, SignerRecoverable};
 use alloy_eips::{eip2718::WithEncoded, Decodable2718, Encodable2718};
 use alloy_evm::{
     block::{BlockExecutionError, BlockExecutor},
@@ -147,14 +147,11 @@ where
     let mut receipts = Vec::with_capacity(transactions.len());
     let mut logs_bloom = totals.logs_bloom;
     let mut encodings = Vec::with_capacity(transactions.len());
-    for (index, raw) in transactions.iter().enumerate() {
-        let hash = keccak256(raw);
+    let decoded = decode_and_recover(transactions);
+    for (index, (raw, decoded)) in transactions.iter().zip(decoded).enumerate() {
+        let (hash, decoded) = decoded;
         let rejected = |rejection| ExecuteError::TransactionRejected { index, hash, rejection };
-        let tx = OpTxEnvelope::decode_2718_exact(raw)
-            .map_err(|_| rejected(TransactionRejection::Undecodable))?;
-        let is_deposit = tx.is_deposit();
-        let recovered =
-            tx.try_into_recovered().map_err(|_| rejected(TransactionRejection::BadSignature))?;
+        let (recovered, is_deposit) = decoded.map_err(rejected)?;
         let gas_before = executor.gas_used;
         let output = executor
             .execute_transaction_without_commit(WithEncoded::new(raw.clone(), recovered))
@@ -186,6 +183,36 @@ where
     };
     let (db, _) = executor.evm.finish();
     Ok(RunOutput { scratch: db.scratch, totals, receipts, encodings })
+}
+
+/// A transaction's hash and, if it decodes and its signer recovers, the recovered
+/// transaction and whether it is a deposit.
+type Decoded = (B256, Result<(Recovered<OpTxEnvelope>, bool), TransactionRejection>);
+
+/// Below this many transactions the senders are recovered on the calling thread.
+const PARALLEL_RECOVERY_MIN: usize = 64;
+
+/// Hashes, decodes and recovers the senders of `transactions` (the signature recovery
+/// dominates), spread over rayon's threads for a large flashblock.
+fn decode_and_recover(transactions: &[Bytes]) -> Vec<Decoded> {
+    let one = |raw: &Bytes| -> Decoded {
+        let hash = keccak256(raw);
+        let decoded = OpTxEnvelope::decode_2718_exact(raw)
+            .map_err(|_| TransactionRejection::Undecodable)
+            .and_then(|tx| {
+                let is_deposit = tx.is_deposit();
+                tx.try_into_recovered()
+                    .map(|r| (r, is_deposit))
+                    .map_err(|_| TransactionRejection::BadSignature)
+            });
+        (hash, decoded)
+    };
+    if transactions.len() < PARALLEL_RECOVERY_MIN {
+        transactions.iter().map(one).collect()
+    } else {
+        use rayon::prelude::*;
+        transactions.par_iter().map(one).collect()
+    }
 }
 
 /// The L1 fee fields of a transaction with EIP-2718 encoding `raw`, from the L1 block

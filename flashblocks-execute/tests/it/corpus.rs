@@ -12,3 +12,27 @@ fn executed_stream_corpus() {
         flashblocks_execute::fuzz::executed_stream(&std::fs::read(&file).unwrap());
     }
 }
+
+/// The body over random inputs (not coverage-guided; `cargo fuzz run executed_stream`
+/// is): `EXECUTED_STREAM_EXECS` of them (200 by default), seeded for reproduction.
+#[test]
+#[ignore = "minutes; run on demand"]
+fn executed_stream_random() {
+    let execs: u64 =
+        std::env::var("EXECUTED_STREAM_EXECS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    for _ in 0..execs {
+        let mut input = Vec::new();
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let len = 4 + (state % 48) as usize;
+        for _ in 0..len {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            input.push((state >> 24) as u8);
+        }
+        flashblocks_execute::fuzz::executed_stream(&input);
+    }
+}
