@@ -16,15 +16,31 @@
 //! validator as the optional check `execution_invalid`.
 //!
 //! ```
-//! use flashblocks_execute::{ChainConfig, Executor, InMemoryStates};
+//! use flashblocks_execute::{builder::{ExecutingBuilder, TxPlan}, CallRequest, Executor};
 //! use alloy_op_hardforks::OpHardfork;
-//! use alloy_primitives::B256;
 //!
-//! // The caller's canonical states (here: none), and a chain running Isthmus.
-//! let executor = Executor::new(ChainConfig::dev(901, OpHardfork::Isthmus), InMemoryStates::default());
-//! assert!(executor.current().is_none());
-//! # let _ = B256::ZERO;
+//! // A builder (test support, feature `test-utils`) that executes what it sends ...
+//! let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+//! let block = builder.next_block(&[vec![TxPlan::Deploy], vec![TxPlan::Call, TxPlan::Transfer]]);
+//! // ... and a receiver holding the canonical state at the block's parent (genesis).
+//! let mut executor = Executor::new(builder.config().clone(), builder.genesis_states());
+//! for built in &block {
+//!     // The stream as Base's Azul shape sends it: no balances, no receipts.
+//!     let flashblock = built.json_stripped();
+//!     let execution = executor.execute(&flashblock, flashblock.index() == 0)?;
+//!     execution.proof().expect("gas, receipts root and logs bloom as claimed");
+//!     assert_eq!(execution.metadata(), &built.executed); // the builder's exact facts
+//!     executor.commit(execution);
+//! }
+//! // The pending state answers calls.
+//! let contract = block[1].executed.receipts[0].contract_address.expect("deployed");
+//! let call = CallRequest { to: Some(contract), input: vec![1; 32].into(), ..Default::default() };
+//! assert!(executor.call(&call, None)?.success);
+//! # Ok::<(), flashblocks_execute::ExecuteError>(())
 //! ```
+//!
+//! Index 0 of a block whose parent is held nowhere answers
+//! [`ExecuteError::ParentStateUnavailable`], never the state of a moving `latest`.
 //!
 //! ## Dependencies
 //!
