@@ -32,7 +32,8 @@ use crate::{
     pipeline::{Pipeline, Verdict},
 };
 use alloy_primitives::{hex, B256};
-use flashblocks_types::{decode_frame, vectors::payload_from_value};
+use flashblocks_types::vectors::payload_from_value;
+use flashblocks_types::Flashblock;
 use flashblocks_validate::{Outcome, Validator, ValidatorConfig};
 use serde_json::Value;
 use std::{
@@ -174,7 +175,7 @@ impl<W: LineSink> Runner<W> {
             Some(v) if v.get("serialized").is_some() => {
                 self.counts.ssz_invalid += 1;
                 match hex_field(&v, "serialized") {
-                    Ok(bytes) => match decode_frame(&bytes) {
+                    Ok(bytes) => match Flashblock::decode_v1(bytes) {
                         Err(_) => self.counts.tally.pass(),
                         Ok(_) => self.fail(name, "decoded, but must be rejected"),
                     },
@@ -188,18 +189,19 @@ impl<W: LineSink> Runner<W> {
     fn check_valid(v: &Value) -> Result<(), String> {
         let serialized = hex_field(v, "serialized")?;
         let expected = payload_from_value(field(v, "value")?).map_err(|e| e.to_string())?;
-        let decoded = decode_frame(&serialized)
+        // The validator's decode: the validated view, the root hashed from the frame.
+        let decoded = Flashblock::decode_v1(serialized.clone())
             .map_err(|e| format!("does not decode: {e}"))?
-            .into_v1()
-            .ok_or("decodes to another version than V1")?;
-        if decoded != expected {
+            .into_sealed_v1()
+            .map_err(|_| "decodes to another version than V1")?;
+        if *decoded != expected {
             return Err("decodes to another value than `value`".to_owned());
         }
         if expected.encode_ssz() != serialized {
             return Err("`value` encodes to other bytes than `serialized`".to_owned());
         }
         let root = root_field(v, "root")?;
-        let computed = decoded.hash_tree_root();
+        let computed = decoded.seal();
         if computed != root {
             return Err(format!("hash_tree_root {computed}, expected {root}"));
         }

@@ -65,6 +65,7 @@
 mod assembler;
 mod check;
 mod error;
+#[cfg(feature = "test-utils")]
 pub mod fuzz;
 mod header;
 mod maker;

@@ -66,7 +66,7 @@ impl BlockHashChainMaker {
 }
 
 /// Remakes one block's flashblocks (index 0 first, e.g. from
-/// [`SequenceGenerator`](flashblocks_types::SequenceGenerator), whose hashes are random)
+/// `SequenceGenerator` of the `test-utils` feature, whose hashes are random)
 /// with block hashes that verify, and the `parent_flash_hash` chain that follows.
 /// Transactions, withdrawals, metadata and the other cumulative fields stay as they were.
 ///

@@ -130,7 +130,7 @@ fn whole_path(c: &mut Criterion) {
     g.bench_function("baseline_hashing", |b| {
         b.iter(|| {
             let p = black_box(&first);
-            black_box(p.hash_tree_root());
+            black_box(p.hash_tree_root_slow());
             for tx in p.diff.transactions.iter() {
                 black_box(keccak256(tx));
             }

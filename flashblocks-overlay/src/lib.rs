@@ -116,6 +116,7 @@ mod canonical;
 mod changes;
 mod config;
 mod error;
+#[cfg(feature = "test-utils")]
 pub mod fuzz;
 mod index;
 mod layer;

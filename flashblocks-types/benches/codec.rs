@@ -40,8 +40,8 @@ mod common {
 use common::cpu_time::{now_ns, ThreadCpuTime};
 use criterion::{Criterion, Throughput};
 use flashblocks_types::{
-    decode_frame, hash, merkle, FlashblocksPayloadV1, GeneratorConfig, PayloadViewV1,
-    SequenceGenerator,
+    hash, merkle, reference::decode_frame, FlashblocksPayloadV1, GeneratorConfig, JsonFrameReader,
+    PayloadViewV1, SequenceGenerator,
 };
 use op_alloy_rpc_types_engine::{
     OpFlashblockPayload, OpFlashblockPayloadBase, OpFlashblockPayloadDelta,
@@ -115,11 +115,13 @@ fn decode(c: &mut Criterion<ThreadCpuTime>) {
     });
     g.bench_function("ssz_owned", |b| b.iter(|| decode_frame(black_box(&ssz)).expect("valid")));
     g.bench_function("ssz_owned_from_bytes", |b| {
-        b.iter(|| FlashblocksPayloadV1::decode_bytes(black_box(frame.clone())).expect("valid"))
+        b.iter(|| PayloadViewV1::decode(black_box(frame.clone())).expect("valid").to_payload())
     });
     // The input model the validator and the overlay take: decode and hash.
     g.bench_function("flashblock_decode_v1", |b| {
-        b.iter(|| flashblocks_types::Flashblock::decode_v1(black_box(&ssz)).expect("valid"))
+        b.iter(|| {
+            flashblocks_types::Flashblock::decode_v1(black_box(frame.clone())).expect("valid")
+        })
     });
     g.bench_function("flashblock_via_view", |b| {
         b.iter(|| PayloadViewV1::decode(black_box(frame.clone())).expect("valid").to_flashblock())
@@ -128,14 +130,12 @@ fn decode(c: &mut Criterion<ThreadCpuTime>) {
     g.bench_function("json_op_alloy", |b| {
         b.iter(|| serde_json::from_str::<OpFlashblockPayload>(black_box(&json)).expect("valid"))
     });
-    // The project's own deployed-JSON model reads the same text.
-    let ours = flashblocks_types::FlashblockJson::from_slice(json.as_bytes()).expect("decodes");
-    assert_eq!(ours.diff.transactions, p.diff.transactions);
+    // The project's own deployed-JSON path reads the same text.
+    let reader = JsonFrameReader::default();
+    let ours = reader.decode(json.as_bytes()).expect("decodes");
+    assert_eq!(ours.transactions(), p.diff.transactions);
     g.bench_function("json_ours", |b| {
-        b.iter(|| {
-            flashblocks_types::FlashblockJson::from_slice(black_box(json.as_bytes()))
-                .expect("valid")
-        })
+        b.iter(|| reader.decode(black_box(json.as_bytes())).expect("valid"))
     });
     g.finish();
 
@@ -150,11 +150,11 @@ fn decode(c: &mut Criterion<ThreadCpuTime>) {
 fn hashing(c: &mut Criterion<ThreadCpuTime>) {
     let p = fixture();
     let view = PayloadViewV1::decode(bytes::Bytes::from(p.encode_ssz())).expect("valid");
-    assert_eq!(hash::payload_root(&p), merkle::payload_root(&p));
+    assert_eq!(p.hash_tree_root_slow(), merkle::payload_root(&p));
 
     let mut g = c.benchmark_group("hash_tree_root");
-    g.bench_function("fast", |b| b.iter(|| hash::payload_root(black_box(&p))));
-    g.bench_function("fast_view", |b| b.iter(|| black_box(&view).hash_tree_root()));
+    g.bench_function("fast", |b| b.iter(|| black_box(&p).hash_tree_root_slow()));
+    g.bench_function("fast_view", |b| b.iter(|| black_box(&view).hash_tree_root_slow()));
     g.bench_function("oracle", |b| b.iter(|| merkle::payload_root(black_box(&p))));
     let block = [0x5au8; 64];
     let mut node = hash::NodeHasher::new();
@@ -270,7 +270,7 @@ fn paired() {
             black_box(node.hash(black_box(&block)));
         });
         let fast = cpu_per_call(5, || {
-            black_box(hash::payload_root(black_box(&p)));
+            black_box(black_box(&p).hash_tree_root_slow());
         });
         let reference = cpu_per_call(3, || {
             black_box(merkle::payload_root(black_box(&p)));
@@ -296,10 +296,10 @@ fn paired() {
         let speedup: Vec<f64> = (0..21)
             .map(|_| {
                 let one = wall(5, &|| {
-                    black_box(hash::payload_root(black_box(&p)));
+                    black_box(black_box(&p).hash_tree_root_slow());
                 });
                 let all = wall(5, &|| {
-                    black_box(hash::payload_root_parallel(black_box(&p)));
+                    black_box(black_box(&p).hash_tree_root_parallel_slow());
                 });
                 one / all
             })

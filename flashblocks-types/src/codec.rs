@@ -1,18 +1,24 @@
 //! The schema's limits on the SSZ wire, as `#[ssz(with = ...)]` modules.
 //!
+//! The `decode` halves serve the owned derive decoder, the reference the validated view
+//! is tested against: they exist with the `test-utils` feature only.
+//!
 //! `ethereum_ssz` encodes `Vec<T>`, `Bytes` and `Option<T>` as SSZ lists, byte lists and
 //! unions, but knows no limits. Every field with a limit in `schema.py` goes through one
 //! of these modules, so decoding rejects a longer list ([spec page](crate::spec), decision 4) with an
 //! error naming the field, before anything is allocated for its items.
 
+#[cfg(feature = "test-utils")]
 use ssz::DecodeError;
 
 /// The error for a list or byte list over its schema limit.
+#[cfg(feature = "test-utils")]
 fn over_limit(field: &str, len: usize, max: usize) -> DecodeError {
     DecodeError::BytesInvalid(format!("{field}: length {len} exceeds the limit {max}"))
 }
 
 /// Checks that `bytes` holds at most `max` items of `item_len` bytes each, exactly.
+#[cfg(feature = "test-utils")]
 fn check_fixed_items(
     field: &str,
     bytes: &[u8],
@@ -59,6 +65,7 @@ macro_rules! bounded_list {
                 }
             }
 
+            #[cfg(feature = "test-utils")]
             pub(crate) mod decode {
                 use ssz::DecodeError;
 
@@ -134,6 +141,7 @@ pub(crate) mod transactions {
         }
     }
 
+    #[cfg(feature = "test-utils")]
     pub(crate) mod decode {
         use alloy_primitives::Bytes;
         use ssz::DecodeError;
@@ -190,6 +198,7 @@ macro_rules! bounded_bytes {
                 }
             }
 
+            #[cfg(feature = "test-utils")]
             pub(crate) mod decode {
                 use alloy_primitives::Bytes;
                 use ssz::DecodeError;
@@ -235,6 +244,7 @@ macro_rules! bounded_bytes {
                 }
             }
 
+            #[cfg(feature = "test-utils")]
             pub(crate) mod decode {
                 use alloy_primitives::Bytes;
                 use ssz::{Decode, DecodeError};
@@ -294,6 +304,7 @@ pub(crate) mod payload_id {
         }
     }
 
+    #[cfg(feature = "test-utils")]
     pub(crate) mod decode {
         use alloy_primitives::B64;
         use alloy_rpc_types_engine::PayloadId;

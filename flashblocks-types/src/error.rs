@@ -27,13 +27,6 @@ pub enum CodecError {
     /// The bytes carry a known version but do not decode as its container.
     #[error("malformed SSZ: {0}")]
     Ssz(#[from] SszError),
-    /// A conformance vector's neutral JSON (see [`vectors`](crate::vectors)) has a field
-    /// missing or of the wrong type.
-    #[error("vector field `{field}` is missing or invalid")]
-    InvalidVectorField {
-        /// The field's name.
-        field: String,
-    },
     /// Text that is not a JSON flashblock (syntax, a missing or mistyped field, a bad
     /// quantity, a receipt in neither style).
     #[error("malformed JSON flashblock: {0}")]

@@ -1,10 +1,9 @@
 //! [`Flashblock`]: the one input model the validator, assembler and overlay take.
 
 use crate::{
-    decode_frame, AccountMetadata, CodecError, ExecutedMetadata, ExecutionPayloadFlashblockDeltaV1,
+    AccountMetadata, CodecError, ExecutedMetadata, ExecutionPayloadFlashblockDeltaV1,
     ExecutionPayloadStaticV1, FlashblockJson, FlashblockMetadata, FlashblocksPayloadV1, JsonDiff,
-    JsonFrameReader, JsonMetadata, PayloadViewV1, TransactionMetadata, VersionedFlashblock,
-    VERSION_V1,
+    JsonMetadata, PayloadViewV1, TransactionMetadata, VERSION_V1,
 };
 use alloy_primitives::{Bytes, FixedBytes, Sealable, Sealed, B256};
 use alloy_rpc_types_engine::PayloadId;
@@ -15,7 +14,7 @@ pub type SealedFlashblock = Sealed<FlashblocksPayloadV1>;
 
 impl Sealable for FlashblocksPayloadV1 {
     fn hash_slow(&self) -> B256 {
-        self.hash_tree_root()
+        self.hash_tree_root_slow()
     }
 }
 
@@ -93,8 +92,8 @@ impl Metadata {
 /// use flashblocks_types::{Flashblock, FlashblockSource, FlashblocksPayloadV1};
 ///
 /// let payload = FlashblocksPayloadV1::default();
-/// let root = payload.hash_tree_root();
-/// let fb = Flashblock::decode_v1(&payload.encode_ssz())?;
+/// let root = payload.hash_tree_root_slow();
+/// let fb = Flashblock::decode_v1(payload.encode_ssz())?;
 /// assert_eq!(fb.source(), FlashblockSource::V1);
 /// assert_eq!(fb.identity(), root);
 /// # Ok::<(), flashblocks_types::CodecError>(())
@@ -114,38 +113,33 @@ pub struct Flashblock {
 }
 
 impl Flashblock {
-    /// Decodes an SSZ frame (see [`decode_frame`]) and computes its root.
+    /// Decodes an SSZ frame (the [spec page](crate::spec)'s **Frame** check) into the
+    /// input model, with its root: the one decode of a V1 stream, the validator's and
+    /// the conformance runner's.
     ///
-    /// The frame is validated in one pass by [`PayloadViewV1`], which accepts and rejects
-    /// exactly what [`decode_frame`] does, and is copied once: the transactions share
-    /// that copy, and the root is hashed straight from the frame.
-    ///
-    /// # Errors
-    ///
-    /// As [`decode_frame`].
-    pub fn decode_v1(frame: &[u8]) -> Result<Self, CodecError> {
-        Ok(PayloadViewV1::decode_slice(frame)?.to_flashblock())
-    }
-
-    /// As [`decode_v1`](Self::decode_v1), for a frame already held in [`bytes::Bytes`]
-    /// (as websocket libraries hand them out): no copy at all.
+    /// The frame is validated in one pass by [`PayloadViewV1::decode`], the
+    /// transactions share the frame's buffer (a [`bytes::Bytes`], as websocket libraries
+    /// hand frames out, or a `Vec<u8>`: no copy), and the root is hashed straight from
+    /// the frame.
     ///
     /// # Errors
     ///
-    /// As [`decode_frame`].
-    pub fn decode_v1_bytes(frame: bytes::Bytes) -> Result<Self, CodecError> {
+    /// As [`PayloadViewV1::decode`].
+    pub fn decode_v1(frame: impl Into<bytes::Bytes>) -> Result<Self, CodecError> {
         Ok(PayloadViewV1::decode(frame)?.to_flashblock())
     }
 
     /// As [`decode_v1`](Self::decode_v1), through the owned `ethereum_ssz` decoder and
-    /// the reference hasher: slower, kept as the oracle the fast path is tested against.
+    /// the reference merkleizer: slower, kept as the oracle the fast path is tested
+    /// against (feature `test-utils`).
     ///
     /// # Errors
     ///
-    /// As [`decode_frame`].
+    /// As [`decode_v1`](Self::decode_v1).
+    #[cfg(feature = "test-utils")]
     pub fn decode_v1_slow(frame: &[u8]) -> Result<Self, CodecError> {
-        match decode_frame(frame)? {
-            VersionedFlashblock::V1(payload) => {
+        match crate::reference::decode_frame(frame)? {
+            crate::reference::VersionedFlashblock::V1(payload) => {
                 let root = crate::merkle::payload_root(&payload);
                 Ok(Self::from_sealed_v1(Sealed::new_unchecked(payload, root)))
             }
@@ -200,27 +194,6 @@ impl Flashblock {
                 })
             }
         }
-    }
-
-    /// Reads one JSON flashblock from plain JSON text (no size cap: the text is already
-    /// in memory; for websocket frames, plain or brotli, use [`decode_json_frame`](Self::decode_json_frame)).
-    ///
-    /// # Errors
-    ///
-    /// [`CodecError::Json`] for text that is not a JSON flashblock.
-    pub fn decode_json(text: &[u8]) -> Result<Self, CodecError> {
-        FlashblockJson::from_slice(text).map(Self::from_json)
-    }
-
-    /// Reads one JSON frame, plain or brotli-compressed (told apart by content), with the
-    /// default cap of [`DEFAULT_MAX_JSON_LEN`](crate::DEFAULT_MAX_JSON_LEN) on the JSON
-    /// text. [`JsonFrameReader`] sets another cap.
-    ///
-    /// # Errors
-    ///
-    /// As [`JsonFrameReader::decode`].
-    pub fn decode_json_frame(frame: &[u8]) -> Result<Self, CodecError> {
-        JsonFrameReader::default().decode(frame)
     }
 
     /// Builds the input model from a JSON flashblock: source [`FlashblockSource::Json`],

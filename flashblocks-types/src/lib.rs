@@ -4,23 +4,25 @@
 //! versioned framing, `hash_tree_root` (the `parent_flash_hash` chain), the input model
 //! every later stage takes, and the builder-side chain maker.
 //!
-//! The contract is the project's [spec page](crate::spec) (`spec/flashblocks.md` in this crate), its normative
-//! reading of the OP Stack Flashblocks specification; where the two differ the [spec page](crate::spec)
-//! wins. In particular: optional fields are SSZ `Union[None, T]`; the field upstream calls
+//! The contract is the project's [spec page](crate::spec) (`spec/flashblocks.md` in this
+//! crate), its normative reading of the OP Stack Flashblocks specification; where the two
+//! differ the spec page wins. In particular: optional fields are SSZ `Union[None, T]`; the field upstream calls
 //! `static` is `base`; V1 is `0x00000001`, read from a frame's first 4 bytes; list limits
 //! are those of [`constants`](crate#constants); `parent_flash_hash` is the
 //! `hash_tree_root` of the whole previous payload.
 //!
 //! ```
-//! use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
+//! use flashblocks_types::{Flashblock, FlashblocksPayloadV1};
 //!
-//! // A builder makes a block of flashblocks (here: random but valid ones) ...
-//! let block = SequenceGenerator::new(1, GeneratorConfig::default()).next_block();
+//! // A builder makes the flashblocks of a block (here an empty one) ...
+//! let first = FlashblocksPayloadV1 { index: 0, base: Some(Default::default()), ..Default::default() };
+//! let root = first.hash_tree_root_slow();
+//! let second = FlashblocksPayloadV1 { index: 1, parent_flash_hash: Some(root), ..first.clone() };
 //! // ... sends each as an SSZ frame ...
-//! let frames: Vec<Vec<u8>> = block.iter().map(|fb| fb.encode_ssz()).collect();
+//! let frames: Vec<Vec<u8>> = [&first, &second].iter().map(|p| p.encode_ssz()).collect();
 //! // ... and a receiver decodes them into the input model and checks the hash chain.
 //! let mut parent = None;
-//! for frame in &frames {
+//! for frame in frames {
 //!     let fb = Flashblock::decode_v1(frame)?;
 //!     assert_eq!(fb.parent_flash_hash(), parent);
 //!     parent = Some(fb.identity());
@@ -31,17 +33,18 @@
 //! ## JSON
 //!
 //! The format deployed today (rollup-boost, op-rbuilder, reth, Base), often
-//! brotli-compressed, reads into the same input model: [`FlashblockJson`] is the JSON
-//! model (read and written as the [spec page](crate::spec)'s JSON section says), [`JsonFrameReader`]
-//! tells plain from brotli frames by content and caps the decompressed size
-//! ([`DEFAULT_MAX_JSON_LEN`]), [`Flashblock::from_json`] gives a flashblock whose
+//! brotli-compressed, reads into the same input model: [`JsonFrameReader::decode`] is the
+//! one decode of a JSON frame (it tells plain from brotli frames by content and caps the
+//! decompressed size, [`DEFAULT_MAX_JSON_LEN`]), [`FlashblockJson`] is the JSON model
+//! (read and written as the [spec page](crate::spec)'s JSON section says),
+//! [`Flashblock::from_json`] gives a flashblock whose
 //! [`identity`](Flashblock::identity) is the `keccak256` of the decoded value's canonical
 //! JSON, and the conversions to and from V1 are strict (typed [`CodecError`]s) or named
 //! lossy. The `op-alloy` feature adds conversions to and from op-alloy's
 //! `OpFlashblockPayload`.
 //!
 //! ```
-//! use flashblocks_types::{Flashblock, FlashblockSource, JsonFrameReader};
+//! use flashblocks_types::{FlashblockSource, JsonFrameReader};
 //!
 //! let text = br#"{"payload_id":"0x03c446f063e3735a","index":1,"base":null,"diff":{
 //!   "state_root":"0x1111111111111111111111111111111111111111111111111111111111111111",
@@ -59,7 +62,7 @@
 //! assert_eq!((fb.index(), fb.diff().gas_used), (1, 21_000));
 //! // Written back, it is the same flashblock.
 //! let written = fb.to_json()?.to_vec();
-//! assert_eq!(Flashblock::decode_json(&written)?, fb);
+//! assert_eq!(JsonFrameReader::default().decode(&written)?, fb);
 //! # Ok::<(), flashblocks_types::CodecError>(())
 //! ```
 //!
@@ -67,26 +70,36 @@
 //!
 //! [`PayloadViewV1`] is a fully validated, zero-copy view of a V1 frame over
 //! `bytes::Bytes`: one pass checks every offset, length and limit (rejecting exactly what
-//! [`decode_frame`] rejects, with the same error), then transactions are slices of the
-//! frame and accounts are read in place; [`FlashblocksPayloadV1::decode_bytes`] builds the
-//! owned payload from it with the transactions sharing the frame's buffer.
-//! [`FlashblocksPayloadV1::hash_tree_root`] uses the fast hasher of [`hash`] (raw SHA-256
-//! compressions, precomputed zero hashes, no allocation, two hash chains in turn), which
-//! does exactly [`hash::node_hash_count`] node hashes; [`merkle`] is the straightforward
-//! reference it is tested against. The bench `codec` measures both against `serde_json`,
-//! a memcpy and one node hash.
+//! `ethereum_ssz`'s derive decoder rejects, with the same error), then transactions are
+//! slices of the frame and accounts are read in place. [`Flashblock::decode_v1`], the one
+//! decode of an SSZ frame, goes through it: the transactions share the frame's buffer
+//! and the root is hashed straight from the frame. `hash_tree_root` is computed by one
+//! fast hasher (raw SHA-256 compressions, precomputed zero hashes, no allocation, two
+//! hash chains in turn), over the frame ([`PayloadViewV1::hash_tree_root_slow`]) or the
+//! owned value ([`FlashblocksPayloadV1::hash_tree_root_slow`]); `_slow` because each call
+//! hashes the whole flashblock: [`Flashblock`] and [`SealedFlashblock`] keep the root.
+//! The bench `codec` measures it against a straightforward reference merkleizer,
+//! `serde_json`, a memcpy and one node hash.
 //!
 //! ```
-//! use flashblocks_types::{hash, merkle, GeneratorConfig, PayloadViewV1, SequenceGenerator};
+//! use flashblocks_types::{FlashblocksPayloadV1, PayloadViewV1};
 //!
-//! let block = SequenceGenerator::new(1, GeneratorConfig::default()).next_block();
-//! let frame = bytes::Bytes::from(block[0].encode_ssz());
-//! let view = PayloadViewV1::decode(frame)?;
-//! assert_eq!(view.transactions().len(), block[0].diff.transactions.len());
-//! assert_eq!(view.hash_tree_root(), block[0].seal());
-//! assert_eq!(hash::payload_root(block[0].inner()), merkle::payload_root(block[0].inner()));
+//! let payload = FlashblocksPayloadV1 { index: 4, ..Default::default() };
+//! let view = PayloadViewV1::decode(payload.encode_ssz())?;
+//! assert_eq!(view.index(), 4);
+//! assert_eq!(view.hash_tree_root_slow(), payload.hash_tree_root_slow());
 //! # Ok::<(), flashblocks_types::CodecError>(())
 //! ```
+//!
+//! ## Test helpers
+//!
+//! The feature `test-utils` (for tests, benches and fuzz targets; not part of the
+//! default public API) adds the reference implementations the fast paths are tested
+//! against (`reference::decode_frame`, the owned `ethereum_ssz` decoder;
+//! `merkle`, the straightforward merkleizer; `Flashblock::decode_v1_slow`, both
+//! together), the seeded generator of valid blocks (`SequenceGenerator`,
+//! `GeneratorConfig`), the reader of the shared vectors (`vectors`), the fast hasher's
+//! internals (`hash`) and the fuzz targets' bodies (`fuzz`).
 //!
 //! ## Constants
 //!
@@ -97,8 +110,9 @@
 //!
 //! ## Dependencies
 //!
-//! Beyond the project's chosen set: `rand` and `rand_chacha` drive the seeded
-//! [`SequenceGenerator`] (`ChaCha8` gives the same stream on every platform and version).
+//! Beyond the project's chosen set: with `test-utils` only, `rand` and `rand_chacha`
+//! drive the seeded `SequenceGenerator` (`ChaCha8` gives the same stream on every
+//! platform and version) and `tree_hash` is the reference merkleizer's hasher.
 //! For the JSON format: `alloy-serde` (the `0x` quantity helpers alloy's own types use),
 //! `alloy-consensus` and `op-alloy-consensus` (the receipt types the deployed JSON
 //! carries, and the transaction envelope to tell contract creations when receipts become
@@ -107,8 +121,8 @@
 //! For speed: `bytes` (the frame buffer the view slices without copying; alloy's `Bytes`
 //! wraps it), `sha2` with its `compress` feature (the raw SHA-256 compression function,
 //! run on the CPU's SHA extensions when present) and, behind the `parallel` feature,
-//! `rayon` (`hash::payload_root_parallel` hashes transactions and accounts on its
-//! thread pool). The benches use `criterion`, op-alloy's JSON model as the baseline and
+//! `rayon` (`FlashblocksPayloadV1::hash_tree_root_parallel_slow` hashes transactions and
+//! accounts on its thread pool). The benches use `criterion`, op-alloy's JSON model as the baseline and
 //! `rustix` for the thread's CPU clock (the bench machine is shared).
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
@@ -124,18 +138,27 @@ mod error;
 mod executed;
 mod flashblock;
 mod frame;
+#[cfg(feature = "test-utils")]
 pub mod fuzz;
+#[cfg(feature = "test-utils")]
 mod generate;
+#[cfg(feature = "test-utils")]
 pub mod hash;
+#[cfg(not(feature = "test-utils"))]
+mod hash;
 mod json;
+#[cfg(feature = "test-utils")]
 pub mod merkle;
+#[cfg(feature = "test-utils")]
+pub mod reference;
+#[cfg(feature = "test-utils")]
 pub mod vectors;
 mod view;
 
-/// # The [spec page](crate::spec)
+/// # The spec page
 ///
 /// The contract this workspace implements, copied from the project's shared spec by
-/// `scripts/sync-vectors.sh` (a test fails when the copy drifts). Every "[spec page](crate::spec)" in
+/// `scripts/sync-vectors.sh` (a test fails when the copy drifts). Every "spec page" in
 /// these crates' docs links here. The normative SSZ schema, `schema.py`, follows it.
 ///
 /// ---
@@ -166,7 +189,8 @@ pub use containers::{
 pub use error::{CodecError, ReceiptIssue, SszError};
 pub use executed::{ExecutedMetadata, ExecutedReceipt, L1FeeFields};
 pub use flashblock::{Flashblock, FlashblockSource, Metadata, SealedFlashblock};
-pub use frame::{decode_frame, frame_version, VersionedFlashblock};
+pub use frame::frame_version;
+#[cfg(feature = "test-utils")]
 pub use generate::{GeneratorConfig, SequenceGenerator};
 pub use json::{
     FlashblockJson, JsonDiff, JsonError, JsonErrorKind, JsonFrameEncoding, JsonFrameReader,

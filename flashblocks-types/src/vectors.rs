@@ -7,48 +7,62 @@
 //! implementations' tools and ours speak the same vectors. It is not the deployed JSON.
 
 use crate::{
-    AccountMetadata, CodecError, ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1,
+    AccountMetadata, ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1,
     FlashblockMetadata, FlashblocksPayloadV1, StorageSlot, TransactionMetadata, Withdrawal,
 };
 use alloy_primitives::{hex, Address, Bloom, Bytes, FixedBytes, B256, U256};
 use alloy_rpc_types_engine::PayloadId;
 use serde_json::{json, Map, Value};
 
-fn bad(field: &str) -> CodecError {
-    CodecError::InvalidVectorField { field: field.to_owned() }
+/// A conformance vector's neutral JSON has a field missing or of the wrong type.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("vector field `{field}` is missing or invalid")]
+pub struct InvalidVectorField {
+    /// The field's name.
+    pub field: String,
 }
 
-fn get<'a>(obj: &'a Value, field: &'static str) -> Result<&'a Value, CodecError> {
+fn bad(field: &str) -> InvalidVectorField {
+    InvalidVectorField { field: field.to_owned() }
+}
+
+fn get<'a>(obj: &'a Value, field: &'static str) -> Result<&'a Value, InvalidVectorField> {
     obj.get(field).ok_or_else(|| bad(field))
 }
 
-fn bytes(obj: &Value, field: &'static str) -> Result<Vec<u8>, CodecError> {
+fn bytes(obj: &Value, field: &'static str) -> Result<Vec<u8>, InvalidVectorField> {
     get(obj, field)?.as_str().and_then(|s| hex::decode(s).ok()).ok_or_else(|| bad(field))
 }
 
-fn fixed<const N: usize>(obj: &Value, field: &'static str) -> Result<FixedBytes<N>, CodecError> {
+fn fixed<const N: usize>(
+    obj: &Value,
+    field: &'static str,
+) -> Result<FixedBytes<N>, InvalidVectorField> {
     let raw = bytes(obj, field)?;
     FixedBytes::<N>::try_from(raw.as_slice()).map_err(|_| bad(field))
 }
 
-fn uint(obj: &Value, field: &'static str) -> Result<u64, CodecError> {
+fn uint(obj: &Value, field: &'static str) -> Result<u64, InvalidVectorField> {
     get(obj, field)?.as_u64().ok_or_else(|| bad(field))
 }
 
-fn u256_value(v: &Value, field: &'static str) -> Result<U256, CodecError> {
+fn u256_value(v: &Value, field: &'static str) -> Result<U256, InvalidVectorField> {
     v.as_str().and_then(|s| U256::from_str_radix(s, 10).ok()).ok_or_else(|| bad(field))
 }
 
-fn list<'a>(obj: &'a Value, field: &'static str) -> Result<&'a Vec<Value>, CodecError> {
+fn list<'a>(obj: &'a Value, field: &'static str) -> Result<&'a Vec<Value>, InvalidVectorField> {
     get(obj, field)?.as_array().ok_or_else(|| bad(field))
 }
 
-fn optional<'a>(obj: &'a Value, field: &'static str) -> Result<Option<&'a Value>, CodecError> {
+fn optional<'a>(
+    obj: &'a Value,
+    field: &'static str,
+) -> Result<Option<&'a Value>, InvalidVectorField> {
     let v = get(obj, field)?;
     Ok((!v.is_null()).then_some(v))
 }
 
-fn base(v: &Value) -> Result<ExecutionPayloadStaticV1, CodecError> {
+fn base(v: &Value) -> Result<ExecutionPayloadStaticV1, InvalidVectorField> {
     Ok(ExecutionPayloadStaticV1 {
         parent_beacon_block_root: fixed(v, "parent_beacon_block_root")?,
         parent_hash: fixed(v, "parent_hash")?,
@@ -62,7 +76,7 @@ fn base(v: &Value) -> Result<ExecutionPayloadStaticV1, CodecError> {
     })
 }
 
-fn diff(v: &Value) -> Result<ExecutionPayloadFlashblockDeltaV1, CodecError> {
+fn diff(v: &Value) -> Result<ExecutionPayloadFlashblockDeltaV1, InvalidVectorField> {
     let transactions = list(v, "transactions")?
         .iter()
         .map(|tx| tx.as_str().and_then(|s| hex::decode(s).ok()).map(Bytes::from))
@@ -78,7 +92,7 @@ fn diff(v: &Value) -> Result<ExecutionPayloadFlashblockDeltaV1, CodecError> {
                 amount: uint(w, "amount")?,
             })
         })
-        .collect::<Result<Vec<_>, CodecError>>()?;
+        .collect::<Result<Vec<_>, InvalidVectorField>>()?;
     Ok(ExecutionPayloadFlashblockDeltaV1 {
         state_root: fixed(v, "state_root")?,
         receipts_root: fixed(v, "receipts_root")?,
@@ -91,11 +105,11 @@ fn diff(v: &Value) -> Result<ExecutionPayloadFlashblockDeltaV1, CodecError> {
     })
 }
 
-fn account(v: &Value) -> Result<AccountMetadata, CodecError> {
+fn account(v: &Value) -> Result<AccountMetadata, InvalidVectorField> {
     let storage_slots = list(v, "storage_slots")?
         .iter()
         .map(|s| Ok(StorageSlot { key: fixed(s, "key")?, value: fixed(s, "value")? }))
-        .collect::<Result<Vec<_>, CodecError>>()?;
+        .collect::<Result<Vec<_>, InvalidVectorField>>()?;
     Ok(AccountMetadata {
         address: Address(fixed(v, "address")?),
         balance: optional(v, "balance")?.map(|b| u256_value(b, "balance")).transpose()?,
@@ -108,7 +122,7 @@ fn account(v: &Value) -> Result<AccountMetadata, CodecError> {
     })
 }
 
-fn transaction_metadata(v: &Value) -> Result<TransactionMetadata, CodecError> {
+fn transaction_metadata(v: &Value) -> Result<TransactionMetadata, InvalidVectorField> {
     Ok(TransactionMetadata {
         status: u8::try_from(uint(v, "status")?).map_err(|_| bad("status"))?,
         gas_used: uint(v, "gas_used")?,
@@ -127,9 +141,9 @@ fn transaction_metadata(v: &Value) -> Result<TransactionMetadata, CodecError> {
 ///
 /// # Errors
 ///
-/// [`CodecError::InvalidVectorField`] naming the first field that is missing or not of
+/// [`InvalidVectorField`] naming the first field that is missing or not of
 /// its type.
-pub fn payload_from_value(v: &Value) -> Result<FlashblocksPayloadV1, CodecError> {
+pub fn payload_from_value(v: &Value) -> Result<FlashblocksPayloadV1, InvalidVectorField> {
     let metadata = get(v, "metadata")?;
     Ok(FlashblocksPayloadV1 {
         version: fixed(v, "version")?,

@@ -86,6 +86,7 @@ mod check;
 mod config;
 mod error;
 mod execution;
+#[cfg(feature = "test-utils")]
 pub mod fuzz;
 mod rules;
 mod validator;

@@ -3,7 +3,9 @@
 use crate::codec::extra_data;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Serialize};
-use ssz_derive::{Decode, Encode};
+#[cfg(feature = "test-utils")]
+use ssz_derive::Decode;
+use ssz_derive::Encode;
 
 /// The part of the execution payload that is known when the block starts and stays the
 /// same for all its flashblocks. Sent as `base` at index 0 only.
@@ -14,7 +16,8 @@ use ssz_derive::{Decode, Encode};
 /// Its serde form is the deployed JSON's `base` object: the same field names,
 /// `block_number`, `gas_limit`, `timestamp` and `base_fee_per_gas` as `0x`-hex
 /// quantities, byte strings as `0x`-hex; unknown fields (e.g. `slot_number`) are ignored.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Serialize, Deserialize)]
+#[cfg_attr(feature = "test-utils", derive(Decode))]
 pub struct ExecutionPayloadStaticV1 {
     /// The parent beacon block root (EIP-4788).
     pub parent_beacon_block_root: B256,

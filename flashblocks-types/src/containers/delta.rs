@@ -3,7 +3,9 @@
 use super::Withdrawal;
 use crate::codec::{transactions, withdrawals};
 use alloy_primitives::{Bloom, Bytes, B256};
-use ssz_derive::{Decode, Encode};
+#[cfg(feature = "test-utils")]
+use ssz_derive::Decode;
+use ssz_derive::Encode;
 
 /// The execution payload fields a flashblock carries.
 ///
@@ -11,7 +13,8 @@ use ssz_derive::{Decode, Encode};
 /// flashblock adds (the block's lists are their concatenation in index order), while
 /// `state_root`, `receipts_root`, `logs_bloom`, `gas_used`, `block_hash` and
 /// `withdrawals_root` describe the whole block up to and including this flashblock.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode)]
+#[cfg_attr(feature = "test-utils", derive(Decode))]
 pub struct ExecutionPayloadFlashblockDeltaV1 {
     /// The state root after this flashblock (cumulative).
     pub state_root: B256,

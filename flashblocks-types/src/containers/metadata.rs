@@ -2,13 +2,15 @@
 
 use crate::codec::{accounts, code, storage_slots, transaction_metadata};
 use alloy_primitives::{Address, Bytes, B256, U256};
-use ssz_derive::{Decode, Encode};
+#[cfg(feature = "test-utils")]
+use ssz_derive::Decode;
+use ssz_derive::Encode;
+#[cfg(feature = "test-utils")]
 use tree_hash_derive::TreeHash;
 
 /// One changed storage slot, with its value after the flashblock.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Encode, Decode, TreeHash,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Encode)]
+#[cfg_attr(feature = "test-utils", derive(Decode, TreeHash))]
 pub struct StorageSlot {
     /// The slot key.
     pub key: B256,
@@ -17,7 +19,8 @@ pub struct StorageSlot {
 }
 
 /// An account the flashblock touched, with post-state values ([spec page](crate::spec), decision 7).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode)]
+#[cfg_attr(feature = "test-utils", derive(Decode))]
 pub struct AccountMetadata {
     /// The account's address (unique within one flashblock).
     pub address: Address,
@@ -35,7 +38,8 @@ pub struct AccountMetadata {
 }
 
 /// The outcome of one transaction of `diff.transactions`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode)]
+#[cfg_attr(feature = "test-utils", derive(Decode))]
 pub struct TransactionMetadata {
     /// The receipt status: 1 success, 0 failure (anything else breaks `invalid_status`).
     pub status: u8,
@@ -46,7 +50,8 @@ pub struct TransactionMetadata {
 }
 
 /// Metadata of one flashblock: the accounts it touched and one entry per transaction.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode, Decode)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Encode)]
+#[cfg_attr(feature = "test-utils", derive(Decode))]
 pub struct FlashblockMetadata {
     /// The accounts this flashblock touched (unique addresses).
     #[ssz(with = "accounts")]

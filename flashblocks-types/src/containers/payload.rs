@@ -4,13 +4,15 @@ use super::{ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1, Flashbl
 use crate::codec::payload_id;
 use alloy_primitives::{FixedBytes, B256};
 use alloy_rpc_types_engine::PayloadId;
-use ssz_derive::{Decode, Encode};
+#[cfg(feature = "test-utils")]
+use ssz_derive::Decode;
+use ssz_derive::Encode;
 
 /// One flashblock, version 1.
 ///
 /// The SSZ layout is the schema's `FlashblocksPayloadV1`; its first field is the 4-byte
 /// version ([`VERSION_V1`](crate::VERSION_V1)), which is how
-/// [`decode_frame`](crate::decode_frame) picks the container.
+/// [`Flashblock::decode_v1`](crate::Flashblock::decode_v1) tells the container.
 ///
 /// The fixed part is 4 (version) + 8 (`payload_id`) + 4 (offset of `parent_flash_hash`) +
 /// 8 (`index`) + 3 × 4 (offsets of `base`, `diff`, `metadata`) = 36 bytes:
@@ -25,7 +27,8 @@ use ssz_derive::{Decode, Encode};
 /// assert_eq!(&bytes[12..16], &36u32.to_le_bytes()); // parent_flash_hash starts after the fixed part
 /// assert_eq!(bytes[36], 0); // ... and is a None union: one selector byte
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Encode)]
+#[cfg_attr(feature = "test-utils", derive(Decode))]
 pub struct FlashblocksPayloadV1 {
     /// The version bytes, [`VERSION_V1`](crate::VERSION_V1) for this container.
     pub version: FixedBytes<4>,
@@ -62,18 +65,20 @@ impl FlashblocksPayloadV1 {
     /// The `hash_tree_root` of this flashblock: what the next flashblock of the same block
     /// carries as its `parent_flash_hash` ([spec page](crate::spec), decision 5).
     ///
-    /// Computed with the fast hasher ([`hash`](crate::hash)); the straightforward
-    /// [`merkle::payload_root`](crate::merkle::payload_root) is the reference it is tested
-    /// against. This hashes the whole value; keep the result (see [`SealedFlashblock`](crate::SealedFlashblock))
-    /// rather than calling it twice.
-    pub fn hash_tree_root(&self) -> B256 {
+    /// Computed with the fast hasher (the straightforward merkleizer of the `test-utils`
+    /// feature is the reference it is tested against). This hashes the whole value each
+    /// time, hence `_slow`: keep the result, as [`SealedFlashblock`](crate::SealedFlashblock)
+    /// and [`Flashblock::identity`](crate::Flashblock::identity) do.
+    pub fn hash_tree_root_slow(&self) -> B256 {
         crate::hash::payload_root(self)
     }
 
-    /// The `parent_flash_hash` the next flashblock of this block must carry: this
-    /// flashblock's [`hash_tree_root`](Self::hash_tree_root).
-    pub fn next_parent_flash_hash(&self) -> B256 {
-        self.hash_tree_root()
+    /// As [`hash_tree_root_slow`](Self::hash_tree_root_slow), with the transactions' and
+    /// the accounts' roots computed on rayon's thread pool.
+    #[cfg(feature = "parallel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "parallel")))]
+    pub fn hash_tree_root_parallel_slow(&self) -> B256 {
+        crate::hash::payload_root_parallel(self)
     }
 
     /// Whether this flashblock starts its block (index 0).

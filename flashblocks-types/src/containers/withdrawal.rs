@@ -2,7 +2,10 @@
 
 use alloy_primitives::Address;
 use serde::{Deserialize, Serialize};
-use ssz_derive::{Decode, Encode};
+#[cfg(feature = "test-utils")]
+use ssz_derive::Decode;
+use ssz_derive::Encode;
+#[cfg(feature = "test-utils")]
 use tree_hash_derive::TreeHash;
 
 /// A validator withdrawal, as in Capella:
@@ -27,20 +30,8 @@ use tree_hash_derive::TreeHash;
 ///
 /// Its serde form is the [spec page](crate::spec)'s JSON: `{index, validator_index, address, amount}`
 /// with `0x`-hex quantities. alloy's camelCase `validatorIndex` is accepted when reading.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Encode,
-    Decode,
-    TreeHash,
-    Serialize,
-    Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Serialize, Deserialize)]
+#[cfg_attr(feature = "test-utils", derive(Decode, TreeHash))]
 pub struct Withdrawal {
     /// Monotonically increasing identifier issued by the consensus layer.
     #[serde(with = "alloy_serde::quantity")]

@@ -1,5 +1,10 @@
 //! The fast `hash_tree_root`: as close to the hashing floor as one core gets.
 //!
+//! Its entry points are [`FlashblocksPayloadV1::hash_tree_root_slow`] and
+//! [`PayloadViewV1::hash_tree_root_slow`](crate::PayloadViewV1::hash_tree_root_slow); this
+//! module, public with the `test-utils` feature only, shows its internals to the tests
+//! and benches.
+//!
 //! It computes exactly what [`merkle`](crate::merkle) (the straightforward reference,
 //! kept as the test oracle) computes, with:
 //!
@@ -18,17 +23,8 @@
 //! count times one [`node_hash`], which the benches measure in the same run. With the
 //! feature `parallel`, `payload_root_parallel` computes the transactions' and accounts'
 //! roots on rayon's thread pool, below the one-core floor.
-//!
-//! ```
-//! use flashblocks_types::{hash, merkle, GeneratorConfig, SequenceGenerator};
-//!
-//! let block = SequenceGenerator::new(3, GeneratorConfig::default()).next_block();
-//! let payload = block[0].inner();
-//! let (root, nodes) = hash::payload_root_counted(payload);
-//! assert_eq!(root, merkle::payload_root(payload)); // the oracle agrees
-//! assert_eq!(nodes, hash::node_hash_count(payload)); // and the floor is exact
-//! ```
 
+#[cfg(feature = "test-utils")]
 mod count;
 mod lanes;
 pub(crate) mod node;
@@ -36,21 +32,26 @@ pub(crate) mod node;
 mod parallel;
 pub(crate) mod payload;
 
-use crate::{merkle::SubRoots, FlashblocksPayloadV1};
+#[cfg(feature = "test-utils")]
+use crate::merkle::SubRoots;
+use crate::FlashblocksPayloadV1;
 use alloy_primitives::B256;
 use node::Hasher;
 
+#[cfg(feature = "test-utils")]
 pub use node::{node_hash, NodeHasher};
 #[cfg(feature = "parallel")]
-pub use parallel::payload_root_parallel;
+pub(crate) use parallel::payload_root_parallel;
 
 /// `hash_tree_root(payload)` with the fast hasher.
-pub fn payload_root(payload: &FlashblocksPayloadV1) -> B256 {
-    payload_root_counted(payload).0
+pub(crate) fn payload_root(payload: &FlashblocksPayloadV1) -> B256 {
+    let mut h = Hasher::new();
+    B256::from(payload::payload(&mut h, payload))
 }
 
 /// `hash_tree_root(payload)` with the fast hasher, and the number of node hashes it did
 /// (always [`node_hash_count`]`(payload)`).
+#[cfg(feature = "test-utils")]
 pub fn payload_root_counted(payload: &FlashblocksPayloadV1) -> (B256, u64) {
     let mut h = Hasher::new();
     let root = payload::payload(&mut h, payload);
@@ -58,6 +59,7 @@ pub fn payload_root_counted(payload: &FlashblocksPayloadV1) -> (B256, u64) {
 }
 
 /// The [`SubRoots`] of a payload, with the fast hasher.
+#[cfg(feature = "test-utils")]
 pub fn sub_roots(p: &FlashblocksPayloadV1) -> SubRoots {
     let mut h = Hasher::new();
     let parent_flash_hash = h.union(p.parent_flash_hash.map(|r| r.0));
@@ -83,6 +85,7 @@ pub fn sub_roots(p: &FlashblocksPayloadV1) -> SubRoots {
 ///
 /// A 200-byte transaction needs 30: 7 chunks merkleized to depth 25 (the limit of
 /// 2^30 bytes) take 4 + 2 + 1 + 22 hashes, and 1 more mixes in the length.
+#[cfg(feature = "test-utils")]
 pub fn node_hash_count(payload: &FlashblocksPayloadV1) -> u64 {
     count::payload(payload)
 }

@@ -1,6 +1,7 @@
 //! One 64-byte node hash (two raw SHA-256 compressions), the zero hashes, and the
 //! streaming merkleizer every root is built with.
 
+#[cfg(feature = "test-utils")]
 use alloy_primitives::B256;
 use sha2::digest::generic_array::{typenum::U64, GenericArray};
 use std::{hint::black_box, sync::LazyLock};
@@ -322,13 +323,14 @@ impl Merkleizer {
 }
 
 /// One 64-byte node hash, `sha256(block)`, as the fast hasher does it.
+#[cfg(feature = "test-utils")]
 pub fn node_hash(block: &[u8; 64]) -> B256 {
     B256::from(Blocks::new().block(block))
 }
 
 /// The fast hasher's node hash, reusable: the padding block stays in place between
 /// hashes, so each hash writes its 64 bytes and runs one compression call, exactly as
-/// inside [`payload_root`](super::payload_root). The unit of the floor the benches
+/// inside the fast hasher. The unit of the floor the benches
 /// measure against.
 ///
 /// ```
@@ -337,9 +339,11 @@ pub fn node_hash(block: &[u8; 64]) -> B256 {
 /// let mut hasher = NodeHasher::new();
 /// assert_eq!(hasher.hash(&[7; 64]), node_hash(&[7; 64]));
 /// ```
+#[cfg(feature = "test-utils")]
 #[derive(Clone, Debug)]
 pub struct NodeHasher(Blocks);
 
+#[cfg(feature = "test-utils")]
 impl NodeHasher {
     /// A node hasher.
     pub fn new() -> Self {
@@ -352,6 +356,7 @@ impl NodeHasher {
     }
 }
 
+#[cfg(feature = "test-utils")]
 impl Default for NodeHasher {
     fn default() -> Self {
         Self::new()

@@ -41,12 +41,13 @@ fn roots<T: Sync>(items: &[T], f: ChunkRoots<T>) -> Vec<Node> {
 /// thread pool. Equal to [`payload_root`](super::payload_root).
 ///
 /// ```
-/// use flashblocks_types::{hash, GeneratorConfig, SequenceGenerator};
+/// use flashblocks_types::{GeneratorConfig, SequenceGenerator};
 ///
 /// let block = SequenceGenerator::new(5, GeneratorConfig::default()).next_block();
-/// assert_eq!(hash::payload_root_parallel(block[0].inner()), hash::payload_root(block[0].inner()));
+/// let payload = block[0].inner();
+/// assert_eq!(payload.hash_tree_root_parallel_slow(), payload.hash_tree_root_slow());
 /// ```
-pub fn payload_root_parallel(payload: &FlashblocksPayloadV1) -> B256 {
+pub(crate) fn payload_root_parallel(payload: &FlashblocksPayloadV1) -> B256 {
     let (txs, accounts) = rayon::join(
         || roots(&payload.diff.transactions, |h, c, push| transaction_roots(h, c, push)),
         || roots(&payload.metadata.accounts, |h, c, push| account_roots(h, c, push)),

@@ -1,7 +1,6 @@
 //! JSON frames: plain or brotli-compressed JSON, told apart by content, with a cap on
 //! the JSON text's size.
 
-use super::FlashblockJson;
 use crate::{CodecError, Flashblock};
 use std::{borrow::Cow, io::Read};
 
@@ -140,24 +139,17 @@ impl JsonFrameReader {
         Ok(out)
     }
 
-    /// Reads a frame into the JSON model.
+    /// Reads a JSON frame, plain or brotli, into the input model (see
+    /// [`Flashblock::from_json`]): the one decode of a JSON stream, the validator's and
+    /// the conformance runner's. Its JSON form is [`Flashblock::into_json`].
     ///
     /// # Errors
     ///
     /// As [`json_text`](Self::json_text), and [`CodecError::Json`] for text that is not
     /// a JSON flashblock.
-    pub fn decode_json(&self, frame: &[u8]) -> Result<FlashblockJson, CodecError> {
-        let text = self.json_text(frame)?;
-        FlashblockJson::from_slice(&text)
-    }
-
-    /// Reads a frame into the input model (see [`Flashblock::from_json`]).
-    ///
-    /// # Errors
-    ///
-    /// As [`decode_json`](Self::decode_json).
     pub fn decode(&self, frame: &[u8]) -> Result<Flashblock, CodecError> {
-        self.decode_json(frame).map(Flashblock::from_json)
+        let text = self.json_text(frame)?;
+        super::from_text(&text).map(Flashblock::from_json)
     }
 
     /// Compresses JSON text into a brotli frame (quality 5, window 2^22), the form the

@@ -43,14 +43,7 @@ pub use frame::{JsonFrameEncoding, JsonFrameReader, DEFAULT_MAX_JSON_LEN};
 pub use model::{FlashblockJson, JsonDiff, JsonMetadata};
 pub use write::ReceiptStyle;
 
-impl FlashblockJson {
-    /// Reads plain JSON text (no cap; see [`JsonFrameReader`] for frames).
-    ///
-    /// # Errors
-    ///
-    /// [`CodecError::Json`](crate::CodecError::Json) for text that is not a JSON
-    /// flashblock.
-    pub fn from_slice(text: &[u8]) -> Result<Self, crate::CodecError> {
-        serde_json::from_slice(text).map_err(|e| crate::CodecError::Json(e.into()))
-    }
+/// Reads plain JSON text (no cap: [`JsonFrameReader::decode`] caps frames).
+pub(crate) fn from_text(text: &[u8]) -> Result<FlashblockJson, crate::CodecError> {
+    serde_json::from_slice(text).map_err(|e| crate::CodecError::Json(e.into()))
 }

@@ -31,12 +31,12 @@ impl FlashblockJson {
     ///
     /// # let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"),
     /// #     "/tests/corpus/json_frame/valid-receipts-both-styles")).unwrap();
-    /// let fb = FlashblockJson::from_slice(text.as_bytes())?;
+    /// let fb: FlashblockJson = serde_json::from_str(&text)?;
     /// let old_style = fb.to_vec_with(ReceiptStyle::ExternallyTagged);
     /// assert!(String::from_utf8_lossy(&old_style).contains(r#"{"Eip1559":{"#));
-    /// assert_eq!(FlashblockJson::from_slice(&old_style)?, fb);
+    /// assert_eq!(serde_json::from_slice::<FlashblockJson>(&old_style)?, fb);
     /// assert_eq!(fb.to_vec_with(ReceiptStyle::InternallyTagged), fb.to_vec());
-    /// # Ok::<(), flashblocks_types::CodecError>(())
+    /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn to_vec_with(&self, style: ReceiptStyle) -> Vec<u8> {
         match style {

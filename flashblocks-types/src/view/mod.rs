@@ -21,8 +21,8 @@ use validate::Layout;
 ///
 /// [`decode`](Self::decode) checks every offset, length, union selector and list limit
 /// of the frame in one pass, before the view is handed out, and allocates nothing per
-/// transaction or per account. It rejects exactly the frames the owned decoder
-/// ([`decode_frame`](crate::decode_frame)) rejects, with the same [`CodecError`]: the
+/// transaction or per account. It rejects exactly the frames the owned derive decoder
+/// (`reference::decode_frame`, feature `test-utils`) rejects, with the same [`CodecError`]: the
 /// checks mirror `ethereum_ssz`'s, one by one and in the same order (see the fuzz target
 /// `view_decode` and the property tests). Once validated, every accessor is a plain read
 /// at a known position: transactions come out as slices of the frame (or as [`Bytes`](alloy_primitives::Bytes)
@@ -36,13 +36,13 @@ use validate::Layout;
 /// let view = PayloadViewV1::decode(frame)?;
 /// assert_eq!(view.index(), 2);
 /// assert!(view.transactions().is_empty());
-/// assert_eq!(view.hash_tree_root(), payload.hash_tree_root());
+/// assert_eq!(view.hash_tree_root_slow(), payload.hash_tree_root_slow());
 /// assert_eq!(view.to_payload(), payload);
 ///
 /// // Hostile bytes fail as the owned decoder fails.
-/// let bad = bytes::Bytes::from_static(&[0, 0, 0, 1, 9]);
-/// assert_eq!(PayloadViewV1::decode(bad.clone()).unwrap_err(),
-///            flashblocks_types::decode_frame(&bad).unwrap_err());
+/// let bad: &'static [u8] = &[0, 0, 0, 1, 9];
+/// assert_eq!(PayloadViewV1::decode(bad).unwrap_err(),
+///            flashblocks_types::reference::decode_frame(bad).unwrap_err());
 /// # Ok::<(), flashblocks_types::CodecError>(())
 /// ```
 ///
@@ -55,29 +55,26 @@ pub struct PayloadViewV1 {
 }
 
 impl PayloadViewV1 {
-    /// Validates a frame and returns its view.
+    /// Validates an SSZ frame and returns its view: the [spec page](crate::spec)'s
+    /// **Frame** check, the first of the validity rules. The frame is taken as
+    /// [`bytes::Bytes`] (as websocket libraries hand them out: no copy); a `Vec<u8>`
+    /// converts without a copy too, a borrowed slice with `Bytes::copy_from_slice`.
     ///
     /// # Errors
     ///
-    /// As [`decode_frame`](crate::decode_frame), error for error:
-    /// [`CodecError::FrameTooShort`], [`CodecError::UnknownVersion`] (read first), and
-    /// [`CodecError::Ssz`] with the same [`ssz::DecodeError`] the owned decoder gives.
-    pub fn decode(frame: bytes::Bytes) -> Result<Self, CodecError> {
+    /// - [`CodecError::FrameTooShort`]: fewer than 4 bytes (`malformed`);
+    /// - [`CodecError::UnknownVersion`]: a version other than V1, read before any
+    ///   decoding (`unknown_version`);
+    /// - [`CodecError::Ssz`]: V1 bytes that do not decode, or a list over its limit
+    ///   (`malformed`), with the [`ssz::DecodeError`] `ethereum_ssz`'s own decoder gives.
+    pub fn decode(frame: impl Into<bytes::Bytes>) -> Result<Self, CodecError> {
+        let frame = frame.into();
         let version = frame_version(&frame)?;
         if version.0 != VERSION_V1 {
             return Err(CodecError::UnknownVersion { version });
         }
         let layout = validate::payload(&frame).map_err(|e| CodecError::Ssz(SszError(e)))?;
         Ok(Self { frame, layout })
-    }
-
-    /// Validates a frame held in a slice (copied once into a [`bytes::Bytes`]).
-    ///
-    /// # Errors
-    ///
-    /// As [`decode`](Self::decode).
-    pub fn decode_slice(frame: &[u8]) -> Result<Self, CodecError> {
-        Self::decode(bytes::Bytes::copy_from_slice(frame))
     }
 
     /// The whole frame.
@@ -205,12 +202,16 @@ impl PayloadViewV1 {
     }
 
     /// `hash_tree_root` of the payload, computed over the frame's bytes with the fast
-    /// hasher (equal to [`FlashblocksPayloadV1::hash_tree_root`] of the owned payload).
-    pub fn hash_tree_root(&self) -> B256 {
-        self.hash_tree_root_counted().0
+    /// hasher (equal to [`FlashblocksPayloadV1::hash_tree_root_slow`] of the owned
+    /// payload). It hashes the whole frame each time: keep the result, as
+    /// [`to_flashblock`](Self::to_flashblock) does.
+    pub fn hash_tree_root_slow(&self) -> B256 {
+        hash::payload(self).0
     }
 
-    /// [`hash_tree_root`](Self::hash_tree_root) and the number of node hashes it did.
+    /// [`hash_tree_root_slow`](Self::hash_tree_root_slow) and the number of node hashes
+    /// it did.
+    #[cfg(feature = "test-utils")]
     pub fn hash_tree_root_counted(&self) -> (B256, u64) {
         hash::payload(self)
     }
@@ -219,38 +220,29 @@ impl PayloadViewV1 {
 impl PayloadViewV1 {
     /// The input model of the later stages, from the view: the owned payload (with the
     /// transactions sharing the frame's buffer) and its root, hashed over the frame.
-    /// Equal to [`Flashblock::decode_v1_slow`] of the same frame, for less work.
+    /// Equal to `Flashblock::decode_v1_slow` (the reference, feature `test-utils`) of the
+    /// same frame, for less work.
     ///
     /// ```
     /// use flashblocks_types::{Flashblock, GeneratorConfig, PayloadViewV1, SequenceGenerator};
     ///
     /// let block = SequenceGenerator::new(2, GeneratorConfig::default()).next_block();
     /// let frame = block[1].encode_ssz();
-    /// let fb = PayloadViewV1::decode(frame.clone().into())?.to_flashblock();
+    /// let fb = PayloadViewV1::decode(frame.clone())?.to_flashblock();
     /// assert_eq!(fb, Flashblock::decode_v1_slow(&frame)?);
     /// # Ok::<(), flashblocks_types::CodecError>(())
     /// ```
     pub fn to_flashblock(&self) -> Flashblock {
-        Flashblock::from_sealed_v1(Sealed::new_unchecked(self.to_payload(), self.hash_tree_root()))
+        Flashblock::from_sealed_v1(Sealed::new_unchecked(
+            self.to_payload(),
+            self.hash_tree_root_slow(),
+        ))
     }
 }
 
 impl From<PayloadViewV1> for FlashblocksPayloadV1 {
     fn from(view: PayloadViewV1) -> Self {
         view.to_payload()
-    }
-}
-
-impl FlashblocksPayloadV1 {
-    /// Decodes a frame held in [`bytes::Bytes`] through the validated view, sharing the
-    /// transactions' bytes with the frame instead of copying each into its own buffer.
-    /// Accepts and rejects exactly what [`decode_frame`](crate::decode_frame) does.
-    ///
-    /// # Errors
-    ///
-    /// As [`decode_frame`](crate::decode_frame).
-    pub fn decode_bytes(frame: bytes::Bytes) -> Result<Self, CodecError> {
-        PayloadViewV1::decode(frame).map(|view| view.to_payload())
     }
 }
 

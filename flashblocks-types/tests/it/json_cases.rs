@@ -52,7 +52,7 @@ fn wire_base() -> Value {
 }
 
 fn read(value: &Value) -> FlashblockJson {
-    FlashblockJson::from_slice(&serde_json::to_vec(value).expect("encode"))
+    crate::json_from_slice(&serde_json::to_vec(value).expect("encode"))
         .unwrap_or_else(|e| panic!("{e}: {value}"))
 }
 
@@ -200,7 +200,7 @@ fn a_receipt_in_neither_style_is_a_data_error() {
             json!({"block_number": 1, "receipts": {format!("{TX_HASH_A}"): bad}}),
         ))
         .expect("encode");
-        match FlashblockJson::from_slice(&text) {
+        match crate::json_from_slice(&text) {
             Err(CodecError::Json(e)) => assert_eq!(e.kind, JsonErrorKind::Data, "{bad}"),
             other => panic!("{bad}: {other:?}"),
         }
@@ -281,10 +281,10 @@ fn key_order_whitespace_and_hex_case_do_not_change_identity() {
     let pretty = serde_json::to_string_pretty(&v).expect("pretty");
     let upper = pretty.replace("0x02aa", "0x02AA").replace("\"0xb7c7\"", "\"0xB7C7\"");
     assert_ne!(upper, pretty);
-    let b = FlashblockJson::from_slice(upper.as_bytes()).expect("reads");
+    let b = crate::json_from_slice(upper.as_bytes()).expect("reads");
     assert_eq!(a, b);
     assert_eq!(a.identity(), b.identity());
-    assert_eq!(Flashblock::decode_json(upper.as_bytes()).map(|f| f.identity()), Ok(a.identity()));
+    assert_eq!(crate::decode_json(upper.as_bytes()).map(|f| f.identity()), Ok(a.identity()));
 }
 
 #[test]
@@ -408,7 +408,7 @@ fn malformed_json_is_a_typed_error() {
     );
     for (text, kind) in all {
         let shown = String::from_utf8_lossy(&text).into_owned();
-        match Flashblock::decode_json(&text) {
+        match crate::decode_json(&text) {
             Err(CodecError::Json(e)) => {
                 assert_eq!(e.kind, kind, "{shown}: {e}");
                 assert!(e.line >= 1 && !e.message.is_empty());
@@ -510,7 +510,7 @@ fn receipts_are_written_externally_tagged_on_request() {
             json!({"block_number": 1,
                    "receipts": {format!("{TX_HASH_A}"): with_type(base.clone(), ty)}}),
         ));
-        let again = FlashblockJson::from_slice(&fb.to_vec_with(ReceiptStyle::ExternallyTagged));
+        let again = crate::json_from_slice(&fb.to_vec_with(ReceiptStyle::ExternallyTagged));
         assert_eq!(again.as_ref(), Ok(&fb), "{ty}");
     }
 }

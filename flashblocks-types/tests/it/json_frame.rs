@@ -2,7 +2,7 @@
 //! and the `json_frame` fuzz body over its checked-in corpus.
 
 use flashblocks_types::{
-    CodecError, Flashblock, FlashblockJson, GeneratorConfig, JsonFrameEncoding, JsonFrameReader,
+    CodecError, FlashblockJson, GeneratorConfig, JsonFrameEncoding, JsonFrameReader,
     SequenceGenerator, DEFAULT_MAX_JSON_LEN,
 };
 use std::io::{Read, Write};
@@ -60,8 +60,8 @@ fn plain_and_brotli_frames_give_the_same_flashblock() {
     let plain = reader.decode(&text).expect("plain");
     let compressed = reader.decode(&frame).expect("brotli");
     assert_eq!(plain, compressed);
-    assert_eq!(plain, Flashblock::decode_json(&text).expect("decode_json"));
-    assert_eq!(reader.decode_json(&frame), FlashblockJson::from_slice(&text));
+    assert_eq!(plain, crate::decode_json(&text).expect("decode_json"));
+    assert_eq!(compressed.into_json(), crate::json_from_slice(&text));
     // Another compressor setting reads the same.
     assert_eq!(reader.decode(&brotli_fast(&text)), Ok(plain));
 }
@@ -88,7 +88,7 @@ fn a_brotli_bomb_stops_at_the_default_cap() {
     let bomb = brotli_fast(&vec![0u8; DEFAULT_MAX_JSON_LEN + (1 << 20)]);
     assert!(bomb.len() < 64 * 1024, "bomb is {} bytes", bomb.len());
     assert_eq!(
-        Flashblock::decode_json_frame(&bomb),
+        JsonFrameReader::default().decode(&bomb),
         Err(CodecError::JsonTooLarge { limit: DEFAULT_MAX_JSON_LEN })
     );
     // And at a small cap, as soon as the cap is passed.

@@ -38,3 +38,18 @@ pub(crate) fn read_json(path: &Path) -> serde_json::Value {
 pub(crate) fn hex_field(v: &serde_json::Value, field: &str) -> Vec<u8> {
     hex::decode(v[field].as_str().expect("hex string").trim_start_matches("0x")).expect("hex")
 }
+
+/// Plain JSON text into the JSON model, through the model's `Deserialize` (the path
+/// `JsonFrameReader::decode` takes), with its error as the reader gives it.
+pub(crate) fn json_from_slice(
+    text: &[u8],
+) -> Result<flashblocks_types::FlashblockJson, flashblocks_types::CodecError> {
+    serde_json::from_slice(text).map_err(|e| flashblocks_types::CodecError::Json(e.into()))
+}
+
+/// Plain JSON text into the input model (no size cap).
+pub(crate) fn decode_json(
+    text: &[u8],
+) -> Result<flashblocks_types::Flashblock, flashblocks_types::CodecError> {
+    json_from_slice(text).map(flashblocks_types::Flashblock::from_json)
+}

@@ -3,9 +3,10 @@
 
 use crate::{hex_field, json_files, read_json, vectors_dir};
 use alloy_primitives::{Address, Bytes, B256, U256};
+use flashblocks_types::reference::decode_frame;
 use flashblocks_types::{
-    decode_frame, fuzz::view_decode, vectors::payload_from_value, AccountMetadata,
-    ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1, FlashblockMetadata,
+    fuzz::view_decode, vectors::payload_from_value, AccountMetadata,
+    ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1, Flashblock, FlashblockMetadata,
     FlashblocksPayloadV1, GeneratorConfig, PayloadId, PayloadViewV1, SequenceGenerator,
     StorageSlot, TransactionMetadata, Withdrawal,
 };
@@ -125,17 +126,21 @@ fn valid_vectors_through_the_view() {
         let serialized = hex_field(&v, "serialized");
         let expected = payload_from_value(&v["value"]).unwrap();
         let root: B256 = v["root"].as_str().unwrap().parse().unwrap();
-        let view =
-            PayloadViewV1::decode_slice(&serialized).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let view = PayloadViewV1::decode(bytes::Bytes::copy_from_slice(&serialized))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(view.to_payload(), expected, "{name}: value");
-        assert_eq!(view.hash_tree_root(), root, "{name}: view root");
+        assert_eq!(view.hash_tree_root_slow(), root, "{name}: view root");
         assert_eq!(view.index(), expected.index, "{name}");
         assert_eq!(view.parent_flash_hash(), expected.parent_flash_hash, "{name}");
         assert_eq!(view.base().map(|b| b.to_owned()), expected.base, "{name}");
         assert_eq!(view.transactions().len(), expected.diff.transactions.len(), "{name}");
         assert_eq!(view.accounts().len(), expected.metadata.accounts.len(), "{name}");
-        let owned = FlashblocksPayloadV1::decode_bytes(serialized.clone().into()).unwrap();
-        assert_eq!(owned, expected, "{name}: decode_bytes");
+        let owned = Flashblock::decode_v1(serialized.clone()).unwrap();
+        assert_eq!(
+            owned.into_sealed_v1().map(|s| s.into_inner()),
+            Ok(expected),
+            "{name}: decode_v1"
+        );
         view_decode(&serialized);
     }
 }
@@ -148,13 +153,10 @@ fn invalid_vectors_fail_as_the_owned_decoder_fails() {
         let name = path.file_name().unwrap().to_string_lossy();
         let serialized = hex_field(&read_json(path), "serialized");
         let owned = decode_frame(&serialized).expect_err(&name);
-        let view = PayloadViewV1::decode_slice(&serialized).expect_err(&name);
+        let view =
+            PayloadViewV1::decode(bytes::Bytes::copy_from_slice(&serialized)).expect_err(&name);
         assert_eq!(view, owned, "{name}");
-        assert_eq!(
-            FlashblocksPayloadV1::decode_bytes(serialized.into()).unwrap_err(),
-            owned,
-            "{name}: decode_bytes"
-        );
+        assert_eq!(Flashblock::decode_v1(serialized).unwrap_err(), owned, "{name}: decode_v1");
     }
 }
 
@@ -195,7 +197,7 @@ fn accessors_read_the_generated_block() {
         }
         let meta: Vec<_> = view.transaction_metadata().iter().collect();
         assert_eq!(meta, p.metadata.transactions);
-        assert_eq!(view.hash_tree_root(), sealed.seal());
+        assert_eq!(view.hash_tree_root_slow(), sealed.seal());
     }
 }
 
@@ -210,7 +212,10 @@ fn corpus(target: &str) -> Vec<Vec<u8>> {
 fn view_decode_corpus() {
     let inputs = corpus("view_decode");
     assert!(inputs.len() >= 20, "corpus too small: {}", inputs.len());
-    let accepted = inputs.iter().filter(|i| PayloadViewV1::decode_slice(i).is_ok()).count();
+    let accepted = inputs
+        .iter()
+        .filter(|i| PayloadViewV1::decode(bytes::Bytes::copy_from_slice(i)).is_ok())
+        .count();
     for input in &inputs {
         view_decode(input);
     }
@@ -225,9 +230,9 @@ proptest! {
     #[test]
     fn view_round_trips_any_payload(p in payload_strategy()) {
         let frame = p.encode_ssz();
-        let view = PayloadViewV1::decode_slice(&frame).unwrap();
+        let view = PayloadViewV1::decode(bytes::Bytes::copy_from_slice(&frame)).unwrap();
         prop_assert_eq!(view.to_payload(), p.clone());
-        prop_assert_eq!(view.hash_tree_root(), flashblocks_types::merkle::payload_root(&p));
+        prop_assert_eq!(view.hash_tree_root_slow(), flashblocks_types::merkle::payload_root(&p));
         view_decode(&frame);
     }
 

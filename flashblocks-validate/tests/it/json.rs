@@ -45,7 +45,7 @@ fn real_capture_is_not_a_v1_stream() {
     let err = v.validate_frame(&capture_frames()[0]).unwrap_err();
     assert!(err.is_frame_error(), "{err}");
     // And a decoded JSON flashblock on a V1 stream is a source mismatch.
-    let fb = Flashblock::decode_json(&capture_frames()[0]).unwrap();
+    let fb = JsonFrameReader::default().decode(&capture_frames()[0]).unwrap();
     assert_eq!(v.validate(&fb).unwrap_err().rule_id(), "source_mismatch");
 }
 
