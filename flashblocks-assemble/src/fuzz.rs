@@ -43,7 +43,7 @@ impl Harness {
 
     #[allow(clippy::unwrap_used, clippy::indexing_slicing)] // a panic is the finding
     fn feed(&mut self, frame: &[u8]) {
-        let Ok(fb) = Flashblock::decode_v1(frame.to_vec()) else { return };
+        let Ok(fb) = Flashblock::decode_v1(frame) else { return };
         let before = self.assembler.clone();
         match self.validator.validate(&fb) {
             Err(_) | Ok(Outcome::Duplicate { .. }) => {}

@@ -118,14 +118,14 @@ impl Flashblock {
     /// the conformance runner's.
     ///
     /// The frame is validated in one pass by [`PayloadViewV1::decode`], the
-    /// transactions share the frame's buffer (a [`bytes::Bytes`], as websocket libraries
-    /// hand frames out, or a `Vec<u8>`: no copy), and the root is hashed straight from
-    /// the frame.
+    /// transactions share the frame's buffer (see [`FrameBytes`](crate::FrameBytes): a
+    /// [`bytes::Bytes`] or a `Vec<u8>` is taken without a copy, a slice is copied once),
+    /// and the root is hashed straight from the frame.
     ///
     /// # Errors
     ///
     /// As [`PayloadViewV1::decode`].
-    pub fn decode_v1(frame: impl Into<bytes::Bytes>) -> Result<Self, CodecError> {
+    pub fn decode_v1(frame: impl crate::FrameBytes) -> Result<Self, CodecError> {
         Ok(PayloadViewV1::decode(frame)?.to_flashblock())
     }
 

@@ -189,7 +189,7 @@ pub use containers::{
 pub use error::{CodecError, ReceiptIssue, SszError};
 pub use executed::{ExecutedMetadata, ExecutedReceipt, L1FeeFields};
 pub use flashblock::{Flashblock, FlashblockSource, Metadata, SealedFlashblock};
-pub use frame::frame_version;
+pub use frame::{frame_version, FrameBytes};
 #[cfg(feature = "test-utils")]
 pub use generate::{GeneratorConfig, SequenceGenerator};
 pub use json::{

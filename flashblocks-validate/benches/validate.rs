@@ -29,7 +29,7 @@ fn block_of_10x100(c: &mut Criterion) {
     group.bench_function("baseline_decode_and_root", |b| {
         b.iter(|| {
             for frame in &frames {
-                black_box(Flashblock::decode_v1(black_box(frame).clone()).expect("valid frame"));
+                black_box(Flashblock::decode_v1(black_box(frame)).expect("valid frame"));
             }
         })
     });
@@ -43,7 +43,7 @@ fn block_of_10x100(c: &mut Criterion) {
     });
     // The rules alone, on flashblocks already decoded and hashed.
     let decoded: Vec<Flashblock> =
-        frames.iter().map(|f| Flashblock::decode_v1(f.clone()).expect("valid frame")).collect();
+        frames.iter().map(|f| Flashblock::decode_v1(f).expect("valid frame")).collect();
     group.bench_function("rules_only", |b| {
         b.iter_batched_ref(
             || Validator::new(ValidatorConfig::default()),

@@ -273,7 +273,7 @@ impl Validator {
     /// `malformed` or `unknown_version`, as [`validate_frame`](Self::validate_frame).
     pub fn decode_frame(&self, frame: &[u8]) -> Result<Flashblock, ValidationError> {
         Ok(match self.config.rule_set {
-            RuleSet::V1 => Flashblock::decode_v1(frame.to_vec())?,
+            RuleSet::V1 => Flashblock::decode_v1(frame)?,
             RuleSet::Json => JsonFrameReader::new(self.config.max_json_len).decode(frame)?,
         })
     }

@@ -57,8 +57,8 @@ pub struct PayloadViewV1 {
 impl PayloadViewV1 {
     /// Validates an SSZ frame and returns its view: the [spec page](crate::spec)'s
     /// **Frame** check, the first of the validity rules. The frame is taken as
-    /// [`bytes::Bytes`] (as websocket libraries hand them out: no copy); a `Vec<u8>`
-    /// converts without a copy too, a borrowed slice with `Bytes::copy_from_slice`.
+    /// [`FrameBytes`](crate::FrameBytes) says: [`bytes::Bytes`] or a `Vec<u8>` without a
+    /// copy, a borrowed slice copied once.
     ///
     /// # Errors
     ///
@@ -67,8 +67,8 @@ impl PayloadViewV1 {
     ///   decoding (`unknown_version`);
     /// - [`CodecError::Ssz`]: V1 bytes that do not decode, or a list over its limit
     ///   (`malformed`), with the [`ssz::DecodeError`] `ethereum_ssz`'s own decoder gives.
-    pub fn decode(frame: impl Into<bytes::Bytes>) -> Result<Self, CodecError> {
-        let frame = frame.into();
+    pub fn decode(frame: impl crate::FrameBytes) -> Result<Self, CodecError> {
+        let frame = frame.into_frame();
         let version = frame_version(&frame)?;
         if version.0 != VERSION_V1 {
             return Err(CodecError::UnknownVersion { version });
