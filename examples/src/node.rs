@@ -28,7 +28,7 @@ use crate::{
     Error,
 };
 use flashblocks_overlay::{OverlayConfig, OverlayReader};
-use flashblocks_types::Flashblock;
+use flashblocks_types::{Flashblock, JsonFrameReader};
 use flashblocks_validate::{RuleSet, ValidatorConfig};
 use jsonrpsee::server::ServerHandle;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
@@ -215,7 +215,7 @@ async fn consume(url: String, mut pipeline: Pipeline, feed: Feed) {
                 // Decoded again only while someone subscribes.
                 let decoded = match rule_set {
                     RuleSet::V1 => Flashblock::decode_v1(frame),
-                    RuleSet::Json => Flashblock::decode_json_frame(frame),
+                    RuleSet::Json => JsonFrameReader::default().decode(frame),
                 };
                 if let Ok(flashblock) = decoded {
                     let snapshot = reader.snapshot();

@@ -12,7 +12,7 @@ use flashblocks_examples::{
     simulate::{dev_signers, simulate, Simulation, SimulationConfig},
 };
 use flashblocks_overlay::OverlayReader;
-use flashblocks_types::Flashblock;
+use flashblocks_types::JsonFrameReader;
 use flashblocks_validate::RuleSet;
 use futures_util::{SinkExt, StreamExt};
 use jsonrpsee::{
@@ -256,7 +256,7 @@ async fn subscriptions_run() {
     let mut seen_logs = Vec::new();
     for (i, frame) in frames.iter().enumerate() {
         assert_eq!(pipeline.process(frame).verdict, Verdict::Accept);
-        let fb = Flashblock::decode_json_frame(frame).unwrap();
+        let fb = JsonFrameReader::default().decode(frame).unwrap();
         let snapshot = pipeline.reader().snapshot();
         assert_eq!(feed.publish(FlashblockEvent::new(&fb, &snapshot.at(0))), 4);
         let tx_hashes: Vec<Value> =
@@ -295,7 +295,7 @@ async fn subscriptions_run() {
     // dropped with the reason; the publisher never waited.
     let (mut slow, _) = tokio_tungstenite::connect_async(format!("ws://{addr}")).await.unwrap();
     let lagging = subscribe(&mut slow, 1, json!(["newFlashblocks"])).await.unwrap();
-    let fb = Flashblock::decode_json_frame(&frames[0]).unwrap();
+    let fb = JsonFrameReader::default().decode(&frames[0]).unwrap();
     let snapshot = pipeline.reader().snapshot();
     let event = FlashblockEvent::new(&fb, &snapshot.at(0));
     // Published without yielding: no subscriber task runs in between.
