@@ -8,6 +8,7 @@ use crate::{
 };
 use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
 use flashblocks_assemble::{GroupHashes, TransactionTrie};
+use flashblocks_overlay::OverlayEvent;
 use flashblocks_types::{ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, PayloadId};
 use flashblocks_validate::ExecutionMismatch;
 use revm::{
@@ -384,6 +385,44 @@ impl<C: CanonicalStates> Executor<C> {
                 .as_ref()
                 .is_some_and(|c| built_on_broken(&c.chain) || c.base.block_number < number)
         {
+            self.current = None;
+            dropped.current = true;
+        }
+        dropped.blocks.sort_unstable();
+        dropped
+    }
+
+    /// Follows what the overlay did on its own ([`OverlayEvent`]): a confirmed block's
+    /// layer goes (the caller's state holds it now); a broken preconfirmation drops the
+    /// broken layer and everything built on it; a block the canonical chain passed
+    /// unreported goes with every layer below it; a reorg drops everything. A failover
+    /// needs nothing here (the new payload's index 0 replaces the block in progress when
+    /// committed), nor do a gap or an eviction (a block whose parent is held nowhere
+    /// answers [`ExecuteError::ParentStateUnavailable`]).
+    pub fn on_overlay_event(&mut self, event: &OverlayEvent) -> Dropped {
+        match event {
+            OverlayEvent::Confirmed { number, hash } => self.canonical(*number, *hash),
+            OverlayEvent::BrokenPreconfirmation { number, canonical, .. } => {
+                self.canonical(*number, *canonical)
+            }
+            OverlayEvent::Passed { number } => self.passed(*number),
+            OverlayEvent::Reorg { .. } => self.reset(),
+            _ => Dropped::default(),
+        }
+    }
+
+    /// The canonical chain passed block `number` (its hash unknown here): the layers up
+    /// to it go, and the block in progress if it is not above it.
+    fn passed(&mut self, number: u64) -> Dropped {
+        let mut dropped = Dropped::default();
+        self.preconfirmed.retain(|p| {
+            let keep = p.block.number > number;
+            if !keep {
+                dropped.blocks.push(p.block.number);
+            }
+            keep
+        });
+        if self.current.as_ref().is_some_and(|c| c.base.block_number <= number) {
             self.current = None;
             dropped.current = true;
         }

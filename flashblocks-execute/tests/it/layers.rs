@@ -113,3 +113,31 @@ fn a_failover_replaces_the_block_in_progress() {
     // Block 3 of b executes on b's block 2.
     feed(&mut receiver, &b.next_block(&plan()));
 }
+
+#[test]
+fn overlay_events_drop_the_same_layers() {
+    use flashblocks_overlay::OverlayEvent;
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let mut receiver = Executor::new(builder.config().clone(), builder.genesis_states());
+    let b1 = builder.next_block(&plan());
+    let b2 = builder.next_block(&plan());
+    let b3 = builder.next_block(&plan());
+    for b in [&b1, &b2, &b3] {
+        feed(&mut receiver, b);
+    }
+    let hash = |b: &[BuiltFlashblock]| b.last().unwrap().flashblock.diff().block_hash;
+    let confirmed = OverlayEvent::Confirmed { number: 1, hash: hash(&b1) };
+    assert_eq!(receiver.on_overlay_event(&confirmed), Dropped { blocks: vec![1], current: false });
+    let passed = OverlayEvent::Passed { number: 2 };
+    assert_eq!(receiver.on_overlay_event(&passed), Dropped { blocks: vec![2], current: false });
+    // Block 3 goes on executing on its own layer chain.
+    feed(&mut receiver, &builder.next_block(&plan()));
+    let broken = OverlayEvent::BrokenPreconfirmation {
+        number: 3,
+        preconfirmed: hash(&b3),
+        canonical: B256::repeat_byte(3),
+        dropped_transactions: Vec::new(),
+    };
+    assert_eq!(receiver.on_overlay_event(&broken), Dropped { blocks: vec![3], current: true });
+    assert!(receiver.preconfirmed().is_empty());
+}
