@@ -7,3 +7,4 @@ mod layers;
 mod overlay;
 mod proof;
 mod reexecute;
+mod state_root;
