@@ -55,6 +55,11 @@ pub enum Error {
     #[cfg(feature = "io")]
     #[error("metrics exporter: {0}")]
     Metrics(#[from] metrics_exporter_prometheus::BuildError),
+    /// The canonical upstream could not be reached (or its URL is not `http(s)://` or
+    /// `ws(s)://`).
+    #[cfg(feature = "io")]
+    #[error("{0}")]
+    Upstream(crate::upstream::UpstreamError),
     /// The websocket failed (connecting, the handshake, reading or writing).
     #[cfg(feature = "io")]
     #[error("websocket: {0}")]

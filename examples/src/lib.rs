@@ -15,6 +15,8 @@
 //! - [`conformance`]: the conformance runner over vector directories and captures;
 //! - [`rpc`]: a JSON-RPC server answering the `pending` tag from the overlay, with
 //!   per-request time and size bounds and a health check;
+//! - [`upstream`]: a canonical upstream node through alloy's provider (forwarding,
+//!   the overlay's fallbacks, new heads);
 //! - [`node`]: the `pending_rpc` program (flags and environment, the stream consumer,
 //!   logs and Prometheus metrics);
 //! - [`ws`]: a websocket consumer of a flashblocks stream that bounds what a server can
@@ -51,7 +53,9 @@
 //! `tokio-tungstenite` with `futures-util`, and `rustls` (ring provider, webpki roots) for
 //! `wss://`; for `pending_rpc`'s operations `clap` (flags with environment variables),
 //! `tracing` with `tracing-subscriber`, `metrics` with `metrics-exporter-prometheus`
-//! (its HTTP listener only), and `tower`'s timeout layer (the per-request time bound); `alloy-signer-local` / `alloy-network` /
+//! (its HTTP listener only), and `tower`'s timeout layer (the per-request time bound);
+//! for `--upstream` `alloy-provider` (HTTP through `reqwest` with rustls on the ring
+//! provider installed above, websocket through `alloy-transport-ws`); `alloy-signer-local` / `alloy-network` /
 //! `alloy-signer` to sign the simulated transactions, `op-alloy-consensus` for the
 //! deposit and the envelope; `serde_json` with `raw_value` to split JSON arrays into
 //! frames without re-serializing them.
@@ -76,6 +80,8 @@ pub mod rpc;
 #[cfg(feature = "io")]
 pub mod sequencer;
 pub mod simulate;
+#[cfg(feature = "io")]
+pub mod upstream;
 #[cfg(feature = "io")]
 pub mod ws;
 

@@ -21,18 +21,24 @@ use crate::{
     replay::{replay_bytes, replay_frames, simulated_stream, ReplayOptions},
     rpc::{
         feed::{Feed, FlashblockEvent},
-        serve, NoCanonicalState, ServerConfig,
+        serve, Backend, ServerConfig,
     },
     simulate::{simulate, SimulationConfig, CHAIN_ID},
+    upstream::{follow_heads, Upstream},
     ws::{run, ConsumerConfig, ConsumerEvent},
     Error,
 };
-use flashblocks_overlay::{OverlayConfig, OverlayReader};
+use flashblocks_overlay::{OverlayConfig, OverlayEvent, OverlayReader};
 use flashblocks_types::{Flashblock, JsonFrameReader};
 use flashblocks_validate::{RuleSet, ValidatorConfig};
 use jsonrpsee::server::ServerHandle;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
 use tokio::task::JoinHandle;
 
 /// `pending_rpc`'s flags; each can also be set by the environment variable named.
@@ -79,6 +85,18 @@ pub struct Args {
     /// a stream).
     #[arg(long, env = "PENDING_RPC_CHAIN_ID")]
     pub chain_id: Option<u64>,
+    /// A canonical node's JSON-RPC (`http(s)://`, polled for new heads, or `ws(s)://`,
+    /// subscribed to `newHeads`): non-`pending` requests are forwarded to it, the
+    /// overlay falls back to it, its heads confirm or drop preconfirmed blocks, and
+    /// transactions are sent through it.
+    #[arg(long, env = "PENDING_RPC_UPSTREAM", value_name = "URL")]
+    pub upstream: Option<String>,
+    /// How often an HTTP upstream is polled for its head.
+    #[arg(long, env = "PENDING_RPC_HEAD_POLL_MS", default_value_t = 1_000)]
+    pub head_poll_ms: u64,
+    /// The longest wait `eth_sendRawTransactionSync` accepts.
+    #[arg(long, env = "PENDING_RPC_MAX_SYNC_TIMEOUT_MS", default_value_t = 20_000)]
+    pub max_sync_timeout_ms: u64,
     /// Serve Prometheus metrics at `http://ADDR/metrics`.
     #[arg(long, env = "PENDING_RPC_METRICS", value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
@@ -104,7 +122,10 @@ impl Args {
             max_request_bytes: self.max_request_bytes,
             max_connections: self.max_connections,
             max_age_ms: self.max_age_ms(),
-            chain_id: self.chain_id.or_else(|| self.ws.is_none().then_some(CHAIN_ID)),
+            chain_id: self
+                .chain_id
+                .or_else(|| (self.ws.is_none() && self.upstream.is_none()).then_some(CHAIN_ID)),
+            max_sync_timeout: Duration::from_millis(self.max_sync_timeout_ms),
             ..ServerConfig::default()
         }
     }
@@ -166,6 +187,7 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
     let mut tasks = Vec::new();
     let mut replay_lines = Vec::new();
     let feed = Feed::new(args.subscriber_buffer);
+    let shared;
     let reader = match (&args.ws, &args.file) {
         (Some(url), _) => {
             let rule_set = if args.ssz { RuleSet::V1 } else { RuleSet::Json };
@@ -177,7 +199,9 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
                 OverlayConfig { max_age_ms: args.max_age_ms(), ..OverlayConfig::default() };
             let pipeline = Pipeline::with_config(validator, overlay);
             let reader = pipeline.reader();
-            tasks.push(tokio::spawn(consume(url.clone(), pipeline, feed.clone())));
+            let pipeline = Arc::new(Mutex::new(pipeline));
+            shared = Some(pipeline.clone());
+            tasks.push(tokio::spawn(consume(url.clone(), pipeline, rule_set, feed.clone())));
             reader
         }
         (None, file) => {
@@ -193,24 +217,42 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
                     pipeline
                 }
             };
-            pipeline.reader()
+            let reader = pipeline.reader();
+            shared = Some(Arc::new(Mutex::new(pipeline)));
+            reader
         }
     };
     tasks.push(tokio::spawn(refresh_gauges(reader.clone())));
     let addr = SocketAddr::new(args.host, args.port);
-    let (addr, handle) = serve(addr, reader, NoCanonicalState, feed, &args.server_config()).await?;
+    let config = args.server_config();
+    let (addr, handle) = match &args.upstream {
+        Some(url) => {
+            let upstream = Upstream::connect(url).await?;
+            tracing::info!(url = %url, pubsub = upstream.is_pubsub(), "canonical upstream");
+            if let Some(pipeline) = shared {
+                let poll = Duration::from_millis(args.head_poll_ms);
+                tasks.push(tokio::spawn(follow(upstream.clone(), poll, pipeline)));
+            }
+            let backend =
+                Backend { reader, canonical: upstream.clone(), upstream: Some(upstream), feed };
+            serve(addr, backend, &config).await?
+        }
+        None => serve(addr, Backend { feed, ..Backend::new(reader) }, &config).await?,
+    };
     tracing::info!(%addr, "serving JSON-RPC (HTTP and websocket), GET /health");
     Ok(Node { addr, replay_lines, handle, tasks })
 }
 
 /// The consumer task: the one writer of the pipeline, recording logs and metrics and
 /// publishing accepted flashblocks to the subscribers.
-async fn consume(url: String, mut pipeline: Pipeline, feed: Feed) {
+async fn consume(url: String, mut pipeline: Arc<Mutex<Pipeline>>, rule_set: RuleSet, feed: Feed) {
     let config = ConsumerConfig::default();
-    let rule_set = pipeline.rule_set();
-    let reader = pipeline.reader();
+    let reader = pipeline.lock().unwrap_or_else(PoisonError::into_inner).reader();
     let summary = run(&url, &mut pipeline, &config, |event| match event {
         ConsumerEvent::Report { report, frame } => {
+            if report.verdict == Verdict::Accept {
+                feed.notify_applied();
+            }
             if report.verdict == Verdict::Accept && feed.subscribers() > 0 {
                 // Decoded again only while someone subscribes.
                 let decoded = match rule_set {
@@ -263,6 +305,30 @@ async fn consume(url: String, mut pipeline: Pipeline, feed: Feed) {
     })
     .await;
     tracing::info!(?summary, "stream consumer stopped");
+}
+
+/// The canonical head follower: each new head of the upstream goes to the overlay.
+async fn follow(upstream: Upstream, poll: Duration, pipeline: Arc<Mutex<Pipeline>>) {
+    follow_heads(upstream, poll, |new| {
+        let events = pipeline
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .advance_canonical(new.head, new.transactions.as_deref());
+        tracing::debug!(number = new.head.number, hash = %new.head.hash, "canonical head");
+        for event in events {
+            let kind = match &event {
+                OverlayEvent::Confirmed { .. } => "confirmed",
+                OverlayEvent::Passed { .. } => "passed",
+                OverlayEvent::BrokenPreconfirmation { .. } => "broken_preconfirmation",
+                OverlayEvent::Reorg { .. } => "reorg",
+                _ => "other",
+            };
+            metrics::counter!("flashblocks_canonical_events_total", "kind" => kind).increment(1);
+            tracing::info!(?event, "canonical event");
+        }
+    })
+    .await;
+    tracing::warn!("canonical head follower stopped");
 }
 
 /// Refreshes the age gauges every second.

@@ -240,6 +240,17 @@ impl Pipeline {
         self.assembler = None;
     }
 
+    /// Tells the overlay the canonical head moved (see
+    /// [`Overlay::advance_canonical`]): confirmed blocks are dropped, a broken
+    /// preconfirmation or a reorg drops what it invalidates. Returns what happened.
+    pub fn advance_canonical(
+        &mut self,
+        head: flashblocks_overlay::CanonicalHead,
+        transactions: Option<&[alloy_primitives::TxHash]>,
+    ) -> Vec<OverlayEvent> {
+        self.overlay.advance_canonical(head, transactions)
+    }
+
     /// Processes one frame with the wall clock as the overlay's clock.
     pub fn process(&mut self, frame: &[u8]) -> FrameReport {
         self.process_at(frame, now_ms())

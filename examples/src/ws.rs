@@ -33,6 +33,7 @@ use crate::{
 use futures_util::{SinkExt, StreamExt};
 use std::{
     net::SocketAddr,
+    sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -223,6 +224,33 @@ pub struct ConsumerSummary {
 
 const KEPT_REJECTIONS: usize = 64;
 
+/// What the consumer feeds: a [`Pipeline`], or one it shares with another writer (the
+/// canonical head follower) behind a mutex, locked for one frame at a time.
+pub trait FrameSink {
+    /// Processes one frame.
+    fn process(&mut self, frame: &[u8]) -> FrameReport;
+    /// Forgets the block being received (after a reconnect).
+    fn reset_stream(&mut self);
+}
+
+impl FrameSink for Pipeline {
+    fn process(&mut self, frame: &[u8]) -> FrameReport {
+        Self::process(self, frame)
+    }
+    fn reset_stream(&mut self) {
+        Self::reset_stream(self);
+    }
+}
+
+impl FrameSink for Arc<Mutex<Pipeline>> {
+    fn process(&mut self, frame: &[u8]) -> FrameReport {
+        self.lock().unwrap_or_else(PoisonError::into_inner).process(frame)
+    }
+    fn reset_stream(&mut self) {
+        self.lock().unwrap_or_else(PoisonError::into_inner).reset_stream();
+    }
+}
+
 /// Installs rustls' ring provider as the process default (once; later calls do nothing),
 /// which `wss://` needs.
 pub fn install_tls_provider() {
@@ -236,7 +264,7 @@ pub fn install_tls_provider() {
 /// connection and disconnection.
 pub async fn run(
     url: &str,
-    pipeline: &mut Pipeline,
+    pipeline: &mut impl FrameSink,
     config: &ConsumerConfig,
     mut on_event: impl FnMut(ConsumerEvent<'_>),
 ) -> ConsumerSummary {
@@ -294,7 +322,7 @@ pub async fn run(
 /// (`None`).
 async fn connection<S>(
     mut stream: tokio_tungstenite::WebSocketStream<S>,
-    pipeline: &mut Pipeline,
+    pipeline: &mut impl FrameSink,
     config: &ConsumerConfig,
     summary: &mut ConsumerSummary,
     on_event: &mut impl FnMut(ConsumerEvent<'_>),

@@ -30,7 +30,10 @@ use jsonrpsee::{
 use op_alloy_rpc_types::Transaction;
 use serde_json::{json, Value};
 use std::{sync::Arc, time::Duration};
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::{
+    broadcast::{self, error::RecvError},
+    watch,
+};
 
 /// How long a subscriber's connection may take to accept one notification before it is
 /// dropped as slow.
@@ -76,6 +79,7 @@ impl FlashblockEvent {
 pub struct Feed {
     sender: broadcast::Sender<Arc<FlashblockEvent>>,
     capacity: usize,
+    applied: Arc<watch::Sender<u64>>,
 }
 
 impl Default for Feed {
@@ -88,7 +92,20 @@ impl Feed {
     /// A feed whose ring holds `capacity` events (at least 1).
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        Self { sender: broadcast::channel(capacity).0, capacity }
+        let applied = Arc::new(watch::channel(0).0);
+        Self { sender: broadcast::channel(capacity).0, capacity, applied }
+    }
+
+    /// Tells waiters (`eth_sendRawTransactionSync`) that a flashblock was applied to the
+    /// overlay; the writer calls it after every accepted flashblock.
+    pub fn notify_applied(&self) {
+        self.applied.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A watch on [`notify_applied`](Self::notify_applied): subscribe first, then read
+    /// the overlay, then wait for a change, and nothing applied in between is missed.
+    pub fn watch_applied(&self) -> watch::Receiver<u64> {
+        self.applied.subscribe()
     }
 
     /// The ring's size: how far a subscriber may fall behind.

@@ -72,3 +72,33 @@ pub(super) fn preconfirmed_logs(
     }
     Ok(logs)
 }
+
+/// The part of `filter` the canonical chain answers: `None` when it reaches only
+/// preconfirmed blocks (a hash the overlay holds, or a range from `pending` or from a
+/// preconfirmed number), else the filter with its end brought down to `latest` when it
+/// reached into the preconfirmed blocks.
+pub(super) fn canonical_filter(view: &View<'_>, filter: &Filter) -> Option<Filter> {
+    let lowest = view.snapshot().pending_block_numbers().next();
+    let preconfirmed = |tag: &BlockNumberOrTag| match tag {
+        BlockNumberOrTag::Pending => true,
+        BlockNumberOrTag::Number(n) => lowest.is_some_and(|l| *n >= l),
+        _ => false,
+    };
+    match filter.block_option {
+        FilterBlockOption::AtBlockHash(hash) => {
+            view.block_by_hash(hash, false).into_value().is_none().then(|| filter.clone())
+        }
+        FilterBlockOption::Range { from_block, to_block } => {
+            if from_block.as_ref().is_some_and(preconfirmed) {
+                return None;
+            }
+            let to_block = match to_block {
+                Some(to) if preconfirmed(&to) => Some(BlockNumberOrTag::Latest),
+                to => to,
+            };
+            let mut canonical = filter.clone();
+            canonical.block_option = FilterBlockOption::Range { from_block, to_block };
+            Some(canonical)
+        }
+    }
+}

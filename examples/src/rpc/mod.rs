@@ -15,14 +15,17 @@
 //! `pending`), `eth_blockNumber` (the canonical head), `eth_chainId`, `net_version`,
 //! `op_supportedCapabilities` (`["flashblocksv1"]`), `flashblocks_health` (also as
 //! `GET /health`: 200 with the newest flashblock and its age, 500 when there is none or
-//! it is older than the staleness bound), and over websocket `eth_subscribe` /
+//! it is older than the staleness bound), over websocket `eth_subscribe` /
 //! `eth_unsubscribe` with `newFlashblocks`, `pendingLogs` and
-//! `newFlashblockTransactions` ([`feed`]).
+//! `newFlashblockTransactions` ([`feed`]); and with an upstream `eth_sendRawTransaction`,
+//! `eth_sendRawTransactionSync`, `eth_call`, `eth_estimateGas` and the canonical-only
+//! methods forwarded ([`send`]).
 //!
-//! The canonical state is the caller's [`CanonicalState`] at its latest block: a node
-//! plugs its database in; the examples use [`NoCanonicalState`], a chain with nothing in
-//! it, under which a tag other than `pending` and `latest` is answered with -32000 (no
-//! canonical chain holds it).
+//! The canonical side is the [`Backend`]'s: with an [`Upstream`] every request that is
+//! not `pending` is forwarded to it as it came, and the `pending` answers fall back to
+//! it (as the [`CanonicalState`] at its latest block); without one, the caller's
+//! [`CanonicalState`] answers `latest` (the examples' [`NoCanonicalState`] is a chain
+//! with nothing in it) and any other canonical block is -32000.
 //!
 //! [`serve`] bounds what one client can hold ([`ServerConfig`]): a request (headers, body
 //! and answer) has [`ServerConfig::request_timeout`] in all, after which its connection
@@ -32,22 +35,24 @@
 
 pub mod feed;
 mod logs;
+pub mod send;
 
-use crate::{pipeline::now_ms, Error};
+use crate::{pipeline::now_ms, upstream::Upstream, Error};
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256, U64};
-use alloy_rpc_types_eth::Filter;
+use alloy_rpc_types_eth::{Filter, Log};
 use feed::Feed;
-use flashblocks_overlay::{CanonicalState, Lookup, OverlayReader, Pending, PendingBlock};
+use flashblocks_overlay::{CanonicalState, OverlayReader, Pending, PendingBlock};
 use jsonrpsee::{
     server::{
         middleware::http::ProxyGetRequestLayer, PingConfig, RegisterMethodError, Server,
         ServerConfig as JsonRpcConfig, ServerHandle,
     },
-    types::{ErrorObject, ErrorObjectOwned},
+    types::{ErrorObject, ErrorObjectOwned, Params},
     RpcModule,
 };
 use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
+use serde_json::value::RawValue;
 use std::{convert::Infallible, fmt, net::SocketAddr, time::Duration};
 
 /// A canonical state with nothing in it: zero balances and nonces, no code, no
@@ -99,8 +104,12 @@ pub struct ServerConfig {
     /// `flashblocks_health` fails when the newest flashblock is older than this (`None`:
     /// only when there is none).
     pub max_age_ms: Option<u64>,
-    /// What `eth_chainId` and `net_version` answer (`None`: -32000).
+    /// What `eth_chainId` and `net_version` answer (`None`: the upstream's, or
+    /// -32000 without one).
     pub chain_id: Option<u64>,
+    /// The longest wait `eth_sendRawTransactionSync` accepts (default 20 s); its
+    /// default wait is 6 s.
+    pub max_sync_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -113,18 +122,48 @@ impl Default for ServerConfig {
             max_subscriptions_per_connection: 64,
             max_age_ms: None,
             chain_id: None,
+            max_sync_timeout: Duration::from_secs(20),
         }
     }
 }
 
-/// What the methods read: the overlay's reader, the canonical state, the feed of
-/// accepted flashblocks.
+/// What the methods read: the overlay's reader, the canonical state at its latest
+/// block (the overlay's fallback), the canonical upstream node that non-`pending`
+/// requests are forwarded to, and the feed of accepted flashblocks.
+#[derive(Debug)]
+pub struct Backend<C> {
+    /// The overlay's reader.
+    pub reader: OverlayReader,
+    /// The canonical state the `pending` answers fall back to.
+    pub canonical: C,
+    /// The node non-`pending` requests are forwarded to, if any.
+    pub upstream: Option<Upstream>,
+    /// The accepted flashblocks, for subscriptions and `eth_sendRawTransactionSync`.
+    pub feed: Feed,
+}
+
+impl Backend<NoCanonicalState> {
+    /// The overlay behind `reader` over an empty canonical chain, no upstream, a feed
+    /// nobody publishes on.
+    pub fn new(reader: OverlayReader) -> Self {
+        Self { reader, canonical: NoCanonicalState, upstream: None, feed: Feed::default() }
+    }
+}
+
+/// What the methods read, with the server's settings.
 #[derive(Debug)]
 struct Context<C> {
     reader: OverlayReader,
     canonical: C,
+    upstream: Option<Upstream>,
     feed: Feed,
     config: ServerConfig,
+}
+
+type RpcResult = Result<Box<RawValue>, ErrorObjectOwned>;
+
+fn to_raw<T: serde::Serialize>(value: &T) -> RpcResult {
+    serde_json::value::to_raw_value(value).map_err(internal)
 }
 
 /// Where a block tag sends a state read.
@@ -133,7 +172,7 @@ enum Target {
     Pending,
     /// The canonical state at its latest block.
     Latest,
-    /// A block the canonical state cannot be asked for.
+    /// Another canonical block.
     Other(BlockId),
 }
 
@@ -153,156 +192,230 @@ fn internal(err: impl fmt::Display) -> ErrorObjectOwned {
 fn not_canonical(block: BlockId) -> ErrorObjectOwned {
     ErrorObject::owned(
         -32000,
-        format!("block {block} is not held: no canonical chain behind this server"),
+        format!("block {block} is not held: no canonical chain behind this server (--upstream)"),
         None::<()>,
     )
 }
 
-/// Answers a state read from the overlay for `pending`, from the canonical state for
-/// `latest`.
-fn answer<C, T>(
+fn no_upstream(method: &str) -> ErrorObjectOwned {
+    ErrorObject::owned(
+        -32000,
+        format!("{method} needs a canonical upstream (pending_rpc --upstream URL)"),
+        None::<()>,
+    )
+}
+
+/// Forwards the request as it came when there is an upstream, else answers `without`.
+async fn forward_or<C>(
     ctx: &Context<C>,
+    method: &str,
+    params: &Params<'_>,
+    without: impl FnOnce() -> RpcResult,
+) -> RpcResult {
+    match &ctx.upstream {
+        Some(upstream) => Ok(upstream.forward(method, params.as_str()).await?),
+        None => without(),
+    }
+}
+
+/// A state read: the overlay then the canonical state for `pending`, the upstream (or
+/// the canonical state at `latest`) otherwise.
+async fn state<C, T>(
+    ctx: &Context<C>,
+    method: &str,
+    params: &Params<'_>,
     tag: Option<BlockId>,
     pending: impl FnOnce(&Pending<'_, C>) -> Result<T, C::Error>,
     canonical: impl FnOnce(&C) -> Result<T, C::Error>,
-) -> Result<T, ErrorObjectOwned>
+) -> RpcResult
 where
     C: CanonicalState,
     C::Error: fmt::Display,
+    T: serde::Serialize,
 {
     match target(tag) {
         Target::Pending => {
             let snapshot = ctx.reader.snapshot();
             let view = snapshot.at(now_ms());
-            pending(&Pending::new(view, &ctx.canonical)).map_err(internal)
+            to_raw(&pending(&Pending::new(view, &ctx.canonical)).map_err(internal)?)
         }
-        Target::Latest => canonical(&ctx.canonical).map_err(internal),
-        Target::Other(block) => Err(not_canonical(block)),
+        Target::Latest => {
+            forward_or(ctx, method, params, || {
+                to_raw(&canonical(&ctx.canonical).map_err(internal)?)
+            })
+            .await
+        }
+        Target::Other(block) => forward_or(ctx, method, params, || Err(not_canonical(block))).await,
     }
 }
 
-/// A block by number or tag: `pending` and preconfirmed numbers from the overlay,
-/// `latest` from the canonical state.
-fn block_by_number<C>(
-    ctx: &Context<C>,
-    tag: BlockNumberOrTag,
-    full: bool,
-) -> Result<Option<PendingBlock>, ErrorObjectOwned>
+/// A block by number or tag: `pending` and preconfirmed numbers from the overlay, the
+/// rest from the upstream (or `latest` from the canonical state).
+async fn block_by_number<C>(ctx: &Context<C>, params: &Params<'_>) -> RpcResult
 where
     C: CanonicalState,
     C::Error: fmt::Display,
 {
-    let snapshot = ctx.reader.snapshot();
-    let view = snapshot.at(now_ms());
-    match tag {
-        BlockNumberOrTag::Pending => Pending::new(view, &ctx.canonical)
-            .block(full)
-            .map(|a| a.map(|a| a.value))
-            .map_err(internal),
-        BlockNumberOrTag::Latest => ctx.canonical.latest_block(full).map_err(internal),
-        BlockNumberOrTag::Number(number) => match view.block_by_number(number, full) {
-            Lookup::Found(found) => Ok(Some(found.value)),
-            Lookup::NotHere(_) => Err(not_canonical(BlockId::number(number))),
-        },
-        other => Err(not_canonical(BlockId::Number(other))),
+    let mut seq = params.sequence();
+    let (tag, full): (BlockNumberOrTag, Option<bool>) = (seq.next()?, seq.optional_next()?);
+    let full = full.unwrap_or(false);
+    let preconfirmed = {
+        let snapshot = ctx.reader.snapshot();
+        let view = snapshot.at(now_ms());
+        match tag {
+            BlockNumberOrTag::Pending => {
+                let block = Pending::new(view, &ctx.canonical).block(full).map_err(internal)?;
+                return to_raw(&block.map(|a| a.value));
+            }
+            BlockNumberOrTag::Number(number) => view.block_by_number(number, full).into_value(),
+            _ => None,
+        }
+    };
+    if let Some(block) = preconfirmed {
+        return to_raw(&block);
     }
+    forward_or(ctx, "eth_getBlockByNumber", params, || match tag {
+        BlockNumberOrTag::Latest => to_raw(&ctx.canonical.latest_block(full).map_err(internal)?),
+        other => Err(not_canonical(BlockId::Number(other))),
+    })
+    .await
 }
 
-/// The methods, over `reader`, `canonical` and `feed`.
+/// The methods, over `backend`.
 ///
 /// # Errors
 ///
 /// [`RegisterMethodError`] never in practice (each name is registered once).
 pub fn module<C>(
-    reader: OverlayReader,
-    canonical: C,
-    feed: Feed,
+    backend: Backend<C>,
     config: &ServerConfig,
 ) -> Result<RpcModule<()>, RegisterMethodError>
 where
     C: CanonicalState + Send + Sync + 'static,
     C::Error: fmt::Display,
 {
-    let mut module = RpcModule::new(Context { reader, canonical, feed, config: *config });
-    module.register_method("eth_getBalance", |params, ctx, _| {
+    let Backend { reader, canonical, upstream, feed } = backend;
+    let has_upstream = upstream.is_some();
+    let mut module = RpcModule::new(Context { reader, canonical, upstream, feed, config: *config });
+    module.register_async_method("eth_getBalance", |params, ctx, _| async move {
         let mut seq = params.sequence();
         let (address, tag): (Address, Option<BlockId>) = (seq.next()?, seq.optional_next()?);
-        answer(ctx, tag, |p| p.balance(address).map(|a| a.value), |c| c.balance(address))
-    })?;
-    module.register_method("eth_getTransactionCount", |params, ctx, _| {
-        let mut seq = params.sequence();
-        let (address, tag): (Address, Option<BlockId>) = (seq.next()?, seq.optional_next()?);
-        answer(
-            ctx,
+        state(
+            &ctx,
+            "eth_getBalance",
+            &params,
             tag,
-            |p| p.transaction_count(address).map(|a| a.value),
-            |c| c.transaction_count(address),
+            |p| p.balance(address).map(|a| a.value),
+            |c| c.balance(address),
         )
-        .map(U64::from)
+        .await
     })?;
-    module.register_method("eth_getCode", |params, ctx, _| {
+    module.register_async_method("eth_getTransactionCount", |params, ctx, _| async move {
         let mut seq = params.sequence();
         let (address, tag): (Address, Option<BlockId>) = (seq.next()?, seq.optional_next()?);
-        answer(ctx, tag, |p| p.code(address).map(|a| a.value), |c| c.code(address))
+        state(
+            &ctx,
+            "eth_getTransactionCount",
+            &params,
+            tag,
+            |p| p.transaction_count(address).map(|a| U64::from(a.value)),
+            |c| c.transaction_count(address).map(U64::from),
+        )
+        .await
     })?;
-    module.register_method("eth_getStorageAt", |params, ctx, _| {
+    module.register_async_method("eth_getCode", |params, ctx, _| async move {
+        let mut seq = params.sequence();
+        let (address, tag): (Address, Option<BlockId>) = (seq.next()?, seq.optional_next()?);
+        state(
+            &ctx,
+            "eth_getCode",
+            &params,
+            tag,
+            |p| p.code(address).map(|a| a.value),
+            |c| c.code(address),
+        )
+        .await
+    })?;
+    module.register_async_method("eth_getStorageAt", |params, ctx, _| async move {
         let mut seq = params.sequence();
         let (address, slot, tag): (Address, U256, Option<BlockId>) =
             (seq.next()?, seq.next()?, seq.optional_next()?);
         let slot = B256::from(slot);
-        answer(
-            ctx,
+        state(
+            &ctx,
+            "eth_getStorageAt",
+            &params,
             tag,
             |p| p.storage_at(address, slot).map(|a| a.value),
             |c| c.storage_at(address, slot),
         )
+        .await
     })?;
-    module.register_method("eth_getBlockByNumber", |params, ctx, _| {
-        let mut seq = params.sequence();
-        let (tag, full): (BlockNumberOrTag, Option<bool>) = (seq.next()?, seq.optional_next()?);
-        block_by_number(ctx, tag, full.unwrap_or(false))
+    module.register_async_method("eth_getBlockByNumber", |params, ctx, _| async move {
+        block_by_number(&ctx, &params).await
     })?;
-    module.register_method("eth_getBlockByHash", |params, ctx, _| {
+    module.register_async_method("eth_getBlockByHash", |params, ctx, _| async move {
         let mut seq = params.sequence();
         let (hash, full): (B256, Option<bool>) = (seq.next()?, seq.optional_next()?);
-        let snapshot = ctx.reader.snapshot();
-        Ok::<_, ErrorObjectOwned>(
-            snapshot.at(now_ms()).block_by_hash(hash, full.unwrap_or(false)).into_value(),
-        )
+        let preconfirmed = {
+            let snapshot = ctx.reader.snapshot();
+            let block = snapshot.at(now_ms()).block_by_hash(hash, full.unwrap_or(false));
+            block.into_value()
+        };
+        match preconfirmed {
+            Some(block) => to_raw(&block),
+            None => forward_or(&ctx, "eth_getBlockByHash", &params, || to_raw(&())).await,
+        }
     })?;
     module.register_method("eth_getTransactionByHash", |params, ctx, _| {
         let (hash,): (TxHash,) = params.parse()?;
-        answer(
-            ctx,
-            Some(BlockId::pending()),
-            |p| p.transaction_by_hash(hash).map(|a| a.map(|a| a.value)),
-            |c| c.transaction_by_hash(hash),
-        )
+        let snapshot = ctx.reader.snapshot();
+        Pending::new(snapshot.at(now_ms()), &ctx.canonical)
+            .transaction_by_hash(hash)
+            .map(|a| a.map(|a| a.value))
+            .map_err(internal)
     })?;
     module.register_method("eth_getTransactionReceipt", |params, ctx, _| {
         let (hash,): (TxHash,) = params.parse()?;
-        answer(
-            ctx,
-            Some(BlockId::pending()),
-            |p| p.receipt(hash).map(|a| a.map(|a| a.value)),
-            |c| c.receipt(hash),
-        )
-    })?;
-    module.register_method("eth_getLogs", |params, ctx, _| {
-        let (filter,): (Filter,) = params.parse()?;
         let snapshot = ctx.reader.snapshot();
-        logs::preconfirmed_logs(&snapshot.at(now_ms()), &filter)
+        Pending::new(snapshot.at(now_ms()), &ctx.canonical)
+            .receipt(hash)
+            .map(|a| a.map(|a| a.value))
+            .map_err(internal)
     })?;
-    module.register_method("eth_blockNumber", |_, ctx, _| {
-        let latest = ctx.canonical.latest_block(false).map_err(internal)?;
-        let head = ctx.reader.snapshot().canonical_head().map(|h| h.number);
-        Ok::<_, ErrorObjectOwned>(U64::from(
-            latest.map(|b| b.header.number).or(head).unwrap_or_default(),
-        ))
+    module.register_async_method("eth_getLogs", |params, ctx, _| async move {
+        let (filter,): (Filter,) = params.parse()?;
+        let (preconfirmed, canonical_part) = {
+            let snapshot = ctx.reader.snapshot();
+            let view = snapshot.at(now_ms());
+            (logs::preconfirmed_logs(&view, &filter)?, logs::canonical_filter(&view, &filter))
+        };
+        let (Some(upstream), Some(canonical_part)) = (&ctx.upstream, canonical_part) else {
+            return to_raw(&preconfirmed);
+        };
+        let mut logs: Vec<Log> = upstream.request("eth_getLogs", (canonical_part,)).await?;
+        logs.extend(preconfirmed);
+        to_raw(&logs)
     })?;
-    module.register_method("eth_chainId", |_, ctx, _| chain_id(&ctx.config).map(U64::from))?;
-    module.register_method("net_version", |_, ctx, _| {
-        chain_id(&ctx.config).map(|id| id.to_string())
+    module.register_async_method("eth_blockNumber", |params, ctx, _| async move {
+        forward_or(&ctx, "eth_blockNumber", &params, || {
+            let latest = ctx.canonical.latest_block(false).map_err(internal)?;
+            let head = ctx.reader.snapshot().canonical_head().map(|h| h.number);
+            to_raw(&U64::from(latest.map(|b| b.header.number).or(head).unwrap_or_default()))
+        })
+        .await
+    })?;
+    module.register_async_method("eth_chainId", |params, ctx, _| async move {
+        match ctx.config.chain_id {
+            Some(id) => to_raw(&U64::from(id)),
+            None => forward_or(&ctx, "eth_chainId", &params, || Err(unknown_chain())).await,
+        }
+    })?;
+    module.register_async_method("net_version", |params, ctx, _| async move {
+        match ctx.config.chain_id {
+            Some(id) => to_raw(&id.to_string()),
+            None => forward_or(&ctx, "net_version", &params, || Err(unknown_chain())).await,
+        }
     })?;
     module.register_method("op_supportedCapabilities", |_, _, _| {
         flashblocks_overlay::SUPPORTED_CAPABILITIES
@@ -310,16 +423,15 @@ where
     module.register_method("flashblocks_health", |_, ctx, _| {
         health(&ctx.reader, ctx.config.max_age_ms)
     })?;
+    send::register(&mut module, has_upstream)?;
     feed::register(&mut module)?;
     let mut outer = RpcModule::new(());
     outer.merge(module)?;
     Ok(outer)
 }
 
-fn chain_id(config: &ServerConfig) -> Result<u64, ErrorObjectOwned> {
-    config
-        .chain_id
-        .ok_or_else(|| ErrorObject::owned(-32000, "the chain id is not configured", None::<()>))
+fn unknown_chain() -> ErrorObjectOwned {
+    ErrorObject::owned(-32000, "the chain id is not configured (--chain-id)", None::<()>)
 }
 
 /// What `flashblocks_health` answers when the stream is fresh.
@@ -354,23 +466,21 @@ fn health(reader: &OverlayReader, max_age_ms: Option<u64>) -> Result<Health, Err
 
 /// Starts the server on `addr` (port 0 picks a free one) with `config`'s bounds and
 /// returns the address it listens on and its handle (stop it with
-/// [`ServerHandle::stop`]). Subscriptions read `feed`.
+/// [`ServerHandle::stop`]).
 ///
 /// # Errors
 ///
 /// [`Error`] if the address cannot be bound.
 pub async fn serve<C>(
     addr: SocketAddr,
-    reader: OverlayReader,
-    canonical: C,
-    feed: Feed,
+    backend: Backend<C>,
     config: &ServerConfig,
 ) -> Result<(SocketAddr, ServerHandle), Error>
 where
     C: CanonicalState + Send + Sync + 'static,
     C::Error: fmt::Display,
 {
-    let module = module(reader, canonical, feed, config)?;
+    let module = module(backend, config)?;
     let jsonrpc = JsonRpcConfig::builder()
         .max_request_body_size(config.max_request_bytes)
         .max_response_body_size(config.max_response_bytes)

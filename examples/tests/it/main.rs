@@ -13,6 +13,7 @@ mod rpc;
 mod rpc_surface;
 mod sequencer;
 mod simulate;
+mod upstream;
 mod ws;
 mod ws_hostile;
 

@@ -6,7 +6,7 @@ use clap::Parser;
 use flashblocks_examples::{
     node::{install_metrics, start, Args},
     pipeline::Pipeline,
-    rpc::{feed::Feed, serve, NoCanonicalState, ServerConfig},
+    rpc::{serve, Backend, ServerConfig},
     simulate::{simulate, SimulationConfig},
     ws::{serve_once, WsFrame},
 };
@@ -35,7 +35,14 @@ fn help_flags_and_the_default_staleness_bound() {
     let err = Args::try_parse_from(["pending_rpc", "--help"]).unwrap_err();
     assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
     let help = err.to_string();
-    for flag in ["--ws", "--max-age-ms", "--request-timeout-ms", "--metrics", "PENDING_RPC_WS"] {
+    for flag in [
+        "--ws",
+        "--upstream",
+        "--max-age-ms",
+        "--request-timeout-ms",
+        "--metrics",
+        "PENDING_RPC_WS",
+    ] {
         assert!(help.contains(flag), "{flag} in --help:\n{help}");
     }
     let live = Args::try_parse_from(["pending_rpc", "--ws", "ws://127.0.0.1:1/"]).unwrap();
@@ -60,15 +67,10 @@ async fn health_is_200_while_fresh_and_500_when_stale() {
         pipeline.process(&frame);
     }
     let fresh = ServerConfig { max_age_ms: Some(600_000), ..ServerConfig::default() };
-    let (addr, fresh) = serve(
-        "127.0.0.1:0".parse().unwrap(),
-        pipeline.reader(),
-        NoCanonicalState,
-        Feed::default(),
-        &fresh,
-    )
-    .await
-    .unwrap();
+    let (addr, fresh) =
+        serve("127.0.0.1:0".parse().unwrap(), Backend::new(pipeline.reader()), &fresh)
+            .await
+            .unwrap();
     let (status, body) = get(addr, "/health").await;
     assert_eq!(status, 200, "{body}");
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -76,15 +78,10 @@ async fn health_is_200_while_fresh_and_500_when_stale() {
     assert_eq!(health["flashblockIndex"], 4);
 
     let stale = ServerConfig { max_age_ms: Some(0), ..ServerConfig::default() };
-    let (addr, stale) = serve(
-        "127.0.0.1:0".parse().unwrap(),
-        pipeline.reader(),
-        NoCanonicalState,
-        Feed::default(),
-        &stale,
-    )
-    .await
-    .unwrap();
+    let (addr, stale) =
+        serve("127.0.0.1:0".parse().unwrap(), Backend::new(pipeline.reader()), &stale)
+            .await
+            .unwrap();
     tokio::time::sleep(Duration::from_millis(5)).await;
     let (status, body) = get(addr, "/health").await;
     assert_eq!(status, 500, "{body}");
@@ -92,15 +89,10 @@ async fn health_is_200_while_fresh_and_500_when_stale() {
 
     // An empty overlay is not healthy either.
     let empty = Pipeline::new(RuleSet::V1);
-    let (addr, none) = serve(
-        "127.0.0.1:0".parse().unwrap(),
-        empty.reader(),
-        NoCanonicalState,
-        Feed::default(),
-        &fresh_config(),
-    )
-    .await
-    .unwrap();
+    let (addr, none) =
+        serve("127.0.0.1:0".parse().unwrap(), Backend::new(empty.reader()), &fresh_config())
+            .await
+            .unwrap();
     assert_eq!(get(addr, "/health").await.0, 500);
     for handle in [fresh, stale, none] {
         handle.stop().unwrap();
@@ -127,15 +119,10 @@ async fn half_sent_requests_do_not_starve_other_clients() {
         max_connections: 100,
         ..ServerConfig::default()
     };
-    let (addr, handle) = serve(
-        "127.0.0.1:0".parse().unwrap(),
-        pipeline.reader(),
-        NoCanonicalState,
-        Feed::default(),
-        &config,
-    )
-    .await
-    .unwrap();
+    let (addr, handle) =
+        serve("127.0.0.1:0".parse().unwrap(), Backend::new(pipeline.reader()), &config)
+            .await
+            .unwrap();
     let mut held = Vec::new();
     for i in 0..100 {
         let mut tcp = TcpStream::connect(addr).await.unwrap();

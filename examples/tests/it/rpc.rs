@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, B256, U256};
 use flashblocks_examples::{
     pipeline::Pipeline,
-    rpc::{feed::Feed, serve, NoCanonicalState, ServerConfig},
+    rpc::{serve, Backend, ServerConfig},
     simulate::{dev_signers, simulate, SimulationConfig, L1_BLOCK},
 };
 use flashblocks_validate::RuleSet;
@@ -24,9 +24,7 @@ async fn run() {
     }
     let (addr, handle) = serve(
         "127.0.0.1:0".parse().unwrap(),
-        pipeline.reader(),
-        NoCanonicalState,
-        Feed::default(),
+        Backend::new(pipeline.reader()),
         &ServerConfig::default(),
     )
     .await

@@ -7,7 +7,7 @@ use flashblocks_examples::{
     pipeline::{Pipeline, Verdict},
     rpc::{
         feed::{Feed, FlashblockEvent},
-        serve, NoCanonicalState, ServerConfig,
+        serve, Backend, ServerConfig,
     },
     simulate::{dev_signers, simulate, Simulation, SimulationConfig},
 };
@@ -61,7 +61,9 @@ fn frames_with_logs(sim: &Simulation) -> (Vec<Vec<u8>>, Vec<B256>) {
 
 async fn start(reader: OverlayReader, feed: Feed) -> (SocketAddr, ServerHandle) {
     let config = ServerConfig { chain_id: Some(901), ..ServerConfig::default() };
-    serve("127.0.0.1:0".parse().unwrap(), reader, NoCanonicalState, feed, &config).await.unwrap()
+    serve("127.0.0.1:0".parse().unwrap(), Backend { feed, ..Backend::new(reader) }, &config)
+        .await
+        .unwrap()
 }
 
 fn client(addr: SocketAddr) -> jsonrpsee::http_client::HttpClient {

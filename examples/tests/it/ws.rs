@@ -81,7 +81,7 @@ async fn ssz_stream_rejects_the_injected_frame() {
 /// the stream's last flashblock without the server waiting on the writer.
 #[tokio::test]
 async fn a_stream_feeds_the_rpc_server_while_it_serves() {
-    use flashblocks_examples::rpc::{feed::Feed, serve, NoCanonicalState, ServerConfig};
+    use flashblocks_examples::rpc::{serve, Backend, ServerConfig};
     use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
 
     let sim = simulate(&SimulationConfig::default()).unwrap();
@@ -90,9 +90,7 @@ async fn a_stream_feeds_the_rpc_server_while_it_serves() {
     let mut pipeline = Pipeline::new(RuleSet::Json);
     let (rpc_addr, handle) = serve(
         "127.0.0.1:0".parse().unwrap(),
-        pipeline.reader(),
-        NoCanonicalState,
-        Feed::default(),
+        Backend::new(pipeline.reader()),
         &ServerConfig::default(),
     )
     .await
