@@ -3,7 +3,9 @@
 //! metadata and gas, block hashes that verify, one injected bad frame) go through the
 //! whole pipeline: encode → SSZ frames → decode → validate → assemble with the
 //! block-hash check → overlay; one table row per flashblock, then the final payloads and
-//! a few `pending` answers from the overlay. With a path, it replays a capture whose
+//! a few `pending` answers from the overlay; then an executing builder's blocks, sent as
+//! JSON without balances or receipts, are re-executed and proved per flashblock
+//! (execution time, proof result) and the executed `pending` state is shown. With a path, it replays a capture whose
 //! format is read from its content (a JSON array of flashblocks, one object, JSON lines,
 //! or length-prefixed frames, each SSZ, JSON or brotli-compressed JSON).
 //!
@@ -17,6 +19,7 @@
 
 use flashblocks_assemble::AssembledPayload;
 use flashblocks_examples::{
+    executed::executed_replay,
     output::Stdout,
     pipeline::{now_ms, Pipeline},
     replay::{self, replay_bytes, replay_frames, simulated_stream, ReplayOptions},
@@ -103,6 +106,21 @@ fn main() -> ExitCode {
         if let Lookup::Found(value) = view.storage_at(L1_BLOCK, *slot) {
             println!("  L1Block slot {slot}: {}", value.value);
         }
+    }
+
+    println!(
+        "\nexecuted (the same kind of stream as JSON without balances or receipts, re-executed):"
+    );
+    let executed = match executed_replay(&mut Stdout) {
+        Ok(executed) => executed,
+        Err(err) => {
+            eprintln!("execution: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if executed.proved != executed.executed || executed.builder_facts != executed.executed {
+        eprintln!("unexpected execution: {executed:?}");
+        return ExitCode::FAILURE;
     }
 
     let expected_rejection = summary.rejected == [(injected.bad_frame, "parent_hash_mismatch")];

@@ -68,6 +68,8 @@
 pub mod capture;
 pub mod conformance;
 mod error;
+#[cfg(feature = "io")]
+pub mod executed;
 pub mod frames;
 pub mod fuzz;
 #[cfg(feature = "io")]
