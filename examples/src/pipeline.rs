@@ -14,9 +14,9 @@ use crate::capture::FrameEncoding;
 use alloy_primitives::B256;
 use flashblocks_assemble::{AssembleError, AssembledPayload, Assembler};
 use flashblocks_overlay::{Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader};
-use flashblocks_types::{Flashblock, PayloadId};
+use flashblocks_types::PayloadId;
 use flashblocks_validate::{
-    BlockStart, Outcome, RuleSet, ValidationError, Validator, ValidatorConfig,
+    AcceptedFlashblock, BlockStart, Outcome, RuleSet, ValidationError, Validator, ValidatorConfig,
 };
 use std::{
     collections::VecDeque,
@@ -294,10 +294,10 @@ impl Pipeline {
             identity: fb.identity(),
         };
         let started = Instant::now();
-        let outcome = self.validator.validate(&fb);
+        let outcome = self.validator.validate(Arc::clone(&fb));
         report.times.validate = started.elapsed();
-        let block_start = match outcome {
-            Ok(Outcome::Accepted(accepted)) => accepted.block_start,
+        let accepted = match outcome {
+            Ok(Outcome::Accepted(accepted)) => accepted,
             Ok(Outcome::Duplicate { .. }) => {
                 report.verdict = Verdict::Duplicate;
                 report.flashblock = Some(summary);
@@ -315,11 +315,11 @@ impl Pipeline {
         report.flashblock = Some(summary);
 
         let started = Instant::now();
-        report.block_hash = self.assemble(&fb, block_start);
+        report.block_hash = self.assemble(&accepted);
         report.times.assemble = started.elapsed();
 
         let started = Instant::now();
-        match self.overlay.apply(fb, now_ms) {
+        match self.overlay.apply(&accepted, now_ms) {
             Ok(applied) => report.overlay_events = applied.events,
             Err(err) => report.overlay_error = Some(err),
         }
@@ -328,8 +328,8 @@ impl Pipeline {
     }
 
     /// Appends an accepted flashblock to its block and checks the block hash.
-    fn assemble(&mut self, fb: &Flashblock, block_start: Option<BlockStart>) -> BlockHashStatus {
-        let result = match block_start {
+    fn assemble(&mut self, accepted: &AcceptedFlashblock) -> BlockHashStatus {
+        let result = match accepted.block_start() {
             Some(start) => {
                 let previous = self.assembler.take();
                 if let (Some(previous), BlockStart::Next { .. }) = (previous, start) {
@@ -338,10 +338,10 @@ impl Pipeline {
                     }
                     self.finished.push_back(previous.into_payload());
                 }
-                Assembler::new(fb).map(|a| self.assembler.insert(a))
+                Assembler::new(accepted).map(|a| self.assembler.insert(a))
             }
             None => match self.assembler.as_mut() {
-                Some(assembler) => assembler.push(fb).map(|()| assembler),
+                Some(assembler) => assembler.append(accepted).map(|()| assembler),
                 None => return BlockHashStatus::Skipped,
             },
         };

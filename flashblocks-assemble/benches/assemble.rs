@@ -2,8 +2,8 @@
 //!
 //! - `append`: appending flashblock #1 vs #100 of equal size (10 transactions each); the
 //!   goal is #100 within 1.2× of #1 (appending costs what the flashblock carries);
-//! - `append_checked`: the same with the block-hash check first (check, then push with
-//!   the check's trie work), for information: the check's cost grows with `n / 16`
+//! - `append_checked`: the block-hash check of the same flashblocks (check, then commit
+//!   with the check's trie work), for information: the check's cost grows with `n / 16`
 //!   cached group hashes, on top of the new transactions' leaves;
 //! - `payload`: producing the payload of a 1000-transaction block, against cloning its
 //!   transaction list (the floor);
@@ -17,10 +17,12 @@
 use alloy_primitives::{Bytes, B256};
 use alloy_trie::root::ordered_trie_root_encoded;
 use criterion::{criterion_main, BatchSize, Criterion};
-use flashblocks_assemble::{Assembler, BlockHashChainMaker};
+use flashblocks_assemble::{Assembler, BlockHashChainMaker, BlockHashCheck};
 use flashblocks_types::{
-    CumulativeResults, ExecutionPayloadStaticV1, Flashblock, FlashblockStep, PayloadId,
+    ExecutionPayloadStaticV1, Flashblock, FlashblockMetadata, FlashblockStep, PayloadId,
+    TransactionMetadata,
 };
+use flashblocks_validate::{AcceptedFlashblock, FlashblockCheck, Validator, ValidatorConfig};
 use std::hint::black_box;
 
 /// A plausible EIP-1559 transaction's size.
@@ -42,34 +44,64 @@ fn block(flashblocks: usize, per_flashblock: usize) -> Vec<Flashblock> {
     let mut maker = BlockHashChainMaker::new(PayloadId::new([3; 8]), base).expect("base fee");
     (0..flashblocks)
         .map(|f| {
-            let transactions = (0..per_flashblock).map(|i| tx(f * per_flashblock + i)).collect();
-            let results = CumulativeResults { gas_used: f as u64, ..Default::default() };
+            let transactions: Vec<Bytes> =
+                (0..per_flashblock).map(|i| tx(f * per_flashblock + i)).collect();
+            let metadata = FlashblockMetadata {
+                transactions: vec![
+                    TransactionMetadata { status: 1, ..Default::default() };
+                    per_flashblock
+                ],
+                accounts: Vec::new(),
+            };
             Flashblock::from(maker.push(FlashblockStep {
                 transactions,
-                results,
+                metadata,
                 ..Default::default()
             }))
         })
         .collect()
 }
 
-fn assembled(flashblocks: &[Flashblock]) -> Assembler {
-    let mut assembler = Assembler::new(&flashblocks[0]).expect("index 0");
-    for fb in &flashblocks[1..] {
-        assembler.push(fb).expect("next");
+/// The validator's tokens for `block`, with the block-hash check's headers when `check`.
+fn tokens(block: &[Flashblock], check: bool) -> Vec<AcceptedFlashblock> {
+    let config = ValidatorConfig::default().with_max_flashblocks_per_block(1024);
+    let mut validator = Validator::new(config);
+    if check {
+        validator.add_check(Box::new(BlockHashCheck::new()));
+    }
+    block
+        .iter()
+        .map(|fb| validator.validate(fb.clone()).expect("valid").into_accepted().expect("new"))
+        .collect()
+}
+
+fn assembled(tokens: &[AcceptedFlashblock]) -> Assembler {
+    let mut assembler = Assembler::new(&tokens[0]).expect("index 0");
+    for token in &tokens[1..] {
+        assembler.append(token).expect("next");
     }
     assembler
 }
 
+/// The block-hash check holding the first `n` flashblocks of `block`.
+fn check_after(block: &[Flashblock], n: usize) -> BlockHashCheck {
+    let mut check = BlockHashCheck::new();
+    for (i, fb) in block[..n].iter().enumerate() {
+        check.check(fb, i == 0).expect("verifies");
+        check.commit(fb, i == 0);
+    }
+    check
+}
+
 fn append(c: &mut Criterion) {
-    let fbs = block(101, 10);
+    let fbs = tokens(&block(101, 10), false);
     let mut group = c.benchmark_group("append");
-    // Built by pushing (not cloned), so the lists have the capacity a real stream gives.
+    // Built by appending (not cloned), so the lists have the capacity a real stream gives.
     group.bench_function("baseline/flashblock_1", |b| {
         b.iter_batched(
             || assembled(&fbs[..1]),
             |mut a| {
-                a.push(black_box(&fbs[1])).expect("next");
+                a.append(black_box(&fbs[1])).expect("next");
                 a
             },
             BatchSize::SmallInput,
@@ -79,7 +111,7 @@ fn append(c: &mut Criterion) {
         b.iter_batched(
             || assembled(&fbs[..100]),
             |mut a| {
-                a.push(black_box(&fbs[100])).expect("next");
+                a.append(black_box(&fbs[100])).expect("next");
                 a
             },
             BatchSize::SmallInput,
@@ -93,20 +125,14 @@ fn append_checked(c: &mut Criterion) {
     let mut group = c.benchmark_group("append_checked");
     for (name, at) in [("baseline/flashblock_1", 1), ("flashblock_100", 100)] {
         // The state a checked stream leaves: every complete group's hash cached.
-        let mut before = assembled(&fbs[..at]);
-        before.verify_block_hash().expect("verifies");
+        let before = check_after(&fbs, at);
         group.bench_function(name, |b| {
             b.iter_batched(
-                || {
-                    let mut a = before.clone();
-                    a.reserve(10);
-                    a
-                },
-                |mut a| {
-                    let (_, groups) =
-                        a.check_next_block_hash(black_box(&fbs[at])).expect("verifies");
-                    a.push_checked(&fbs[at], groups).expect("next");
-                    a
+                || before.clone(),
+                |mut check| {
+                    check.check(black_box(&fbs[at]), false).expect("verifies");
+                    check.commit(&fbs[at], false);
+                    check
                 },
                 BatchSize::SmallInput,
             )
@@ -116,8 +142,7 @@ fn append_checked(c: &mut Criterion) {
 }
 
 fn payload(c: &mut Criterion) {
-    let fbs = block(10, 100);
-    let assembler = assembled(&fbs);
+    let assembler = assembled(&tokens(&block(10, 100), false));
     let mut group = c.benchmark_group("payload");
     group.bench_function("baseline/clone_transactions_1000", |b| {
         b.iter(|| black_box(assembler.transactions().to_vec()))
@@ -134,8 +159,9 @@ fn block_hash(c: &mut Criterion) {
     group.bench_function("baseline/ordered_trie_root_1000", |b| {
         b.iter(|| black_box(ordered_trie_root_encoded(black_box(&transactions))))
     });
-    // The check with nothing cached: an index 0 of 1000 transactions.
-    let cold = Assembler::new(&one[0]).expect("index 0");
+    // The check with nothing cached: an index 0 of 1000 transactions, assembled without
+    // the check (so the assembler rebuilds the header itself).
+    let cold = assembled(&tokens(&one, false));
     group.bench_function("check_cold_1000", |b| {
         b.iter_batched(
             || cold.clone(),
@@ -147,10 +173,9 @@ fn block_hash(c: &mut Criterion) {
         )
     });
     // The check at the 10th flashblock (100 new transactions on 900 already checked).
-    let mut warm = assembled(&ten[..9]);
-    warm.verify_block_hash().expect("verifies");
+    let mut warm = check_after(&ten, 9);
     group.bench_function("check_incremental_1000", |b| {
-        b.iter(|| black_box(warm.check_next_block_hash(black_box(&ten[9])).expect("verifies")))
+        b.iter(|| black_box(warm.check(black_box(&ten[9]), false).expect("verifies")))
     });
     group.finish();
 }

@@ -1,39 +1,45 @@
 //! [`Assembler`]: the block so far, appended to one accepted flashblock at a time.
 
 use crate::{
-    header::{check_hash, rebuild_header, results_of},
+    header::{check_hash, check_sealed, rebuild_header, results_of},
     AssembleError, AssembledPayload, GroupHashes, TransactionTrie,
 };
 use alloy_consensus::Header;
-use alloy_primitives::{Bytes, B256, U256};
+use alloy_primitives::{Bytes, Sealable, Sealed, B256, U256};
 use alloy_rpc_types_engine::{ExecutionPayloadV1, ExecutionPayloadV2, ExecutionPayloadV3};
 use flashblocks_types::{
     CumulativeResults, ExecutionPayloadStaticV1, Flashblock, PayloadId, Withdrawal,
     MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
 };
+use flashblocks_validate::AcceptedFlashblock;
+use std::sync::Arc;
 
 /// Reassembles a block from its flashblocks, incrementally ([spec page](flashblocks_types::spec), "Reassembly").
 ///
-/// It starts from an index 0 (with its `base`) and appends the following flashblocks in
-/// order; appending costs what the flashblock carries (its transactions and withdrawals
-/// are cloned by reference count), not what the block holds. At any point
-/// [`payload`](Self::payload) gives the block so far, and
-/// [`verify_block_hash`](Self::verify_block_hash) rebuilds its header and checks the
-/// latest `diff.block_hash`, reusing the previous checks' trie work.
+/// It starts from the [`AcceptedFlashblock`] that started the block ([`new`](Self::new))
+/// and [`append`](Self::append)s the following ones; appending costs what the
+/// flashblock carries (its transactions and withdrawals are cloned by reference count),
+/// not what the block holds. At any point [`payload`](Self::payload) gives the block so
+/// far, and [`verify_block_hash`](Self::verify_block_hash) its header's hash checked
+/// against the latest `diff.block_hash`.
 ///
-/// It expects flashblocks the validator accepted, but checks what it relies on itself
-/// (payload id, index order, an unchanged `base`, the payload's list limits); a refused
-/// flashblock leaves it unchanged.
+/// It trusts the validator: the tokens prove the payload id, the index order and the
+/// unchanged `base`, so it does not check them again. When the validator runs the
+/// block-hash check ([`BlockHashCheck`](crate::BlockHashCheck)), the token carries the
+/// header that check rebuilt and the assembler keeps it instead of rebuilding it: a
+/// checked stream is hashed once.
 ///
 /// ```
 /// use flashblocks_assemble::Assembler;
 /// use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
+/// use flashblocks_validate::Validator;
 ///
 /// let block = SequenceGenerator::new(7, GeneratorConfig::default()).next_block();
-/// let mut flashblocks = block.into_iter().map(Flashblock::from);
-/// let mut assembler = Assembler::new(&flashblocks.next().unwrap())?;
-/// for fb in flashblocks {
-///     assembler.push(&fb)?;
+/// let mut validator = Validator::default();
+/// let mut tokens = block.into_iter().map(|fb| validator.validate(Flashblock::from(fb)).unwrap().into_accepted().unwrap());
+/// let mut assembler = Assembler::new(&tokens.next().unwrap())?;
+/// for token in tokens {
+///     assembler.append(&token)?;
 /// }
 /// let payload = assembler.payload();
 /// assert_eq!(payload.transactions().len(), 1 + 5 * 3);
@@ -49,20 +55,48 @@ pub struct Assembler {
     blob_gas_used: Option<u64>,
     flashblocks: u64,
     block_value: U256,
+    /// The header of the block so far, when the block-hash check rebuilt it.
+    header: Option<Arc<Sealed<Header>>>,
 }
 
 impl Assembler {
-    /// Starts a block from its index 0.
+    /// Starts a block from the accepted flashblock that started it.
     ///
     /// # Errors
     ///
-    /// [`AssembleError::NotIndexZero`], [`AssembleError::MissingBase`], or a list over
-    /// the payload's limits.
-    pub fn new(first: &Flashblock) -> Result<Self, AssembleError> {
-        if first.index() != 0 {
-            return Err(AssembleError::NotIndexZero { index: first.index() });
+    /// [`AssembleError::NotBlockStart`] for a token that did not start a block, or a
+    /// list over the payload's limits.
+    pub fn new(first: &AcceptedFlashblock) -> Result<Self, AssembleError> {
+        let fb = first.flashblock();
+        if !first.starts_block() {
+            return Err(AssembleError::NotBlockStart { index: fb.index() });
         }
-        let base = first.base().ok_or(AssembleError::MissingBase)?;
+        let mut assembler = Self::start(fb)?;
+        assembler.header = first.header().cloned();
+        Ok(assembler)
+    }
+
+    /// Appends the next accepted flashblock of the block.
+    ///
+    /// # Errors
+    ///
+    /// [`AssembleError::BlockStart`] for a token that starts another block (start a new
+    /// assembler with [`new`](Self::new)), or a list over the payload's limits; the
+    /// assembler is then unchanged.
+    pub fn append(&mut self, next: &AcceptedFlashblock) -> Result<(), AssembleError> {
+        if next.starts_block() {
+            return Err(AssembleError::BlockStart { payload_id: next.payload_id() });
+        }
+        self.push(next.flashblock())?;
+        self.header = next.header().cloned();
+        Ok(())
+    }
+
+    /// Starts a block from an index 0 the caller vouches for (its `base` is present).
+    pub(crate) fn start(first: &Flashblock) -> Result<Self, AssembleError> {
+        let Some(base) = first.base() else {
+            return Err(AssembleError::NotBlockStart { index: first.index() });
+        };
         check_limits(0, 0, first)?;
         let mut transactions = TransactionTrie::new();
         transactions.extend(first.transactions().iter().cloned());
@@ -75,77 +109,48 @@ impl Assembler {
             blob_gas_used: first.blob_gas_used(),
             flashblocks: 1,
             block_value: U256::ZERO,
+            header: None,
         })
     }
 
-    /// Appends the next flashblock of the block.
-    ///
-    /// # Errors
-    ///
-    /// [`AssembleError::PayloadIdMismatch`], [`AssembleError::IndexGap`],
-    /// [`AssembleError::UnexpectedBase`], or a list over the payload's limits; the
-    /// assembler is then unchanged.
-    pub fn push(&mut self, next: &Flashblock) -> Result<(), AssembleError> {
-        self.check_next(next)?;
+    /// Appends a flashblock the caller vouches for (the next one of this block).
+    pub(crate) fn push(&mut self, next: &Flashblock) -> Result<(), AssembleError> {
+        check_limits(self.transactions.len(), self.withdrawals.len(), next)?;
         self.transactions.extend(next.transactions().iter().cloned());
         self.append_rest(next);
         Ok(())
     }
 
-    /// Checks that `next` may follow, and rebuilds the header of the block with it to
-    /// check its `diff.block_hash`, without changing the assembler. Returns the hash and
+    /// Rebuilds the header of the block with `next` appended, to check its
+    /// `diff.block_hash`, without changing the assembler. Returns the sealed header and
     /// the trie work to hand to [`push_checked`](Self::push_checked).
-    ///
-    /// # Errors
-    ///
-    /// As [`push`](Self::push), and [`AssembleError::BlockHashMismatch`] with both
-    /// hashes, or [`AssembleError::BaseFeeOverflow`].
-    pub fn check_next_block_hash(
+    pub(crate) fn check_next_block_hash(
         &self,
         next: &Flashblock,
-    ) -> Result<(B256, GroupHashes), AssembleError> {
-        self.check_next(next)?;
+    ) -> Result<(Sealed<Header>, GroupHashes), AssembleError> {
+        check_limits(self.transactions.len(), self.withdrawals.len(), next)?;
         let (root, groups) = self.transactions.root_with(next.transactions());
         let header =
             rebuild_header(&self.base, &results_of(next.diff()), next.blob_gas_used(), root)?;
-        let hash = check_hash(header.hash_slow(), next.diff().block_hash)?;
-        Ok((hash, groups))
+        let header = check_sealed(header, next.diff().block_hash)?;
+        Ok((header, groups))
     }
 
     /// [`push`](Self::push), keeping the trie work
     /// [`check_next_block_hash`](Self::check_next_block_hash) did for `next`.
-    ///
-    /// # Errors
-    ///
-    /// As [`push`](Self::push).
-    pub fn push_checked(
+    pub(crate) fn push_checked(
         &mut self,
         next: &Flashblock,
         groups: GroupHashes,
     ) -> Result<(), AssembleError> {
-        self.check_next(next)?;
+        check_limits(self.transactions.len(), self.withdrawals.len(), next)?;
         self.transactions.commit(next.transactions().iter().cloned(), groups);
         self.append_rest(next);
         Ok(())
     }
 
-    fn check_next(&self, next: &Flashblock) -> Result<(), AssembleError> {
-        if next.payload_id() != self.payload_id {
-            return Err(AssembleError::PayloadIdMismatch {
-                expected: self.payload_id,
-                got: next.payload_id(),
-            });
-        }
-        if next.index() != self.flashblocks {
-            return Err(AssembleError::IndexGap { expected: self.flashblocks, got: next.index() });
-        }
-        if next.base().is_some_and(|base| *base != self.base) {
-            return Err(AssembleError::UnexpectedBase { index: next.index() });
-        }
-        check_limits(self.transactions.len(), self.withdrawals.len(), next)
-    }
-
     fn append_rest(&mut self, next: &Flashblock) {
+        self.header = None;
         self.withdrawals.extend_from_slice(&next.diff().withdrawals);
         self.results = results_of(next.diff());
         self.blob_gas_used = next.blob_gas_used();
@@ -199,19 +204,26 @@ impl Assembler {
         self.block_value = block_value;
     }
 
-    /// The header of the block so far ([spec page](flashblocks_types::spec), "Header rebuild"); the transactions
-    /// root reuses the previous calls' work.
+    /// The header of the block so far ([spec page](flashblocks_types::spec), "Header rebuild"), sealed with its
+    /// hash: the one the validator's block-hash check rebuilt when it runs, else rebuilt
+    /// here (the transactions root reuses the previous calls' work).
     ///
     /// # Errors
     ///
     /// [`AssembleError::BaseFeeOverflow`].
-    pub fn header(&mut self) -> Result<Header, AssembleError> {
+    pub fn header(&mut self) -> Result<Arc<Sealed<Header>>, AssembleError> {
+        if let Some(header) = &self.header {
+            return Ok(Arc::clone(header));
+        }
         let root = self.transactions.root();
-        rebuild_header(&self.base, &self.results, self.blob_gas_used, root)
+        let header = rebuild_header(&self.base, &self.results, self.blob_gas_used, root)?;
+        let header = Arc::new(header.seal_slow());
+        self.header = Some(Arc::clone(&header));
+        Ok(header)
     }
 
-    /// Rebuilds the header of the block so far and checks that it hashes to the latest
-    /// `diff.block_hash`; returns the hash.
+    /// Checks that the header of the block so far ([`header`](Self::header)) hashes to
+    /// the latest `diff.block_hash`; returns the hash.
     ///
     /// # Errors
     ///
@@ -219,7 +231,7 @@ impl Assembler {
     /// [`AssembleError::BaseFeeOverflow`].
     pub fn verify_block_hash(&mut self) -> Result<B256, AssembleError> {
         let header = self.header()?;
-        check_hash(header.hash_slow(), self.results.block_hash)
+        check_hash(header.hash(), self.results.block_hash)
     }
 
     /// The block so far, as an [`AssembledPayload`] (the lists are cloned by reference

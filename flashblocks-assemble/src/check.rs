@@ -1,9 +1,11 @@
 //! [`BlockHashCheck`]: the block-hash check as a validator extra check.
 
 use crate::{AssembleError, Assembler, GroupHashes};
-use alloy_primitives::B256;
+use alloy_consensus::Header;
+use alloy_primitives::{Sealed, B256};
 use flashblocks_types::Flashblock;
-use flashblocks_validate::{CheckFailure, FlashblockCheck};
+use flashblocks_validate::{CheckFailure, CheckOutput, FlashblockCheck};
+use std::sync::Arc;
 
 /// The optional rule `block_hash_mismatch` for the validator: the header rebuilt from the
 /// block so far must hash to every flashblock's `diff.block_hash`.
@@ -11,21 +13,25 @@ use flashblocks_validate::{CheckFailure, FlashblockCheck};
 /// It keeps the block's transactions itself (in an [`Assembler`]). `check` computes the
 /// candidate's hash without changing that block, and keeps the trie work it did for the
 /// `commit` that may follow (keyed by the candidate's identity), so a stream of checks
-/// hashes each transaction's trie leaf about once, not once per flashblock.
+/// hashes each transaction's trie leaf about once, not once per flashblock. The header
+/// it rebuilt is its output ([`CheckOutput::BlockHash`]): the accepted flashblock carries
+/// it on to the [`Assembler`], which keeps it instead of rebuilding it.
 ///
-/// When no header can be rebuilt (a flashblock that does not follow the block it holds,
-/// which the validator never passes on, or a base fee over 64 bits) it answers
+/// It trusts the validator's order: a continuation is appended to the block it holds.
+/// When no header can be rebuilt (no block held, which the validator never lets happen,
+/// a base fee over 64 bits, or a list over the payload's limits) it answers
 /// [`CheckFailure::BlockHashMismatch`] with `computed` = [`B256::ZERO`].
 ///
 /// ```
 /// use flashblocks_assemble::{BlockHashChainMaker, BlockHashCheck};
 /// use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, FlashblockStep, PayloadId};
-/// use flashblocks_validate::FlashblockCheck;
+/// use flashblocks_validate::{CheckOutput, FlashblockCheck};
 ///
 /// let mut maker = BlockHashChainMaker::new(PayloadId::new([1; 8]), ExecutionPayloadStaticV1::default())?;
 /// let first = Flashblock::from(maker.push(FlashblockStep::default()));
 /// let mut check = BlockHashCheck::default();
-/// assert!(check.check(&first, true).is_ok());
+/// let output = check.check(&first, true).expect("the hash verifies");
+/// assert!(matches!(output, CheckOutput::BlockHash(header) if header.hash() == first.diff().block_hash));
 /// check.commit(&first, true);
 /// # Ok::<(), flashblocks_assemble::AssembleError>(())
 /// ```
@@ -59,35 +65,42 @@ impl BlockHashCheck {
         &mut self,
         candidate: &Flashblock,
         starts_block: bool,
-    ) -> Result<(), AssembleError> {
+    ) -> Result<Arc<Sealed<Header>>, AssembleError> {
         let identity = candidate.identity();
         if starts_block {
-            let mut block = Assembler::new(candidate)?;
+            let mut block = Assembler::start(candidate)?;
             block.verify_block_hash()?;
+            let header = block.header()?;
             self.pending = Some(Pending::Start(identity, Box::new(block)));
+            Ok(header)
         } else {
             let Some(block) = &self.block else {
-                return Err(AssembleError::NotIndexZero { index: candidate.index() });
+                return Err(AssembleError::NotBlockStart { index: candidate.index() });
             };
-            let (_, groups) = block.check_next_block_hash(candidate)?;
+            let (header, groups) = block.check_next_block_hash(candidate)?;
             self.pending = Some(Pending::Next(identity, groups));
+            Ok(Arc::new(header))
         }
-        Ok(())
     }
 }
 
 impl FlashblockCheck for BlockHashCheck {
-    fn check(&mut self, candidate: &Flashblock, starts_block: bool) -> Result<(), CheckFailure> {
+    fn check(
+        &mut self,
+        candidate: &Flashblock,
+        starts_block: bool,
+    ) -> Result<CheckOutput, CheckFailure> {
         self.pending = None;
-        self.try_check(candidate, starts_block).map_err(|err| match err {
-            AssembleError::BlockHashMismatch { computed, claimed } => {
-                CheckFailure::BlockHashMismatch { computed, claimed }
+        match self.try_check(candidate, starts_block) {
+            Ok(header) => Ok(CheckOutput::BlockHash(header)),
+            Err(AssembleError::BlockHashMismatch { computed, claimed }) => {
+                Err(CheckFailure::BlockHashMismatch { computed, claimed })
             }
-            _ => CheckFailure::BlockHashMismatch {
+            Err(_) => Err(CheckFailure::BlockHashMismatch {
                 computed: B256::ZERO,
                 claimed: candidate.diff().block_hash,
-            },
-        })
+            }),
+        }
     }
 
     fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {
@@ -96,7 +109,7 @@ impl FlashblockCheck for BlockHashCheck {
             (Some(Pending::Start(id, block)), true) if id == identity => {
                 self.block = Some(*block);
             }
-            (_, true) => self.block = Assembler::new(accepted).ok(),
+            (_, true) => self.block = Assembler::start(accepted).ok(),
             (pending, false) => {
                 let groups = match pending {
                     Some(Pending::Next(id, groups)) if id == identity => groups,

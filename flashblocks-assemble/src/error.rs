@@ -5,40 +5,24 @@ use flashblocks_types::PayloadId;
 
 /// Why the assembler refused a flashblock, or the block-hash check failed.
 ///
-/// A refused flashblock leaves the assembler as it was.
+/// A refused flashblock leaves the assembler as it was. The sequence (payload id, index,
+/// `base`) is the validator's to check; the assembler takes its tokens.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AssembleError {
-    /// A block starts at index 0, with its `base`; this flashblock has another index.
-    #[error("a block starts at index 0, got index {index}")]
-    NotIndexZero {
+    /// [`Assembler::new`](crate::Assembler::new) takes the flashblock that started a
+    /// block; this one continues a block.
+    #[error("flashblock {index} does not start a block")]
+    NotBlockStart {
         /// The flashblock's index.
         index: u64,
     },
-    /// The index 0 that starts the block carries no `base`.
-    #[error("index 0 carries no base")]
-    MissingBase,
-    /// The flashblock belongs to another block.
-    #[error("payload id mismatch: block {expected}, flashblock {got}")]
-    PayloadIdMismatch {
-        /// The block's payload id.
-        expected: PayloadId,
-        /// The flashblock's payload id.
-        got: PayloadId,
-    },
-    /// The flashblock is not the next one of the block.
-    #[error("index gap: expected {expected}, got {got}")]
-    IndexGap {
-        /// The index the next flashblock must have.
-        expected: u64,
-        /// The flashblock's index.
-        got: u64,
-    },
-    /// A later flashblock carries a `base` other than the block's.
-    #[error("flashblock {index} carries a base that differs from the block's")]
-    UnexpectedBase {
-        /// The flashblock's index.
-        index: u64,
+    /// [`Assembler::append`](crate::Assembler::append) takes the next flashblock of the
+    /// block; this one started another block.
+    #[error("payload {payload_id} starts another block")]
+    BlockStart {
+        /// The payload id of the block it started.
+        payload_id: PayloadId,
     },
     /// The block would hold more transactions than an execution payload may
     /// ([`MAX_TRANSACTIONS_PER_PAYLOAD`](flashblocks_types::MAX_TRANSACTIONS_PER_PAYLOAD)).

@@ -44,16 +44,18 @@ impl Harness {
     #[allow(clippy::unwrap_used, clippy::indexing_slicing)] // a panic is the finding
     fn feed(&mut self, frame: &[u8]) {
         let Ok(fb) = Flashblock::decode_v1(frame) else { return };
+        let fb = std::sync::Arc::new(fb);
         let before = self.assembler.clone();
-        match self.validator.validate(&fb) {
+        match self.validator.validate(std::sync::Arc::clone(&fb)) {
             Err(_) | Ok(Outcome::Duplicate { .. }) => {}
             Ok(Outcome::Accepted(accepted)) => {
                 self.accepted += 1;
-                if accepted.block_start.is_some() {
-                    self.assembler = Some(Assembler::new(&fb).unwrap());
+                assert_eq!(accepted.header().is_some(), self.hash_check);
+                if accepted.starts_block() {
+                    self.assembler = Some(Assembler::new(&accepted).unwrap());
                     self.expected.clear();
                 } else {
-                    self.assembler.as_mut().unwrap().push(&fb).unwrap();
+                    self.assembler.as_mut().unwrap().append(&accepted).unwrap();
                 }
                 self.expected.extend(fb.transactions().iter().cloned());
                 let assembler = self.assembler.as_mut().unwrap();

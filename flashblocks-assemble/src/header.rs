@@ -3,7 +3,7 @@
 use crate::AssembleError;
 use alloy_consensus::{constants::EMPTY_OMMER_ROOT_HASH, Header};
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
-use alloy_primitives::{Bytes, B256, B64, U256};
+use alloy_primitives::{Bytes, Sealable, Sealed, B256, B64, U256};
 use alloy_trie::root::ordered_trie_root_encoded;
 use flashblocks_types::{
     CumulativeResults, ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1, Flashblock,
@@ -77,6 +77,13 @@ pub fn verify_block_hash_slow(
     let root = ordered_trie_root_encoded(transactions);
     let header = rebuild_header(base, &results_of(latest.diff()), latest.blob_gas_used(), root)?;
     check_hash(header.hash_slow(), latest.diff().block_hash)
+}
+
+/// Seals `header` and checks its hash against `claimed`.
+pub(crate) fn check_sealed(header: Header, claimed: B256) -> Result<Sealed<Header>, AssembleError> {
+    let sealed = header.seal_slow();
+    check_hash(sealed.hash(), claimed)?;
+    Ok(sealed)
 }
 
 /// `Ok(computed)` when it equals `claimed`, the mismatch otherwise.

@@ -2,10 +2,12 @@
 //!
 //! The block of OP Stack **Flashblocks** from its deltas: an incremental [`Assembler`]
 //! that gives the block so far as OP's `engine_getPayloadV4` returns it
-//! ([`AssembledPayload`]), the OP header rebuilt from the block so far
-//! ([`rebuild_header`]), and the block-hash check (rule `block_hash_mismatch`) as a
-//! function ([`verify_block_hash_slow`], [`Assembler::verify_block_hash`]) and as the
-//! validator's extra check ([`BlockHashCheck`]). On the builder side,
+//! ([`AssembledPayload`]) from the validator's tokens
+//! ([`AcceptedFlashblock`](flashblocks_validate::AcceptedFlashblock)), the OP header
+//! rebuilt from the block so far ([`rebuild_header`]), and the block-hash check (rule
+//! `block_hash_mismatch`) as the validator's extra check ([`BlockHashCheck`], whose
+//! rebuilt header the token carries to the assembler), besides the from-scratch function
+//! [`verify_block_hash_slow`]. On the builder side,
 //! [`BlockHashChainMaker`] makes flashblocks whose block hashes verify.
 //!
 //! The contract is the project's [spec page](flashblocks_types::spec) ("Reassembly" and
@@ -16,24 +18,29 @@
 //! `blob_gas_used` is 0 before Jovian and the diff's from Jovian on.
 //!
 //! ```
-//! use alloy_primitives::Bytes;
-//! use flashblocks_assemble::{Assembler, BlockHashChainMaker};
-//! use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, FlashblockStep, PayloadId};
+//! use flashblocks_assemble::{with_block_hashes, Assembler, BlockHashCheck};
+//! use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
+//! use flashblocks_validate::Validator;
 //!
-//! // A builder makes two flashblocks whose block hashes commit to the block so far ...
-//! let mut maker = BlockHashChainMaker::new(PayloadId::new([9; 8]), ExecutionPayloadStaticV1::default())?;
-//! let tx = |b: u8| Bytes::from(vec![b, 1, 2, 3]);
-//! let first = Flashblock::from(maker.push(FlashblockStep { transactions: vec![tx(0x7e)], ..Default::default() }));
-//! let second = Flashblock::from(maker.push(FlashblockStep { transactions: vec![tx(2), tx(2)], ..Default::default() }));
+//! // A builder's block whose block hashes commit to the block so far ...
+//! let block = with_block_hashes(SequenceGenerator::new(9, GeneratorConfig::default()).next_block())?;
 //!
-//! // ... and a receiver reassembles the block and checks its hash at each flashblock.
-//! let mut assembler = Assembler::new(&first)?;
-//! assembler.verify_block_hash()?;
-//! assembler.push(&second)?;
-//! assert_eq!(assembler.verify_block_hash()?, second.diff().block_hash);
+//! // ... checked by a validator with the block-hash check, and reassembled from its
+//! // tokens: the assembler keeps the header the check rebuilt.
+//! let mut validator = Validator::default().with_check(Box::new(BlockHashCheck::new()));
+//! let mut assembler = None;
+//! for fb in block {
+//!     let token = validator.validate(Flashblock::from(fb)).expect("valid").into_accepted().expect("new");
+//!     assert_eq!(token.header().unwrap().hash(), token.flashblock().diff().block_hash);
+//!     match assembler.as_mut() {
+//!         None => assembler = Some(Assembler::new(&token)?),
+//!         Some(assembler) => assembler.append(&token)?,
+//!     }
+//! }
+//! let mut assembler = assembler.unwrap();
 //! let payload = assembler.payload();
-//! assert_eq!(payload.transactions(), &[tx(0x7e), tx(2), tx(2)]);
-//! assert_eq!(payload.block_hash(), second.diff().block_hash);
+//! assert_eq!(payload.transactions().len(), 1 + 5 * 3);
+//! assert_eq!(assembler.verify_block_hash()?, payload.block_hash());
 //! # Ok::<(), flashblocks_assemble::AssembleError>(())
 //! ```
 //!

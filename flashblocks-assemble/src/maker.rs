@@ -14,15 +14,15 @@ use flashblocks_types::{
 /// step's. What it makes passes [`BlockHashCheck`](crate::BlockHashCheck).
 ///
 /// ```
-/// use flashblocks_assemble::{Assembler, BlockHashChainMaker};
+/// use flashblocks_assemble::{verify_block_hash_slow, BlockHashChainMaker};
 /// use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, FlashblockStep, PayloadId};
 /// use alloy_primitives::Bytes;
 ///
 /// let mut maker = BlockHashChainMaker::new(PayloadId::new([1; 8]), ExecutionPayloadStaticV1::default())?;
 /// let step = FlashblockStep { transactions: vec![Bytes::from_static(&[0x7e, 1])], ..Default::default() };
 /// let first = Flashblock::from(maker.push(step));
-/// let mut assembler = Assembler::new(&first)?;
-/// assert_eq!(assembler.verify_block_hash()?, first.diff().block_hash);
+/// let hash = verify_block_hash_slow(first.base().unwrap(), &first, first.transactions())?;
+/// assert_eq!(hash, first.diff().block_hash);
 /// # Ok::<(), flashblocks_assemble::AssembleError>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -72,14 +72,14 @@ impl BlockHashChainMaker {
 ///
 /// # Errors
 ///
-/// [`AssembleError::MissingBase`] if the first has no `base`,
+/// [`AssembleError::NotBlockStart`] if the first has no `base`,
 /// [`AssembleError::BaseFeeOverflow`].
 pub fn with_block_hashes(
     block: impl IntoIterator<Item = SealedFlashblock>,
 ) -> Result<Vec<SealedFlashblock>, AssembleError> {
     let mut block = block.into_iter().map(|sealed| sealed.into_inner());
     let Some(first) = block.next() else { return Ok(Vec::new()) };
-    let base = first.base.clone().ok_or(AssembleError::MissingBase)?;
+    let base = first.base.clone().ok_or(AssembleError::NotBlockStart { index: first.index })?;
     let mut maker = BlockHashChainMaker::new(first.payload_id, base)?;
     Ok(std::iter::once(first)
         .chain(block)

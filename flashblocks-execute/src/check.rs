@@ -5,7 +5,8 @@ use crate::{CanonicalStates, ExecuteError, Execution, Executor};
 use alloy_primitives::B256;
 use flashblocks_types::{ExecutedMetadata, Flashblock, PayloadId};
 use flashblocks_validate::{
-    CheckFailure, ExecutedFact, ExecutionMismatch, FactSubject, FactValue, FlashblockCheck,
+    CheckFailure, CheckOutput, ExecutedFact, ExecutionMismatch, FactSubject, FactValue,
+    FlashblockCheck,
 };
 use std::{collections::VecDeque, fmt, sync::Arc};
 
@@ -230,8 +231,12 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
 }
 
 impl<C: CanonicalStates> FlashblockCheck for ExecutionCheck<C> {
-    fn check(&mut self, candidate: &Flashblock, starts_block: bool) -> Result<(), CheckFailure> {
-        self.run(candidate, starts_block).map(|_| ())
+    fn check(
+        &mut self,
+        candidate: &Flashblock,
+        starts_block: bool,
+    ) -> Result<CheckOutput, CheckFailure> {
+        Ok(self.run(candidate, starts_block)?.map_or(CheckOutput::None, CheckOutput::Executed))
     }
 
     fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {

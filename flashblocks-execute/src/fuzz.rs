@@ -119,9 +119,9 @@ fn feed<C: crate::CanonicalStates>(
     mutated: bool,
     expected: &flashblocks_types::ExecutedMetadata,
 ) {
-    let Ok(outcome) = validator.validate(fb) else { return };
+    let Ok(outcome) = validator.validate(fb.clone()) else { return };
     let Some(accepted) = outcome.accepted() else { return };
-    let starts = accepted.block_start.is_some();
+    let starts = accepted.starts_block();
     let in_step = reporting.executor().current() == enforcing.executor().current()
         && reporting.executor().preconfirmed() == enforcing.executor().preconfirmed()
         && !reporting.is_broken(fb.payload_id());

@@ -19,9 +19,10 @@
 //! cargo bench -p flashblocks-overlay --bench overlay -- --warm-up-time 1 --measurement-time 3
 //! ```
 
+use alloy_primitives::Sealable;
 use alloy_primitives::{keccak256, Address, TxHash, B256, U256};
 use criterion::{BatchSize, Criterion};
-use flashblocks_assemble::Assembler;
+use flashblocks_assemble::{with_block_hashes, Assembler};
 use flashblocks_overlay::{Overlay, OverlayConfig};
 use flashblocks_types::{
     Flashblock, FlashblocksPayloadV1, GeneratorConfig, PayloadId, SequenceGenerator,
@@ -31,10 +32,7 @@ use std::{
     collections::HashMap,
     hint::black_box,
     path::PathBuf,
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
+    sync::atomic::{AtomicBool, Ordering},
 };
 
 fn config() -> GeneratorConfig {
@@ -71,8 +69,14 @@ fn insert_plain(maps: &mut PlainMaps, p: &FlashblocksPayloadV1, hashes: &[TxHash
 
 fn apply(c: &mut Criterion) {
     let (first, second) = fixture();
-    let fb = Arc::new(Flashblock::from_v1(first.clone()));
-    let next = Arc::new(Flashblock::from_v1(second.clone()));
+    // The validator's tokens for the fixture and the block after it.
+    let mut validator = Validator::new(ValidatorConfig::v1());
+    let mut token = |p: &FlashblocksPayloadV1| {
+        let outcome = validator.validate(Flashblock::from_v1(p.clone())).expect("valid");
+        outcome.into_accepted().expect("accepted")
+    };
+    let fb = token(&first);
+    let next = token(&second);
     let hashes: Vec<TxHash> = first.diff.transactions.iter().map(keccak256).collect();
 
     let mut g = c.benchmark_group("overlay_apply");
@@ -97,7 +101,7 @@ fn apply(c: &mut Criterion) {
         b.iter_batched(
             Overlay::default,
             |mut overlay| {
-                overlay.apply(fb.clone(), 0).expect("accepted");
+                overlay.apply(&fb, 0).expect("accepted");
                 overlay
             },
             BatchSize::LargeInput,
@@ -105,16 +109,16 @@ fn apply(c: &mut Criterion) {
     });
     // On top of a whole block of the same size: the cost must not grow with it.
     let mut holding = Overlay::default();
-    holding.apply(fb.clone(), 0).expect("accepted");
+    holding.apply(&fb, 0).expect("accepted");
     g.bench_function("apply_on_a_block", |b| {
         b.iter_batched(
             || {
                 let mut o = Overlay::default();
-                o.apply(fb.clone(), 0).expect("accepted");
+                o.apply(&fb, 0).expect("accepted");
                 o
             },
             |mut overlay| {
-                overlay.apply(next.clone(), 0).expect("accepted");
+                overlay.apply(&next, 0).expect("accepted");
                 overlay
             },
             BatchSize::LargeInput,
@@ -141,17 +145,22 @@ fn whole_path(c: &mut Criterion) {
             || (Validator::new(ValidatorConfig::v1()), Overlay::default()),
             |(mut validator, mut overlay)| {
                 let validated = validator.validate_frame(black_box(&frame)).expect("valid");
-                let assembler = Assembler::new(&validated.flashblock).expect("assembles");
-                overlay.apply(validated.flashblock, 0).expect("applies");
+                let token = validated.outcome.into_accepted().expect("accepted");
+                let assembler = Assembler::new(&token).expect("assembles");
+                overlay.apply(&token, 0).expect("applies");
                 (validator, overlay, assembler)
             },
             BatchSize::LargeInput,
         )
     });
-    let fb = Flashblock::from_v1(first.clone());
+    let token = Validator::new(ValidatorConfig::v1())
+        .validate(Flashblock::from_v1(first.clone()))
+        .expect("valid")
+        .into_accepted()
+        .expect("accepted");
     g.bench_function("block_hash_check", |b| {
         b.iter_batched(
-            || Assembler::new(&fb).expect("assembles"),
+            || Assembler::new(&token).expect("assembles"),
             |mut assembler| {
                 // The fixture's hashes are random: the check fails, after the work.
                 let _ = black_box(assembler.verify_block_hash());
@@ -170,9 +179,11 @@ fn reads(c: &mut Criterion) {
     for a in &first.metadata.accounts {
         plain.insert(a.address, a.balance.unwrap_or_default());
     }
-    let mut overlay =
-        Overlay::new(OverlayConfig { max_flashblocks_per_block: u64::MAX, ..Default::default() });
-    overlay.apply(Flashblock::from_v1(first.clone()), 0).expect("accepted");
+    let mut validator =
+        Validator::new(ValidatorConfig::v1().with_max_flashblocks_per_block(u64::MAX));
+    let mut overlay = Overlay::new(OverlayConfig::default());
+    let token = validator.validate(Flashblock::from_v1(first.clone())).expect("valid");
+    overlay.apply(&token.into_accepted().expect("accepted"), 0).expect("accepted");
     let reader = overlay.reader();
 
     let mut g = c.benchmark_group("overlay_read");
@@ -209,23 +220,33 @@ fn reads(c: &mut Criterion) {
                 ..Default::default()
             };
             let mut generator = SequenceGenerator::new(7, small);
+            // Eight payloads of block N + 1, each a valid chain of its own.
+            let rounds: Vec<Vec<Flashblock>> = (1..=8u8)
+                .map(|round| {
+                    let block = generator.next_block().into_iter().map(|sealed| {
+                        let mut p = sealed.into_inner();
+                        p.payload_id = PayloadId::new([round; 8]);
+                        if let Some(base) = p.base.as_mut() {
+                            base.block_number =
+                                first.base.as_ref().map_or(0, |b| b.block_number) + 1;
+                        }
+                        p.seal_slow()
+                    });
+                    let chained = with_block_hashes(block).expect("base fee fits");
+                    chained.into_iter().map(Flashblock::from).collect()
+                })
+                .collect();
             let mut applied = 0u64;
-            let mut round = 0u8;
-            while !stop.load(Ordering::Relaxed) {
-                round = round.wrapping_add(1);
-                for sealed in generator.next_block() {
-                    let mut p = sealed.into_inner();
-                    // Same height as block N + 1 each round: a failover replaces it.
-                    p.payload_id = PayloadId::new([round; 8]);
-                    if let Some(base) = p.base.as_mut() {
-                        base.block_number = first.base.as_ref().map_or(0, |b| b.block_number) + 1;
-                    }
-                    let fb = Flashblock::from_v1(p);
-                    if overlay.apply(fb, 0).is_ok() {
+            'writing: for round in rounds.iter().cycle() {
+                // Same height as block N + 1 each round: a failover replaces it.
+                for fb in round {
+                    let outcome = validator.validate(fb.clone()).expect("valid");
+                    let token = outcome.into_accepted().expect("accepted");
+                    if overlay.apply(&token, 0).is_ok() {
                         applied += 1;
                     }
                     if stop.load(Ordering::Relaxed) {
-                        break;
+                        break 'writing;
                     }
                 }
             }

@@ -11,7 +11,6 @@
 /// let config = OverlayConfig::default();
 /// assert_eq!(config.max_pending_blocks, 64);
 /// assert_eq!(config.max_bytes, 256 * 1024 * 1024);
-/// assert_eq!(config.max_flashblocks_per_block, 64);
 /// assert_eq!(config.max_age_ms, None);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,9 +26,6 @@ pub struct OverlayConfig {
     /// snapshots alive (so that readers do not free them), and a reader keeps the one it
     /// holds.
     pub max_bytes: usize,
-    /// Flashblocks per block (default 64, above the validator's default bound of 20):
-    /// an index at or above it is refused.
-    pub max_flashblocks_per_block: u64,
     /// The staleness bound: a view taken more than this many milliseconds after the
     /// newest flashblock was applied answers "not here" (default `None`: no bound). The
     /// caller passes its clock to [`Overlay::apply`](crate::Overlay::apply) and
@@ -39,11 +35,6 @@ pub struct OverlayConfig {
 
 impl Default for OverlayConfig {
     fn default() -> Self {
-        Self {
-            max_pending_blocks: 64,
-            max_bytes: 256 * 1024 * 1024,
-            max_flashblocks_per_block: 64,
-            max_age_ms: None,
-        }
+        Self { max_pending_blocks: 64, max_bytes: 256 * 1024 * 1024, max_age_ms: None }
     }
 }

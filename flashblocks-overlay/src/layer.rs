@@ -3,7 +3,7 @@
 //! A [`FlashblockLayer`] keeps the flashblock itself (behind an `Arc`, never copied),
 //! the hash of each of its transactions and the receipt facts its metadata gives. A
 //! [`BlockLayer`] is the chain of a block's flashblock layers; cloning one clones a
-//! vector of at most `max_flashblocks_per_block` pointers.
+//! vector of at most the validator's `max_flashblocks_per_block` pointers.
 //!
 //! Anything expensive is deferred: a transaction is decoded and its sender recovered on
 //! the first query that needs it, and the result is cached in the layer (every later

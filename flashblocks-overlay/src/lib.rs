@@ -3,8 +3,9 @@
 //! The preconfirmed state an RPC node serves under the `pending` tag, built from
 //! flashblocks the validator accepted (the [spec page](flashblocks_types::spec)'s "Preconfirmed state overlay").
 //!
-//! - [`Overlay`] is the one writer: [`apply`](Overlay::apply) a flashblock (it costs
-//!   what the flashblock carries), [`advance_canonical`](Overlay::advance_canonical)
+//! - [`Overlay`] is the one writer: [`apply`](Overlay::apply) a flashblock the
+//!   validator accepted (its [`AcceptedFlashblock`](flashblocks_validate::AcceptedFlashblock)
+//!   token; it costs what the flashblock carries), [`advance_canonical`](Overlay::advance_canonical)
 //!   when the canonical chain moves. Pending blocks are kept as layers above the
 //!   canonical head, oldest first, and dropped when the canonical chain reaches them; a
 //!   canonical block other than the preconfirmed one, a reorg, a builder failover, a
@@ -26,14 +27,18 @@
 //! ```
 //! use flashblocks_overlay::{Lookup, NotHere, Overlay, OverlayConfig};
 //! use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
+//! use flashblocks_validate::Validator;
 //!
+//! let mut validator = Validator::default();
 //! let mut overlay = Overlay::new(OverlayConfig { max_age_ms: Some(1_000), ..Default::default() });
 //! let reader = overlay.reader(); // give clones of this to the query threads
 //!
 //! let block = SequenceGenerator::new(1, GeneratorConfig::default()).next_block();
 //! let account = block[2].metadata.accounts[0].clone();
 //! for fb in block {
-//!     overlay.apply(Flashblock::from_sealed_v1(fb), 10_000)?; // the caller's clock, in ms
+//!     let outcome = validator.validate(Flashblock::from_sealed_v1(fb)).expect("valid");
+//!     let accepted = outcome.accepted().expect("not a resend");
+//!     overlay.apply(accepted, 10_000)?; // the caller's clock, in ms
 //! }
 //!
 //! let snapshot = reader.snapshot();

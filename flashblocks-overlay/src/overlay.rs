@@ -11,6 +11,7 @@ use crate::{
 use alloy_primitives::{TxHash, B256};
 use arc_swap::ArcSwap;
 use flashblocks_types::{Flashblock, PayloadId};
+use flashblocks_validate::AcceptedFlashblock;
 use std::sync::Arc;
 
 /// Something the overlay did on its own that a server may want to log or push.
@@ -66,8 +67,10 @@ pub enum OverlayEvent {
         /// may include them again).
         dropped_transactions: Vec<TxHash>,
     },
-    /// A block started more than one above the newest pending block: the pending blocks
-    /// were dropped, and state queries wait for the canonical chain to fill the gap.
+    /// A block started that is not the one after the newest pending block (more than one
+    /// above it, or below it when the overlay was not reset with the validator): the
+    /// pending blocks were dropped, and state queries wait for the canonical chain to
+    /// fill the gap.
     Gap {
         /// The block number expected next.
         expected: u64,
@@ -93,7 +96,7 @@ pub struct Applied {
 
 /// The preconfirmed state overlay: the one writer.
 ///
-/// Feed it accepted flashblocks with [`apply`](Self::apply), tell it where the canonical
+/// Feed it the validator's accepted flashblocks with [`apply`](Self::apply), tell it where the canonical
 /// chain is with [`advance_canonical`](Self::advance_canonical), and hand
 /// [`reader`](Self::reader)s to the threads that serve queries. Each call publishes a new
 /// immutable [`Snapshot`] atomically (an [`ArcSwap`] store): a reader sees the state
@@ -103,12 +106,15 @@ pub struct Applied {
 /// ```
 /// use flashblocks_overlay::{Overlay, OverlayConfig};
 /// use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
+/// use flashblocks_validate::Validator;
 ///
+/// let mut validator = Validator::default();
 /// let mut overlay = Overlay::new(OverlayConfig::default());
 /// let reader = overlay.reader();
 /// let block = SequenceGenerator::new(7, GeneratorConfig::default()).next_block();
 /// for (now, fb) in block.into_iter().enumerate() {
-///     overlay.apply(Flashblock::from_sealed_v1(fb), now as u64 * 200)?;
+///     let accepted = validator.validate(Flashblock::from_sealed_v1(fb)).unwrap().into_accepted().unwrap();
+///     overlay.apply(&accepted, now as u64 * 200)?;
 /// }
 /// let snapshot = reader.snapshot();
 /// let id = snapshot.id().expect("a pending block");
@@ -228,38 +234,44 @@ impl Overlay {
         }
     }
 
-    /// Applies an accepted flashblock; `now_ms` is the caller's clock, kept as the
-    /// flashblock's arrival time for the staleness bound.
+    /// Applies a flashblock the validator accepted (its token); `now_ms` is the caller's
+    /// clock, kept as the flashblock's arrival time for the staleness bound.
+    ///
+    /// The token proves the sequence (payload id, index, `base`, the bound on
+    /// flashblocks per block), so the overlay does not check it again: a block start
+    /// pushes a new pending block (or, for a failover, replaces the newest), a
+    /// continuation extends the newest.
     ///
     /// The cost is that of the flashblock: hashing its transactions (keccak, which no
     /// design avoids) and one persistent-map insert per transaction, account and slot.
     ///
     /// # Errors
     ///
-    /// [`OverlayError`] when the flashblock does not continue the newest pending block
-    /// or start the next one; the state is then unchanged.
+    /// [`OverlayError`] when the overlay cannot place the flashblock: its block is
+    /// already canonical, the block it continues is no longer pending here, or the block
+    /// would exceed the byte bound; the state is then unchanged.
     pub fn apply(
         &mut self,
-        flashblock: impl Into<Arc<Flashblock>>,
+        accepted: &AcceptedFlashblock,
         now_ms: u64,
     ) -> Result<Applied, OverlayError> {
-        let flashblock = flashblock.into();
+        // The execution check's facts travel in the token: the layer serves them.
+        let flashblock = match accepted.executed() {
+            Some(executed) if accepted.flashblock().metadata().executed().is_none() => Arc::new(
+                Flashblock::clone(accepted.flashblock()).with_executed(Arc::clone(executed)),
+            ),
+            _ => Arc::clone(accepted.flashblock()),
+        };
+        let number = accepted.block_number();
+        if let Some(canonical) = self.current.canonical.filter(|c| number <= c.number) {
+            return Err(OverlayError::AlreadyCanonical { number, canonical: canonical.number });
+        }
         let mut next = (*self.current).clone();
         let mut events = Vec::new();
         let mut before_newest = None;
-        let (number, block) = if flashblock.index() == 0 {
-            let base = flashblock
-                .base()
-                .ok_or_else(|| OverlayError::MissingBase { payload_id: flashblock.payload_id() })?;
-            let number = base.block_number;
-            if let Some(canonical) = next.canonical.filter(|c| number <= c.number) {
-                return Err(OverlayError::AlreadyCanonical { number, canonical: canonical.number });
-            }
+        let block = if let (Some(_), Some(base)) = (accepted.block_start(), flashblock.base()) {
             match next.blocks.last().map(|b| (b.number, b.payload_id)) {
                 Some((newest, payload_id)) if number == newest => {
-                    if payload_id == flashblock.payload_id() {
-                        return Err(OverlayError::AlreadyStarted { payload_id, number });
-                    }
                     let dropped_transactions = next
                         .blocks
                         .pop()
@@ -273,13 +285,12 @@ impl Overlay {
                         dropped_transactions,
                     });
                 }
-                Some((newest, _)) if number < newest => {
-                    return Err(OverlayError::StaleBlock { number, newest });
-                }
-                Some((newest, _)) if number > newest.saturating_add(1) => {
+                // Not the block after the newest: more than one above it, or below it
+                // (the validator was reset without the overlay).
+                Some((newest, _)) if number != newest.saturating_add(1) => {
                     events.push(OverlayEvent::Gap { expected: newest + 1, got: number });
                     next.clear();
-                    next.require_canonical(number - 1);
+                    next.require_canonical(number.saturating_sub(1));
                     before_newest = Some(Index::default());
                 }
                 Some(_) => before_newest = Some(next.index.clone()),
@@ -290,7 +301,7 @@ impl Overlay {
                     before_newest = Some(next.index.clone());
                 }
             }
-            let block = BlockLayer {
+            BlockLayer {
                 number,
                 payload_id: flashblock.payload_id(),
                 flashblocks: Vec::new(),
@@ -299,35 +310,24 @@ impl Overlay {
                 log_count: 0,
                 cumulative_gas: 0,
                 bytes: 0,
-            };
-            (number, block)
+            }
         } else {
-            let Some(newest) = next.blocks.last() else {
-                return Err(OverlayError::UnknownPayload {
-                    expected: None,
-                    got: flashblock.payload_id(),
+            // The validator accepted it as the next of its block: the overlay holds that
+            // block unless it dropped it (confirmed, reorged, evicted or refused).
+            let held = next.blocks.last().filter(|newest| {
+                newest.payload_id == flashblock.payload_id()
+                    && newest.flashblocks.len() as u64 == flashblock.index()
+            });
+            let Some(newest) = held else {
+                return Err(OverlayError::NotPending {
+                    payload_id: flashblock.payload_id(),
+                    index: flashblock.index(),
                 });
             };
-            if newest.payload_id != flashblock.payload_id() {
-                return Err(OverlayError::UnknownPayload {
-                    expected: Some(newest.payload_id),
-                    got: flashblock.payload_id(),
-                });
-            }
-            let expected = newest.flashblocks.len() as u64;
-            if flashblock.index() != expected {
-                return Err(OverlayError::IndexGap { expected, got: flashblock.index() });
-            }
             let block = (**newest).clone();
             next.blocks.pop();
-            (block.number, block)
+            block
         };
-        if flashblock.index() >= self.config.max_flashblocks_per_block {
-            return Err(OverlayError::TooManyFlashblocks {
-                index: flashblock.index(),
-                max: self.config.max_flashblocks_per_block,
-            });
-        }
         let mut block = block;
         let layer = build_layer(&block, flashblock, now_ms);
         let block_bytes = block.bytes.saturating_add(layer.bytes);

@@ -10,7 +10,7 @@
 use criterion::{BatchSize, Criterion, Throughput};
 use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
 use flashblocks_validate::{Validator, ValidatorConfig};
-use std::{hint::black_box, path::PathBuf};
+use std::{hint::black_box, path::PathBuf, sync::Arc};
 
 fn frames() -> Vec<Vec<u8>> {
     let config = GeneratorConfig {
@@ -42,14 +42,14 @@ fn block_of_10x100(c: &mut Criterion) {
         })
     });
     // The rules alone, on flashblocks already decoded and hashed.
-    let decoded: Vec<Flashblock> =
-        frames.iter().map(|f| Flashblock::decode_v1(f).expect("valid frame")).collect();
+    let decoded: Vec<Arc<Flashblock>> =
+        frames.iter().map(|f| Arc::new(Flashblock::decode_v1(f).expect("valid frame"))).collect();
     group.bench_function("rules_only", |b| {
         b.iter_batched_ref(
             || Validator::new(ValidatorConfig::default()),
             |validator| {
                 for fb in &decoded {
-                    black_box(validator.validate(black_box(fb)).expect("valid block"));
+                    black_box(validator.validate(black_box(Arc::clone(fb))).expect("valid block"));
                 }
             },
             BatchSize::SmallInput,

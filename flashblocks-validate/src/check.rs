@@ -1,8 +1,27 @@
 //! Extra checks a caller plugs into the validator ([spec page](flashblocks_types::spec), "Optional checks").
 
 use crate::ExecutionMismatch;
-use alloy_primitives::B256;
-use flashblocks_types::Flashblock;
+use alloy_consensus::Header;
+use alloy_primitives::{Sealed, B256};
+use flashblocks_types::{ExecutedMetadata, Flashblock};
+use std::sync::Arc;
+
+/// What an extra check produced for a flashblock it passed, handed on in the
+/// [`AcceptedFlashblock`](crate::AcceptedFlashblock) so that a later stage does not redo
+/// the work.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckOutput {
+    /// Nothing to hand on.
+    None,
+    /// The block-hash check: the OP header rebuilt from the block up to and including
+    /// the flashblock, sealed with its hash (which equals the flashblock's
+    /// `diff.block_hash`).
+    BlockHash(Arc<Sealed<Header>>),
+    /// The execution check: the facts the flashblock's execution produced (post-state
+    /// accounts, full receipts).
+    Executed(Arc<ExecutedMetadata>),
+}
 
 /// Why an extra check rejected a flashblock.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -47,8 +66,14 @@ pub trait FlashblockCheck {
     /// not the current one.
     ///
     /// It may cache work for the `commit` that may follow (keyed by
-    /// [`Flashblock::identity`]), but must answer as if its state were unchanged.
-    fn check(&mut self, candidate: &Flashblock, starts_block: bool) -> Result<(), CheckFailure>;
+    /// [`Flashblock::identity`]), but must answer as if its state were unchanged. What it
+    /// returns travels in the accepted flashblock ([`AcceptedFlashblock::outputs`](
+    /// crate::AcceptedFlashblock::outputs)).
+    fn check(
+        &mut self,
+        candidate: &Flashblock,
+        starts_block: bool,
+    ) -> Result<CheckOutput, CheckFailure>;
 
     /// `accepted` passed every rule and check: take it into the block so far (after
     /// forgetting the previous block when `starts_block`).

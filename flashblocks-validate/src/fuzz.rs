@@ -3,7 +3,8 @@
 //! corpus on stable and the property tests share the invariants.
 
 use crate::{
-    BlockStart, CheckFailure, FlashblockCheck, Outcome, RuleSet, Validator, ValidatorConfig,
+    BlockStart, CheckFailure, CheckOutput, FlashblockCheck, Outcome, RuleSet, Validator,
+    ValidatorConfig,
 };
 use alloy_primitives::B256;
 use flashblocks_types::{
@@ -69,11 +70,11 @@ impl SequenceInvariants {
             Outcome::Accepted(a) => a,
         };
         self.accepted += 1;
-        assert_eq!(accepted.index, fb.index());
-        assert_eq!(accepted.payload_id, fb.payload_id());
-        assert_eq!(accepted.next_index, fb.index() + 1);
+        assert_eq!(accepted.index(), fb.index());
+        assert_eq!(accepted.payload_id(), fb.payload_id());
+        assert_eq!(accepted.flashblock().identity(), fb.identity());
         let gas_used = fb.diff().gas_used;
-        if let Some(start) = accepted.block_start {
+        if let Some(start) = accepted.block_start() {
             assert_eq!(fb.index(), 0, "only index 0 starts a block");
             if fb.source() == FlashblockSource::V1 {
                 assert_eq!(fb.parent_flash_hash(), None);
@@ -95,6 +96,7 @@ impl SequenceInvariants {
                 assert_ne!(b.payload_id, fb.payload_id(), "index 0 of the current payload");
             }
             assert!(gas_used <= base.gas_limit);
+            assert_eq!(accepted.block_number(), base.block_number);
             self.block = Some(ObservedBlock {
                 payload_id: fb.payload_id(),
                 number: base.block_number,
@@ -105,6 +107,7 @@ impl SequenceInvariants {
         } else {
             let block = self.block.as_mut().expect("a continuation needs a current block");
             assert_eq!(block.payload_id, fb.payload_id(), "one payload per block");
+            assert_eq!(accepted.block_number(), block.number, "the block's number");
             assert_eq!(fb.index(), block.roots.len() as u64, "contiguous indices");
             if fb.source() == FlashblockSource::V1 {
                 assert_eq!(fb.parent_flash_hash(), block.roots.last().copied(), "hash chain");
@@ -127,11 +130,15 @@ struct RecordingCheck {
 }
 
 impl FlashblockCheck for RecordingCheck {
-    fn check(&mut self, candidate: &Flashblock, _starts_block: bool) -> Result<(), CheckFailure> {
+    fn check(
+        &mut self,
+        candidate: &Flashblock,
+        _starts_block: bool,
+    ) -> Result<CheckOutput, CheckFailure> {
         if candidate.identity().0.first() == Some(&self.reject_first_byte) {
             return Err(CheckFailure::ExecutionInvalid(Box::new(fuzz_mismatch())));
         }
-        Ok(())
+        Ok(CheckOutput::None)
     }
 
     fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {

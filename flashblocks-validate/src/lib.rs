@@ -7,7 +7,8 @@
 //!
 //! A [`Validator`] holds one block at a time. Fed one flashblock at a time (the
 //! [`Flashblock`](flashblocks_types::Flashblock) input model, or a raw SSZ frame), it
-//! answers [`Outcome::Accepted`] (with the next index and whether a block started),
+//! answers [`Outcome::Accepted`] with an [`AcceptedFlashblock`], the token the later
+//! stages take (the flashblock, whether it started a block, what the extra checks produced),
 //! [`Outcome::Duplicate`] (a resend with the same identity: harmless) or a rejection,
 //! which leaves the validator and its extra checks exactly as before, so the correct
 //! next flashblock is still accepted.
@@ -91,7 +92,7 @@ pub mod fuzz;
 mod rules;
 mod validator;
 
-pub use check::{CheckFailure, FlashblockCheck};
+pub use check::{CheckFailure, CheckOutput, FlashblockCheck};
 pub use config::{
     max_flashblocks_per_block, RuleSet, Tip, ValidatorConfig, DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK,
 };
@@ -99,4 +100,4 @@ pub use error::{ValidationError, RULE_IDS};
 pub use execution::{
     ExecutedFact, ExecutionMismatch, FactSubject, FactValue, TransactionRejection,
 };
-pub use validator::{Accepted, BlockStart, CurrentBlock, Outcome, Validated, Validator};
+pub use validator::{AcceptedFlashblock, BlockStart, CurrentBlock, Outcome, Validated, Validator};

@@ -1,9 +1,13 @@
 //! [`Validator`]: the sequence state machine.
 
-use crate::{rules, FlashblockCheck, RuleSet, Tip, ValidationError, ValidatorConfig};
-use alloy_primitives::B256;
+use crate::{rules, CheckOutput, FlashblockCheck, RuleSet, Tip, ValidationError, ValidatorConfig};
+use alloy_consensus::Header;
+use alloy_primitives::{Sealed, B256};
 use core::fmt;
-use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, JsonFrameReader, PayloadId};
+use flashblocks_types::{
+    ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, JsonFrameReader, PayloadId,
+};
+use std::sync::Arc;
 
 /// The block a validator holds: its payload id, `base`, the roots of the flashblocks
 /// accepted so far and their cumulative gas. Its size is bounded by the configured
@@ -79,24 +83,88 @@ pub enum BlockStart {
     },
 }
 
-/// What an accepted flashblock changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Accepted {
-    /// The block's payload id.
-    pub payload_id: PayloadId,
-    /// The accepted flashblock's index.
-    pub index: u64,
-    /// The index expected next (`index + 1`).
-    pub next_index: u64,
-    /// `Some` when this index 0 started a new block.
-    pub block_start: Option<BlockStart>,
+/// A flashblock the [`Validator`] accepted: the token the later stages (the assembler,
+/// the overlay) take instead of checking the sequence again. Only the validator makes
+/// one, so holding one proves that the flashblock passed every rule and extra check in
+/// the order of its stream.
+///
+/// It carries the flashblock, its block's number, how it started its block (for an
+/// index 0), and what the extra checks produced ([`CheckOutput`]): the block-hash
+/// check's rebuilt header, so that the assembler does not rebuild it again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AcceptedFlashblock {
+    flashblock: Arc<Flashblock>,
+    block_number: u64,
+    block_start: Option<BlockStart>,
+    outputs: Vec<CheckOutput>,
+}
+
+impl AcceptedFlashblock {
+    /// The accepted flashblock.
+    pub const fn flashblock(&self) -> &Arc<Flashblock> {
+        &self.flashblock
+    }
+
+    /// The flashblock, taken out of the token.
+    pub fn into_flashblock(self) -> Arc<Flashblock> {
+        self.flashblock
+    }
+
+    /// Its block's payload id.
+    pub fn payload_id(&self) -> PayloadId {
+        self.flashblock.payload_id()
+    }
+
+    /// Its index.
+    pub fn index(&self) -> u64 {
+        self.flashblock.index()
+    }
+
+    /// Its block's number (from the `base` of the block's index 0).
+    pub const fn block_number(&self) -> u64 {
+        self.block_number
+    }
+
+    /// `Some` when this index 0 started a new block, and how.
+    pub const fn block_start(&self) -> Option<BlockStart> {
+        self.block_start
+    }
+
+    /// Whether it started a new block.
+    pub const fn starts_block(&self) -> bool {
+        self.block_start.is_some()
+    }
+
+    /// What the extra checks produced, one entry per check in the order they were
+    /// added.
+    pub fn outputs(&self) -> &[CheckOutput] {
+        &self.outputs
+    }
+
+    /// The header the block-hash check rebuilt for the block up to and including this
+    /// flashblock, sealed with its hash, when that check runs.
+    pub fn header(&self) -> Option<&Arc<Sealed<Header>>> {
+        self.outputs.iter().find_map(|output| match output {
+            CheckOutput::BlockHash(header) => Some(header),
+            CheckOutput::None | CheckOutput::Executed(_) => None,
+        })
+    }
+
+    /// The facts the execution check produced for this flashblock, when that check runs
+    /// and executed it.
+    pub fn executed(&self) -> Option<&Arc<ExecutedMetadata>> {
+        self.outputs.iter().find_map(|output| match output {
+            CheckOutput::Executed(executed) => Some(executed),
+            CheckOutput::None | CheckOutput::BlockHash(_) => None,
+        })
+    }
 }
 
 /// The answer to a flashblock that was not rejected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Valid: the state advanced.
-    Accepted(Accepted),
+    /// Valid: the state advanced; the token for the later stages.
+    Accepted(AcceptedFlashblock),
     /// A resend of an accepted flashblock of the current block (same identity):
     /// harmless, state unchanged, not to be forwarded again.
     Duplicate {
@@ -118,8 +186,16 @@ impl Outcome {
         matches!(self, Self::Duplicate { .. })
     }
 
-    /// The accepted facts, if accepted.
-    pub const fn accepted(&self) -> Option<&Accepted> {
+    /// The token, if accepted.
+    pub const fn accepted(&self) -> Option<&AcceptedFlashblock> {
+        match self {
+            Self::Accepted(a) => Some(a),
+            Self::Duplicate { .. } => None,
+        }
+    }
+
+    /// The token, if accepted, taken out.
+    pub fn into_accepted(self) -> Option<AcceptedFlashblock> {
         match self {
             Self::Accepted(a) => Some(a),
             Self::Duplicate { .. } => None,
@@ -130,8 +206,8 @@ impl Outcome {
 /// A frame that passed: the decoded flashblock and the validator's answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Validated {
-    /// The decoded flashblock.
-    pub flashblock: Flashblock,
+    /// The decoded flashblock (the token holds the same one when accepted).
+    pub flashblock: Arc<Flashblock>,
     /// Accepted or duplicate.
     pub outcome: Outcome,
 }
@@ -162,7 +238,7 @@ enum Plan {
 /// let frames: Vec<Vec<u8>> = block.iter().map(|fb| fb.encode_ssz()).collect();
 ///
 /// let first = validator.validate_frame(&frames[0])?;
-/// assert_eq!(first.outcome.accepted().unwrap().block_start, Some(BlockStart::First));
+/// assert_eq!(first.outcome.accepted().unwrap().block_start(), Some(BlockStart::First));
 /// // A gap is rejected with the facts, and the state is as before.
 /// let err = validator.validate_frame(&frames[2]).unwrap_err();
 /// assert_eq!(err.rule_id(), "index_gap");
@@ -260,8 +336,8 @@ impl Validator {
     /// brotli, or over [`ValidatorConfig::max_json_len`]); `unknown_version` for an SSZ
     /// frame of another version; otherwise as [`validate`](Self::validate).
     pub fn validate_frame(&mut self, frame: &[u8]) -> Result<Validated, ValidationError> {
-        let flashblock = self.decode_frame(frame)?;
-        let outcome = self.validate(&flashblock)?;
+        let flashblock = Arc::new(self.decode_frame(frame)?);
+        let outcome = self.validate(Arc::clone(&flashblock))?;
         Ok(Validated { flashblock, outcome })
     }
 
@@ -278,14 +354,19 @@ impl Validator {
         })
     }
 
-    /// Validates one decoded flashblock and, when it is accepted, takes it in.
+    /// Validates one decoded flashblock and, when it is accepted, takes it in and hands
+    /// out its [`AcceptedFlashblock`] token.
     ///
     /// # Errors
     ///
     /// The first rule `flashblock` breaks, in the [spec page](flashblocks_types::spec)'s order; the state (and
     /// every extra check's) is then exactly as before.
-    pub fn validate(&mut self, flashblock: &Flashblock) -> Result<Outcome, ValidationError> {
-        let block_start = match self.plan(flashblock)? {
+    pub fn validate(
+        &mut self,
+        flashblock: impl Into<Arc<Flashblock>>,
+    ) -> Result<Outcome, ValidationError> {
+        let flashblock = flashblock.into();
+        let block_start = match self.plan(&flashblock)? {
             Plan::Duplicate => {
                 return Ok(Outcome::Duplicate {
                     payload_id: flashblock.payload_id(),
@@ -296,22 +377,19 @@ impl Validator {
         };
         let starts_block = block_start.is_some();
         if starts_block {
-            self.check_tip(flashblock)?;
+            self.check_tip(&flashblock)?;
         }
+        let mut outputs = Vec::with_capacity(self.checks.len());
         for check in &mut self.checks {
-            check.check(flashblock, starts_block)?;
+            outputs.push(check.check(&flashblock, starts_block)?);
         }
         // Accepted: nothing below fails.
         for check in &mut self.checks {
-            check.commit(flashblock, starts_block);
+            check.commit(&flashblock, starts_block);
         }
-        self.apply(flashblock, block_start);
-        Ok(Outcome::Accepted(Accepted {
-            payload_id: flashblock.payload_id(),
-            index: flashblock.index(),
-            next_index: flashblock.index().saturating_add(1),
-            block_start,
-        }))
+        self.apply(&flashblock, block_start);
+        let block_number = self.current.as_ref().map_or(0, CurrentBlock::block_number);
+        Ok(Outcome::Accepted(AcceptedFlashblock { flashblock, block_number, block_start, outputs }))
     }
 
     /// Steps 1 to 6 of the order (the source, resends, the flashblock alone, the block

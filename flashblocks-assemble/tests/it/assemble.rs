@@ -1,13 +1,18 @@
-//! Reassembly: at every prefix, the refusals, the inverse (split a block back into
+//! Reassembly from the validator's tokens: at every prefix, the header carried from the
+//! block-hash check, the refusals, the inverse (split a block back into
 //! flashblocks and reassemble it), and the payload conversions.
 
-use crate::common::verified_block;
+use crate::common::{accept_all, assembled, validator, verified_block};
 use alloy_primitives::{Bytes, B256, U256};
 use alloy_rpc_types_engine::ExecutionPayloadV3;
-use flashblocks_assemble::{verify_block_hash_slow, AssembleError, Assembler, BlockHashChainMaker};
+use flashblocks_assemble::{
+    verify_block_hash_slow, AssembleError, Assembler, BlockHashChainMaker, BlockHashCheck,
+};
 use flashblocks_types::{
     CumulativeResults, Flashblock, FlashblockStep, FlashblocksPayloadV1, GeneratorConfig,
 };
+use flashblocks_validate::{CheckOutput, FlashblockCheck, ValidationError};
+use std::sync::Arc;
 
 fn config() -> GeneratorConfig {
     GeneratorConfig {
@@ -20,11 +25,9 @@ fn config() -> GeneratorConfig {
 #[test]
 fn reassembles_and_verifies_at_every_prefix() {
     let block = verified_block(1, config());
+    let tokens = accept_all(&mut validator(false), &block);
     for prefix in 1..=block.len() {
-        let mut assembler = Assembler::new(&block[0]).expect("index 0");
-        for fb in &block[1..prefix] {
-            assembler.push(fb).expect("next");
-        }
+        let mut assembler = assembled(&tokens[..prefix]);
         let last = &block[prefix - 1];
         let expected: Vec<Bytes> =
             block[..prefix].iter().flat_map(|fb| fb.transactions().iter().cloned()).collect();
@@ -55,6 +58,30 @@ fn reassembles_and_verifies_at_every_prefix() {
 }
 
 #[test]
+fn with_the_block_hash_check_the_header_is_rebuilt_once() {
+    // The validator's check rebuilds each header; the token carries it, and the
+    // assembler hands out that same header instead of rebuilding it.
+    let block = verified_block(9, config());
+    let checked = accept_all(&mut validator(true), &block);
+    let plain = accept_all(&mut validator(false), &block);
+    let mut assembler = Assembler::new(&checked[0]).expect("a block start");
+    let mut rebuilt = Assembler::new(&plain[0]).expect("a block start");
+    for (i, (token, plain)) in checked.iter().zip(&plain).enumerate() {
+        if i > 0 {
+            assembler.append(token).expect("next");
+            rebuilt.append(plain).expect("next");
+        }
+        let carried = token.header().expect("the check's header");
+        assert!(plain.header().is_none());
+        let header = assembler.header().expect("a header");
+        assert!(Arc::ptr_eq(&header, carried), "flashblock {i}: rebuilt again");
+        // And it is the header the assembler would have rebuilt itself.
+        assert_eq!(*header, *rebuilt.header().expect("a header"));
+        assert_eq!(assembler.verify_block_hash(), Ok(block[i].diff().block_hash));
+    }
+}
+
+#[test]
 fn a_wrong_block_hash_is_reported_with_both_hashes() {
     let block = verified_block(2, config());
     let mut payload: FlashblocksPayloadV1 =
@@ -63,59 +90,46 @@ fn a_wrong_block_hash_is_reported_with_both_hashes() {
     payload.diff.block_hash = claimed;
     let wrong = Flashblock::from_v1(payload);
 
-    let mut assembler = Assembler::new(&block[0]).expect("index 0");
-    assembler.push(&block[1]).expect("next");
-    let before = assembler.clone();
-    let err = assembler.check_next_block_hash(&wrong).expect_err("mismatch");
+    // With the check, the validator rejects it, naming both hashes.
+    let mut checked = validator(true);
+    accept_all(&mut checked, &block[..2]);
+    let err = checked.validate(wrong.clone()).expect_err("mismatch");
+    assert_eq!(
+        err,
+        ValidationError::BlockHashMismatch { computed: block[2].diff().block_hash, claimed }
+    );
+    // Accepted without the check, the assembled block reports it.
+    let mut plain = validator(false);
+    let mut tokens = accept_all(&mut plain, &block[..2]);
+    tokens.extend(accept_all(&mut plain, &[wrong]));
+    let mut assembler = assembled(&tokens);
+    let err = assembler.verify_block_hash().expect_err("mismatch");
     assert_eq!(
         err,
         AssembleError::BlockHashMismatch { computed: block[2].diff().block_hash, claimed }
     );
     assert!(err.is_block_hash_mismatch());
-    assert_eq!(assembler, before);
-    // Appended without the check, the block reports it.
-    assembler.push(&wrong).expect("structurally fine");
-    assert_eq!(
-        assembler.verify_block_hash(),
-        Err(AssembleError::BlockHashMismatch { computed: block[2].diff().block_hash, claimed })
-    );
 }
 
 #[test]
-fn refused_flashblocks_leave_the_assembler_unchanged() {
+fn refused_tokens_leave_the_assembler_unchanged() {
+    // The sequence is the validator's to check: the assembler only refuses a token in the
+    // wrong place (a block start to append, a continuation to start from).
     let block = verified_block(3, config());
     let other = verified_block(4, config());
-    let mut assembler = Assembler::new(&block[0]).expect("index 0");
-    assembler.push(&block[1]).expect("next");
+    let mut v = validator(false);
+    let tokens = accept_all(&mut v, &block[..3]);
+    let next = accept_all(&mut v, &other[..1]);
+    let mut assembler = assembled(&tokens[..2]);
     let before = assembler.clone();
-
     assert_eq!(
-        assembler.push(&other[2]),
-        Err(AssembleError::PayloadIdMismatch {
-            expected: block[0].payload_id(),
-            got: other[0].payload_id()
-        })
-    );
-    assert_eq!(assembler.push(&block[3]), Err(AssembleError::IndexGap { expected: 2, got: 3 }));
-    assert_eq!(assembler.push(&block[1]), Err(AssembleError::IndexGap { expected: 2, got: 1 }));
-    let mut with_base = block[2].clone().into_sealed_v1().expect("v1").into_inner();
-    with_base.base = other[0].base().cloned();
-    assert_eq!(
-        assembler.push(&Flashblock::from_v1(with_base)),
-        Err(AssembleError::UnexpectedBase { index: 2 })
+        assembler.append(&next[0]),
+        Err(AssembleError::BlockStart { payload_id: other[0].payload_id() })
     );
     assert_eq!(assembler, before);
-
-    // An identical copy of the base is allowed.
-    let mut same_base = block[2].clone().into_sealed_v1().expect("v1").into_inner();
-    same_base.base = block[0].base().cloned();
-    assembler.push(&Flashblock::from_v1(same_base)).expect("same base");
+    assert_eq!(Assembler::new(&tokens[1]), Err(AssembleError::NotBlockStart { index: 1 }));
+    assembler.append(&tokens[2]).expect("next");
     assert_eq!(assembler.flashblock_count(), 3);
-
-    assert_eq!(Assembler::new(&block[1]), Err(AssembleError::NotIndexZero { index: 1 }));
-    let mut no_base = block[0].clone().into_sealed_v1().expect("v1").into_inner();
-    no_base.base = None;
-    assert_eq!(Assembler::new(&Flashblock::from_v1(no_base)), Err(AssembleError::MissingBase));
 }
 
 #[test]
@@ -123,8 +137,9 @@ fn too_many_withdrawals_are_refused() {
     let block = verified_block(5, config());
     let mut payload = block[0].clone().into_sealed_v1().expect("v1").into_inner();
     payload.diff.withdrawals = vec![Default::default(); 17];
+    let tokens = accept_all(&mut validator(false), &[Flashblock::from_v1(payload)]);
     assert_eq!(
-        Assembler::new(&Flashblock::from_v1(payload)),
+        Assembler::new(&tokens[0]),
         Err(AssembleError::TooManyWithdrawals { count: 17, max: 16 })
     );
 }
@@ -132,13 +147,10 @@ fn too_many_withdrawals_are_refused() {
 #[test]
 fn a_split_block_reassembles_to_itself() {
     // Reassemble, split the block back into flashblocks of other sizes with the chain
-    // maker, and reassemble again: same transactions, same cumulative fields, and hashes
-    // that verify at every flashblock.
+    // maker, and reassemble again through the block-hash check: same transactions, same
+    // cumulative fields, and hashes that verify at every flashblock.
     let block = verified_block(6, config());
-    let mut assembler = Assembler::new(&block[0]).expect("index 0");
-    for fb in &block[1..] {
-        assembler.push(fb).expect("next");
-    }
+    let assembler = assembled(&accept_all(&mut validator(false), &block));
     let payload = assembler.payload();
     let transactions = payload.transactions().to_vec();
     let last = assembler.results().clone();
@@ -152,14 +164,14 @@ fn a_split_block_reassembles_to_itself() {
             let step = FlashblockStep { transactions: txs.to_vec(), results, ..Default::default() };
             split.push(Flashblock::from(maker.push(step)));
         }
-        let mut again = Assembler::new(&split[0]).expect("index 0");
-        again.verify_block_hash().expect("hash at 0");
-        for fb in &split[1..] {
-            let (hash, groups) = again.check_next_block_hash(fb).expect("hash verifies");
-            assert_eq!(hash, fb.diff().block_hash);
-            again.push_checked(fb, groups).expect("next");
+        let mut check = BlockHashCheck::new();
+        for (i, fb) in split.iter().enumerate() {
+            let output = check.check(fb, i == 0).expect("hash verifies");
+            let CheckOutput::BlockHash(header) = output else { panic!("a header") };
+            assert_eq!(header.hash(), fb.diff().block_hash);
+            check.commit(fb, i == 0);
         }
-        let payload_again = again.payload();
+        let payload_again = check.block().expect("a block").payload();
         assert_eq!(payload_again.transactions(), &transactions[..], "chunk {chunk}");
         // Same block, same header: the hash is the original's.
         assert_eq!(payload_again.block_hash(), payload.block_hash(), "chunk {chunk}");
@@ -170,7 +182,7 @@ fn a_split_block_reassembles_to_itself() {
 #[test]
 fn converts_into_alloy_payload() {
     let block = verified_block(7, config());
-    let payload = Assembler::new(&block[0]).expect("index 0").into_payload();
+    let payload = assembled(&accept_all(&mut validator(false), &block[..1])).into_payload();
     let (v3, withdrawals_root, beacon_root, value) = payload.clone().into_parts();
     assert_eq!(withdrawals_root, block[0].diff().withdrawals_root);
     assert_eq!(beacon_root, block[0].base().expect("base").parent_beacon_block_root);
@@ -183,7 +195,7 @@ fn converts_into_alloy_payload() {
 fn converts_into_op_alloy_envelope() {
     use op_alloy_rpc_types_engine::OpExecutionPayloadEnvelopeV4;
     let block = verified_block(8, config());
-    let mut assembler = Assembler::new(&block[0]).expect("index 0");
+    let mut assembler = assembled(&accept_all(&mut validator(false), &block[..1]));
     assembler.set_block_value(U256::from(5));
     let payload = assembler.payload();
     let envelope = OpExecutionPayloadEnvelopeV4::from(payload.clone());

@@ -100,9 +100,11 @@ proptest! {
         for (i, frame) in frames.iter().enumerate() {
             let validated = validator.validate_frame(frame).expect("accepted, hash verified");
             prop_assert!(validated.outcome.is_accepted());
+            let token = validated.outcome.accepted().expect("accepted");
+            prop_assert!(token.header().is_some());
             match &mut assembler {
-                None => assembler = Some(Assembler::new(&validated.flashblock).expect("index 0")),
-                Some(a) => a.push(&validated.flashblock).expect("next"),
+                None => assembler = Some(Assembler::new(token).expect("index 0")),
+                Some(a) => a.append(token).expect("next"),
             }
             let a = assembler.as_mut().expect("started");
             prop_assert_eq!(a.verify_block_hash(), Ok(validated.flashblock.diff().block_hash), "flashblock {}", i);

@@ -5,10 +5,10 @@
 
 use alloy_primitives::{Bytes, B256};
 use flashblocks_assemble::{
-    rebuild_header, results_of, verify_block_hash_slow, AssembleError, Assembler, BlockHashCheck,
+    rebuild_header, results_of, verify_block_hash_slow, Assembler, BlockHashCheck,
 };
 use flashblocks_types::{Flashblock, FlashblockJson};
-use flashblocks_validate::{Validator, ValidatorConfig};
+use flashblocks_validate::{ValidationError, Validator, ValidatorConfig};
 use std::str::FromStr;
 
 const PATH: &str = concat!(
@@ -35,13 +35,18 @@ fn reassembles_and_verifies_at_all_five_flashblocks() {
     let block = block();
     assert_eq!(block.len(), 5);
     let base = block[0].base().expect("index 0 has base").clone();
-    let mut assembler = Assembler::new(&block[0]).expect("index 0");
+    let mut validator =
+        Validator::new(ValidatorConfig::json()).with_check(Box::new(BlockHashCheck::new()));
+    let mut tokens = block.iter().map(|fb| {
+        validator.validate(fb.clone()).expect("verifies").into_accepted().expect("accepted")
+    });
+    let mut assembler = Assembler::new(&tokens.next().expect("index 0")).expect("index 0");
     let mut transactions: Vec<Bytes> = block[0].transactions().to_vec();
     assert_eq!(assembler.verify_block_hash(), Ok(block[0].diff().block_hash));
-    for fb in &block[1..] {
-        let (hash, groups) = assembler.check_next_block_hash(fb).expect("verifies");
-        assert_eq!(hash, fb.diff().block_hash, "flashblock {}", fb.index());
-        assembler.push_checked(fb, groups).expect("next");
+    for (fb, token) in block[1..].iter().zip(tokens) {
+        let header = token.header().expect("the check's header");
+        assert_eq!(header.hash(), fb.diff().block_hash, "flashblock {}", fb.index());
+        assembler.append(&token).expect("next");
         transactions.extend(fb.transactions().iter().cloned());
         assert_eq!(assembler.verify_block_hash(), Ok(fb.diff().block_hash));
         assert_eq!(verify_block_hash_slow(&base, fb, &transactions), Ok(fb.diff().block_hash));
@@ -65,8 +70,9 @@ fn the_validator_with_the_block_hash_check_accepts_the_stream() {
     let mut validator =
         Validator::new(ValidatorConfig::json()).with_check(Box::new(BlockHashCheck::new()));
     for fb in block() {
-        let outcome = validator.validate(&fb).expect("accepted with the check on");
-        assert!(outcome.is_accepted(), "flashblock {}", fb.index());
+        let index = fb.index();
+        let outcome = validator.validate(fb).expect("accepted with the check on");
+        assert!(outcome.is_accepted(), "flashblock {index}");
     }
 }
 
@@ -75,10 +81,12 @@ fn a_changed_field_breaks_the_hash() {
     let mut stream = stream();
     stream[2].diff.gas_used += 1;
     let block: Vec<Flashblock> = stream.into_iter().map(Flashblock::from_json).collect();
-    let mut assembler = Assembler::new(&block[0]).expect("index 0");
-    assembler.push(&block[1]).expect("next");
-    let err = assembler.check_next_block_hash(&block[2]).expect_err("gas changed");
-    let AssembleError::BlockHashMismatch { computed, claimed } = err else {
+    let mut validator =
+        Validator::new(ValidatorConfig::json()).with_check(Box::new(BlockHashCheck::new()));
+    validator.validate(block[0].clone()).expect("index 0");
+    validator.validate(block[1].clone()).expect("index 1");
+    let err = validator.validate(block[2].clone()).expect_err("gas changed");
+    let ValidationError::BlockHashMismatch { computed, claimed } = err else {
         panic!("not a mismatch: {err:?}")
     };
     assert_eq!(claimed, block[2].diff().block_hash);
@@ -109,10 +117,14 @@ fn jovian_blob_gas_used_goes_into_the_header_and_the_payload() {
         fb.diff = flashblocks_types::JsonDiff::from_parts(diff, Some(blob_gas));
     }
     let block: Vec<Flashblock> = stream.into_iter().map(Flashblock::from_json).collect();
-    let mut assembler = Assembler::new(&block[0]).expect("index 0");
+    let mut validator = Validator::new(ValidatorConfig::json());
+    let mut tokens = block.iter().map(|fb| {
+        validator.validate(fb.clone()).expect("accepted").into_accepted().expect("accepted")
+    });
+    let mut assembler = Assembler::new(&tokens.next().expect("index 0")).expect("index 0");
     assert_eq!(assembler.verify_block_hash(), Ok(block[0].diff().block_hash));
-    for fb in &block[1..] {
-        assembler.push(fb).expect("next");
+    for (fb, token) in block[1..].iter().zip(tokens) {
+        assembler.append(&token).expect("next");
         assert_eq!(assembler.verify_block_hash(), Ok(fb.diff().block_hash));
     }
     assert_eq!(assembler.blob_gas_used(), Some(5000));

@@ -24,8 +24,10 @@ fn v1_frames_pass_the_enforcing_check() {
         for built in builder.next_block(&plan()) {
             let frame =
                 built.flashblock.clone().into_sealed_v1().unwrap().into_inner().encode_ssz();
-            let outcome = validator.validate(&Flashblock::decode_v1(&frame).unwrap()).unwrap();
-            assert!(outcome.is_accepted());
+            let outcome = validator.validate(Flashblock::decode_v1(&frame).unwrap()).unwrap();
+            // The token carries the executed facts on (CheckOutput::Executed).
+            let executed = outcome.accepted().and_then(|t| t.executed()).expect("executed");
+            assert_eq!(**executed, *built.executed);
         }
     }
 }
@@ -38,18 +40,18 @@ fn enforced_mismatch_rejects_and_changes_nothing() {
             .with_enforcement(Enforcement::Enforce);
     let mut validator = Validator::new(ValidatorConfig::json()).with_check(Box::new(check));
     let block = builder.next_block(&plan());
-    validator.validate(&block[0].json_stripped()).unwrap();
+    validator.validate(block[0].json_stripped()).unwrap();
     let mut json = block[1].json.clone();
     let balances = json.metadata.new_account_balances.as_mut().unwrap();
     let first = balances.values_mut().next().unwrap();
     *first += U256::from(1);
-    let err = validator.validate(&Flashblock::from_json(json)).unwrap_err();
+    let err = validator.validate(Flashblock::from_json(json)).unwrap_err();
     let ValidationError::ExecutionInvalid(m) = &err else { panic!("{err}") };
     assert_eq!(err.rule_id(), "execution_invalid");
     assert_eq!(m.fact, ExecutedFact::Balance);
     // The correct flashblock is still accepted after the rejection.
     for built in &block[1..] {
-        assert!(validator.validate(&built.json_stripped()).unwrap().is_accepted());
+        assert!(validator.validate(built.json_stripped()).unwrap().is_accepted());
     }
 }
 

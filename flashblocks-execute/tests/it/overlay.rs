@@ -9,7 +9,7 @@ use flashblocks_execute::{
     ExecutionCheck, Executor,
 };
 use flashblocks_overlay::{Lookup, NotHere, Overlay, OverlayConfig};
-use flashblocks_validate::FlashblockCheck;
+use flashblocks_validate::{Validator, ValidatorConfig};
 
 fn found<T: std::fmt::Debug>(lookup: Lookup<T>) -> T {
     match lookup {
@@ -25,18 +25,20 @@ fn executed_json_facts_are_served() {
         vec![TxPlan::Deploy, TxPlan::Transfer],
         vec![TxPlan::Call, TxPlan::Delegate],
     ]);
-    let mut check =
+    let check =
         ExecutionCheck::new(Executor::new(builder.config().clone(), builder.genesis_states()));
+    // The executing validator's tokens carry the executed facts to the overlay.
+    let mut executing = Validator::new(ValidatorConfig::json()).with_check(Box::new(check));
+    let mut validator = Validator::new(ValidatorConfig::json());
     let mut overlay = Overlay::new(OverlayConfig::default());
     let mut plain = Overlay::new(OverlayConfig::default());
     for built in &block {
         let fb = built.json_stripped();
-        let starts = fb.index() == 0;
-        check.check(&fb, starts).unwrap();
-        let executed = check.last_executed().cloned().expect("executed");
-        check.commit(&fb, starts);
-        plain.apply(fb.clone(), 1_000).unwrap();
-        overlay.apply(fb.with_executed(executed), 1_000).unwrap();
+        let token = executing.validate(fb.clone()).unwrap().into_accepted().unwrap();
+        assert!(token.executed().is_some());
+        overlay.apply(&token, 1_000).unwrap();
+        let token = validator.validate(fb).unwrap().into_accepted().unwrap();
+        plain.apply(&token, 1_000).unwrap();
     }
     let snapshot = overlay.snapshot();
     let view = snapshot.at(1_000);

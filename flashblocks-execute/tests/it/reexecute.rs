@@ -76,12 +76,15 @@ fn builder_blocks_hold_what_was_planned() {
         .find(|a| a.code.as_ref().is_some_and(|c| c.starts_with(&[0xef, 0x01, 0x00])))
         .expect("an authority was delegated");
     assert_eq!(&delegated.code.as_ref().unwrap()[3..], contract.as_slice());
-    // Every flashblock's block hash verifies over the block so far.
-    let mut assembler = flashblocks_assemble::Assembler::new(&block[0].flashblock).unwrap();
-    assert_eq!(assembler.verify_block_hash().unwrap(), block[0].flashblock.diff().block_hash);
-    for built in &block[1..] {
-        assembler.push(&built.flashblock).unwrap();
-        assert_eq!(assembler.verify_block_hash().unwrap(), built.flashblock.diff().block_hash);
+    // Every flashblock's block hash verifies over the block so far: the validator's
+    // block-hash check accepts each one.
+    let mut validator =
+        flashblocks_validate::Validator::new(flashblocks_validate::ValidatorConfig::v1())
+            .with_check(Box::new(flashblocks_assemble::BlockHashCheck::new()));
+    for built in &block {
+        let outcome = validator.validate(built.flashblock.clone()).unwrap();
+        let token = outcome.into_accepted().unwrap();
+        assert_eq!(token.header().unwrap().hash(), built.flashblock.diff().block_hash);
     }
 }
 

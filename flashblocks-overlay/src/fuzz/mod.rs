@@ -2,8 +2,8 @@
 //! overlay against, kept here so that `cargo test` runs them over the checked-in corpus
 //! on stable.
 //!
-//! The input bytes drive a [`Driver`]: a builder making valid V1 flashblocks with the
-//! chain maker (over a small pool of addresses and slots, so later flashblocks override
+//! The input bytes drive a [`Driver`]: a builder making V1 flashblocks with the chain
+//! maker, fed through a validator whose tokens the overlay takes (over a small pool of addresses and slots, so later flashblocks override
 //! earlier ones), interleaved with failovers, gaps, canonical advances (matching,
 //! broken, reorgs), resets, replays and queries. After every step the overlay's answers
 //! must equal the model's.
@@ -12,12 +12,13 @@ mod model;
 
 pub use model::{ModelBlock, ModelReceipt, NaiveModel};
 
-use crate::{CanonicalHead, Lookup, NotHere, Overlay, OverlayConfig, Snapshot};
+use crate::{CanonicalHead, Lookup, NotHere, Overlay, OverlayConfig, OverlayEvent, Snapshot};
 use alloy_primitives::{keccak256, Address, Bytes, TxHash, B256, U256};
 use flashblocks_types::{
     AccountMetadata, ChainMaker, CumulativeResults, ExecutionPayloadStaticV1, Flashblock,
     FlashblockMetadata, FlashblockStep, PayloadId, StorageSlot, TransactionMetadata,
 };
+use flashblocks_validate::{Outcome, Validator, ValidatorConfig};
 use std::sync::Arc;
 
 /// Addresses the driver draws from.
@@ -32,8 +33,7 @@ const SLOTS: u8 = 4;
 ///
 /// When they disagree: that is a finding.
 pub fn overlay(data: &[u8]) {
-    let config =
-        OverlayConfig { max_pending_blocks: 3, max_flashblocks_per_block: 6, ..Default::default() };
+    let config = OverlayConfig { max_pending_blocks: 3, ..Default::default() };
     let mut driver = Driver::new(config);
     let mut input = data;
     // Each step reads at least one byte: the work is linear in the input.
@@ -54,9 +54,15 @@ fn take(input: &mut &[u8]) -> u8 {
     }
 }
 
-/// A builder, an overlay and the model, stepped together.
+/// The validator's bound on flashblocks per block in the driver.
+const MAX_FLASHBLOCKS_PER_BLOCK: u64 = 6;
+
+/// A builder, a validator, an overlay fed with the validator's tokens, and the model,
+/// stepped together.
 #[derive(Debug)]
 pub struct Driver {
+    /// The validator whose tokens the overlay takes.
+    pub validator: Validator,
     /// The overlay under test.
     pub overlay: Overlay,
     /// The model.
@@ -72,7 +78,10 @@ pub struct Driver {
 impl Driver {
     /// A driver whose first block is number 100.
     pub fn new(config: OverlayConfig) -> Self {
+        let validator =
+            ValidatorConfig::v1().with_max_flashblocks_per_block(MAX_FLASHBLOCKS_PER_BLOCK);
         Self {
+            validator: Validator::new(validator),
             overlay: Overlay::new(config),
             model: NaiveModel::new(config),
             maker: None,
@@ -169,7 +178,12 @@ impl Driver {
 
     fn apply(&mut self, fb: Arc<Flashblock>) {
         let now = self.counter;
-        let overlay = self.overlay.apply(fb.clone(), now).is_ok();
+        self.last = Some(Arc::clone(&fb));
+        // What the validator does not accept reaches neither.
+        let Ok(Outcome::Accepted(accepted)) = self.validator.validate(Arc::clone(&fb)) else {
+            return;
+        };
+        let overlay = self.overlay.apply(&accepted, now).is_ok();
         let model = self.model.apply(fb.clone());
         assert_eq!(
             overlay,
@@ -178,12 +192,17 @@ impl Driver {
             fb.index(),
             fb.base().map(|b| b.block_number)
         );
-        self.last = Some(fb);
     }
 
     fn canonical(&mut self, head: CanonicalHead, transactions: Option<&[TxHash]>) {
-        self.overlay.advance_canonical(head, transactions);
+        let events = self.overlay.advance_canonical(head, transactions);
         self.model.advance_canonical(head, transactions);
+        // A receiver resets its validator when the pending chain was dropped.
+        if events.iter().any(|e| {
+            matches!(e, OverlayEvent::Reorg { .. } | OverlayEvent::BrokenPreconfirmation { .. })
+        }) {
+            self.validator.reset();
+        }
     }
 
     /// One step: `op` picks what, `input` gives its details.
@@ -218,11 +237,12 @@ impl Driver {
                 self.canonical(CanonicalHead { number, hash }, None);
             }
             13 => {
+                self.validator.reset();
                 self.overlay.reset();
                 self.model.reset();
             }
             14 => {
-                // A replay of the last flashblock: both refuse it.
+                // A replay of the last flashblock: the validator answers it (a duplicate).
                 if let Some(fb) = self.last.clone() {
                     self.apply(fb);
                 }

@@ -77,11 +77,9 @@ impl NaiveModel {
         }
     }
 
-    /// Applies a flashblock; false when the overlay must refuse it.
+    /// Applies a flashblock the validator accepted; false when the overlay must refuse
+    /// it (its block is canonical already, or the block it continues is not pending).
     pub fn apply(&mut self, fb: Arc<Flashblock>) -> bool {
-        if fb.index() >= self.config.max_flashblocks_per_block {
-            return false;
-        }
         if fb.index() == 0 {
             let Some(base) = fb.base() else { return false };
             let number = base.block_number;
@@ -90,15 +88,11 @@ impl NaiveModel {
             }
             match self.blocks.last() {
                 Some(newest) if number == newest.number => {
-                    if newest.payload_id == fb.payload_id() {
-                        return false;
-                    }
                     self.blocks.pop();
                 }
-                Some(newest) if number < newest.number => return false,
-                Some(newest) if number > newest.number.saturating_add(1) => {
+                Some(newest) if number != newest.number.saturating_add(1) => {
                     self.blocks.clear();
-                    self.require(number - 1);
+                    self.require(number.saturating_sub(1));
                 }
                 Some(_) => {}
                 None => {

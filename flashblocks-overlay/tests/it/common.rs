@@ -1,11 +1,16 @@
 //! Helpers shared by the tests.
 
+use alloy_primitives::TxHash;
 use alloy_primitives::{Address, Bytes, B256, U256};
+use flashblocks_overlay::{
+    Applied, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent,
+};
 use flashblocks_types::{
     AccountMetadata, ChainMaker, CumulativeResults, ExecutionPayloadStaticV1, Flashblock,
     FlashblockMetadata, FlashblockStep, GeneratorConfig, JsonFrameReader, PayloadId,
     SequenceGenerator, StorageSlot, TransactionMetadata,
 };
+use flashblocks_validate::{AcceptedFlashblock, ValidationError, Validator, ValidatorConfig};
 use std::sync::Arc;
 
 /// The real Unichain Sepolia sequence (JSON, five flashblocks of block 35535698).
@@ -145,4 +150,78 @@ pub(crate) fn fake_tx(n: u8) -> Bytes {
 /// A made-up deposit, distinct per `n`.
 pub(crate) fn fake_deposit(n: u8) -> Bytes {
     Bytes::from(vec![0x7e, n])
+}
+
+/// An overlay fed as a receiver feeds it: through a validator, whose tokens it applies.
+/// The validator runs the V1 rules without the OP rules (the tests' blocks carry
+/// made-up transactions), with the default bound, or the JSON rules for JSON tests.
+pub(crate) struct Fed {
+    pub(crate) validator: Validator,
+    pub(crate) overlay: Overlay,
+}
+
+impl Default for Fed {
+    fn default() -> Self {
+        Self::new(OverlayConfig::default())
+    }
+}
+
+impl std::ops::Deref for Fed {
+    type Target = Overlay;
+    fn deref(&self) -> &Overlay {
+        &self.overlay
+    }
+}
+
+impl Fed {
+    /// A V1 validator and an overlay with `config`.
+    pub(crate) fn new(config: OverlayConfig) -> Self {
+        let validator = Validator::new(ValidatorConfig::v1().with_op_rules(false));
+        Self { validator, overlay: Overlay::new(config) }
+    }
+
+    /// A JSON validator and an overlay with `config`.
+    pub(crate) fn json(config: OverlayConfig) -> Self {
+        Self { validator: Validator::new(ValidatorConfig::json()), overlay: Overlay::new(config) }
+    }
+
+    /// As [`new`](Self::new), above a known canonical head.
+    pub(crate) fn with_canonical_head(config: OverlayConfig, head: CanonicalHead) -> Self {
+        let validator = Validator::new(ValidatorConfig::v1().with_op_rules(false));
+        Self { validator, overlay: Overlay::with_canonical_head(config, head) }
+    }
+
+    /// The validator's token for `fb`, or its rejection.
+    pub(crate) fn validate(
+        &mut self,
+        fb: Arc<Flashblock>,
+    ) -> Result<AcceptedFlashblock, ValidationError> {
+        Ok(self.validator.validate(fb)?.into_accepted().expect("not a duplicate"))
+    }
+
+    /// Validates `fb` (it must be accepted) and applies its token.
+    #[track_caller]
+    pub(crate) fn apply(
+        &mut self,
+        fb: Arc<Flashblock>,
+        now_ms: u64,
+    ) -> Result<Applied, OverlayError> {
+        let token = self.validate(fb).expect("the validator accepts it");
+        self.overlay.apply(&token, now_ms)
+    }
+
+    /// The canonical head moved; a dropped pending chain resets the validator too.
+    pub(crate) fn advance_canonical(
+        &mut self,
+        head: CanonicalHead,
+        transactions: Option<&[TxHash]>,
+    ) -> Vec<OverlayEvent> {
+        let events = self.overlay.advance_canonical(head, transactions);
+        if events.iter().any(|e| {
+            matches!(e, OverlayEvent::Reorg { .. } | OverlayEvent::BrokenPreconfirmation { .. })
+        }) {
+            self.validator.reset();
+        }
+        events
+    }
 }

@@ -2,10 +2,10 @@
 //! flashblock: random valid streams from the chain maker, random interleavings of
 //! canonical advances, reorgs, failovers and gaps, and the fuzz corpus.
 
-use crate::common::blocks;
+use crate::common::{blocks, Fed};
 use flashblocks_overlay::{
     fuzz::{check_against, overlay, Driver, NaiveModel},
-    CanonicalHead, Overlay, OverlayConfig, OverlayEvent,
+    CanonicalHead, OverlayConfig, OverlayEvent,
 };
 use flashblocks_types::GeneratorConfig;
 use proptest::prelude::*;
@@ -24,12 +24,14 @@ proptest! {
     ) {
         let config = GeneratorConfig { flashblocks_per_block: 3, accounts_per_flashblock: 4, ..GeneratorConfig::default() };
         let overlay_config = OverlayConfig { max_pending_blocks: 3, ..Default::default() };
-        let mut overlay = Overlay::new(overlay_config);
+        let mut overlay = Fed::new(overlay_config);
         let mut model = NaiveModel::new(overlay_config);
         let mut heads = Vec::new();
         for (n, block) in blocks(seed, config, lags.len()).into_iter().enumerate() {
             for fb in &block {
-                prop_assert_eq!(overlay.apply(fb.clone(), 0).is_ok(), model.apply(fb.clone()));
+                // The validator accepts every flashblock of the generator's stream.
+                let token = overlay.validate(fb.clone()).expect("valid");
+                prop_assert_eq!(overlay.overlay.apply(&token, 0).is_ok(), model.apply(fb.clone()));
                 check_against(&overlay.snapshot(), &model);
             }
             let number = block[0].base().map_or(0, |b| b.block_number);
@@ -86,7 +88,7 @@ fn generated_streams_agree_with_the_model() {
     // Valid V1 streams from the chain maker (`SequenceGenerator`), canonical one block
     // behind, confirmed with the preconfirmed hash.
     let config = GeneratorConfig { accounts_per_flashblock: 5, ..GeneratorConfig::default() };
-    let mut overlay = Overlay::new(OverlayConfig::default());
+    let mut overlay = Fed::new(OverlayConfig::default());
     let mut model = NaiveModel::new(OverlayConfig::default());
     let mut previous: Option<CanonicalHead> = None;
     for block in blocks(9, config, 12) {

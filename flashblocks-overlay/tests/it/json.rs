@@ -2,13 +2,13 @@
 //! receipts and balances added): receipts with logs, pending logs filtered like
 //! `eth_getLogs`, change sets with logs, balances, and the nonce fallback.
 
-use crate::common::UNICHAIN;
+use crate::common::{Fed, UNICHAIN};
 use alloy_consensus::{Transaction as _, TxReceipt as _};
 use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_eth::Filter;
 use flashblocks_overlay::{
-    decode_and_recover, transaction_hash, CanonicalState, Lookup, NotHere, Overlay, Pending,
-    PendingBlock, Source,
+    decode_and_recover, transaction_hash, CanonicalState, Lookup, NotHere, Pending, PendingBlock,
+    Source,
 };
 use flashblocks_types::{Flashblock, JsonFrameReader};
 use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
@@ -87,7 +87,7 @@ fn log_indices_continue_past_a_transaction_without_receipt() {
             receipts.remove(&key);
         }
     }
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::json(Default::default());
     for fb in decode(&frames) {
         overlay.apply(fb, 0).expect("accepted");
     }
@@ -106,7 +106,7 @@ fn log_indices_continue_past_a_transaction_without_receipt() {
 fn receipts_logs_and_balances_from_json() {
     let frames = frames_with_receipts();
     let txs: Vec<_> = frames.iter().flat_map(|f| f.transactions().to_vec()).collect();
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::json(Default::default());
     let mut all_logs = Vec::new();
     for fb in &frames {
         let applied = overlay.apply(fb.clone(), 0).expect("accepted");
@@ -185,7 +185,7 @@ impl CanonicalState for Latest {
 fn json_nonce_falls_back_to_the_pending_transactions() -> Result<(), std::convert::Infallible> {
     let frames = frames_with_receipts();
     let txs: Vec<_> = frames.iter().flat_map(|f| f.transactions().to_vec()).collect();
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::json(Default::default());
     for fb in frames {
         overlay.apply(fb, 0).expect("accepted");
     }

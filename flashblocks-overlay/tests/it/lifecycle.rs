@@ -1,21 +1,23 @@
 //! The lifecycle: the block boundary (N complete, N+1 started, N not yet canonical),
 //! catch-up, broken preconfirmations, reorgs, failover, gaps, staleness and the bounds;
-//! and refused flashblocks change no state.
+//! what the overlay refuses itself (already canonical, not pending, too large) changes no
+//! state, and what the validator rejects never reaches it.
 
-use crate::common::{account, fake_deposit, fake_tx, BlockBuilder};
+use crate::common::{account, fake_deposit, fake_tx, BlockBuilder, Fed};
 use alloy_primitives::{Address, B256, U256};
 use flashblocks_overlay::{
     transaction_hash, CanonicalHead, Lookup, NotHere, Overlay, OverlayConfig, OverlayError,
     OverlayEvent,
 };
 use flashblocks_types::PayloadId;
+use flashblocks_validate::{Validator, ValidatorConfig};
 
 const A: Address = Address::with_last_byte(0xa);
 const B: Address = Address::with_last_byte(0xb);
 
 /// Block 10 (payload 1): A nonce 1, B nonce 7, slot 1 of A = 1; then block 11
 /// (payload 2) at index 0: A nonce 2. Returns the builders.
-fn boundary(overlay: &mut Overlay) -> (BlockBuilder, BlockBuilder) {
+fn boundary(overlay: &mut Fed) -> (BlockBuilder, BlockBuilder) {
     let mut b10 = BlockBuilder::new(10, B256::repeat_byte(9), 1);
     overlay
         .apply(
@@ -42,7 +44,7 @@ fn boundary(overlay: &mut Overlay) -> (BlockBuilder, BlockBuilder) {
 
 #[test]
 fn the_block_boundary_keeps_the_complete_block_under_the_new_one() {
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::default();
     boundary(&mut overlay);
     let snapshot = overlay.snapshot();
     let view = snapshot.at(0);
@@ -65,7 +67,7 @@ fn the_block_boundary_keeps_the_complete_block_under_the_new_one() {
 
 #[test]
 fn catch_up_drops_each_block_as_the_canonical_chain_reaches_it() {
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::default();
     let (b10, b11) = boundary(&mut overlay);
     let events =
         overlay.advance_canonical(CanonicalHead { number: 10, hash: b10.hash_at(1) }, None);
@@ -97,7 +99,7 @@ fn catch_up_drops_each_block_as_the_canonical_chain_reaches_it() {
 
 #[test]
 fn a_lagging_canonical_head_makes_state_wait_but_not_transactions() {
-    let mut overlay = Overlay::with_canonical_head(
+    let mut overlay = Fed::with_canonical_head(
         OverlayConfig::default(),
         CanonicalHead { number: 5, hash: B256::repeat_byte(5) },
     );
@@ -122,15 +124,27 @@ fn a_lagging_canonical_head_makes_state_wait_but_not_transactions() {
     // Once the canonical chain reaches 9, block 10 sits on it.
     overlay.advance_canonical(CanonicalHead { number: 9, hash: B256::repeat_byte(9) }, None);
     assert_eq!(overlay.snapshot().at(0).balance(A).into_value(), Some(U256::from(1)));
-    // Already canonical: refused.
+    // The canonical chain confirms block 10 while its flashblocks still come: the
+    // validator takes the next one, the overlay refuses it (already canonical).
+    let events =
+        overlay.advance_canonical(CanonicalHead { number: 10, hash: b10.hash_at(0) }, None);
+    assert_eq!(events, vec![OverlayEvent::Confirmed { number: 10, hash: b10.hash_at(0) }]);
+    let err = overlay.apply(b10.push(vec![(fake_tx(1), 1, 1, None)], vec![]), 0).unwrap_err();
+    assert_eq!(err, OverlayError::AlreadyCanonical { number: 10, canonical: 10 });
+    // A fresh receiver above head 9 is handed block 9 (the validator has no block yet).
+    let mut fresh = Fed::with_canonical_head(
+        OverlayConfig::default(),
+        CanonicalHead { number: 9, hash: B256::repeat_byte(9) },
+    );
     let mut old = BlockBuilder::new(9, B256::ZERO, 3);
-    let err = overlay.apply(old.push(vec![(fake_deposit(9), 1, 1, None)], vec![]), 0).unwrap_err();
+    let err = fresh.apply(old.push(vec![(fake_deposit(9), 1, 1, None)], vec![]), 0).unwrap_err();
     assert_eq!(err, OverlayError::AlreadyCanonical { number: 9, canonical: 9 });
+    assert_eq!(fresh.snapshot().id(), None);
 }
 
 #[test]
 fn a_canonical_block_other_than_preconfirmed_is_a_broken_preconfirmation() {
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::default();
     let (b10, _) = boundary(&mut overlay);
     let other = B256::repeat_byte(0xee);
     let canonical_txs = [transaction_hash(&fake_deposit(10))];
@@ -149,7 +163,7 @@ fn a_canonical_block_other_than_preconfirmed_is_a_broken_preconfirmation() {
     assert_eq!(snapshot.id(), None, "the state above it is dropped too");
     assert_eq!(snapshot.indexed_entries(), 0);
     // Same hash but other transactions (the caller's list) is broken as well.
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::default();
     let (b10, _) = boundary(&mut overlay);
     let events = overlay.advance_canonical(
         CanonicalHead { number: 10, hash: b10.hash_at(1) },
@@ -161,7 +175,7 @@ fn a_canonical_block_other_than_preconfirmed_is_a_broken_preconfirmation() {
 #[test]
 fn reorgs_drop_the_pending_chain() {
     // The canonical head moves back.
-    let mut overlay = Overlay::with_canonical_head(
+    let mut overlay = Fed::with_canonical_head(
         OverlayConfig::default(),
         CanonicalHead { number: 9, hash: B256::repeat_byte(9) },
     );
@@ -171,7 +185,7 @@ fn reorgs_drop_the_pending_chain() {
     assert_eq!(events, vec![OverlayEvent::Reorg { canonical: head, dropped_from: Some(10) }]);
     assert_eq!(overlay.snapshot().id(), None);
     // The same height with another hash: the pending chain no longer sits on it.
-    let mut overlay = Overlay::with_canonical_head(
+    let mut overlay = Fed::with_canonical_head(
         OverlayConfig::default(),
         CanonicalHead { number: 9, hash: B256::repeat_byte(9) },
     );
@@ -180,7 +194,7 @@ fn reorgs_drop_the_pending_chain() {
     let events = overlay.advance_canonical(head, None);
     assert_eq!(events, vec![OverlayEvent::Reorg { canonical: head, dropped_from: Some(10) }]);
     // First report of a head whose hash is not the pending chain's parent.
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::default();
     boundary(&mut overlay);
     let head = CanonicalHead { number: 9, hash: B256::repeat_byte(0x99) };
     let events = overlay.advance_canonical(head, None);
@@ -190,7 +204,7 @@ fn reorgs_drop_the_pending_chain() {
 
 #[test]
 fn failover_replaces_the_newest_block_and_restores_what_it_overrode() {
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::default();
     let (b10, _) = boundary(&mut overlay);
     // Another builder starts block 11 again: A's nonce from block 11 (2) is undone,
     // block 10's value (1) shows again, and the new block's changes apply.
@@ -223,22 +237,16 @@ fn failover_replaces_the_newest_block_and_restores_what_it_overrode() {
     );
     assert!(view.transaction(transaction_hash(&fake_deposit(111))).value().is_some());
     assert_eq!(snapshot.payload_id(), Some(PayloadId::new([3; 8])));
-    // The old payload's later flashblocks are refused now.
+    // The old payload's later flashblocks are the validator's to refuse now.
     let mut old = BlockBuilder::new(11, b10.hash_at(1), 2);
     let _index0 = old.push(vec![], vec![]);
-    let err = overlay.apply(old.push(vec![], vec![]), 0).unwrap_err();
-    assert_eq!(
-        err,
-        OverlayError::UnknownPayload {
-            expected: Some(PayloadId::new([3; 8])),
-            got: PayloadId::new([2; 8])
-        }
-    );
+    let err = overlay.validate(old.push(vec![], vec![])).unwrap_err();
+    assert_eq!(err.rule_id(), "payload_id_mismatch");
 }
 
 #[test]
 fn a_gap_in_the_stream_drops_the_pending_blocks_and_waits_for_canonical() {
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::default();
     boundary(&mut overlay);
     let mut b13 = BlockBuilder::new(13, B256::ZERO, 4);
     let applied = overlay
@@ -263,7 +271,7 @@ fn a_gap_in_the_stream_drops_the_pending_blocks_and_waits_for_canonical() {
 
 #[test]
 fn staleness_bound_on_the_callers_clock() {
-    let mut overlay = Overlay::new(OverlayConfig { max_age_ms: Some(500), ..Default::default() });
+    let mut overlay = Fed::new(OverlayConfig { max_age_ms: Some(500), ..Default::default() });
     let mut b = BlockBuilder::new(10, B256::ZERO, 1);
     overlay
         .apply(
@@ -290,7 +298,7 @@ fn staleness_bound_on_the_callers_clock() {
 
 #[test]
 fn the_pending_block_bound_evicts_the_oldest() {
-    let mut overlay = Overlay::new(OverlayConfig { max_pending_blocks: 2, ..Default::default() });
+    let mut overlay = Fed::new(OverlayConfig { max_pending_blocks: 2, ..Default::default() });
     let mut parent = B256::ZERO;
     let mut hashes = Vec::new();
     for n in 10..13u64 {
@@ -328,7 +336,7 @@ fn the_pending_block_bound_evicts_the_oldest() {
 #[test]
 fn the_byte_bound_evicts_and_refuses_a_block_too_large() {
     let tx = alloy_primitives::Bytes::from(vec![0x02; 10_000]);
-    let mut overlay = Overlay::new(OverlayConfig { max_bytes: 20_000, ..Default::default() });
+    let mut overlay = Fed::new(OverlayConfig { max_bytes: 20_000, ..Default::default() });
     let mut b10 = BlockBuilder::new(10, B256::ZERO, 1);
     overlay.apply(b10.push(vec![(tx.clone(), 1, 1, None)], vec![]), 0).expect("10/0");
     let mut b11 = BlockBuilder::new(11, b10.hash_at(0), 2);
@@ -342,47 +350,52 @@ fn the_byte_bound_evicts_and_refuses_a_block_too_large() {
     let err = overlay.apply(b11.push(vec![(tx.clone(), 1, 1, None)], vec![]), 0).unwrap_err();
     assert!(matches!(err, OverlayError::BlockTooLarge { number: 11, max: 20_000, .. }), "{err:?}");
     assert_eq!(overlay.snapshot().sequence(), before.sequence(), "refused: no new snapshot");
+    // The validator took 11/2, so the overlay cannot place 11/3 on its block.
+    let err = overlay.apply(b11.push(vec![(fake_tx(3), 1, 1, None)], vec![]), 0).unwrap_err();
+    assert_eq!(err, OverlayError::NotPending { payload_id: PayloadId::new([2; 8]), index: 3 });
+    assert_eq!(overlay.snapshot().sequence(), before.sequence(), "refused: no new snapshot");
 }
 
 #[test]
-fn refused_flashblocks_change_no_state() {
-    let mut overlay = Overlay::default();
+fn what_the_validator_rejects_never_reaches_the_overlay() {
+    // The sequence is the validator's to check: a gap, another payload's flashblock, an
+    // older block, the newest block's index 0 again and an index over the bound are its
+    // rejections, and the overlay is not touched.
+    let mut overlay = Fed::default();
     let (_, mut b11) = boundary(&mut overlay);
     let before = overlay.snapshot();
-    let check = |overlay: &Overlay| {
+    let rejected = |overlay: &mut Fed, fb| {
+        let err = overlay.validate(fb).expect_err("rejected");
         let now = overlay.snapshot();
         assert_eq!(now.sequence(), before.sequence());
         assert_eq!(now.id(), before.id());
         assert_eq!(now.at(0).transaction_count(A).into_value(), Some(2));
+        err.rule_id()
     };
-    // Index gap: skip index 1.
     let _skipped = b11.push(vec![(fake_tx(50), 1, 1, None)], vec![]);
     let gap = b11.push(vec![(fake_tx(51), 1, 1, None)], vec![account(A, None, 9, None, &[])]);
-    assert_eq!(overlay.apply(gap, 0).unwrap_err(), OverlayError::IndexGap { expected: 1, got: 2 });
-    check(&overlay);
-    // Another payload's later flashblock.
+    assert_eq!(rejected(&mut overlay, gap), "index_gap");
     let mut stray = BlockBuilder::new(11, B256::ZERO, 9);
     let _ = stray.push(vec![], vec![]);
-    let err = overlay.apply(stray.push(vec![], vec![]), 0).unwrap_err();
-    assert!(matches!(err, OverlayError::UnknownPayload { .. }));
-    check(&overlay);
-    // A block below the newest.
-    let err =
-        overlay.apply(BlockBuilder::new(9, B256::ZERO, 8).push(vec![], vec![]), 0).unwrap_err();
-    assert_eq!(err, OverlayError::StaleBlock { number: 9, newest: 11 });
-    check(&overlay);
-    // The newest block's index 0 again.
-    let err =
-        overlay.apply(BlockBuilder::new(11, B256::ZERO, 2).push(vec![], vec![]), 0).unwrap_err();
-    assert!(matches!(err, OverlayError::AlreadyStarted { number: 11, .. }));
-    check(&overlay);
-    // Too many flashblocks.
-    let mut small =
-        Overlay::new(OverlayConfig { max_flashblocks_per_block: 1, ..Default::default() });
+    assert_eq!(rejected(&mut overlay, stray.push(vec![], vec![])), "payload_id_mismatch");
+    let old = BlockBuilder::new(9, B256::ZERO, 8).push(vec![], vec![]);
+    assert_eq!(rejected(&mut overlay, old), "stale_block");
+    // The newest block's index 0 again, changed: an equivocation.
+    let again = BlockBuilder::new(11, B256::ZERO, 2).push(vec![], vec![]);
+    assert_eq!(rejected(&mut overlay, again), "equivocation");
+    // Over the bound.
+    let mut small = Fed {
+        validator: Validator::new(
+            ValidatorConfig::v1().with_op_rules(false).with_max_flashblocks_per_block(1),
+        ),
+        overlay: Overlay::default(),
+    };
+    small.validator = Validator::new(
+        ValidatorConfig::v1().with_op_rules(false).with_max_flashblocks_per_block(1),
+    );
     let mut b = BlockBuilder::new(10, B256::ZERO, 1);
     small.apply(b.push(vec![], vec![]), 0).expect("index 0");
-    assert_eq!(
-        small.apply(b.push(vec![], vec![]), 0).unwrap_err(),
-        OverlayError::TooManyFlashblocks { index: 1, max: 1 }
-    );
+    let err = small.validate(b.push(vec![], vec![])).unwrap_err();
+    assert_eq!(err.rule_id(), "too_many_flashblocks");
+    assert_eq!(small.snapshot().id().map(|id| id.flashblock_index), Some(0));
 }

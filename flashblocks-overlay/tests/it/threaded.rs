@@ -1,9 +1,9 @@
 //! Many reader threads and one writer: a reader only ever sees whole flashblocks, and
 //! its snapshots only move forward.
 
-use crate::common::{account, fake_deposit, BlockBuilder};
+use crate::common::{account, fake_deposit, BlockBuilder, Fed};
 use alloy_primitives::{Address, Bytes, B256, U256};
-use flashblocks_overlay::{CanonicalHead, Lookup, Overlay};
+use flashblocks_overlay::{CanonicalHead, Lookup};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 const MARKER: Address = Address::with_last_byte(0x77);
@@ -18,7 +18,7 @@ fn tx(k: u64) -> Bytes {
 
 #[test]
 fn readers_see_whole_flashblocks_only() {
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::default();
     let reader = overlay.reader();
     let done = AtomicBool::new(false);
     let reads = AtomicU64::new(0);

@@ -1,17 +1,17 @@
 //! The real Unichain Sepolia sequence (deployed JSON): the pending block, its six
 //! transactions by hash, and "not here" for what its JSON does not carry.
 
-use crate::common::unichain;
+use crate::common::{unichain, Fed};
 use alloy_consensus::Transaction as _;
 use alloy_primitives::{b256, TxHash, B64};
 use alloy_rpc_types_eth::BlockTransactions;
-use flashblocks_overlay::{transaction_hash, Lookup, NotHere, Overlay, SnapshotId};
+use flashblocks_overlay::{transaction_hash, Lookup, NotHere, SnapshotId};
 
 const LAST_BLOCK_HASH: alloy_primitives::B256 =
     b256!("0xc463a3120c35268f610d969f5608b479332ef10953af77c7a6be806195831196");
 
-fn applied() -> Overlay {
-    let mut overlay = Overlay::default();
+fn applied() -> Fed {
+    let mut overlay = Fed::json(Default::default());
     for (i, fb) in unichain().into_iter().enumerate() {
         let applied = overlay.apply(fb, 1_000 + i as u64 * 200).expect("accepted");
         assert_eq!(applied.changes.snapshot.flashblock_index, i as u64);

@@ -2,7 +2,7 @@
 //! earlier ones), the RPC shapes over real signed transactions, the state override, the
 //! change sets and pending logs, and the canonical fallback.
 
-use crate::common::{account, fake_deposit, fake_tx, real_transactions, BlockBuilder};
+use crate::common::{account, fake_deposit, fake_tx, real_transactions, BlockBuilder, Fed};
 use alloy_consensus::TxReceipt;
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
 use alloy_rpc_types_eth::Filter;
@@ -20,8 +20,8 @@ fn slot(k: u8) -> B256 {
 }
 
 /// Block 10 in three flashblocks touching A, B and C.
-fn block_10() -> (Overlay, BlockBuilder) {
-    let mut overlay = Overlay::default();
+fn block_10() -> (Fed, BlockBuilder) {
+    let mut overlay = Fed::default();
     let mut b = BlockBuilder::new(10, B256::ZERO, 1);
     let fb0 = b.push(
         vec![(fake_deposit(0), 1, 50_000, None), (fake_tx(1), 1, 21_000, None)],
@@ -105,7 +105,7 @@ fn snapshot_block_hash(overlay: &Overlay) -> B256 {
 #[test]
 fn rpc_shapes_over_real_signed_transactions() {
     let real = real_transactions();
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::default();
     let mut b = BlockBuilder::new(20, B256::ZERO, 2);
     let sender = flashblocks_overlay::decode_and_recover(&real[1]).expect("decodes").signer();
     overlay
@@ -164,7 +164,7 @@ fn state_override_exports_the_pending_state() {
 
 #[test]
 fn change_sets_and_pending_logs() {
-    let mut overlay = Overlay::default();
+    let mut overlay = Fed::default();
     let mut b = BlockBuilder::new(10, B256::ZERO, 1);
     let fb = b.push(
         vec![(fake_deposit(0), 1, 50_000, None), (fake_tx(1), 1, 21_000, None)],
@@ -244,7 +244,7 @@ fn pending_falls_back_to_the_canonical_state() -> Result<(), std::convert::Infal
     assert_eq!(block.value.header.number, 10);
     assert_eq!(pending.supported_capabilities(), ["flashblocksv1"]);
     // Nothing pending: everything from the canonical state, and says why.
-    let empty = Overlay::default().snapshot();
+    let empty = Fed::default().snapshot();
     let pending = Pending::new(empty.at(0), &Latest);
     assert_eq!(pending.balance(A)?.source, Source::Canonical(NotHere::Empty));
     assert!(pending.block(true)?.is_none());

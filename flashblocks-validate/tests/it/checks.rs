@@ -4,8 +4,8 @@ use crate::{accept, blocks, reject};
 use alloy_primitives::B256;
 use flashblocks_types::{Flashblock, FlashblockSource};
 use flashblocks_validate::{
-    CheckFailure, ExecutedFact, ExecutionMismatch, FactSubject, FactValue, FlashblockCheck,
-    RuleSet, Tip, ValidationError, Validator, ValidatorConfig,
+    CheckFailure, CheckOutput, ExecutedFact, ExecutionMismatch, FactSubject, FactValue,
+    FlashblockCheck, RuleSet, Tip, ValidationError, Validator, ValidatorConfig,
 };
 use std::sync::{Arc, Mutex};
 
@@ -54,7 +54,11 @@ struct Probe {
 }
 
 impl FlashblockCheck for Probe {
-    fn check(&mut self, candidate: &Flashblock, starts_block: bool) -> Result<(), CheckFailure> {
+    fn check(
+        &mut self,
+        candidate: &Flashblock,
+        starts_block: bool,
+    ) -> Result<CheckOutput, CheckFailure> {
         self.log.lock().unwrap().push(format!("check {} {starts_block}", candidate.index()));
         if candidate.index() == self.fail_at {
             return Err(CheckFailure::BlockHashMismatch {
@@ -62,7 +66,7 @@ impl FlashblockCheck for Probe {
                 claimed: candidate.diff().block_hash,
             });
         }
-        Ok(())
+        Ok(CheckOutput::None)
     }
 
     fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {
@@ -94,7 +98,7 @@ fn extra_checks_run_last_and_commit_only_on_acceptance() {
     assert_eq!(err.rule_id(), "block_hash_mismatch");
     // A built-in rejection never reaches the checks; a duplicate neither.
     assert_eq!(reject(&mut v, &block[2]).rule_id(), "index_gap");
-    assert!(v.validate(&Flashblock::from_v1(block[0].clone())).unwrap().is_duplicate());
+    assert!(v.validate(Flashblock::from_v1(block[0].clone())).unwrap().is_duplicate());
     v.reset();
     let first = first.lock().unwrap().clone();
     assert_eq!(first, ["check 0 true", "commit 0 true", "check 1 false", "reset"]);
@@ -120,7 +124,7 @@ fn rule_sets_are_configured_not_guessed() {
     // An SSZ frame on a JSON stream is read as JSON, and is not.
     assert_eq!(v.validate_frame(&block[0].encode_ssz()).unwrap_err().rule_id(), "malformed");
     // A decoded V1 flashblock on a JSON stream is a source mismatch.
-    let err = v.validate(&Flashblock::from_v1(block[0].clone())).unwrap_err();
+    let err = v.validate(Flashblock::from_v1(block[0].clone())).unwrap_err();
     assert_eq!(
         err,
         ValidationError::SourceMismatch { expected: RuleSet::Json, received: FlashblockSource::V1 }

@@ -24,8 +24,8 @@ fn real_capture_validates_as_a_json_stream() {
             let frame = if brotli { JsonFrameReader::encode_brotli(frame) } else { frame.clone() };
             let validated = v.validate_frame(&frame).unwrap_or_else(|e| panic!("{i}: {e}"));
             let accepted = validated.outcome.accepted().expect("accepted");
-            assert_eq!(accepted.index, i as u64);
-            assert_eq!(accepted.block_start, (i == 0).then_some(BlockStart::First));
+            assert_eq!(accepted.index(), i as u64);
+            assert_eq!(accepted.block_start(), (i == 0).then_some(BlockStart::First));
         }
         let block = v.current_block().expect("a block");
         assert_eq!(block.next_index(), 5);
@@ -46,7 +46,7 @@ fn real_capture_is_not_a_v1_stream() {
     assert!(err.is_frame_error(), "{err}");
     // And a decoded JSON flashblock on a V1 stream is a source mismatch.
     let fb = JsonFrameReader::default().decode(&capture_frames()[0]).unwrap();
-    assert_eq!(v.validate(&fb).unwrap_err().rule_id(), "source_mismatch");
+    assert_eq!(v.validate(fb).unwrap_err().rule_id(), "source_mismatch");
 }
 
 fn json_block(seed: u64) -> Vec<FlashblockJson> {
@@ -58,7 +58,7 @@ fn json_block(seed: u64) -> Vec<FlashblockJson> {
 #[track_caller]
 fn reject_json(v: &mut Validator, json: &FlashblockJson) -> ValidationError {
     let before = v.current_block().cloned();
-    let err = v.validate(&Flashblock::from_json(json.clone())).expect_err("rejected");
+    let err = v.validate(Flashblock::from_json(json.clone())).expect_err("rejected");
     assert_eq!(v.current_block(), before.as_ref());
     err
 }
@@ -71,7 +71,7 @@ fn json_rule_set() {
     let mut bad = block[0].clone();
     bad.diff.transactions.swap(0, 1);
     assert_eq!(reject_json(&mut v, &bad).rule_id(), "missing_l1_info_deposit");
-    v.validate(&Flashblock::from_json(block[0].clone())).unwrap();
+    v.validate(Flashblock::from_json(block[0].clone())).unwrap();
     assert_eq!(reject_json(&mut v, &block[2]).rule_id(), "index_gap");
     let mut bad = block[1].clone();
     bad.diff.gas_used = block[0].diff.gas_used - 1;
@@ -79,7 +79,7 @@ fn json_rule_set() {
     // Gas accounting is off (no per-transaction metadata): any increase within the limit.
     let mut more = block[1].clone();
     more.diff.gas_used += 12_345;
-    let outcome = v.validate(&Flashblock::from_json(more.clone())).unwrap();
+    let outcome = v.validate(Flashblock::from_json(more.clone())).unwrap();
     assert!(outcome.is_accepted());
     // Equivocation by the decoded value.
     let mut other = more;

@@ -59,7 +59,7 @@ pub(crate) fn blocks(seed: u64, count: usize) -> Vec<Vec<FlashblocksPayloadV1>> 
 /// Feeds `payload`, expecting acceptance.
 #[track_caller]
 pub(crate) fn accept(validator: &mut Validator, payload: &FlashblocksPayloadV1) -> Outcome {
-    let outcome = validator.validate(&Flashblock::from_v1(payload.clone())).expect("accepted");
+    let outcome = validator.validate(Flashblock::from_v1(payload.clone())).expect("accepted");
     assert!(outcome.is_accepted(), "{outcome:?}");
     outcome
 }
@@ -68,7 +68,7 @@ pub(crate) fn accept(validator: &mut Validator, payload: &FlashblocksPayloadV1) 
 #[track_caller]
 pub(crate) fn reject(validator: &mut Validator, payload: &FlashblocksPayloadV1) -> ValidationError {
     let before = validator.current_block().cloned();
-    let err = validator.validate(&Flashblock::from_v1(payload.clone())).expect_err("rejected");
+    let err = validator.validate(Flashblock::from_v1(payload.clone())).expect_err("rejected");
     assert_eq!(validator.current_block(), before.as_ref(), "a rejection changed the state");
     err
 }

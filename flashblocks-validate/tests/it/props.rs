@@ -142,7 +142,7 @@ proptest! {
             };
             let fb = Flashblock::from_v1(payload);
             let before = validator.current_block().cloned();
-            match validator.validate(&fb) {
+            match validator.validate(fb.clone()) {
                 Ok(outcome) => {
                     invariants.observe(&fb, &outcome);
                     if let Some(pos) = roots.iter().position(|r| *r == fb.identity()) {
@@ -174,11 +174,11 @@ proptest! {
         for (b, block) in blocks(seed, 3).iter().enumerate() {
             for (i, p) in block.iter().enumerate() {
                 let fb = Flashblock::from_v1(p.clone());
-                let outcome = validator.validate(&fb).expect("valid");
+                let outcome = validator.validate(fb.clone()).expect("valid");
                 prop_assert!(outcome.is_accepted());
                 invariants.observe(&fb, &outcome);
                 if resend >> (b * 4 + i) & 1 == 1 {
-                    prop_assert!(validator.validate(&fb).expect("resend").is_duplicate());
+                    prop_assert!(validator.validate(fb.clone()).expect("resend").is_duplicate());
                 }
             }
         }
@@ -196,7 +196,7 @@ fn mutated_streams_reach_both_answers() {
         let mut bad = p.clone();
         mutate(&mut bad, (i % 16) as u8, i as u64 * 7919, &frames);
         for candidate in [bad, p.clone()] {
-            match validator.validate(&Flashblock::from_v1(candidate)) {
+            match validator.validate(Flashblock::from_v1(candidate)) {
                 Ok(o) => accepted += usize::from(o.is_accepted()),
                 Err(_) => rejected += 1,
             }

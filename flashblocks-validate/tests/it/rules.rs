@@ -29,7 +29,7 @@ fn duplicate_and_equivocation() {
     let block = &blocks(2, 1)[0];
     let mut v = after(block, 3);
     let roots = v.current_block().unwrap().roots().to_vec();
-    let outcome = v.validate(&Flashblock::from_v1(block[1].clone())).unwrap();
+    let outcome = v.validate(Flashblock::from_v1(block[1].clone())).unwrap();
     assert_eq!(outcome, Outcome::Duplicate { payload_id: block[1].payload_id, index: 1 });
     let mut other = block[1].clone();
     other.diff.state_root = B256::repeat_byte(9);
@@ -154,7 +154,7 @@ fn block_start_stale_next_and_failover() {
     failover.payload_id = PayloadId::new([0xfa; 8]);
     let outcome = accept(&mut v, &failover);
     let replaced = b[0].payload_id;
-    assert_eq!(outcome.accepted().unwrap().block_start, Some(BlockStart::Failover { replaced }));
+    assert_eq!(outcome.accepted().unwrap().block_start(), Some(BlockStart::Failover { replaced }));
     assert_eq!(v.current_block().unwrap().next_index(), 1);
     // The old payload's next flashblock is now another payload's.
     let err = reject(&mut v, &b[2]);
@@ -166,7 +166,7 @@ fn block_start_stale_next_and_failover() {
     let mut v = after(a, 4);
     let outcome = accept(&mut v, &b[0]);
     let previous = a[0].payload_id;
-    assert_eq!(outcome.accepted().unwrap().block_start, Some(BlockStart::Next { previous }));
+    assert_eq!(outcome.accepted().unwrap().block_start(), Some(BlockStart::Next { previous }));
     // An index 0 rejected by a later rule leaves the current block in place.
     let mut v = after(a, 2);
     let mut bad = b[0].clone();
@@ -275,5 +275,5 @@ fn reset_forgets_the_block() {
     assert!(v.current_block().is_none());
     assert_eq!(reject(&mut v, &block[2]).rule_id(), "not_started");
     let outcome = accept(&mut v, &block[0]);
-    assert_eq!(outcome.accepted().unwrap().block_start, Some(BlockStart::First));
+    assert_eq!(outcome.accepted().unwrap().block_start(), Some(BlockStart::First));
 }

@@ -24,12 +24,12 @@ fn sequence_scenarios() {
                 "accept" => {
                     let validated = got.unwrap_or_else(|e| panic!("{at}: rejected: {e}"));
                     let accepted = validated.outcome.accepted().expect(&at);
-                    assert_eq!(accepted.index, step["index"].as_u64().expect("index"), "{at}");
+                    assert_eq!(accepted.index(), step["index"].as_u64().expect("index"), "{at}");
                     let root = step["root"].as_str().expect("root").parse().expect("root");
                     assert_eq!(validated.flashblock.identity(), root, "{at}");
                     let current = validator.current_block().expect(&at);
                     assert_eq!(current.last_root(), Some(root), "{at}");
-                    assert_eq!(current.next_index(), accepted.next_index, "{at}");
+                    assert_eq!(current.next_index(), accepted.index() + 1, "{at}");
                 }
                 "duplicate" => {
                     let validated = got.unwrap_or_else(|e| panic!("{at}: rejected: {e}"));
