@@ -151,7 +151,7 @@ pub fn read_capture(bytes: &[u8]) -> Result<Capture, Error> {
     match text.first() {
         Some(b'[') => {
             let items: Vec<&RawValue> = serde_json::from_slice(text)
-                .map_err(|source| Error::CaptureJson { format: "JSON array", source })?;
+                .map_err(|error| Error::CaptureJson { format: "JSON array", error })?;
             let frames = items.iter().map(|raw| raw.get().as_bytes().to_vec()).collect();
             Ok(Capture { format: CaptureFormat::JsonArray, frames, truncated: None })
         }
@@ -175,7 +175,7 @@ pub fn read_capture(bytes: &[u8]) -> Result<Capture, Error> {
                 // One object over several lines that does not parse: say why.
                 let source = serde_json::from_slice::<&RawValue>(text).err();
                 if let Some(source) = source {
-                    return Err(Error::CaptureJson { format: "JSON object", source });
+                    return Err(Error::CaptureJson { format: "JSON object", error: source });
                 }
             }
             Ok(Capture { format: CaptureFormat::JsonLines, frames, truncated: None })

@@ -6,7 +6,8 @@ use jsonrpsee::server::RegisterMethodError;
 #[cfg(feature = "io")]
 use tokio_tungstenite::tungstenite;
 
-/// Why an example's IO or setup failed. Frames that do not decode are not errors here:
+/// Why an example's IO or setup failed. Each variant's text includes its cause's, which is
+/// therefore not repeated as a `source`. Frames that do not decode are not errors here:
 /// the pipeline reports them as rejections, with their rule id, and goes on.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -27,34 +28,35 @@ pub enum Error {
     #[error("empty capture")]
     EmptyCapture,
     /// A capture that starts as a JSON array or object but is not valid JSON.
-    #[error("{format} capture is not valid JSON: {source}")]
+    #[error("{format} capture is not valid JSON: {error}")]
     CaptureJson {
         /// The format its first byte announced.
         format: &'static str,
-        /// The parser's error (line and column included).
-        source: serde_json::Error,
+        /// The parser's error (line and column included; in the text, not repeated as a
+        /// `source`).
+        error: serde_json::Error,
     },
     /// The assembler's chain maker refused a simulated block's base.
     #[error("block hash chain maker: {0}")]
-    Assemble(#[from] AssembleError),
+    Assemble(AssembleError),
     /// Signing a simulated transaction failed.
     #[error("signing: {0}")]
-    Sign(#[from] alloy_signer::Error),
+    Sign(alloy_signer::Error),
     /// Binding or reading a socket or file failed.
     #[error("io: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// A JSON-RPC method was registered twice (a bug).
     #[cfg(feature = "io")]
     #[error("registering JSON-RPC methods: {0}")]
-    RegisterMethod(#[from] RegisterMethodError),
+    RegisterMethod(RegisterMethodError),
     /// A GET route of the server is malformed (a bug).
     #[cfg(feature = "io")]
     #[error("server route: {0}")]
-    Route(#[from] jsonrpsee::server::middleware::http::ProxyGetRequestError),
+    Route(jsonrpsee::server::middleware::http::ProxyGetRequestError),
     /// The Prometheus exporter could not start (its address, or a second recorder).
     #[cfg(feature = "io")]
     #[error("metrics exporter: {0}")]
-    Metrics(#[from] metrics_exporter_prometheus::BuildError),
+    Metrics(metrics_exporter_prometheus::BuildError),
     /// The canonical upstream could not be reached (or its URL is not `http(s)://` or
     /// `ws(s)://`).
     #[cfg(feature = "io")]
@@ -70,5 +72,44 @@ pub enum Error {
 impl From<tungstenite::Error> for Error {
     fn from(err: tungstenite::Error) -> Self {
         Self::Websocket(Box::new(err))
+    }
+}
+
+impl From<AssembleError> for Error {
+    fn from(err: AssembleError) -> Self {
+        Self::Assemble(err)
+    }
+}
+
+impl From<alloy_signer::Error> for Error {
+    fn from(err: alloy_signer::Error) -> Self {
+        Self::Sign(err)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Self::Io(err)
+    }
+}
+
+#[cfg(feature = "io")]
+impl From<RegisterMethodError> for Error {
+    fn from(err: RegisterMethodError) -> Self {
+        Self::RegisterMethod(err)
+    }
+}
+
+#[cfg(feature = "io")]
+impl From<jsonrpsee::server::middleware::http::ProxyGetRequestError> for Error {
+    fn from(err: jsonrpsee::server::middleware::http::ProxyGetRequestError) -> Self {
+        Self::Route(err)
+    }
+}
+
+#[cfg(feature = "io")]
+impl From<metrics_exporter_prometheus::BuildError> for Error {
+    fn from(err: metrics_exporter_prometheus::BuildError) -> Self {
+        Self::Metrics(err)
     }
 }

@@ -139,10 +139,10 @@ pub enum Disconnect {
     #[error("closed by the server")]
     Closed,
     /// Nothing arrived for this long (a server stalled in mid-frame, or a dead route).
-    #[error("nothing received for {0:?}")]
+    #[error("nothing received for {} ms", .0.as_millis())]
     Stalled(Duration),
     /// Connecting took longer than the connect timeout.
-    #[error("connecting timed out after {0:?}")]
+    #[error("connecting timed out after {} ms", .0.as_millis())]
     ConnectTimeout(Duration),
     /// Too many control frames in a row without a data message.
     #[error("{0} control frames without a data message")]

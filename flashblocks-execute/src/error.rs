@@ -30,7 +30,7 @@ pub enum ExecuteError {
     MissingBase,
     /// A transaction could not be executed at all: the flashblock is invalid (the
     /// execution check reports it as `execution_invalid`, fact `Executable`).
-    #[error("transaction {index} ({hash}) rejected: {rejection:?}")]
+    #[error("transaction {index} ({hash}) rejected: {rejection}")]
     TransactionRejected {
         /// The position in the flashblock's `diff.transactions`.
         index: usize,
@@ -45,13 +45,13 @@ pub enum ExecuteError {
     /// The EVM rejected a call (the caller cannot pay, a bad nonce, ...) or a state
     /// override could not be applied.
     #[error("call rejected: {0}")]
-    CallRejected(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    CallRejected(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// `eth_estimateGas`: the call fails even with the most gas allowed.
     #[error("call fails with the most gas allowed (used {})", .0.gas_used)]
     CallFailed(Box<crate::CallOutcome>),
     /// The caller's state could not be read.
     #[error("state read failed: {0}")]
-    State(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    State(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 impl ExecuteError {

@@ -24,9 +24,10 @@ pub enum CodecError {
         /// The version bytes read.
         version: FixedBytes<4>,
     },
-    /// The bytes carry a known version but do not decode as its container.
+    /// The bytes carry a known version but do not decode as its container. (The
+    /// `ethereum_ssz` error is in the text and the field, not repeated as a `source`.)
     #[error("malformed SSZ: {0}")]
-    Ssz(#[from] SszError),
+    Ssz(SszError),
     /// Text that is not a JSON flashblock (syntax, a missing or mistyped field, a bad
     /// quantity, a receipt in neither style).
     #[error("malformed JSON flashblock: {0}")]
@@ -185,6 +186,12 @@ impl SszError {
 impl From<ssz::DecodeError> for SszError {
     fn from(e: ssz::DecodeError) -> Self {
         Self(e)
+    }
+}
+
+impl From<SszError> for CodecError {
+    fn from(e: SszError) -> Self {
+        Self::Ssz(e)
     }
 }
 

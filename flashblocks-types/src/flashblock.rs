@@ -30,6 +30,15 @@ pub enum FlashblockSource {
     Json,
 }
 
+impl core::fmt::Display for FlashblockSource {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::V1 => "V1",
+            Self::Json => "JSON",
+        })
+    }
+}
+
 /// The metadata a flashblock carries, in the shape of its source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -60,6 +60,15 @@ impl RuleSet {
     }
 }
 
+impl core::fmt::Display for RuleSet {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::V1 => "V1",
+            Self::Json => "JSON",
+        })
+    }
+}
+
 impl From<FlashblockSource> for RuleSet {
     fn from(source: FlashblockSource) -> Self {
         match source {
@@ -81,6 +90,12 @@ pub struct Tip {
     pub number: u64,
     /// The tip's timestamp: a new block's `base.timestamp` must be above it.
     pub timestamp: u64,
+}
+
+impl core::fmt::Display for Tip {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} ({}, time {})", self.number, self.hash, self.timestamp)
+    }
 }
 
 /// How a [`Validator`](crate::Validator) checks its stream.

@@ -59,7 +59,7 @@ pub(crate) const JSON_OFF_RULES: [&str; 9] = [
 #[non_exhaustive]
 pub enum ValidationError {
     /// `source_mismatch`: the flashblock's format is not the stream's.
-    #[error("a {received:?} flashblock on a stream configured for the {expected:?} rule set")]
+    #[error("a {received} flashblock on a stream configured for the {expected} rule set")]
     SourceMismatch {
         /// The stream's rule set.
         expected: RuleSet,
@@ -69,7 +69,7 @@ pub enum ValidationError {
     /// `malformed`: fewer than 4 bytes, or V1 bytes that do not decode; on a JSON
     /// stream, a frame that is not a JSON flashblock (plain or brotli) within the cap.
     #[error("malformed flashblock: {0}")]
-    Malformed(#[source] CodecError),
+    Malformed(CodecError),
     /// `unknown_version`: the frame's first 4 bytes are not `0x00000001`.
     #[error("unknown flashblock version {version}")]
     UnknownVersion {
@@ -144,7 +144,7 @@ pub enum ValidationError {
         position: usize,
     },
     /// `missing_l1_info_deposit`: index 0 does not start with a deposit (`0x7E`).
-    #[error("index 0 does not start with the L1-info deposit (first type byte {first_type:?})")]
+    #[error("index 0 does not start with the L1-info deposit ({})", first_type_text(*.first_type))]
     MissingL1InfoDeposit {
         /// The first byte of the first transaction; `None` when there is none.
         first_type: Option<u8>,
@@ -242,7 +242,7 @@ pub enum ValidationError {
     },
     /// `gas_accounting_mismatch`: the increase of `gas_used` is not the sum of the
     /// transactions' `gas_used`.
-    #[error("gas_used rose by {increase}, the transactions' gas sums to {metadata_sum:?}")]
+    #[error("gas_used rose by {increase}, the transactions' gas sums to {}", sum_text(*.metadata_sum))]
     GasAccountingMismatch {
         /// The increase of the cumulative gas.
         increase: u64,
@@ -251,7 +251,7 @@ pub enum ValidationError {
         metadata_sum: Option<u64>,
     },
     /// `head_mismatch`: the new block does not extend the caller's tip.
-    #[error("block {number} (parent {parent_hash}, time {timestamp}) does not extend tip {tip:?}")]
+    #[error("block {number} (parent {parent_hash}, time {timestamp}) does not extend tip {tip}")]
     HeadMismatch {
         /// The tip it must extend.
         tip: Tip,
@@ -361,4 +361,14 @@ impl From<CheckFailure> for ValidationError {
             CheckFailure::ExecutionInvalid(mismatch) => Self::ExecutionInvalid(mismatch),
         }
     }
+}
+
+/// The text of [`ValidationError::MissingL1InfoDeposit`]'s first type byte.
+fn first_type_text(first_type: Option<u8>) -> String {
+    first_type.map_or_else(|| "no transactions".to_owned(), |t| format!("first type byte {t:#04x}"))
+}
+
+/// The text of [`ValidationError::GasAccountingMismatch`]'s sum.
+fn sum_text(sum: Option<u64>) -> String {
+    sum.map_or_else(|| "more than 2^64".to_owned(), |s| s.to_string())
 }

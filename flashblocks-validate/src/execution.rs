@@ -51,6 +51,31 @@ pub enum ExecutedFact {
     ReceiptType,
 }
 
+impl core::fmt::Display for ExecutedFact {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::GasUsed => "gas_used",
+            Self::ReceiptsRoot => "receipts_root",
+            Self::LogsBloom => "logs_bloom",
+            Self::BlobGasUsed => "blob_gas_used",
+            Self::StateRoot => "state_root",
+            Self::Executable => "executability",
+            Self::Balance => "balance",
+            Self::Nonce => "nonce",
+            Self::Code => "code",
+            Self::StorageSlot => "storage value",
+            Self::Status => "status",
+            Self::TransactionGasUsed => "gas used",
+            Self::CumulativeGasUsed => "cumulative gas used",
+            Self::Logs => "logs",
+            Self::ContractAddress => "contract address",
+            Self::DepositNonce => "deposit nonce",
+            Self::DepositReceiptVersion => "deposit receipt version",
+            Self::ReceiptType => "receipt type",
+        })
+    }
+}
+
 /// What a mismatched fact is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -75,6 +100,17 @@ pub enum FactSubject {
     },
 }
 
+impl core::fmt::Display for FactSubject {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Block => f.write_str("the block"),
+            Self::Transaction { index, hash } => write!(f, "transaction {index} ({hash})"),
+            Self::Account(address) => write!(f, "account {address}"),
+            Self::Slot { address, key } => write!(f, "slot {key} of {address}"),
+        }
+    }
+}
+
 /// Why a transaction could not be executed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -85,6 +121,16 @@ pub enum TransactionRejection {
     BadSignature,
     /// The EVM rejected the transaction as invalid (nonce, balance, gas limit, fee, ...).
     Invalid,
+}
+
+impl core::fmt::Display for TransactionRejection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Undecodable => "not an OP EIP-2718 transaction",
+            Self::BadSignature => "the signature recovers no sender",
+            Self::Invalid => "invalid for the EVM",
+        })
+    }
 }
 
 /// One side of a mismatched fact.
@@ -125,7 +171,7 @@ impl core::fmt::Display for FactValue {
             Self::Bytes(b) => write!(f, "{} bytes", b.len()),
             Self::Address(a) => write!(f, "{a}"),
             Self::Logs { count, hash } => write!(f, "{count} logs ({hash})"),
-            Self::Rejected(r) => write!(f, "rejected ({r:?})"),
+            Self::Rejected(r) => write!(f, "rejected ({r})"),
         }
     }
 }
@@ -143,10 +189,10 @@ impl core::fmt::Display for FactValue {
 ///     executed: FactValue::Quantity(U256::from(21_000)),
 ///     claimed: FactValue::Quantity(U256::from(21_001)),
 /// };
-/// assert_eq!(m.to_string(), "GasUsed of Block: executed 21000, claimed 21001");
+/// assert_eq!(m.to_string(), "gas_used of the block: executed 21000, claimed 21001");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{fact:?} of {subject:?}: executed {executed}, claimed {claimed}")]
+#[error("{fact} of {subject}: executed {executed}, claimed {claimed}")]
 pub struct ExecutionMismatch {
     /// Which fact differs.
     pub fact: ExecutedFact,
