@@ -30,7 +30,7 @@
 //! | `eth_sendRawTransaction` | into the mempool, then the next flashblock after index 0 that executes it; the hash |
 //! | `eth_gasPrice`, `eth_maxPriorityFeePerGas` | twice the base fee, 1000 wei |
 //! | `debug_dropStreams` | ends every websocket connection (clients reconnect); how many |
-//! | `debug_reorg` | replaces the canonical head: see [`Chain::reorg`]; the removed and new head |
+//! | `debug_reorg [holdMs?]` | replaces the canonical head (see [`Chain::reorg`]), then makes no flashblock for `holdMs` (default 0, at most 60 000), as when the L2 node reports a reorg before the builder goes on; the number, the removed and the new head |
 //!
 //! Errors: an unknown block or hash is -32001 `"block not found"` (also a block no
 //! longer kept); a refused transaction -32000 with the reason ([`SubmitError`]); bad
@@ -59,7 +59,7 @@ use std::{
         atomic::{AtomicUsize, Ordering},
         Arc, Mutex, MutexGuard,
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 use tokio::{
     net::TcpListener,
@@ -168,6 +168,8 @@ struct Shared {
     drops: watch::Sender<u64>,
     /// Stream connections open.
     connections: Arc<AtomicUsize>,
+    /// No flashblock is made before this instant (`debug_reorg`'s hold).
+    hold_until: Mutex<Option<Instant>>,
 }
 
 impl Shared {
@@ -194,6 +196,7 @@ pub async fn start(args: &Args) -> Result<Sequencer, Error> {
         chain: Mutex::new(chain),
         drops,
         connections: Arc::new(AtomicUsize::new(0)),
+        hold_until: Mutex::new(None),
     });
     let (frames, _) = broadcast::channel::<Message>(1024);
     let listener = TcpListener::bind(SocketAddr::new(args.host, args.ws_port)).await?;
@@ -228,6 +231,10 @@ async fn build(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        let held = *shared.hold_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if held.is_some_and(|until| Instant::now() < until) {
+            continue;
+        }
         let emitted = shared.chain().tick(now_secs());
         let emitted = match emitted {
             Ok(emitted) => emitted,
@@ -437,10 +444,17 @@ fn module(shared: Arc<Shared>) -> Result<RpcModule<Arc<Shared>>, Error> {
         tracing::info!(open, "dropping every stream connection");
         open
     })?;
-    m.register_method("debug_reorg", |_, s, _| {
-        let Some((removed, replacement)) = s.chain().reorg() else {
+    m.register_method("debug_reorg", |params, s, _| {
+        let hold_ms: Option<u64> = params.sequence().optional_next()?;
+        let mut chain = s.chain();
+        let Some((removed, replacement)) = chain.reorg() else {
             return Err(ErrorObject::owned(-32000, "nothing to reorg", None::<()>));
         };
+        // Held under the chain's lock: no flashblock of the new chain is made before.
+        let hold = Duration::from_millis(hold_ms.unwrap_or(0).min(60_000));
+        *s.hold_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(Instant::now() + hold);
+        drop(chain);
         tracing::info!(
             number = removed.number(),
             removed = %removed.hash,

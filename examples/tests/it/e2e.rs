@@ -1,6 +1,7 @@
-//! End to end on loopback: `sequencer` and `pending_rpc --ws` started as processes (both
-//! `[[bin]]` targets, killed by their id when a test ends), a transaction sent to the
-//! sequencer, and what `pending_rpc` answers from the stream.
+//! End to end on loopback: `sequencer` and `pending_rpc --ws WS --upstream RPC` started as
+//! processes (both `[[bin]]` targets, killed by their id when a test ends): transactions
+//! sent through `pending_rpc`, what it answers from the stream and from its upstream,
+//! and its canonical events (read from its Prometheus metrics).
 
 use crate::sequencer::{
     call, eventually, fee_of, fresh_address, sign, signer, start_sequencer, u256, ChildGuard,
@@ -21,11 +22,19 @@ use std::{
 };
 use tokio_tungstenite::tungstenite::Message;
 
-/// Starts `pending_rpc --ws <ws>` (its own time bound: 120 s) on a free port; the guard
-/// and its address (`127.0.0.1:PORT`).
-fn start_pending_rpc(ws: &str) -> (ChildGuard, String) {
+/// A free loopback port (bound, read, released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts `pending_rpc --ws <ws> --upstream <upstream>` (its own time bound: 120 s) on a
+/// free port, heads polled every 100 ms, metrics on `metrics`; the guard and its address
+/// (`127.0.0.1:PORT`).
+fn start_pending_rpc(ws: &str, upstream: &str, metrics: u16) -> (ChildGuard, String) {
+    let metrics = format!("127.0.0.1:{metrics}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_pending_rpc"))
-        .args(["--port", "0", "--ws", ws, "--chain-id", "901", "--seconds", "120"])
+        .args(["--port", "0", "--ws", ws, "--upstream", upstream, "--head-poll-ms", "100"])
+        .args(["--chain-id", "901", "--metrics", &metrics, "--seconds", "120"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -48,49 +57,79 @@ fn start_pending_rpc(ws: &str) -> (ChildGuard, String) {
     (guard, addr)
 }
 
-/// Both programs, a client of each (`sequencer`, `pending_rpc`) and `pending_rpc`'s
-/// address.
+/// Both programs, a client of each (`sequencer`, `pending_rpc`), `pending_rpc`'s address
+/// and its metrics port.
 struct Pair {
     _sequencer: ChildGuard,
     _pending: ChildGuard,
     sequencer: HttpClient,
     pending: HttpClient,
     pending_addr: String,
+    metrics: u16,
 }
 
 async fn start_pair() -> Pair {
     let (sequencer_guard, ws, rpc) = start_sequencer(&[]);
-    let (pending_guard, pending_addr) = start_pending_rpc(&ws);
+    let metrics = free_port();
+    let (pending_guard, pending_addr) = start_pending_rpc(&ws, &rpc, metrics);
     let sequencer = HttpClientBuilder::default().build(&rpc).unwrap();
-    let pending = HttpClientBuilder::default().build(format!("http://{pending_addr}")).unwrap();
-    // The stream is flowing once a pending block is there.
+    let pending = HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(60))
+        .build(format!("http://{pending_addr}"))
+        .unwrap();
+    // The stream is flowing once a pending block is above the canonical head.
     eventually(30, "a pending block at pending_rpc", || {
-        let pending = pending.clone();
+        let (pending, sequencer) = (pending.clone(), sequencer.clone());
         async move {
             let block = pending
                 .request::<Value, _>("eth_getBlockByNumber", rpc_params!["pending", false])
                 .await
                 .ok()?;
-            (!block.is_null()).then_some(())
+            let head = u256(&call(&sequencer, "eth_blockNumber", rpc_params![]).await);
+            (block["number"].is_string() && u256(&block["number"]) > head).then_some(())
         }
     })
     .await;
-    Pair { _sequencer: sequencer_guard, _pending: pending_guard, sequencer, pending, pending_addr }
+    Pair {
+        _sequencer: sequencer_guard,
+        _pending: pending_guard,
+        sequencer,
+        pending,
+        pending_addr,
+        metrics,
+    }
 }
 
-/// Waits for `pending_rpc` to answer a pending receipt for `hash`.
-async fn pending_receipt(pending: &HttpClient, hash: B256) -> Value {
-    eventually(30, "the pending receipt at pending_rpc", || {
-        let pending = pending.clone();
-        async move {
-            let r = pending
-                .request::<Value, _>("eth_getTransactionReceipt", rpc_params![hash])
-                .await
-                .ok()?;
-            (!r.is_null()).then_some(r)
-        }
-    })
+/// `pending_rpc`'s canonical events of `kinds` so far (its Prometheus counter).
+async fn canonical_events(metrics: u16, kinds: &[&str]) -> u64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", metrics)).await.unwrap();
+    let request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut page = String::new();
+    tcp.read_to_string(&mut page).await.unwrap();
+    page.lines()
+        .filter(|l| l.starts_with("flashblocks_canonical_events_total{"))
+        .filter(|l| kinds.iter().any(|k| l.contains(&format!("kind=\"{k}\""))))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// `eth_sendRawTransactionSync` through `pending_rpc` (its default 6 s wait), with a
+/// generous deadline on the whole call; the receipt.
+async fn send_sync(pending: &HttpClient, raw: &Bytes) -> Value {
+    let answer = tokio::time::timeout(
+        Duration::from_secs(30),
+        pending.request::<Value, _>("eth_sendRawTransactionSync", rpc_params![raw.clone()]),
+    )
     .await
+    .expect("eth_sendRawTransactionSync within 30 s")
+    .unwrap_or_else(|e| panic!("eth_sendRawTransactionSync: {e}"));
+    assert_eq!(
+        serde_json::from_value::<B256>(answer["transactionHash"].clone()).unwrap(),
+        keccak256(raw)
+    );
+    answer
 }
 
 /// Waits for the sequencer to seal `hash`; its canonical receipt.
@@ -105,57 +144,89 @@ async fn canonical_receipt(sequencer: &HttpClient, hash: B256) -> Value {
     .await
 }
 
-/// Sends `raw` to the sequencer (the endpoint `pending_rpc` would forward to).
-async fn send(sequencer: &HttpClient, raw: &Bytes) -> B256 {
-    let hash = call(sequencer, "eth_sendRawTransaction", rpc_params![raw.clone()]).await;
-    let hash: B256 = serde_json::from_value(hash).unwrap();
-    assert_eq!(hash, keccak256(raw));
-    hash
-}
-
 async fn balance(client: &HttpClient, address: Address, at: Value) -> U256 {
     u256(&call(client, "eth_getBalance", rpc_params![address, at]).await)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_transfer_is_preconfirmed_with_exact_pending_balances_and_a_call_log_is_delivered() {
-    tokio::time::timeout(Duration::from_secs(150), transfer_and_logs())
-        .await
-        .expect("bounded in time");
+async fn head(sequencer: &HttpClient) -> U256 {
+    u256(&call(sequencer, "eth_blockNumber", rpc_params![]).await)
 }
 
-async fn transfer_and_logs() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_transfer_is_preconfirmed_with_exact_pending_balances_then_turns_canonical() {
+    tokio::time::timeout(Duration::from_secs(150), sync_transfer()).await.expect("bounded in time");
+}
+
+async fn sync_transfer() {
     let pair = start_pair().await;
     let alice = signer(0);
     let bob = fresh_address(7);
-    let value = U256::from(777_000_000_000u64);
+    let mut latest_checked = 0;
+    // A transfer in the last flashblock of its block is canonical as soon as it is
+    // preconfirmed: up to five transfers, until `latest` is seen not to have moved.
+    for nonce in 0..5u64 {
+        let value = U256::from(1_000_000_000u64 * (nonce + 1));
+        let raw = sign(&alice, nonce, TxKind::Call(bob), value, Bytes::new(), 21_000);
+        let preconfirmed = send_sync(&pair.pending, &raw).await;
+        assert_eq!(preconfirmed["status"], "0x1");
+        let n = u256(&preconfirmed["blockNumber"]).to::<u64>();
+        // `latest` (forwarded to the sequencer), read between two reads of its head.
+        let head_before = head(&pair.sequencer).await;
+        let latest_bob = balance(&pair.pending, bob, json!("latest")).await;
+        let head_after = head(&pair.sequencer).await;
+        let bob_pending = balance(&pair.pending, bob, json!("pending")).await;
+        let alice_pending = balance(&pair.pending, alice.address(), json!("pending")).await;
+        // The block is sealed with the preconfirmed hash.
+        let hash = keccak256(&raw);
+        let receipt = canonical_receipt(&pair.sequencer, hash).await;
+        assert_eq!(receipt["blockHash"], preconfirmed["blockHash"], "sealed as preconfirmed");
+        let before = json!(format!("{:#x}", n - 1));
+        let bob_before = balance(&pair.sequencer, bob, before.clone()).await;
+        let alice_before = balance(&pair.sequencer, alice.address(), before).await;
+        assert_eq!(bob_pending, bob_before + value, "the recipient's pending balance, exactly");
+        assert_eq!(
+            alice_pending,
+            alice_before - value - fee_of(&receipt),
+            "the sender's pending balance: value, gas, L1 and operator fee, exactly"
+        );
+        if head_before == head_after && head_after < U256::from(n) {
+            assert_eq!(latest_bob, bob_before, "`latest` has not moved while preconfirmed");
+            latest_checked += 1;
+        }
+        // It turns canonical: `latest` moves by the value, and the overlay confirms the
+        // block (its layer dropped).
+        eventually(30, "latest at pending_rpc includes the transfer", || {
+            let pending = pair.pending.clone();
+            async move {
+                let latest = balance(&pending, bob, json!("latest")).await;
+                (latest == bob_before + value).then_some(())
+            }
+        })
+        .await;
+        if latest_checked > 0 {
+            break;
+        }
+    }
+    assert!(latest_checked > 0, "one transfer seen preconfirmed before canonical");
+    eventually(30, "a confirmed block at pending_rpc", || async {
+        (canonical_events(pair.metrics, &["confirmed"]).await > 0).then_some(())
+    })
+    .await;
+}
 
-    // A transfer: its receipt at pending_rpc as soon as a flashblock carries it.
-    let raw = sign(&alice, 0, TxKind::Call(bob), value, Bytes::new(), 21_000);
-    let hash = send(&pair.sequencer, &raw).await;
-    let preconfirmed = pending_receipt(&pair.pending, hash).await;
-    assert_eq!(preconfirmed["status"], "0x1");
-    let number = preconfirmed["blockNumber"].clone();
-    let n = u256(&number).to::<u64>();
-    // The pending balances moved by the exact amounts over the state before the block
-    // (the sequencer's canonical state at block n - 1).
-    let receipt = canonical_receipt(&pair.sequencer, hash).await;
-    assert_eq!(receipt["blockNumber"], number, "sealed in the block it was preconfirmed in");
-    assert_eq!(receipt["blockHash"], preconfirmed["blockHash"], "with the preconfirmed hash");
-    let before = json!(format!("{:#x}", n - 1));
-    let bob_before = balance(&pair.sequencer, bob, before.clone()).await;
-    let alice_before = balance(&pair.sequencer, alice.address(), before).await;
-    let bob_pending = balance(&pair.pending, bob, json!("pending")).await;
-    let alice_pending = balance(&pair.pending, alice.address(), json!("pending")).await;
-    assert_eq!(bob_pending, bob_before + value);
-    assert_eq!(alice_pending, alice_before - value - fee_of(&receipt));
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_logs_subscriber_sees_the_log_of_a_contract_call() {
+    tokio::time::timeout(Duration::from_secs(150), logs()).await.expect("bounded in time");
+}
 
-    // A contract call's log reaches a pendingLogs subscriber (filtered by address).
-    let deploy = sign(&alice, 1, TxKind::Create, U256::ZERO, contract_initcode(), 200_000);
-    let deploy = send(&pair.sequencer, &deploy).await;
-    let contract = pending_receipt(&pair.pending, deploy).await;
-    let contract: Address = serde_json::from_value(contract["contractAddress"].clone())
-        .unwrap_or_else(|_| alice.address().create(1));
+async fn logs() {
+    let pair = start_pair().await;
+    let alice = signer(1);
+    let deploy = sign(&alice, 0, TxKind::Create, U256::ZERO, contract_initcode(), 200_000);
+    let deployed = send_sync(&pair.pending, &deploy).await;
+    let contract: Address = serde_json::from_value(deployed["contractAddress"].clone())
+        .unwrap_or_else(|_| alice.address().create(0));
+    assert_eq!(contract, alice.address().create(0));
     let (mut ws, _) =
         tokio_tungstenite::connect_async(format!("ws://{}", pair.pending_addr)).await.unwrap();
     let request = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe",
@@ -166,15 +237,19 @@ async fn transfer_and_logs() {
     assert!(!subscription.is_null(), "subscribed: {answer}");
     let word = U256::from(0x5eed_u64);
     let input = Bytes::from(word.to_be_bytes::<32>().to_vec());
-    let call_raw = sign(&alice, 2, TxKind::Call(contract), U256::ZERO, input, 100_000);
-    let call_hash = send(&pair.sequencer, &call_raw).await;
+    let call_raw = sign(&alice, 1, TxKind::Call(contract), U256::ZERO, input, 100_000);
+    let receipt = send_sync(&pair.pending, &call_raw).await;
+    assert_eq!(receipt["logs"][0]["topics"][0], json!(LOG_TOPIC));
     let log = loop {
         let note = next_json(&mut ws).await;
         if note["params"]["subscription"] == subscription {
             break note["params"]["result"].clone();
         }
     };
-    assert_eq!(serde_json::from_value::<B256>(log["transactionHash"].clone()).unwrap(), call_hash);
+    assert_eq!(
+        serde_json::from_value::<B256>(log["transactionHash"].clone()).unwrap(),
+        keccak256(&call_raw)
+    );
     assert_eq!(serde_json::from_value::<Address>(log["address"].clone()).unwrap(), contract);
     assert_eq!(serde_json::from_value::<B256>(log["topics"][0].clone()).unwrap(), LOG_TOPIC);
     assert_eq!(
@@ -209,7 +284,7 @@ async fn reconnect() {
     let pair = start_pair().await;
     let dropped = call(&pair.sequencer, "debug_dropStreams", rpc_params![]).await;
     assert_eq!(dropped, 1, "pending_rpc's one connection");
-    let head = u256(&call(&pair.sequencer, "eth_blockNumber", rpc_params![]).await);
+    let head = head(&pair.sequencer).await;
     // Two blocks on, the pending block can only come from a new connection (a client
     // that joins mid-block waits for the next index 0).
     eventually(30, "a pending block after the drop", || {
@@ -225,11 +300,101 @@ async fn reconnect() {
     })
     .await;
     // A transfer sent now is preconfirmed with its exact pending balance.
-    let alice = signer(1);
+    let alice = signer(2);
     let bob = fresh_address(8);
     let raw = sign(&alice, 0, TxKind::Call(bob), U256::from(42), Bytes::new(), 21_000);
-    let hash = send(&pair.sequencer, &raw).await;
-    let preconfirmed = pending_receipt(&pair.pending, hash).await;
+    let preconfirmed = send_sync(&pair.pending, &raw).await;
     assert_eq!(preconfirmed["status"], "0x1");
     assert_eq!(balance(&pair.pending, bob, json!("pending")).await, U256::from(42));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reorged_canonical_block_is_reported_and_its_state_dropped() {
+    tokio::time::timeout(Duration::from_secs(150), reorg()).await.expect("bounded in time");
+}
+
+async fn reorg() {
+    let pair = start_pair().await;
+    let alice = signer(3);
+    let bob = fresh_address(9);
+    let value = U256::from(31_337u64);
+    let raw = sign(&alice, 0, TxKind::Call(bob), value, Bytes::new(), 21_000);
+    let hash = keccak256(&raw);
+    let preconfirmed = send_sync(&pair.pending, &raw).await;
+    let old_block = preconfirmed["blockHash"].clone();
+    assert_eq!(balance(&pair.pending, bob, json!("pending")).await, value);
+    let events = canonical_events(pair.metrics, &["reorg", "broken_preconfirmation"]).await;
+    // The sequencer replaces its head (the transfer's block, or the block below the one
+    // being built with it) and makes no flashblock for 1.5 s, as an L2 node reporting a
+    // reorg before the builder goes on.
+    let reorg = call(&pair.sequencer, "debug_reorg", rpc_params![1_500]).await;
+    assert_ne!(reorg["removed"], reorg["replacement"]);
+    eventually(30, "pending_rpc reports the reorg", || async {
+        (canonical_events(pair.metrics, &["reorg", "broken_preconfirmation"]).await > events)
+            .then_some(())
+    })
+    .await;
+    // Its state is dropped: neither the removed head nor the transfer's old block is
+    // served, and the transfer (back in the sequencer's mempool) is preconfirmed again
+    // in another block, with the same pending balance.
+    assert!(call(
+        &pair.pending,
+        "eth_getBlockByHash",
+        rpc_params![reorg["removed"].clone(), false]
+    )
+    .await
+    .is_null());
+    let again = eventually(30, "the transfer preconfirmed in another block", || {
+        let pending = pair.pending.clone();
+        let old_block = old_block.clone();
+        async move {
+            let r = pending
+                .request::<Value, _>("eth_getTransactionReceipt", rpc_params![hash])
+                .await
+                .ok()?;
+            (!r.is_null() && r["blockHash"] != old_block).then_some(r)
+        }
+    })
+    .await;
+    assert_eq!(again["status"], "0x1");
+    assert!(call(&pair.pending, "eth_getBlockByHash", rpc_params![old_block, false])
+        .await
+        .is_null());
+    assert_eq!(balance(&pair.pending, bob, json!("pending")).await, value);
+}
+
+/// The `eth_sendRawTransactionSync` latency distribution over 100 transfers, against
+/// the flashblock interval. A measurement, not a test (no assertion on time): run it in
+/// release, `cargo test --release -p flashblocks-examples --test it -- --ignored
+/// --nocapture sync_latency`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: run it in release by hand"]
+async fn sync_latency_over_100_transfers() {
+    let pair = start_pair().await;
+    let alice = signer(0);
+    let mut micros = Vec::with_capacity(100);
+    for nonce in 0..100u64 {
+        let raw = sign(
+            &alice,
+            nonce,
+            TxKind::Call(fresh_address(10)),
+            U256::from(1),
+            Bytes::new(),
+            21_000,
+        );
+        let started = std::time::Instant::now();
+        let receipt = send_sync(&pair.pending, &raw).await;
+        micros.push(started.elapsed().as_micros() as u64);
+        assert_eq!(receipt["status"], "0x1");
+    }
+    micros.sort_unstable();
+    let ms = |us: u64| us as f64 / 1000.0;
+    println!(
+        "eth_sendRawTransactionSync over 100 transfers, flashblock interval 200 ms: \
+         min {:.1} ms, median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
+        ms(micros[0]),
+        ms(micros[49]),
+        ms(micros[89]),
+        ms(micros[99])
+    );
 }
