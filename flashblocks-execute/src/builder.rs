@@ -251,8 +251,11 @@ impl ExecutingBuilder {
 
     /// The same builder, with blocks of `gas_limit` gas (for benches with many
     /// transactions per block).
-    pub const fn with_gas_limit(mut self, gas_limit: u64) -> Self {
+    pub fn with_gas_limit(mut self, gas_limit: u64) -> Self {
         self.gas_limit = gas_limit;
+        self.executor = self
+            .executor
+            .with_max_block_gas_limit(gas_limit.max(crate::DEFAULT_MAX_BLOCK_GAS_LIMIT));
         self
     }
 

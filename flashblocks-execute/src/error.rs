@@ -25,6 +25,15 @@ pub enum ExecuteError {
         /// The flashblock's index.
         index: u64,
     },
+    /// A block whose `base.gas_limit` is above what the executor executes (see
+    /// [`Executor::with_max_block_gas_limit`](crate::Executor::with_max_block_gas_limit)).
+    #[error("block gas limit {gas_limit} above the executor's {max}")]
+    GasLimitTooHigh {
+        /// `base.gas_limit`.
+        gas_limit: u64,
+        /// The executor's bound.
+        max: u64,
+    },
     /// Index 0 without `base` (the validator rejects it first).
     #[error("index 0 without base")]
     MissingBase,

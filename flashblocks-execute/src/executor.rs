@@ -21,6 +21,10 @@ use std::sync::Arc;
 /// default (flashblocks run ahead of the canonical chain, usually by one or two blocks).
 pub const DEFAULT_MAX_LAYERS: usize = 16;
 
+/// The largest block gas limit the executor executes by default: a hostile `base`
+/// cannot make one flashblock run for ever (OP chains run far below it).
+pub const DEFAULT_MAX_BLOCK_GAS_LIMIT: u64 = 1_000_000_000;
+
 /// The block the executor is executing: its base, the state it started from, what its
 /// accepted flashblocks changed, and the cumulative results.
 #[derive(Debug)]
@@ -167,6 +171,7 @@ pub struct Executor<C: CanonicalStates> {
     config: ChainConfig,
     canonical: C,
     max_layers: usize,
+    max_block_gas_limit: u64,
     preconfirmed: Vec<Preconfirmed<C::State>>,
     current: Option<CurrentBlock<C::State>>,
 }
@@ -185,9 +190,18 @@ impl<C: CanonicalStates> Executor<C> {
             config,
             canonical,
             max_layers: max_layers.max(1),
+            max_block_gas_limit: DEFAULT_MAX_BLOCK_GAS_LIMIT,
             preconfirmed: Vec::new(),
             current: None,
         }
+    }
+
+    /// The same executor, executing blocks of at most `max` gas
+    /// ([`DEFAULT_MAX_BLOCK_GAS_LIMIT`] by default); a larger `base.gas_limit` answers
+    /// [`ExecuteError::GasLimitTooHigh`].
+    pub const fn with_max_block_gas_limit(mut self, max: u64) -> Self {
+        self.max_block_gas_limit = max;
+        self
     }
 
     /// The chain configuration.
@@ -251,6 +265,12 @@ impl<C: CanonicalStates> Executor<C> {
         let empty = LayerState::default();
         let (base, view, totals, start) = if starts_block {
             let base = flashblock.base().ok_or(ExecuteError::MissingBase)?;
+            if base.gas_limit > self.max_block_gas_limit {
+                return Err(ExecuteError::GasLimitTooHigh {
+                    gas_limit: base.gas_limit,
+                    max: self.max_block_gas_limit,
+                });
+            }
             let parent = self.parent(base)?;
             (base, None, Totals::default(), Some(NewBlock { base: base.clone(), parent }))
         } else {

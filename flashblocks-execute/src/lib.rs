@@ -72,6 +72,8 @@ pub use call::{CallOutcome, CallRequest};
 pub use check::{Enforcement, ExecutionCheck, ExecutionReport, StateRootHook, MAX_REPORTS};
 pub use config::ChainConfig;
 pub use error::ExecuteError;
-pub use executor::{Dropped, Execution, Executor, PendingState, DEFAULT_MAX_LAYERS};
+pub use executor::{
+    Dropped, Execution, Executor, PendingState, DEFAULT_MAX_BLOCK_GAS_LIMIT, DEFAULT_MAX_LAYERS,
+};
 pub use memory::{InMemoryAccount, InMemoryState, InMemoryStates};
 pub use state::CanonicalStates;

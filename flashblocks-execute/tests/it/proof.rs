@@ -205,3 +205,20 @@ fn without_the_parent_state_execution_is_unavailable() {
     let err = receiver.execute(&block[1].flashblock, false).unwrap_err();
     assert!(matches!(err, flashblocks_execute::ExecuteError::BlockNotStarted { index: 1 }));
 }
+
+#[test]
+fn a_block_above_the_gas_bound_is_not_executed() {
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus).with_gas_limit(2_000_000_000);
+    let block = builder.next_block(&[]);
+    let receiver = Executor::new(builder.config().clone(), builder.genesis_states());
+    let err = receiver.execute(&block[0].flashblock, true).unwrap_err();
+    assert!(matches!(
+        err,
+        flashblocks_execute::ExecuteError::GasLimitTooHigh {
+            gas_limit: 2_000_000_000,
+            max: 1_000_000_000
+        }
+    ));
+    let receiver = receiver.with_max_block_gas_limit(2_000_000_000);
+    assert!(receiver.execute(&block[0].flashblock, true).unwrap().proof().is_ok());
+}
