@@ -315,6 +315,11 @@ async fn a_reorged_canonical_block_is_reported_and_its_state_dropped() {
 
 async fn reorg() {
     let pair = start_pair().await;
+    // Genesis is never replaced: a block above it first.
+    eventually(30, "a sealed block above genesis", || async {
+        (head(&pair.sequencer).await >= U256::from(1)).then_some(())
+    })
+    .await;
     let alice = signer(3);
     let bob = fresh_address(9);
     let value = U256::from(31_337u64);
