@@ -8,7 +8,11 @@ use flashblocks_validate::{
     CheckFailure, CheckOutput, ExecutedFact, ExecutionMismatch, FactSubject, FactValue,
     FlashblockCheck,
 };
-use std::{collections::VecDeque, fmt, sync::Arc};
+use std::{
+    collections::VecDeque,
+    fmt,
+    sync::{Arc, Mutex},
+};
 
 /// How many reports the check keeps until the caller drains them (the oldest go first).
 pub const MAX_REPORTS: usize = 1024;
@@ -48,6 +52,36 @@ pub enum ExecutionReport {
     },
 }
 
+/// The check's reports, shared: the caller keeps a clone (the validator owns the check)
+/// and drains it after each flashblock. At most [`MAX_REPORTS`] are kept (the oldest go
+/// first).
+#[derive(Clone, Debug, Default)]
+pub struct ExecutionReports(Arc<Mutex<VecDeque<ExecutionReport>>>);
+
+impl ExecutionReports {
+    /// The reports since the last call, oldest first.
+    pub fn take(&self) -> Vec<ExecutionReport> {
+        self.lock().drain(..).collect()
+    }
+
+    fn push(&self, report: ExecutionReport) {
+        let mut reports = self.lock();
+        if reports.len() >= MAX_REPORTS {
+            reports.pop_front();
+        }
+        reports.push_back(report);
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<ExecutionReport>> {
+        // A panic while holding the lock leaves a queue that is still a queue.
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// A hook that checks `diff.state_root` with the caller's state trie: given the
 /// flashblock and its executed post-state, it returns the state root it computes.
 pub type StateRootHook = Box<dyn FnMut(&Flashblock, &ExecutedMetadata) -> Option<B256> + Send>;
@@ -76,7 +110,7 @@ pub struct ExecutionCheck<C: CanonicalStates> {
     pending: Option<Pending<C::State>>,
     last_executed: Option<Arc<ExecutedMetadata>>,
     broken: Option<PayloadId>,
-    reports: VecDeque<ExecutionReport>,
+    reports: ExecutionReports,
 }
 
 impl<C: CanonicalStates> fmt::Debug for ExecutionCheck<C>
@@ -104,7 +138,7 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
             pending: None,
             last_executed: None,
             broken: None,
-            reports: VecDeque::new(),
+            reports: ExecutionReports::default(),
         }
     }
 
@@ -145,14 +179,17 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
 
     /// The reports since the last call, oldest first.
     pub fn take_reports(&mut self) -> Vec<ExecutionReport> {
-        self.reports.drain(..).collect()
+        self.reports.take()
+    }
+
+    /// A handle on the reports, for the caller to drain once the validator owns the
+    /// check.
+    pub fn reports(&self) -> ExecutionReports {
+        self.reports.clone()
     }
 
     fn report(&mut self, report: ExecutionReport) {
-        if self.reports.len() >= MAX_REPORTS {
-            self.reports.pop_front();
-        }
-        self.reports.push_back(report);
+        self.reports.push(report);
     }
 
     /// Runs the check; `Ok(Some(_))` carries the executed facts.

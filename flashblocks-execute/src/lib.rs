@@ -69,7 +69,9 @@ mod run;
 mod state;
 
 pub use call::{CallOutcome, CallRequest};
-pub use check::{Enforcement, ExecutionCheck, ExecutionReport, StateRootHook, MAX_REPORTS};
+pub use check::{
+    Enforcement, ExecutionCheck, ExecutionReport, ExecutionReports, StateRootHook, MAX_REPORTS,
+};
 pub use config::ChainConfig;
 pub use error::ExecuteError;
 pub use executor::{

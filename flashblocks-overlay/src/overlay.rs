@@ -364,6 +364,44 @@ impl Overlay {
         Ok(Applied { changes, events })
     }
 
+    /// The execution check reported a mismatch in the newest block (`payload_id`): from
+    /// now on none of that block's executed facts serve (its flashblocks are held again
+    /// with only what they carried, and the index is rebuilt from the block before it);
+    /// its transactions and carried facts still serve. Returns whether anything changed
+    /// (false when the newest block is another or holds no executed facts).
+    pub fn void_executed(&mut self, payload_id: PayloadId) -> bool {
+        let Some(newest) = self.current.blocks.last().filter(|b| b.payload_id == payload_id) else {
+            return false;
+        };
+        if newest.flashblocks.iter().all(|l| l.flashblock.executed().is_none()) {
+            return false;
+        }
+        let mut next = (*self.current).clone();
+        let Some(old) = next.blocks.pop() else { return false };
+        next.index = self.before_newest.clone();
+        let mut block = BlockLayer {
+            flashblocks: Vec::with_capacity(old.flashblocks.len()),
+            tx_count: 0,
+            log_count: 0,
+            cumulative_gas: 0,
+            bytes: 0,
+            ..(*old).clone()
+        };
+        for layer in &old.flashblocks {
+            let carried = Arc::new(Flashblock::clone(&layer.flashblock).without_executed());
+            let layer = build_layer(&block, carried, layer.received_at_ms);
+            index_layer(&mut next.index, block.number, block.tx_count, &layer);
+            block.tx_count = block.tx_count.saturating_add(layer.transactions.len() as u32);
+            block.log_count = layer.log_end;
+            block.cumulative_gas = layer.cumulative_gas_end;
+            block.bytes = block.bytes.saturating_add(layer.bytes);
+            block.flashblocks.push(Arc::new(layer));
+        }
+        next.blocks.push(Arc::new(block));
+        self.publish(next);
+        true
+    }
+
     /// Tells the overlay the canonical head moved (a new block, or a reorg). Blocks at or
     /// below it are dropped; the block at its height is checked against what was
     /// preconfirmed: its hash, and its transactions when `transactions` (the canonical

@@ -395,6 +395,12 @@ impl Flashblock {
         let carried = Box::new(self.metadata.into_carried());
         Self { metadata: Metadata::Executed { carried, executed }, ..self }
     }
+
+    /// This flashblock without executed facts: its wire metadata only (the reverse of
+    /// [`with_executed`](Self::with_executed)).
+    pub fn without_executed(self) -> Self {
+        Self { metadata: self.metadata.into_carried(), ..self }
+    }
 }
 
 impl From<FlashblocksPayloadV1> for Flashblock {

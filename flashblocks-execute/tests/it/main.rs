@@ -5,6 +5,7 @@ mod check;
 mod corpus;
 mod layers;
 mod overlay;
+mod overlay_void;
 mod proof;
 mod reexecute;
 mod state_root;
