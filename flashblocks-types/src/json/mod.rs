@@ -35,6 +35,7 @@ mod model;
 #[cfg_attr(docsrs, doc(cfg(feature = "op-alloy")))]
 mod op_alloy;
 mod receipts;
+mod txs;
 mod write;
 
 pub use convert::V1Link;

@@ -71,7 +71,9 @@ pub struct JsonDiff {
     pub gas_used: u64,
     /// The hash of the block so far (cumulative).
     pub block_hash: B256,
-    /// The EIP-2718 encoded transactions this flashblock adds.
+    /// The EIP-2718 encoded transactions this flashblock adds (read into one buffer
+    /// they all share).
+    #[serde(deserialize_with = "super::txs::deserialize")]
     pub transactions: Vec<Bytes>,
     /// The withdrawals this flashblock adds.
     #[serde(default)]
