@@ -13,6 +13,9 @@
 //! | `flashblocks_pending_behind_seconds` | gauge | wall clock minus the pending block's timestamp |
 //! | `flashblocks_stream_reconnects_total` | counter | connections after the first |
 //! | `flashblocks_stream_disconnects_total{kind}` | counter | ends of a connection by [`Disconnect::kind`](crate::ws::Disconnect::kind) |
+//! | `flashblocks_subscribers{kind}` | gauge | websocket subscriptions by kind |
+//! | `flashblocks_canonical_events_total{kind}` | counter | the overlay's answers to the upstream's heads (`confirmed`, `passed`, `broken_preconfirmation`, `reorg`) |
+//! | `flashblocks_upstream_reorgs_total` | counter | upstream heads that went back or sideways |
 //!
 //! The gauges are refreshed every second.
 
@@ -231,7 +234,7 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
             tracing::info!(url = %url, pubsub = upstream.is_pubsub(), "canonical upstream");
             if let Some(pipeline) = shared {
                 let poll = Duration::from_millis(args.head_poll_ms);
-                tasks.push(tokio::spawn(follow(upstream.clone(), poll, pipeline)));
+                tasks.push(tokio::spawn(follow(upstream.clone(), poll, pipeline, feed.clone())));
             }
             let backend =
                 Backend { reader, canonical: upstream.clone(), upstream: Some(upstream), feed };
@@ -308,12 +311,22 @@ async fn consume(url: String, mut pipeline: Arc<Mutex<Pipeline>>, rule_set: Rule
 }
 
 /// The canonical head follower: each new head of the upstream goes to the overlay.
-async fn follow(upstream: Upstream, poll: Duration, pipeline: Arc<Mutex<Pipeline>>) {
+async fn follow(upstream: Upstream, poll: Duration, pipeline: Arc<Mutex<Pipeline>>, feed: Feed) {
+    let mut last: Option<flashblocks_overlay::CanonicalHead> = None;
     follow_heads(upstream, poll, |new| {
+        if last.is_some_and(|l| new.head.number <= l.number) {
+            // The head went back or sideways: the upstream reorged (whether or not the
+            // overlay held anything on the old head).
+            metrics::counter!("flashblocks_upstream_reorgs_total").increment(1);
+            tracing::warn!(from = ?last, to = ?new.head, "upstream reorg");
+        }
+        last = Some(new.head);
         let events = pipeline
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .advance_canonical(new.head, new.transactions.as_deref());
+        // Waiters look again (what they wait for may now be canonical).
+        feed.notify_applied();
         tracing::debug!(number = new.head.number, hash = %new.head.hash, "canonical head");
         for event in events {
             let kind = match &event {

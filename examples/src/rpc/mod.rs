@@ -28,8 +28,9 @@
 //! with nothing in it) and any other canonical block is -32000.
 //!
 //! [`serve`] bounds what one client can hold ([`ServerConfig`]): a request (headers, body
-//! and answer) has [`ServerConfig::request_timeout`] in all, after which its connection
-//! is closed, so clients that send half a request and stop cannot hold every connection
+//! and answer) has [`ServerConfig::http_timeout`] in all (the request timeout, or the
+//! longest `eth_sendRawTransactionSync` wait if longer), after which its connection is
+//! closed, so clients that send half a request and stop cannot hold every connection
 //! slot; request and response bodies and connections are capped; websocket clients are
 //! pinged and dropped when they stop answering.
 
@@ -110,6 +111,14 @@ pub struct ServerConfig {
     /// The longest wait `eth_sendRawTransactionSync` accepts (default 20 s); its
     /// default wait is 6 s.
     pub max_sync_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// The time one HTTP request has in all: the request timeout, or longer for the
+    /// longest `eth_sendRawTransactionSync` wait (plus a second to answer).
+    pub fn http_timeout(&self) -> Duration {
+        self.request_timeout.max(self.max_sync_timeout + Duration::from_secs(1))
+    }
 }
 
 impl Default for ServerConfig {
@@ -497,7 +506,7 @@ where
     // all (a timeout closes its connection, freeing the slot).
     let http = tower::ServiceBuilder::new()
         .layer(ProxyGetRequestLayer::new([("/health", "flashblocks_health")])?)
-        .layer(tower::timeout::TimeoutLayer::new(config.request_timeout));
+        .layer(tower::timeout::TimeoutLayer::new(config.http_timeout()));
     let server =
         Server::builder().set_config(jsonrpc).set_http_middleware(http).build(addr).await?;
     let local = server.local_addr()?;

@@ -9,8 +9,11 @@
 //! transaction that arrives before the upstream answers is not missed. It returns the
 //! preconfirmed receipt; on a stream that carries no receipts (and is not executed) it
 //! returns what the overlay knows of the inclusion: `transactionHash`, `blockHash`,
-//! `blockNumber`, `transactionIndex`, `from`, `to`, with no `status`. On timeout the
-//! error is -32000 with the transaction hash as `data`.
+//! `blockNumber`, `transactionIndex`, `from`, `to`, with no `status`. Each time the
+//! canonical head moves (and at the deadline) the upstream is asked for a canonical
+//! receipt: the block that carried the transaction may have been sealed and dropped
+//! from the overlay between two looks, or its flashblocks missed. Without one by the
+//! deadline the error is -32000 with the transaction hash as `data`.
 //!
 //! `eth_call` and `eth_estimateGas` with `pending` are forwarded to the upstream at
 //! `latest` with the overlay's preconfirmed state as a state override (the caller's own
@@ -144,25 +147,41 @@ where
         // The wait is registered before the transaction leaves.
         let mut applied = ctx.feed.watch_applied();
         let _: TxHash = upstream.request("eth_sendRawTransaction", (raw,)).await?;
+        let mut head = None;
         loop {
-            let found = {
+            let (found, now_head) = {
                 let snapshot = ctx.reader.snapshot();
-                inclusion(&snapshot.at(now_ms()), hash)
+                (inclusion(&snapshot.at(now_ms()), hash), snapshot.canonical_head())
             };
             if let Some(found) = found {
                 return to_raw(&found);
+            }
+            if now_head.is_some() && now_head != head {
+                // The canonical head moved: the block that carried it may have been
+                // sealed and dropped from the overlay before this look.
+                head = now_head;
+                let receipt: Option<Value> =
+                    upstream.request("eth_getTransactionReceipt", (hash,)).await.unwrap_or(None);
+                if let Some(receipt) = receipt {
+                    return to_raw(&receipt);
+                }
             }
             tokio::select! {
                 changed = applied.changed() => {
                     if changed.is_err() {
                         // No writer any more: nothing can arrive.
                         tokio::time::sleep_until(deadline).await;
-                        return Err(timeout_error(hash, timeout));
+                        break;
                     }
                 }
-                () = tokio::time::sleep_until(deadline) => return Err(timeout_error(hash, timeout)),
+                () = tokio::time::sleep_until(deadline) => break,
             }
         }
+        // Not seen preconfirmed (a flashblock missed, e.g. while reconnecting): sealed
+        // meanwhile, the canonical receipt answers.
+        let receipt: Option<Value> =
+            upstream.request("eth_getTransactionReceipt", (hash,)).await.unwrap_or(None);
+        receipt.map_or_else(|| Err(timeout_error(hash, timeout)), |r| to_raw(&r))
     })?;
     module.register_async_method("eth_call", |params, ctx, _| async move {
         call(&ctx, "eth_call", &params).await
