@@ -1,31 +1,29 @@
-//! The receiving side of a flashblock stream, frame by frame: decode → validate →
-//! assemble with the block-hash check → overlay.
+//! The receiving side of a flashblock stream, frame by frame, timed: a thin wrapper over
+//! [`flashblocks::Receiver`], whose steps (decode → validate → assemble with the
+//! block-hash check → overlay) it calls one by one.
 //!
 //! [`Pipeline::process`] takes one frame and returns a [`FrameReport`]: what the
 //! flashblock is, the validator's verdict (with the rule id when rejected), the
 //! block-hash check of the block so far, what the overlay did, and the time each stage
 //! took. A rejected frame changes nothing downstream. The block-hash check is the
-//! assembler's ([`Assembler::verify_block_hash`]) over accepted flashblocks: its result
-//! is reported, not enforced (enforcing it is adding
-//! [`BlockHashCheck`](flashblocks_assemble::BlockHashCheck) to the validator), so a
-//! stream whose hashes cannot be proven (a Jovian chain) still replays.
+//! assembler's ([`Receiver::assemble`]) over accepted flashblocks: its result is
+//! reported, not enforced (enforcing it is
+//! [`ReceiverConfig::with_block_hash_check`]), so a stream whose hashes cannot be proven
+//! (a Jovian chain) still replays.
 
 use crate::capture::FrameEncoding;
-use alloy_primitives::B256;
-use flashblocks_assemble::{AssembleError, AssembledPayload, Assembler};
-use flashblocks_overlay::{Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader};
-use flashblocks_types::PayloadId;
-use flashblocks_validate::{
-    AcceptedFlashblock, BlockStart, Outcome, RuleSet, ValidationError, Validator, ValidatorConfig,
+use flashblocks::{
+    assemble::{AssembleError, AssembledPayload},
+    overlay::{CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader},
+    primitives::{TxHash, B256},
+    types::PayloadId,
+    validate::{Outcome, RuleSet, ValidationError, Validator, ValidatorConfig},
+    Receiver, ReceiverConfig,
 };
 use std::{
-    collections::VecDeque,
     sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
-
-/// How many finished payloads a pipeline keeps (the oldest are dropped).
-pub const KEPT_PAYLOADS: usize = 16;
 
 /// The validator's answer to a frame.
 #[derive(Clone, Debug, PartialEq)]
@@ -165,55 +163,54 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-/// The receiving side: a validator, the assembler of the current block, the overlay.
+/// The receiving side with timing and reporting: a [`Receiver`] (the validator, the
+/// assembler of the current block, the overlay), whose steps it times one by one.
 #[derive(Debug)]
 pub struct Pipeline {
-    validator: Validator,
-    assembler: Option<Assembler>,
-    overlay: Overlay,
-    finished: VecDeque<AssembledPayload>,
+    receiver: Receiver,
     frames: usize,
 }
 
 impl Pipeline {
-    /// A pipeline with the default validator for `rule_set` and the default overlay.
+    /// A pipeline with the default receiver for `rule_set`.
     pub fn new(rule_set: RuleSet) -> Self {
-        let config = match rule_set {
-            RuleSet::V1 => ValidatorConfig::v1(),
-            RuleSet::Json => ValidatorConfig::json(),
-        };
-        Self::with_config(config, OverlayConfig::default())
+        Self::from_receiver(Receiver::new(ReceiverConfig::for_rule_set(rule_set)))
     }
 
     /// A pipeline with these settings.
     pub fn with_config(validator: ValidatorConfig, overlay: OverlayConfig) -> Self {
-        Self {
-            validator: Validator::new(validator),
-            assembler: None,
-            overlay: Overlay::new(overlay),
-            finished: VecDeque::new(),
-            frames: 0,
-        }
+        let config = ReceiverConfig::with_validator(validator).with_overlay(overlay);
+        Self::from_receiver(Receiver::new(config))
+    }
+
+    /// A pipeline over a receiver the caller set up.
+    pub const fn from_receiver(receiver: Receiver) -> Self {
+        Self { receiver, frames: 0 }
+    }
+
+    /// The receiver.
+    pub const fn receiver(&self) -> &Receiver {
+        &self.receiver
     }
 
     /// The validator's rule set.
     pub const fn rule_set(&self) -> RuleSet {
-        self.validator.rule_set()
+        self.receiver.rule_set()
     }
 
     /// A reader handle on the overlay, for query threads (see [`crate::rpc`]).
     pub fn reader(&self) -> OverlayReader {
-        self.overlay.reader()
+        self.receiver.reader()
     }
 
     /// The validator.
     pub const fn validator(&self) -> &Validator {
-        &self.validator
+        self.receiver.validator()
     }
 
     /// The overlay.
     pub const fn overlay(&self) -> &Overlay {
-        &self.overlay
+        self.receiver.overlay()
     }
 
     /// The frames processed so far.
@@ -221,34 +218,25 @@ impl Pipeline {
         self.frames
     }
 
-    /// The payloads of the last blocks (at most [`KEPT_PAYLOADS`] finished ones, oldest
+    /// The payloads of the last blocks (the finished ones the receiver keeps, oldest
     /// first), then the current block's so far.
     pub fn payloads(&self) -> Vec<AssembledPayload> {
-        self.finished
-            .iter()
-            .cloned()
-            .chain(self.assembler.as_ref().map(Assembler::payload))
-            .collect()
+        self.receiver.payloads()
     }
 
-    /// Forgets the block being received, in the validator and the assembler (after the
-    /// stream reconnected: what was sent meanwhile is missing, so the next block starts
-    /// at its index 0). The overlay keeps its preconfirmed blocks; its staleness bound
-    /// and the next block replace them.
+    /// Forgets the block being received (after the stream reconnected; see
+    /// [`Receiver::reset_stream`]).
     pub fn reset_stream(&mut self) {
-        self.validator.reset();
-        self.assembler = None;
+        self.receiver.reset_stream();
     }
 
-    /// Tells the overlay the canonical head moved (see
-    /// [`Overlay::advance_canonical`]): confirmed blocks are dropped, a broken
-    /// preconfirmation or a reorg drops what it invalidates. Returns what happened.
+    /// Tells the receiver the canonical head moved (see [`Receiver::canonical_head`]).
     pub fn advance_canonical(
         &mut self,
-        head: flashblocks_overlay::CanonicalHead,
-        transactions: Option<&[alloy_primitives::TxHash]>,
+        head: CanonicalHead,
+        transactions: Option<&[TxHash]>,
     ) -> Vec<OverlayEvent> {
-        self.overlay.advance_canonical(head, transactions)
+        self.receiver.canonical_head(head, transactions)
     }
 
     /// Processes one frame with the wall clock as the overlay's clock.
@@ -271,7 +259,7 @@ impl Pipeline {
             times: StageTimes::default(),
         };
         let started = Instant::now();
-        let decoded = self.validator.decode_frame(frame);
+        let decoded = self.receiver.decode(frame);
         report.times.decode = started.elapsed();
         let fb = match decoded {
             Ok(fb) => Arc::new(fb),
@@ -280,12 +268,10 @@ impl Pipeline {
                 return report;
             }
         };
+        let current = self.receiver.validator().current_block();
         let mut summary = FlashblockSummary {
             block_number: fb.base().map(|b| b.block_number).or_else(|| {
-                self.validator
-                    .current_block()
-                    .filter(|c| c.payload_id() == fb.payload_id())
-                    .map(|c| c.block_number())
+                current.filter(|c| c.payload_id() == fb.payload_id()).map(|c| c.block_number())
             }),
             payload_id: fb.payload_id(),
             index: fb.index(),
@@ -294,7 +280,7 @@ impl Pipeline {
             identity: fb.identity(),
         };
         let started = Instant::now();
-        let outcome = self.validator.validate(Arc::clone(&fb));
+        let outcome = self.receiver.validate(fb);
         report.times.validate = started.elapsed();
         let accepted = match outcome {
             Ok(Outcome::Accepted(accepted)) => accepted,
@@ -309,48 +295,25 @@ impl Pipeline {
                 return report;
             }
         };
-        if summary.block_number.is_none() {
-            summary.block_number = self.validator.current_block().map(|c| c.block_number());
-        }
+        summary.block_number = Some(accepted.block_number());
         report.flashblock = Some(summary);
 
         let started = Instant::now();
-        report.block_hash = self.assemble(&accepted);
-        report.times.assemble = started.elapsed();
-
-        let started = Instant::now();
-        match self.overlay.apply(&accepted, now_ms) {
-            Ok(applied) => report.overlay_events = applied.events,
-            Err(err) => report.overlay_error = Some(err),
-        }
-        report.times.overlay = started.elapsed();
-        report
-    }
-
-    /// Appends an accepted flashblock to its block and checks the block hash.
-    fn assemble(&mut self, accepted: &AcceptedFlashblock) -> BlockHashStatus {
-        let result = match accepted.block_start() {
-            Some(start) => {
-                let previous = self.assembler.take();
-                if let (Some(previous), BlockStart::Next { .. }) = (previous, start) {
-                    if self.finished.len() == KEPT_PAYLOADS {
-                        self.finished.pop_front();
-                    }
-                    self.finished.push_back(previous.into_payload());
-                }
-                Assembler::new(accepted).map(|a| self.assembler.insert(a))
-            }
-            None => match self.assembler.as_mut() {
-                Some(assembler) => assembler.append(accepted).map(|()| assembler),
-                None => return BlockHashStatus::Skipped,
-            },
-        };
-        match result.and_then(Assembler::verify_block_hash) {
+        report.block_hash = match self.receiver.assemble(&accepted) {
             Ok(hash) => BlockHashStatus::Ok(hash),
             Err(AssembleError::BlockHashMismatch { computed, claimed }) => {
                 BlockHashStatus::Mismatch { computed, claimed }
             }
             Err(_) => BlockHashStatus::Skipped,
+        };
+        report.times.assemble = started.elapsed();
+
+        let started = Instant::now();
+        match self.receiver.apply(&accepted, now_ms) {
+            Ok(applied) => report.overlay_events = applied.events,
+            Err(err) => report.overlay_error = Some(err),
         }
+        report.times.overlay = started.elapsed();
+        report
     }
 }

@@ -202,8 +202,3 @@ pub use view::{
 
 // Re-exported so users name the same versions of these as the public API does.
 pub use alloy_rpc_types_engine::PayloadId;
-
-// The README's example is a doc test too.
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

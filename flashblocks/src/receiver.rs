@@ -1,0 +1,396 @@
+//! [`Receiver`]: the receiving side of a flashblock stream, IO-free, in one place.
+
+use alloy_primitives::{TxHash, B256};
+use flashblocks_assemble::{AssembleError, AssembledPayload, Assembler, BlockHashCheck};
+use flashblocks_overlay::{
+    Applied, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader,
+};
+use flashblocks_types::Flashblock;
+use flashblocks_validate::{
+    AcceptedFlashblock, BlockStart, Outcome, RuleSet, Tip, ValidationError, Validator,
+    ValidatorConfig,
+};
+use std::{collections::VecDeque, sync::Arc};
+
+/// How a [`Receiver`] is set up, once: the stream's rule set and bound (the validator's
+/// configuration), whether the block-hash check is enforced, the overlay's limits, how
+/// far ahead of its tip a new block may start, and the bytes of finished payloads it
+/// keeps.
+///
+/// ```
+/// use flashblocks::{validate::RuleSet, ReceiverConfig};
+///
+/// let config = ReceiverConfig::json().with_block_hash_check(true);
+/// assert_eq!(config.validator.rule_set, RuleSet::Json);
+/// assert_eq!(config.validator.max_flashblocks_per_block, 20);
+/// assert_eq!(ReceiverConfig::v1().max_blocks_ahead, 64);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReceiverConfig {
+    /// The validator's configuration: the rule set (V1 or JSON, never guessed), the
+    /// bound on flashblocks per block, the OP rules, the JSON size cap.
+    pub validator: ValidatorConfig,
+    /// Enforce the block-hash check (rule `block_hash_mismatch`): off by default, since
+    /// a Jovian chain's hashes cannot be proven from V1 alone. Its rebuilt header travels
+    /// in the token to the assembler, so the block is hashed once either way.
+    pub block_hash_check: bool,
+    /// The overlay's bounds and staleness setting.
+    pub overlay: OverlayConfig,
+    /// How many blocks above its tip (the canonical head, or the newest block it
+    /// accepted) a new block may start (default 64). A block start further ahead is
+    /// rejected as `head_mismatch`, so one index 0 with a far-future `block_number`
+    /// cannot make every honest block `stale_block`.
+    pub max_blocks_ahead: u64,
+    /// The bytes of finished payloads kept for [`Receiver::payloads`] (default 64 MiB,
+    /// counted as their transactions' bytes plus a fixed cost per payload, transaction
+    /// and withdrawal); the oldest are dropped first.
+    pub max_payload_bytes: usize,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> Self {
+        Self::v1()
+    }
+}
+
+impl ReceiverConfig {
+    /// The defaults for a V1 (SSZ) stream.
+    pub fn v1() -> Self {
+        Self::with_validator(ValidatorConfig::v1())
+    }
+
+    /// The defaults for a JSON stream (the deployed format, plain or brotli).
+    pub fn json() -> Self {
+        Self::with_validator(ValidatorConfig::json())
+    }
+
+    /// The defaults for the rule set of `rule_set`.
+    pub fn for_rule_set(rule_set: RuleSet) -> Self {
+        match rule_set {
+            RuleSet::V1 => Self::v1(),
+            RuleSet::Json => Self::json(),
+        }
+    }
+
+    /// The defaults around a validator configuration.
+    pub fn with_validator(validator: ValidatorConfig) -> Self {
+        Self {
+            validator,
+            block_hash_check: false,
+            overlay: OverlayConfig::default(),
+            max_blocks_ahead: 64,
+            max_payload_bytes: 64 * 1024 * 1024,
+        }
+    }
+
+    /// Enforces (or not) the block-hash check.
+    pub const fn with_block_hash_check(mut self, on: bool) -> Self {
+        self.block_hash_check = on;
+        self
+    }
+
+    /// Sets the overlay's configuration.
+    pub const fn with_overlay(mut self, overlay: OverlayConfig) -> Self {
+        self.overlay = overlay;
+        self
+    }
+}
+
+/// What [`Receiver::receive`] did with a frame the validator did not reject.
+#[derive(Debug)]
+pub struct Received {
+    /// The decoded flashblock.
+    pub flashblock: Arc<Flashblock>,
+    /// The validator's answer (with the token when accepted).
+    pub outcome: Outcome,
+    /// The assembled block's hash check after an accepted flashblock (`None` for a
+    /// duplicate): the hash, or why it does not verify.
+    pub block_hash: Option<Result<B256, AssembleError>>,
+    /// What the overlay did with an accepted flashblock (`None` for a duplicate).
+    pub applied: Option<Result<Applied, OverlayError>>,
+}
+
+/// The receiving side of a flashblock stream, IO-free: a [`Validator`], the
+/// [`Assembler`] of the current block and the preconfirmed state [`Overlay`], kept in
+/// step through block starts, failovers, the canonical chain's events and resets.
+///
+/// Configured once ([`ReceiverConfig`]), it takes frames ([`receive`](Self::receive),
+/// or stepwise: [`decode`](Self::decode), [`validate`](Self::validate),
+/// [`assemble`](Self::assemble), [`apply`](Self::apply), which a caller times as it
+/// likes) and the canonical chain's events ([`canonical_head`](Self::canonical_head),
+/// [`reset`](Self::reset)); [`reader`](Self::reader) hands the overlay to the threads
+/// that answer queries. It owns no clock: the caller passes `now_ms`, the time the
+/// overlay's staleness bound is measured in.
+///
+/// A rejected frame changes nothing. An accepted block start finishes the previous
+/// block (its payload is kept, within [`ReceiverConfig::max_payload_bytes`]) or, for a
+/// failover, replaces it; a reorg or a broken preconfirmation drops the pending chain
+/// and the block being received, so the stream resumes at its next index 0.
+#[derive(Debug)]
+pub struct Receiver {
+    config: ReceiverConfig,
+    validator: Validator,
+    assembler: Option<Assembler>,
+    overlay: Overlay,
+    finished: VecDeque<(AssembledPayload, usize)>,
+    finished_bytes: usize,
+    canonical: Option<CanonicalHead>,
+}
+
+impl Default for Receiver {
+    fn default() -> Self {
+        Self::new(ReceiverConfig::default())
+    }
+}
+
+/// The bytes a payload is counted as: its transactions, and a fixed cost per payload,
+/// transaction and withdrawal.
+fn payload_bytes(payload: &AssembledPayload) -> usize {
+    let v1 = &payload.execution_payload.payload_inner.payload_inner;
+    let transactions: usize = v1.transactions.iter().map(|tx| tx.len() + 32).sum();
+    let withdrawals = payload.execution_payload.payload_inner.withdrawals.len() * 48;
+    1024 + v1.extra_data.len() + transactions + withdrawals
+}
+
+impl Receiver {
+    /// A receiver with nothing received yet.
+    pub fn new(config: ReceiverConfig) -> Self {
+        let mut validator = Validator::new(config.validator);
+        if config.block_hash_check {
+            validator.add_check(Box::new(BlockHashCheck::new()));
+        }
+        Self::with_validator(config, validator)
+    }
+
+    /// A receiver around a validator the caller set up (extra checks of its own, such
+    /// as an execution check); `config.validator` and `config.block_hash_check` are
+    /// taken as the validator has them.
+    pub fn with_validator(config: ReceiverConfig, validator: Validator) -> Self {
+        let config = ReceiverConfig { validator: *validator.config(), ..config };
+        Self {
+            overlay: Overlay::new(config.overlay),
+            config,
+            validator,
+            assembler: None,
+            finished: VecDeque::new(),
+            finished_bytes: 0,
+            canonical: None,
+        }
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &ReceiverConfig {
+        &self.config
+    }
+
+    /// The stream's rule set.
+    pub const fn rule_set(&self) -> RuleSet {
+        self.validator.rule_set()
+    }
+
+    /// A reader handle on the overlay, for the threads that answer queries.
+    pub fn reader(&self) -> OverlayReader {
+        self.overlay.reader()
+    }
+
+    /// The validator.
+    pub const fn validator(&self) -> &Validator {
+        &self.validator
+    }
+
+    /// The assembler of the block being received, if any.
+    pub const fn assembler(&self) -> Option<&Assembler> {
+        self.assembler.as_ref()
+    }
+
+    /// The overlay.
+    pub const fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+
+    /// The canonical head last reported, if any.
+    pub const fn canonical(&self) -> Option<CanonicalHead> {
+        self.canonical
+    }
+
+    /// The payloads of the last finished blocks, oldest first (within
+    /// [`ReceiverConfig::max_payload_bytes`]), then the current block's so far.
+    pub fn payloads(&self) -> Vec<AssembledPayload> {
+        self.finished
+            .iter()
+            .map(|(payload, _)| payload.clone())
+            .chain(self.assembler.as_ref().map(Assembler::payload))
+            .collect()
+    }
+
+    /// Decodes, validates, assembles and applies one frame; `now_ms` is the caller's
+    /// clock.
+    ///
+    /// # Errors
+    ///
+    /// The validator's rejection (`malformed` for bytes that do not decode as the
+    /// stream's format, then the first rule broken; `head_mismatch` for a block start
+    /// too far ahead of the tip): nothing changed.
+    pub fn receive(&mut self, frame: &[u8], now_ms: u64) -> Result<Received, ValidationError> {
+        let flashblock = Arc::new(self.decode(frame)?);
+        let outcome = self.validate(Arc::clone(&flashblock))?;
+        let (block_hash, applied) = match outcome.accepted() {
+            Some(accepted) => {
+                let block_hash = self.assemble(accepted);
+                (Some(block_hash), Some(self.apply(accepted, now_ms)))
+            }
+            None => (None, None),
+        };
+        Ok(Received { flashblock, outcome, block_hash, applied })
+    }
+
+    /// Step 1: decodes a frame as the stream is configured (never guessed). Changes
+    /// nothing.
+    ///
+    /// # Errors
+    ///
+    /// `malformed` or `unknown_version`.
+    pub fn decode(&self, frame: &[u8]) -> Result<Flashblock, ValidationError> {
+        self.validator.decode_frame(frame)
+    }
+
+    /// Step 2: validates a decoded flashblock; a block start must also be within
+    /// [`ReceiverConfig::max_blocks_ahead`] of the tip.
+    ///
+    /// # Errors
+    ///
+    /// The first rule broken; nothing changed.
+    pub fn validate(
+        &mut self,
+        flashblock: impl Into<Arc<Flashblock>>,
+    ) -> Result<Outcome, ValidationError> {
+        let flashblock = flashblock.into();
+        if let (0, Some(base)) = (flashblock.index(), flashblock.base()) {
+            if let Some(tip) = self.tip() {
+                if base.block_number > tip.number.saturating_add(self.config.max_blocks_ahead) {
+                    return Err(ValidationError::HeadMismatch {
+                        tip,
+                        parent_hash: base.parent_hash,
+                        number: base.block_number,
+                        timestamp: base.timestamp,
+                    });
+                }
+            }
+        }
+        self.validator.validate(flashblock)
+    }
+
+    /// The block new blocks are measured against: the newest of the canonical head and
+    /// the block being received.
+    fn tip(&self) -> Option<Tip> {
+        let current = self.validator.current_block().map(|block| Tip {
+            hash: self.assembler.as_ref().map_or(B256::ZERO, |a| a.results().block_hash),
+            number: block.block_number(),
+            timestamp: block.base().timestamp,
+        });
+        let canonical =
+            self.canonical.map(|head| Tip { hash: head.hash, number: head.number, timestamp: 0 });
+        match (current, canonical) {
+            (Some(c), Some(h)) => Some(if c.number >= h.number { c } else { h }),
+            (c, h) => c.or(h),
+        }
+    }
+
+    /// Step 3: appends an accepted flashblock to its block (a block start finishes or
+    /// replaces the previous one) and checks the block hash of the block so far (free
+    /// when the block-hash check ran: its header came in the token).
+    ///
+    /// # Errors
+    ///
+    /// Why the block hash does not verify (reported, not enforced here), or why the
+    /// block could not be assembled (a list over the payload's limits).
+    pub fn assemble(&mut self, accepted: &AcceptedFlashblock) -> Result<B256, AssembleError> {
+        let assembler = match accepted.block_start() {
+            Some(start) => {
+                let previous = self.assembler.take();
+                if let (Some(previous), BlockStart::Next { .. }) = (previous, start) {
+                    self.keep(previous.into_payload());
+                }
+                self.assembler.insert(Assembler::new(accepted)?)
+            }
+            None => match self.assembler.as_mut() {
+                Some(assembler) => {
+                    assembler.append(accepted)?;
+                    assembler
+                }
+                None => return Err(AssembleError::NotBlockStart { index: accepted.index() }),
+            },
+        };
+        assembler.verify_block_hash()
+    }
+
+    fn keep(&mut self, payload: AssembledPayload) {
+        let bytes = payload_bytes(&payload);
+        self.finished_bytes += bytes;
+        self.finished.push_back((payload, bytes));
+        while self.finished_bytes > self.config.max_payload_bytes {
+            let Some((_, bytes)) = self.finished.pop_front() else { break };
+            self.finished_bytes -= bytes;
+        }
+    }
+
+    /// Step 4: applies an accepted flashblock to the overlay and publishes a new
+    /// snapshot; `now_ms` is the caller's clock.
+    ///
+    /// # Errors
+    ///
+    /// What the overlay cannot place (see [`OverlayError`]); the overlay is unchanged.
+    pub fn apply(
+        &mut self,
+        accepted: &AcceptedFlashblock,
+        now_ms: u64,
+    ) -> Result<Applied, OverlayError> {
+        self.overlay.apply(accepted, now_ms)
+    }
+
+    /// The canonical chain has a new head (a new block or a reorg); `transactions` are
+    /// its transaction hashes in order, when known, to check the preconfirmed block
+    /// against. Confirmed blocks leave the overlay; a broken preconfirmation or a reorg
+    /// drops the pending chain and the block being received (the stream resumes at its
+    /// next index 0), as does a block being received that is further ahead of the head
+    /// than [`ReceiverConfig::max_blocks_ahead`].
+    pub fn canonical_head(
+        &mut self,
+        head: CanonicalHead,
+        transactions: Option<&[TxHash]>,
+    ) -> Vec<OverlayEvent> {
+        self.canonical = Some(head);
+        let mut events = self.overlay.advance_canonical(head, transactions);
+        let dropped = events.iter().any(|event| {
+            matches!(event, OverlayEvent::Reorg { .. } | OverlayEvent::BrokenPreconfirmation { .. })
+        });
+        let implausible = self.validator.current_block().is_some_and(|block| {
+            block.block_number() > head.number.saturating_add(self.config.max_blocks_ahead)
+        });
+        if implausible {
+            let dropped_from = self.validator.current_block().map(|b| b.block_number());
+            self.overlay.reset();
+            events.push(OverlayEvent::Reorg { canonical: head, dropped_from });
+        }
+        if dropped || implausible {
+            self.reset_stream();
+        }
+        events
+    }
+
+    /// Forgets the block being received (validator and assembler), after the stream
+    /// reconnected: what was sent meanwhile is missing, so the next block starts at its
+    /// index 0. The overlay keeps its pending blocks until the next block or the
+    /// canonical chain replaces them.
+    pub fn reset_stream(&mut self) {
+        self.validator.reset();
+        self.assembler = None;
+    }
+
+    /// Forgets everything received: the block being received and every pending block
+    /// (the finished payloads and the canonical head are kept).
+    pub fn reset(&mut self) {
+        self.reset_stream();
+        self.overlay.reset();
+    }
+}

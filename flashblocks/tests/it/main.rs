@@ -1,0 +1,3 @@
+//! Integration tests of the receiver: one binary.
+
+mod receiver;

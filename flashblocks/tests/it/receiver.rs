@@ -1,0 +1,242 @@
+//! The receiver's lifecycle: block starts, failover, reorg, reset, a far-future block
+//! number, rejections that change nothing, and the byte bound on kept payloads.
+
+use flashblocks::{
+    assemble::with_block_hashes,
+    overlay::{CanonicalHead, OverlayEvent},
+    primitives::{Sealed, B256},
+    types::{GeneratorConfig, PayloadId, SealedFlashblock, SequenceGenerator},
+    validate::{BlockStart, Outcome},
+    Receiver, ReceiverConfig,
+};
+
+/// Block `number` of payload `id`, on `parent_hash`: the generator's flashblocks with
+/// block hashes that verify, as SSZ frames.
+fn block(seed: u64, number: u64, id: u8, parent_hash: B256) -> Vec<Vec<u8>> {
+    let generated = SequenceGenerator::new(seed, GeneratorConfig::default()).next_block();
+    let remade = generated.into_iter().map(|sealed| {
+        let mut payload = sealed.into_inner();
+        payload.payload_id = PayloadId::new([id; 8]);
+        if let Some(base) = payload.base.as_mut() {
+            base.block_number = number;
+            base.parent_hash = parent_hash;
+        }
+        Sealed::new_unchecked(payload, B256::ZERO)
+    });
+    let chained: Vec<SealedFlashblock> = with_block_hashes(remade).expect("base fee fits");
+    chained.iter().map(|fb| fb.encode_ssz()).collect()
+}
+
+/// The block hash the last frame of `frames` claims.
+fn last_hash(receiver: &Receiver) -> B256 {
+    receiver.assembler().expect("a block").results().block_hash
+}
+
+fn receive_all(receiver: &mut Receiver, frames: &[Vec<u8>]) {
+    for frame in frames {
+        let received = receiver.receive(frame, 0).expect("accepted");
+        assert!(received.outcome.is_accepted());
+        assert!(received.block_hash.expect("assembled").is_ok());
+        received.applied.expect("applied").expect("the overlay took it");
+    }
+}
+
+fn receiver() -> Receiver {
+    Receiver::new(ReceiverConfig::v1().with_block_hash_check(true))
+}
+
+#[test]
+fn block_starts_finish_the_previous_block() {
+    let mut receiver = receiver();
+    let reader = receiver.reader();
+    receive_all(&mut receiver, &block(1, 100, 1, B256::ZERO));
+    assert_eq!(receiver.payloads().len(), 1);
+    let hash = last_hash(&receiver);
+    let next = block(2, 101, 2, hash);
+    let started = receiver.receive(&next[0], 0).expect("accepted");
+    let token = started.outcome.accepted().expect("accepted");
+    assert_eq!(token.block_start(), Some(BlockStart::Next { previous: PayloadId::new([1; 8]) }));
+    receive_all(&mut receiver, &next[1..]);
+    // The finished block and the current one; both pending in the overlay.
+    let payloads = receiver.payloads();
+    assert_eq!(payloads.len(), 2);
+    assert_eq!(payloads[0].block_hash(), hash);
+    assert_eq!(payloads[1].block_hash(), last_hash(&receiver));
+    let snapshot = reader.snapshot();
+    assert_eq!(snapshot.pending_block_numbers().collect::<Vec<_>>(), [100, 101]);
+    let id = snapshot.id().expect("pending");
+    assert_eq!((id.block_number, id.flashblock_index), (101, 4));
+}
+
+#[test]
+fn a_failover_replaces_the_block_being_received() {
+    let mut receiver = receiver();
+    receive_all(&mut receiver, &block(1, 100, 1, B256::ZERO));
+    let first = block(2, 101, 2, B256::repeat_byte(1));
+    receive_all(&mut receiver, &first[..2]);
+    // Another builder starts block 101 again.
+    let other = block(3, 101, 3, B256::repeat_byte(1));
+    let received = receiver.receive(&other[0], 0).expect("accepted");
+    let token = received.outcome.accepted().expect("accepted");
+    assert_eq!(
+        token.block_start(),
+        Some(BlockStart::Failover { replaced: PayloadId::new([2; 8]) })
+    );
+    let applied = received.applied.expect("applied").expect("placed");
+    assert!(matches!(applied.events.as_slice(), [OverlayEvent::Failover { number: 101, .. }]));
+    // The replaced block is not kept as finished; the new one is assembled.
+    let payloads = receiver.payloads();
+    assert_eq!(payloads.len(), 2);
+    assert_eq!(receiver.assembler().expect("a block").payload_id(), PayloadId::new([3; 8]));
+    // The replaced payload's next flashblock is rejected; the new one goes on.
+    assert_eq!(receiver.receive(&first[2], 0).unwrap_err().rule_id(), "payload_id_mismatch");
+    receive_all(&mut receiver, &other[1..]);
+    assert_eq!(receiver.validator().current_block().expect("block").next_index(), 5);
+}
+
+#[test]
+fn a_reorg_drops_the_pending_chain_and_the_block_being_received() {
+    let mut receiver = receiver();
+    receive_all(&mut receiver, &block(1, 100, 1, B256::repeat_byte(9)));
+    let frames = block(2, 101, 2, last_hash(&receiver));
+    receive_all(&mut receiver, &frames[..2]);
+    // The canonical chain's block 99 is another one: nothing pending sits on it.
+    let head = CanonicalHead { number: 99, hash: B256::repeat_byte(0x99) };
+    let events = receiver.canonical_head(head, None);
+    assert_eq!(events, vec![OverlayEvent::Reorg { canonical: head, dropped_from: Some(100) }]);
+    assert!(receiver.validator().current_block().is_none());
+    assert!(receiver.assembler().is_none());
+    assert_eq!(receiver.overlay().snapshot().id(), None);
+    // The rest of the dropped block is rejected; the stream resumes at an index 0.
+    assert_eq!(receiver.receive(&frames[2], 0).unwrap_err().rule_id(), "not_started");
+    receive_all(&mut receiver, &block(3, 100, 3, head.hash));
+    assert_eq!(receiver.overlay().snapshot().pending_block_numbers().collect::<Vec<_>>(), [100]);
+}
+
+#[test]
+fn the_canonical_chain_confirms_blocks() {
+    let mut receiver = receiver();
+    receive_all(&mut receiver, &block(1, 100, 1, B256::ZERO));
+    let hash = last_hash(&receiver);
+    receive_all(&mut receiver, &block(2, 101, 2, hash));
+    let events = receiver.canonical_head(CanonicalHead { number: 100, hash }, None);
+    assert_eq!(events, vec![OverlayEvent::Confirmed { number: 100, hash }]);
+    // The block being received stays.
+    assert_eq!(receiver.validator().current_block().map(|b| b.block_number()), Some(101));
+    assert_eq!(receiver.overlay().snapshot().pending_block_numbers().collect::<Vec<_>>(), [101]);
+}
+
+#[test]
+fn reset_forgets_what_was_being_received() {
+    let mut receiver = receiver();
+    receive_all(&mut receiver, &block(1, 100, 1, B256::ZERO));
+    receiver.reset();
+    assert!(receiver.validator().current_block().is_none());
+    assert!(receiver.assembler().is_none());
+    assert_eq!(receiver.overlay().snapshot().id(), None);
+    // The same block can start again.
+    receive_all(&mut receiver, &block(1, 100, 1, B256::ZERO));
+    // reset_stream keeps the overlay's pending blocks.
+    receiver.reset_stream();
+    assert!(receiver.validator().current_block().is_none());
+    assert_eq!(receiver.overlay().snapshot().pending_block_numbers().collect::<Vec<_>>(), [100]);
+}
+
+#[test]
+fn a_far_future_block_number_cannot_lock_out_honest_blocks() {
+    // After honest block 100, an index 0 claiming block u64::MAX is refused ...
+    let mut receiver = receiver();
+    receive_all(&mut receiver, &block(1, 100, 1, B256::ZERO));
+    let hash = last_hash(&receiver);
+    let far = block(7, u64::MAX, 7, hash);
+    let err = receiver.receive(&far[0], 0).unwrap_err();
+    assert_eq!(err.rule_id(), "head_mismatch");
+    // ... and the honest next block is accepted.
+    receive_all(&mut receiver, &block(2, 101, 2, hash));
+
+    // A fresh receiver with nothing to measure against takes it first; the next
+    // canonical head shows it implausible, and honest blocks are accepted again.
+    let mut fresh = receiver_with_far_block(&far);
+    assert_eq!(fresh.receive(&block(2, 101, 2, hash)[0], 0).unwrap_err().rule_id(), "stale_block");
+    let head = CanonicalHead { number: 100, hash };
+    let events = fresh.canonical_head(head, None);
+    assert!(events.contains(&OverlayEvent::Reorg { canonical: head, dropped_from: Some(u64::MAX) }));
+    assert!(fresh.validator().current_block().is_none());
+    receive_all(&mut fresh, &block(2, 101, 2, hash));
+    // And with the canonical head known, the far block is refused from now on.
+    assert_eq!(fresh.receive(&far[0], 0).unwrap_err().rule_id(), "head_mismatch");
+}
+
+fn receiver_with_far_block(far: &[Vec<u8>]) -> Receiver {
+    let mut receiver = receiver();
+    receive_all(&mut receiver, &far[..1]);
+    receiver
+}
+
+#[test]
+fn rejections_change_nothing() {
+    let mut receiver = receiver();
+    let frames = block(1, 100, 1, B256::ZERO);
+    receive_all(&mut receiver, &frames[..2]);
+    let before = (
+        receiver.validator().current_block().cloned(),
+        receiver.assembler().cloned(),
+        receiver.overlay().snapshot().sequence(),
+        receiver.payloads(),
+    );
+    let mut wrong_hash = flashblocks::types::Flashblock::decode_v1(&frames[2])
+        .expect("decodes")
+        .into_sealed_v1()
+        .expect("v1")
+        .into_inner();
+    wrong_hash.diff.block_hash = B256::repeat_byte(0xee);
+    for (frame, rule) in [
+        (vec![1, 2, 3], "malformed"),
+        (frames[3].clone(), "index_gap"),
+        (wrong_hash.encode_ssz(), "block_hash_mismatch"),
+    ] {
+        assert_eq!(receiver.receive(&frame, 0).unwrap_err().rule_id(), rule);
+        let after = (
+            receiver.validator().current_block().cloned(),
+            receiver.assembler().cloned(),
+            receiver.overlay().snapshot().sequence(),
+            receiver.payloads(),
+        );
+        assert_eq!(after, before, "{rule}");
+    }
+    // A resend is a duplicate: nothing assembled or applied again.
+    let received = receiver.receive(&frames[1], 0).expect("a duplicate");
+    assert!(matches!(received.outcome, Outcome::Duplicate { index: 1, .. }));
+    assert!(received.block_hash.is_none() && received.applied.is_none());
+    assert_eq!(receiver.overlay().snapshot().sequence(), before.2);
+    receive_all(&mut receiver, &frames[2..]);
+}
+
+#[test]
+fn kept_payloads_are_bounded_by_bytes() {
+    let config = ReceiverConfig { max_payload_bytes: 10_000, ..ReceiverConfig::v1() };
+    let mut receiver = Receiver::new(config);
+    let mut parent = B256::ZERO;
+    for n in 0..20u64 {
+        receive_all(&mut receiver, &block(n, 100 + n, n as u8 + 1, parent));
+        parent = last_hash(&receiver);
+    }
+    // Each finished block is counted (about 2 kB here), the oldest dropped first.
+    let payloads = receiver.payloads();
+    let finished = &payloads[..payloads.len() - 1];
+    assert!(!finished.is_empty() && finished.len() < 19, "{}", finished.len());
+    let numbers: Vec<u64> = finished
+        .iter()
+        .map(|p| p.execution_payload.payload_inner.payload_inner.block_number)
+        .collect();
+    assert_eq!(numbers.last(), Some(&118));
+    assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1));
+    // With the default bound, all 19 finished blocks are kept.
+    let mut receiver = Receiver::new(ReceiverConfig::v1());
+    let mut parent = B256::ZERO;
+    for n in 0..20u64 {
+        receive_all(&mut receiver, &block(n, 100 + n, n as u8 + 1, parent));
+        parent = last_hash(&receiver);
+    }
+    assert_eq!(receiver.payloads().len(), 20);
+}
