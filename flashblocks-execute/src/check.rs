@@ -103,6 +103,14 @@ enum Pending<S> {
 /// A flashblock that cannot be executed for want of state
 /// ([`ExecuteError::ParentStateUnavailable`]) is not invalid: it passes, with no
 /// executed facts, and is reported ([`take_reports`](Self::take_reports)).
+///
+/// Wiring, once the validator owns the check: keep a [`reports`](Self::reports) handle;
+/// after each accepted flashblock apply its token to the overlay, drain the handle, and
+/// on an [`ExecutionReport::Mismatch`] call the overlay's `void_executed(payload_id)` so
+/// that none of that block's executed facts serve from then on (in
+/// [`Enforcement::Report`]; in [`Enforcement::Enforce`] the flashblock is rejected as
+/// `execution_invalid` instead). Feed the overlay's events to
+/// [`Executor::on_overlay_event`] through [`executor_mut`](Self::executor_mut).
 pub struct ExecutionCheck<C: CanonicalStates> {
     executor: Executor<C>,
     enforcement: Enforcement,
