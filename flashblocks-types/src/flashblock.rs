@@ -207,7 +207,7 @@ impl Flashblock {
 
     /// Builds the input model from a JSON flashblock: source [`FlashblockSource::Json`],
     /// no `parent_flash_hash`, the diff's Jovian `blob_gas_used` kept aside, and as
-    /// identity [`FlashblockJson::identity`] (`keccak256` of the canonical JSON of the
+    /// identity [`FlashblockJson::identity`] (SHA-256 of the canonical JSON of the
     /// decoded value).
     ///
     /// ```

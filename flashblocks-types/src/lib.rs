@@ -38,7 +38,7 @@
 //! decompressed size, [`DEFAULT_MAX_JSON_LEN`]), [`FlashblockJson`] is the JSON model
 //! (read and written as the [spec page](crate::spec)'s JSON section says),
 //! [`Flashblock::from_json`] gives a flashblock whose
-//! [`identity`](Flashblock::identity) is the `keccak256` of the decoded value's canonical
+//! [`identity`](Flashblock::identity) is the SHA-256 of the decoded value's canonical
 //! JSON, and the conversions to and from V1 are strict (typed [`CodecError`]s) or named
 //! lossy. The `op-alloy` feature adds conversions to and from op-alloy's
 //! `OpFlashblockPayload`.

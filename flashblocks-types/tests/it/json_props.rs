@@ -16,7 +16,8 @@ pub(crate) fn canonical_identity(json: &FlashblockJson) -> alloy_primitives::B25
         encoding.extend_from_slice(&(tx.len() as u64).to_be_bytes());
         encoding.extend_from_slice(tx);
     }
-    alloy_primitives::keccak256(&encoding)
+    use sha2::Digest;
+    alloy_primitives::B256::from(<[u8; 32]>::from(sha2::Sha256::digest(&encoding)))
 }
 
 proptest! {
