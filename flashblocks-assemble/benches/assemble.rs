@@ -3,8 +3,8 @@
 //! - `append`: appending flashblock #1 vs #100 of equal size (10 transactions each); the
 //!   goal is #100 within 1.2× of #1 (appending costs what the flashblock carries);
 //! - `append_checked`: the block-hash check of the same flashblocks (check, then commit
-//!   with the check's trie work), for information: the check's cost grows with `n / 16`
-//!   cached group hashes, on top of the new transactions' leaves;
+//!   with the check's trie work), for information: on top of the new transactions'
+//!   leaves, the check takes at most 15 cached subtree hashes a level of the trie;
 //! - `payload`: producing the payload of a 1000-transaction block, against cloning its
 //!   transaction list (the floor);
 //! - `block_hash`: the block-hash check of a 1000-transaction block against the bare

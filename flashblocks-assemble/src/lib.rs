@@ -48,9 +48,10 @@
 //!
 //! Appending a flashblock costs what it carries. The transactions root is the ordered
 //! trie root of `alloy-trie`; [`TransactionTrie`] keeps the hash of every complete
-//! group of 16 transactions (a branch node that no later transaction changes), so the
-//! check at each flashblock hashes the new transactions' leaves and about `n / 16`
-//! cached nodes, not the whole block again.
+//! aligned block of `16^L` transactions (a node that no later transaction changes, at
+//! six levels at most), so the check at each flashblock hashes the new transactions'
+//! leaves, the subtrees they complete, and at most 15 cached nodes a level: it costs
+//! what the flashblock adds, whatever the block holds.
 //!
 //! ## Features
 //!

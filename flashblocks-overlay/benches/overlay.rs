@@ -9,6 +9,12 @@
 //! - `overlay_path`: the whole path, decode (SSZ, with `hash_tree_root`) + the
 //!   validator's rules + assembling + apply, against the hashing it cannot avoid
 //!   (`hash_tree_root` plus the transaction hashes); the block-hash check beside it;
+//! - `overlay_apply_at_k`: applying flashblock `#k` of a block (10 transactions of 100
+//!   bytes and one account each, the bounds raised) at `k` from 10,000 on, against `k`
+//!   from 1 on in a new block above a pending block of 10,000 flashblocks (the same
+//!   index fill: the goal's baseline) and in an empty overlay (beside: what the index's
+//!   depth adds). Each sample applies the next flashblocks of its block, so a group
+//!   measures `k` from its start up to the sample's count;
 //! - `overlay_read`: a point read (`eth_getBalance` of a touched account through a
 //!   reader handle) against a `HashMap` lookup of the same key, alone and while a
 //!   writer thread applies flashblocks.
@@ -277,6 +283,67 @@ fn reads(c: &mut Criterion) {
     g.finish();
 }
 
+/// Applying flashblock `#k` at small and large `k` (see the module docs).
+fn apply_at_k(c: &mut Criterion) {
+    use flashblocks_overlay::fuzz::hostile::v1_flashblock;
+    const TXS: usize = 10;
+    const K: u64 = 10_000;
+    let config = OverlayConfig {
+        max_flashblocks_per_block: 1 << 20,
+        max_pending_blocks: 1 << 20,
+        max_bytes: 16 << 30,
+        ..Default::default()
+    };
+    // Applies the flashblocks `from..from + iters` of block `number`, timed.
+    let run = |overlay: &mut Overlay, number: u64, from: u64, iters: u64| {
+        let flashblocks: Vec<Flashblock> =
+            (from..from + iters).map(|index| v1_flashblock(number, index, TXS)).collect();
+        let t = std::time::Instant::now();
+        for fb in flashblocks {
+            black_box(overlay.apply(fb, 0).expect("applies"));
+        }
+        t.elapsed()
+    };
+    let mut g = c.benchmark_group("overlay_apply_at_k");
+    g.sample_size(20);
+    // #1 on: a fresh overlay and block for every sample.
+    g.bench_function("from_1", |b| {
+        b.iter_custom(|iters| {
+            let mut overlay = Overlay::new(config);
+            overlay.apply(v1_flashblock(1, 0, TXS), 0).expect("applies");
+            run(&mut overlay, 1, 1, iters)
+        })
+    });
+    // Block 1 with K flashblocks, pending under everything below.
+    let mut overlay = Overlay::new(config);
+    for index in 0..K {
+        overlay.apply(v1_flashblock(1, index, TXS), 0).expect("applies");
+    }
+    // #1 on over the same index: a new block every sample, block 1 still pending.
+    let mut number = 1;
+    g.bench_function("from_1_over_10000", |b| {
+        b.iter_custom(|iters| {
+            number += 1;
+            overlay.apply(v1_flashblock(number, 0, TXS), 0).expect("applies");
+            run(&mut overlay, number, 1, iters)
+        })
+    });
+    // #K on: block `number` continued to K first (untimed), then each sample goes on.
+    number += 1;
+    for index in 0..K {
+        overlay.apply(v1_flashblock(number, index, TXS), 0).expect("applies");
+    }
+    let mut next = K;
+    g.bench_function("from_10000", |b| {
+        b.iter_custom(|iters| {
+            let took = run(&mut overlay, number, next, iters);
+            next += iters;
+            took
+        })
+    });
+    g.finish();
+}
+
 /// criterion's median of one benchmark of this run, in nanoseconds.
 fn median(id: &str) -> Option<f64> {
     let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
@@ -299,6 +366,9 @@ fn report() {
         "overlay_path/baseline_hashing",
         "overlay_path/decode_rules_assemble_apply",
         "overlay_path/block_hash_check",
+        "overlay_apply_at_k/from_1",
+        "overlay_apply_at_k/from_1_over_10000",
+        "overlay_apply_at_k/from_10000",
         "overlay_read/hashmap",
         "overlay_read/overlay",
         "overlay_read/hashmap_while_writing",
@@ -337,6 +407,14 @@ fn report() {
         m("overlay_path/block_hash_check") / m("overlay_path/baseline_hashing")
     );
     println!(
+        "  apply #k, k >= 10,000 / k from 1, same index   {:>6.2}x  [<= 1.2]",
+        m("overlay_apply_at_k/from_10000") / m("overlay_apply_at_k/from_1_over_10000")
+    );
+    println!(
+        "  apply #k, k >= 10,000 / k from 1, empty        {:>6.2}x  (the index's depth)",
+        m("overlay_apply_at_k/from_10000") / m("overlay_apply_at_k/from_1")
+    );
+    println!(
         "  read: overlay / hashmap                        {:>6.2}x  [<= 2]",
         m("overlay_read/overlay") / m("overlay_read/hashmap")
     );
@@ -357,6 +435,7 @@ fn report() {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     apply(&mut c);
+    apply_at_k(&mut c);
     whole_path(&mut c);
     reads(&mut c);
     c.final_summary();

@@ -3,34 +3,33 @@
 
 use crate::{
     index::{Index, TxPosition},
-    layer::{transaction_hash, BlockLayer, FlashblockLayer, ReceiptFacts, TxEntry},
+    layer::{
+        decode_and_recover, transaction_hash, BlockLayer, FlashblockLayer, ReceiptFacts, TxEntry,
+    },
+    memory::layer_bytes,
 };
-use alloy_consensus::TxReceipt;
+use alloy_consensus::{Transaction as _, TxReceipt};
 use alloy_primitives::Address;
 use flashblocks_types::{Flashblock, Metadata};
 use op_alloy_consensus::OpReceipt;
 use std::sync::Arc;
 
-/// Fixed byte cost counted per transaction, account and storage slot (the hash, the
-/// index entry, the receipt facts), beside the variable-length bytes.
-const TX_OVERHEAD: usize = 160;
-const ACCOUNT_OVERHEAD: usize = 128;
-const SLOT_OVERHEAD: usize = 96;
-
-/// Hashes a flashblock's transactions and collects its receipt facts.
+/// Hashes a flashblock's transactions, collects its receipt facts and counts its bytes.
+/// Where the source carries no nonces (deployed JSON), it also decodes each transaction
+/// and recovers its sender, so that the pending nonce is known when the flashblock is
+/// published (the decoded form is kept in the layer's cache).
 pub(crate) fn build_layer(
     block: &BlockLayer,
     flashblock: Arc<Flashblock>,
     now_ms: u64,
 ) -> FlashblockLayer {
     let txs = flashblock.transactions();
-    let mut bytes = 0usize;
+    let recover = matches!(flashblock.metadata(), Metadata::Json(_));
     let mut cumulative = block.cumulative_gas;
     let mut log_index = block.log_count;
     let mut transactions = Vec::with_capacity(txs.len());
     for (i, raw) in txs.iter().enumerate() {
         let hash = transaction_hash(raw);
-        bytes = bytes.saturating_add(raw.len() + TX_OVERHEAD);
         let receipt = match flashblock.metadata() {
             Metadata::V1(m) => m.transactions.get(i).map(|meta| {
                 cumulative = cumulative.saturating_add(meta.gas_used);
@@ -64,8 +63,6 @@ pub(crate) fn build_layer(
                     };
                     cumulative = facts.cumulative_gas_used;
                     log_index = log_index.saturating_add(logs.len() as u64);
-                    bytes =
-                        bytes.saturating_add(logs.iter().map(|l| l.data.data.len() + 128).sum());
                     facts
                 })
             }
@@ -74,54 +71,28 @@ pub(crate) fn build_layer(
                 cumulative = facts.cumulative_gas_used;
                 log_index =
                     log_index.saturating_add(facts.logs.as_ref().map_or(0, |l| l.len() as u64));
-                bytes = bytes.saturating_add(
-                    facts
-                        .logs
-                        .as_ref()
-                        .map_or(0, |l| l.iter().map(|l| l.data.data.len() + 128).sum()),
-                );
                 facts
             }),
             _ => None,
         };
-        transactions.push(TxEntry::new(hash, receipt));
+        let entry = TxEntry::new(hash, receipt);
+        if recover {
+            entry.set_decoded(decode_and_recover(raw).map(Arc::new));
+        }
+        transactions.push(entry);
     }
-    match flashblock.metadata() {
-        Metadata::Executed { executed, .. } => {
-            for account in &executed.accounts {
-                bytes = bytes.saturating_add(
-                    ACCOUNT_OVERHEAD
-                        + account.code.as_ref().map_or(0, |c| c.len())
-                        + account.storage_slots.len() * SLOT_OVERHEAD,
-                );
-            }
-        }
-        Metadata::V1(m) => {
-            for account in &m.accounts {
-                bytes = bytes.saturating_add(
-                    ACCOUNT_OVERHEAD
-                        + account.code.as_ref().map_or(0, |c| c.len())
-                        + account.storage_slots.len() * SLOT_OVERHEAD,
-                );
-            }
-        }
-        Metadata::Json(m) => {
-            bytes = bytes.saturating_add(
-                m.new_account_balances.as_ref().map_or(0, |b| b.len() * ACCOUNT_OVERHEAD),
-            );
-        }
-        _ => {}
-    }
-    FlashblockLayer {
+    let mut layer = FlashblockLayer {
         flashblock,
         first_tx: block.tx_count,
         transactions,
         received_at_ms: now_ms,
-        bytes,
+        bytes: 0,
         log_end: log_index,
         cumulative_gas_end: cumulative,
         transactions_root: std::sync::OnceLock::new(),
-    }
+    };
+    layer.bytes = layer_bytes(&layer);
+    layer
 }
 
 /// The receipt facts of a deployed JSON receipt.
@@ -154,6 +125,9 @@ pub(crate) fn index_layer(index: &mut Index, number: u64, first_tx: u32, layer: 
             tx.hash,
             TxPosition { block: number, index: first_tx.saturating_add(i as u32) },
         );
+        if let Some((sender, nonce)) = signed_nonce(tx) {
+            index.apply_sender_nonce(number, sender, nonce);
+        }
     }
     match layer.flashblock.metadata() {
         Metadata::Executed { executed, .. } => index.apply_accounts(number, &executed.accounts),
@@ -187,7 +161,22 @@ pub(crate) fn remove_block(index: &mut Index, block: &BlockLayer) {
             .iter()
             .flat_map(|a| a.storage_slots.iter().map(move |s| (a.address, s.key)))
     });
-    index.remove_block(block.number, accounts, slots, block.transaction_hashes());
+    let senders =
+        block.flashblocks.iter().flat_map(|l| l.transactions.iter().filter_map(signed_nonce));
+    index.remove_block(
+        block.number,
+        accounts,
+        slots,
+        block.transaction_hashes(),
+        senders.map(|(sender, _)| sender),
+    );
+}
+
+/// The sender and nonce of a transaction decoded at apply time, unless it is a deposit
+/// (which carries no nonce).
+fn signed_nonce(entry: &TxEntry) -> Option<(Address, u64)> {
+    let tx = entry.decoded_if_done()?;
+    (!tx.inner().is_deposit()).then(|| (tx.signer(), tx.inner().nonce()))
 }
 
 /// The account post-states a flashblock's layer applies: the executed ones when it was

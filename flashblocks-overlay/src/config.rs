@@ -19,12 +19,14 @@ pub struct OverlayConfig {
     /// blocks). When a new block would exceed it, the oldest is evicted and the state
     /// queries answer "not here" until the canonical chain reaches the evicted block.
     pub max_pending_blocks: usize,
-    /// Bytes held by all pending blocks, as counted by the overlay: transaction bytes,
-    /// code, and a fixed cost per account, slot and transaction (default 256 MiB). Over
+    /// An upper bound of the heap memory the overlay holds, as
+    /// [`Snapshot::bytes_held`](crate::Snapshot::bytes_held) counts it: the decoded
+    /// flashblocks with everything they carry, their layers, room for their
+    /// transactions' decoded forms, and the index node by node (default 256 MiB). Over
     /// it, the oldest blocks are evicted as above; a single block over it is refused.
-    /// Dropped data is freed once no snapshot holds it: the writer keeps its last 8
-    /// snapshots alive (so that readers do not free them), and a reader keeps the one it
-    /// holds.
+    /// Dropped data is freed once no snapshot holds it: the writer keeps none beyond the
+    /// current one, and a reader keeps the one it holds. During an apply the replaced
+    /// snapshot and the new flashblock are alive together until it publishes.
     pub max_bytes: usize,
     /// The staleness bound: a view taken more than this many milliseconds after the
     /// newest flashblock was applied answers "not here" (default `None`: no bound). The

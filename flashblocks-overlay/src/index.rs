@@ -1,25 +1,20 @@
 //! The lookup index: one persistent map per kind of key, over every pending block.
 //!
-//! Each map is an [`imbl`] hash array mapped trie: cloning it is O(1) and an insert
-//! copies only the path to the changed leaf, so a snapshot shares everything it did not
+//! Each map is a [`PMap`]: cloning it is O(1) and an insert copies only the nodes of its
+//! path that the previous snapshot shares, so a snapshot shares everything it did not
 //! change with the one before it. That is what makes an apply cost what the flashblock
 //! carries (`O(k log₃₂ n)` for `k` changes), not what the block holds, and keeps a point
 //! read to one hash and a walk of two or three trie nodes, whichever block set the key.
+//! Each map counts its own memory ([`Index::bytes`]) and what it stopped sharing with
+//! older versions ([`Index::retired`]).
 //!
 //! Every value remembers the block that set it ([`Stamped`]), so that dropping the
 //! oldest pending block (when the canonical chain reaches it) removes exactly the values
 //! no later block overrode.
 
+use crate::pmap::PMap;
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
 use flashblocks_types::AccountMetadata;
-use imbl::{shared_ptr::DefaultSharedPtr, GenericHashMap};
-
-/// The hasher of the index: `foldhash`, seeded per process (keys come from the stream,
-/// so a fixed hash would let a builder aim collisions at one trie node).
-pub(crate) type Hasher = foldhash::fast::RandomState;
-
-/// A persistent hash map with the index's hasher.
-pub(crate) type PMap<K, V> = GenericHashMap<K, V, Hasher, DefaultSharedPtr>;
 
 /// A value and the number of the block that set it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +42,9 @@ pub(crate) struct Index {
     pub(crate) codes: PMap<Address, Stamped<Bytes>>,
     pub(crate) storage: PMap<(Address, B256), Stamped<B256>>,
     pub(crate) transactions: PMap<TxHash, TxPosition>,
+    /// For sources without nonces (deployed JSON): one more than the highest nonce of a
+    /// pending transaction each sender signed, maintained as flashblocks arrive.
+    pub(crate) sender_nonces: PMap<Address, Stamped<u64>>,
 }
 
 impl Index {
@@ -78,6 +76,12 @@ impl Index {
         }
     }
 
+    /// Records that `sender` signed a transaction with `nonce` in `block`.
+    pub(crate) fn apply_sender_nonce(&mut self, block: u64, sender: Address, nonce: u64) {
+        // The newest transaction's nonce wins, as the newest value of every other key.
+        self.sender_nonces.insert(sender, Stamped { value: nonce.saturating_add(1), block });
+    }
+
     /// Records a transaction's position.
     pub(crate) fn apply_transaction(&mut self, hash: TxHash, position: TxPosition) {
         self.transactions.insert(hash, position);
@@ -90,7 +94,11 @@ impl Index {
         accounts: impl IntoIterator<Item = &'a Address>,
         slots: impl IntoIterator<Item = (Address, B256)>,
         transactions: impl IntoIterator<Item = TxHash>,
+        senders: impl IntoIterator<Item = Address>,
     ) {
+        for address in senders {
+            remove_if_set_by(&mut self.sender_nonces, &address, block);
+        }
         for address in accounts {
             remove_if_set_by(&mut self.balances, address, block);
             remove_if_set_by(&mut self.nonces, address, block);
@@ -113,8 +121,46 @@ impl Index {
             + self.codes.len()
             + self.storage.len()
             + self.transactions.len()
+            + self.sender_nonces.len()
+    }
+
+    /// The bytes of the index's maps (their nodes and entries; the code bytes are
+    /// shared with the flashblocks and counted there, but each entry's copy of a `Bytes`
+    /// handle may allocate its shared header: counted here).
+    pub(crate) fn bytes(&self) -> usize {
+        self.balances.bytes()
+            + self.nonces.bytes()
+            + self.codes.bytes()
+            + self.codes.len() * CODE_HANDLE_BYTES
+            + self.storage.bytes()
+            + self.transactions.bytes()
+            + self.sender_nonces.bytes()
+    }
+
+    /// The bytes the maps stopped sharing with older versions since this index was
+    /// cloned.
+    pub(crate) fn retired(&self) -> usize {
+        self.balances.retired()
+            + self.nonces.retired()
+            + self.codes.retired()
+            + self.storage.retired()
+            + self.transactions.retired()
+            + self.sender_nonces.retired()
+    }
+
+    /// Starts counting retired bytes anew.
+    pub(crate) fn reset_retired(&mut self) {
+        self.balances.reset_retired();
+        self.nonces.reset_retired();
+        self.codes.reset_retired();
+        self.storage.reset_retired();
+        self.transactions.reset_retired();
+        self.sender_nonces.reset_retired();
     }
 }
+
+/// What cloning a `Bytes` may allocate: the shared header of a vector-backed `Bytes`.
+const CODE_HANDLE_BYTES: usize = 48;
 
 /// Removes `key` if its value was set by `block`.
 fn remove_if_set_by<K, V>(map: &mut PMap<K, Stamped<V>>, key: &K, block: u64)

@@ -55,6 +55,16 @@ impl TxEntry {
         Self { hash, receipt, decoded: OnceLock::new() }
     }
 
+    /// Stores the decoded form (at apply time, before any reader sees the entry).
+    pub(crate) fn set_decoded(&self, decoded: Option<Arc<RecoveredTransaction>>) {
+        let _ = self.decoded.set(decoded);
+    }
+
+    /// The decoded form if it was computed.
+    pub(crate) fn decoded_if_done(&self) -> Option<&Arc<RecoveredTransaction>> {
+        self.decoded.get()?.as_ref()
+    }
+
     /// The transaction decoded, with its sender; computed once, `None` when the bytes
     /// are not a valid OP transaction or the signature does not recover.
     pub(crate) fn decoded(&self, raw: &[u8]) -> Option<Arc<RecoveredTransaction>> {
@@ -111,8 +121,8 @@ impl FlashblockLayer {
 pub(crate) struct BlockLayer {
     pub(crate) number: u64,
     pub(crate) payload_id: PayloadId,
-    /// Never empty: a block layer is created with its index 0.
-    pub(crate) flashblocks: Vec<Arc<FlashblockLayer>>,
+    /// Never empty once published: a block layer is created with its index 0.
+    pub(crate) flashblocks: imbl::Vector<Arc<FlashblockLayer>>,
     pub(crate) base: Arc<ExecutionPayloadStaticV1>,
     pub(crate) tx_count: u32,
     pub(crate) log_count: u64,
@@ -139,8 +149,17 @@ impl BlockLayer {
 
     /// The flashblock layer and offset of the block-level transaction `index`.
     pub(crate) fn locate(&self, index: u32) -> Option<(&FlashblockLayer, usize)> {
-        let at = self.flashblocks.partition_point(|l| l.first_tx <= index).checked_sub(1)?;
-        let layer = self.flashblocks.get(at)?;
+        // The last layer whose first transaction is at or below `index`.
+        let (mut low, mut high) = (0, self.flashblocks.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if self.flashblocks.get(mid)?.first_tx <= index {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        let layer = self.flashblocks.get(low.checked_sub(1)?)?;
         let offset = (index - layer.first_tx) as usize;
         (offset < layer.transactions.len()).then_some((layer.as_ref(), offset))
     }

@@ -57,16 +57,35 @@
 //!
 //! ## Design
 //!
-//! A [`Snapshot`] is the list of pending blocks (each a chain of immutable per-flashblock
-//! layers behind `Arc`s, holding the flashblock itself, never copied) and one merged
-//! index: persistent hash maps (from `imbl`) of accounts, storage slots and transaction
-//! positions, each value stamped with the block that set it. Applying a flashblock
-//! clones the index in O(1) and inserts what the flashblock carries, copying only trie
-//! paths; dropping the oldest block removes the values it set that no later block
-//! overrode; a failover restores the index kept from before the replaced block. A point
-//! read hashes its key once and walks two or three trie nodes, however many blocks are
-//! pending. Decoding a transaction and recovering its sender happen on the first query
-//! that needs them and are cached in the layer.
+//! A [`Snapshot`] is the list of pending blocks (each a persistent vector of immutable
+//! per-flashblock layers behind `Arc`s, holding the flashblock itself, never copied) and
+//! one merged index: persistent hash maps (the crate's own hash array mapped trie) of
+//! accounts, storage slots, transaction positions and, for sources without nonces, the
+//! senders' next nonces, each value stamped with the block that set it. Applying a
+//! flashblock clones the block's layer list and the index in O(1) and inserts what the
+//! flashblock carries, copying only the trie nodes on those paths that the previous
+//! snapshot shares; so an apply costs what the flashblock carries at any flashblock
+//! index and any fill. Dropping the oldest block removes the values it set that no later
+//! block overrode (work in proportion to that block, done once); a failover restores the
+//! index kept from before the replaced block. A point read hashes its key once and
+//! walks a few trie nodes, however many blocks are pending. Where the source carries no
+//! nonces (deployed JSON), each transaction is decoded and its sender recovered when the
+//! flashblock is applied, so that the pending nonce is one lookup for every reader;
+//! otherwise decoding happens on the first query that needs it and is cached in the layer.
+//!
+//! ### Memory
+//!
+//! [`Snapshot::bytes_held`] is a computed upper bound of the heap memory the overlay
+//! holds, checked against [`OverlayConfig::max_bytes`] after each apply (the oldest
+//! blocks are evicted to stay under it): every decoded flashblock with all it carries,
+//! each layer with its receipt facts, logs and room for its transactions' decoded forms,
+//! and the index node by node, allocator overhead included, with what the index kept for
+//! a failover holds beyond it. The trie's nodes hold pointers only and have exactly the
+//! capacity they use, so the index's memory follows its entries, and each version counts
+//! what it stopped sharing with older ones. The writer keeps no retired snapshot: a
+//! replaced snapshot is freed when its last reader lets it go, and until then it keeps
+//! what it held. The hostile-stream suite (`tests/it/hostile.rs`) checks the count
+//! against the process's own peak memory; the `hostile` example runs the full-size floods.
 //!
 //! ## Spec decisions
 //!
@@ -108,9 +127,9 @@
 //! ## Dependencies
 //!
 //! Beyond the project's set: `imbl` (MPL-2.0; the maintained fork of `im`) for the
-//! persistent hash maps that make an apply cost what the flashblock carries while a read
-//! stays one hash lookup, and `foldhash`, a fast seeded hasher for those maps (the keys
-//! are addresses and hashes a builder chooses, so the seed matters).
+//! persistent vector of a block's layers (appending and cloning in O(1) whatever the
+//! number of flashblocks), and `foldhash`, a fast seeded hasher for the index's maps
+//! (the keys are addresses and hashes a builder chooses, so the seed matters).
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
@@ -125,7 +144,9 @@ mod error;
 pub mod fuzz;
 mod index;
 mod layer;
+mod memory;
 mod overlay;
+mod pmap;
 mod rpc;
 mod snapshot;
 

@@ -129,14 +129,10 @@ pub struct Overlay {
     /// The index as it was before the newest pending block's first flashblock, to undo
     /// that block on failover.
     before_newest: Index,
-    /// The last snapshots published, kept alive a little longer so that a reader that
-    /// reloads rarely holds the last reference: freeing a snapshot's own trie nodes is
-    /// then the writer's work, not a reader's.
-    retired: std::collections::VecDeque<Arc<Snapshot>>,
+    /// The index bytes the snapshots published since `before_newest` was taken stopped
+    /// sharing with it and the snapshots before them (see [`Overlay::publish`]).
+    retired_in_block: usize,
 }
-
-/// How many published snapshots the writer keeps alive after replacing them.
-const RETIRED: usize = 8;
 
 /// A handle for reader threads: cheap to clone, `Send + Sync`.
 #[derive(Clone, Debug)]
@@ -194,7 +190,7 @@ impl Overlay {
             shared: Arc::new(ArcSwap::new(current.clone())),
             current,
             before_newest: Index::default(),
-            retired: std::collections::VecDeque::with_capacity(RETIRED + 1),
+            retired_in_block: 0,
         }
     }
 
@@ -222,16 +218,34 @@ impl Overlay {
         self.current.clone()
     }
 
+    /// What older versions of the index keep beside `next`'s once it is published: the
+    /// index kept for a failover (`before_newest`) holds, beyond the nodes it shares with
+    /// `next`, at most the nodes retired since it was taken (and those its own eviction
+    /// removals copied), and at most its own bytes.
+    fn held_beside(&self, next: &Snapshot) -> usize {
+        self.retired_in_block
+            .saturating_add(next.index.retired())
+            .saturating_add(self.before_newest.retired())
+            .min(self.before_newest.bytes())
+    }
+
+    /// The bytes the overlay holds once `next` is published ([`Snapshot::bytes_held`]).
+    fn held(&self, next: &Snapshot) -> usize {
+        next.layer_bytes().saturating_add(next.index.bytes()).saturating_add(self.held_beside(next))
+    }
+
+    /// Publishes `next`. The replaced snapshot is freed by whoever holds it last: the
+    /// writer, here, unless a reader still holds it (a reader keeps alive the snapshot it
+    /// holds, see [`Snapshot::bytes_held`]).
     fn publish(&mut self, mut next: Snapshot) {
         next.sequence = self.current.sequence + 1;
+        next.beside = self.held_beside(&next);
+        self.retired_in_block = self.retired_in_block.saturating_add(next.index.retired());
+        next.index.reset_retired();
         next.seal();
         let next = Arc::new(next);
         self.shared.store(next.clone());
-        let previous = std::mem::replace(&mut self.current, next);
-        self.retired.push_back(previous);
-        if self.retired.len() > RETIRED {
-            self.retired.pop_front();
-        }
+        self.current = next;
     }
 
     /// Applies a flashblock the validator accepted (its token); `now_ms` is the caller's
@@ -304,7 +318,7 @@ impl Overlay {
             BlockLayer {
                 number,
                 payload_id: flashblock.payload_id(),
-                flashblocks: Vec::new(),
+                flashblocks: imbl::Vector::new(),
                 base: Arc::new(base.clone()),
                 tx_count: 0,
                 log_count: 0,
@@ -345,14 +359,15 @@ impl Overlay {
         block.log_count = layer.log_end;
         block.cumulative_gas = layer.cumulative_gas_end;
         block.bytes = block_bytes;
-        block.flashblocks.push(Arc::new(layer));
+        block.flashblocks.push_back(Arc::new(layer));
         next.blocks.push(Arc::new(block));
         if let Some(index) = before_newest {
             self.before_newest = index;
+            self.retired_in_block = 0;
         }
         // Bounds: evict the oldest complete blocks.
         while next.blocks.len() > self.config.max_pending_blocks.max(1)
-            || (next.bytes() > self.config.max_bytes && next.blocks.len() > 1)
+            || (self.held(&next) > self.config.max_bytes && next.blocks.len() > 1)
         {
             let evicted = next.blocks.remove(0);
             remove_block(&mut next.index, &evicted);
@@ -482,6 +497,7 @@ impl Overlay {
     fn drop_all(&mut self, next: &mut Snapshot) {
         next.clear();
         self.before_newest = Index::default();
+        self.retired_in_block = 0;
     }
 
     fn drop_oldest(&mut self, next: &mut Snapshot) {

@@ -129,6 +129,9 @@ pub struct Snapshot {
     /// reaches this number.
     pub(crate) required_canonical: Option<u64>,
     pub(crate) max_age_ms: Option<u64>,
+    /// What older versions of the index the writer keeps hold beside this one's (set at
+    /// publication, see [`bytes_held`](Self::bytes_held)).
+    pub(crate) beside: usize,
     pub(crate) sequence: u64,
     /// Cached at publish: the newest block and flashblock, and its arrival time.
     pub(crate) id: Option<SnapshotId>,
@@ -173,6 +176,7 @@ impl Snapshot {
             canonical: None,
             required_canonical: None,
             max_age_ms,
+            beside: 0,
             sequence: 0,
             id: None,
             received_at_ms: None,
@@ -189,6 +193,7 @@ impl Snapshot {
 
     pub(crate) fn clear(&mut self) {
         self.index = Index::default();
+        self.beside = 0;
         self.blocks.clear();
     }
 
@@ -199,7 +204,8 @@ impl Snapshot {
         }
     }
 
-    pub(crate) fn bytes(&self) -> usize {
+    /// The bytes of the pending blocks' layers.
+    pub(crate) fn layer_bytes(&self) -> usize {
         self.blocks.iter().map(|b| b.bytes).fold(0, usize::saturating_add)
     }
 
@@ -232,10 +238,22 @@ impl Snapshot {
         self.blocks.last().map(|b| b.payload_id)
     }
 
-    /// The bytes the pending blocks hold, as counted against
-    /// [`OverlayConfig::max_bytes`](crate::OverlayConfig::max_bytes).
+    /// An upper bound of the heap memory the overlay holds with this snapshot published,
+    /// as counted against [`OverlayConfig::max_bytes`](crate::OverlayConfig::max_bytes):
+    ///
+    /// - each pending flashblock: the decoded flashblock itself (every list and map it
+    ///   carries, JSON receipts and logs included), its layer (hashes, receipt facts and
+    ///   their logs) and room for every transaction's decoded form;
+    /// - the merged index, counted node by node with the allocator's overhead;
+    /// - what older versions of the index that the writer keeps (for a failover) hold
+    ///   beyond this one.
+    ///
+    /// What it does not count: a snapshot a reader still holds after the writer replaced
+    /// it keeps alive what it held (its evicted blocks and the index nodes replaced since);
+    /// and during an [`apply`](crate::Overlay::apply), until it publishes, the replaced
+    /// snapshot and the new flashblock are both alive.
     pub fn bytes_held(&self) -> usize {
-        self.bytes()
+        self.layer_bytes().saturating_add(self.index.bytes()).saturating_add(self.beside)
     }
 
     /// The entries of the merged index (accounts, storage slots, transactions): zero
@@ -379,8 +397,9 @@ impl<'a> View<'a> {
     }
 
     /// The fallback nonce where the source carries none (deployed JSON): one more than
-    /// the highest nonce of a pending transaction `address` signed, found by decoding
-    /// the pending transactions newest first (each decoded once, then cached).
+    /// the nonce of the newest pending transaction `address` signed. The overlay
+    /// recovers the senders of such a source's transactions when it applies them, so
+    /// this is one index lookup.
     ///
     /// Where it can be wrong: it misses nonce bumps that no signed transaction of the
     /// pending blocks shows, namely EIP-7702 authorizations (the authority's nonce
@@ -389,20 +408,12 @@ impl<'a> View<'a> {
     /// pending transaction.
     pub fn nonce_from_transactions(&self, address: Address) -> Lookup<u64> {
         Self::answer(self.ready(), || {
-            for block in self.snapshot.blocks.iter().rev() {
-                for layer in block.flashblocks.iter().rev() {
-                    let txs = layer.flashblock.transactions().iter().zip(&layer.transactions);
-                    for (raw, entry) in txs.rev() {
-                        let Some(tx) = entry.decoded(raw) else { continue };
-                        if tx.signer() == address && !tx.inner().is_deposit() {
-                            return Ok(
-                                alloy_consensus::Transaction::nonce(tx.inner()).saturating_add(1)
-                            );
-                        }
-                    }
-                }
-            }
-            Err(NotHere::Untouched)
+            self.snapshot
+                .index
+                .sender_nonces
+                .get(&address)
+                .map(|s| s.value)
+                .ok_or(NotHere::Untouched)
         })
     }
 

@@ -270,6 +270,38 @@ pub enum ValidationError {
         /// The flashblock's `diff.block_hash`.
         claimed: B256,
     },
+    /// `malformed`: a list longer than its limit in the spec page's containers (a JSON
+    /// flashblock, whose decoder does not bound its lists as SSZ decoding does: more than
+    /// 2^20 transactions, 16 withdrawals or 2^20 balances).
+    #[error("{len} {list}, above the limit {max}")]
+    ListTooLong {
+        /// Which list.
+        list: &'static str,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// `payload_list_too_long` (this crate's addition): the block's transactions or
+    /// withdrawals with this flashblock's would exceed the execution payload's list
+    /// limits (2^20 transactions, 16 withdrawals), which no assembled payload can hold.
+    #[error("{count} {list} in the block, above the payload's limit {max}")]
+    PayloadListTooLong {
+        /// Which list.
+        list: &'static str,
+        /// The block's count with this flashblock's.
+        count: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// `receipt_without_transaction` (this crate's addition, JSON streams): a receipt in
+    /// `metadata.receipts` under the hash of no transaction of the flashblock, which no
+    /// later stage could use or would keep.
+    #[error("receipt for {hash}, a transaction this flashblock does not carry")]
+    ReceiptWithoutTransaction {
+        /// The receipt's transaction hash.
+        hash: B256,
+    },
     /// `execution_invalid`: executing the flashblock gave another value than it claims
     /// for the fact named.
     #[error("execution invalid: {0}")]
@@ -277,8 +309,9 @@ pub enum ValidationError {
 }
 
 impl ValidationError {
-    /// The [spec page](flashblocks_types::spec)'s id of the rule this error enforces (one of [`RULE_IDS`], or
-    /// `source_mismatch`).
+    /// The [spec page](flashblocks_types::spec)'s id of the rule this error enforces (one of [`RULE_IDS`]), or
+    /// one of this crate's additions: `source_mismatch`, `payload_list_too_long`,
+    /// `receipt_without_transaction`.
     ///
     /// ```
     /// use flashblocks_validate::ValidationError;
@@ -289,7 +322,7 @@ impl ValidationError {
     pub const fn rule_id(&self) -> &'static str {
         match self {
             Self::SourceMismatch { .. } => "source_mismatch",
-            Self::Malformed(_) => "malformed",
+            Self::Malformed(_) | Self::ListTooLong { .. } => "malformed",
             Self::UnknownVersion { .. } => "unknown_version",
             Self::Equivocation { .. } => "equivocation",
             Self::MissingBase { .. } => "missing_base",
@@ -316,6 +349,8 @@ impl ValidationError {
             Self::HeadMismatch { .. } => "head_mismatch",
             Self::BlockHashMismatch { .. } => "block_hash_mismatch",
             Self::ExecutionInvalid(_) => "execution_invalid",
+            Self::PayloadListTooLong { .. } => "payload_list_too_long",
+            Self::ReceiptWithoutTransaction { .. } => "receipt_without_transaction",
         }
     }
 

@@ -2,8 +2,11 @@
 //! state, checked in the page's order.
 
 use crate::{RuleSet, ValidationError, ValidatorConfig};
-use alloy_primitives::Address;
-use flashblocks_types::{AccountMetadata, Flashblock, TransactionMetadata, DEPOSIT_TX_TYPE};
+use alloy_primitives::{keccak256, Address, B256};
+use flashblocks_types::{
+    AccountMetadata, Flashblock, TransactionMetadata, DEPOSIT_TX_TYPE, MAX_ACCOUNTS_PER_FLASHBLOCK,
+    MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
+};
 
 /// Checks `fb` against the stateless rules of its rule set: `missing_base`, the hash
 /// chain's ends (V1), the metadata rules (V1), `empty_transaction`, and the OP rules when
@@ -16,6 +19,11 @@ pub(crate) fn check_alone(
     fb: &Flashblock,
     config: &ValidatorConfig,
 ) -> Result<(), ValidationError> {
+    // Lists over the containers' limits never decode as SSZ: `malformed` comes first.
+    check_lists(fb)?;
+    if config.rule_set == RuleSet::Json {
+        check_receipts(fb)?;
+    }
     let index = fb.index();
     if index == 0 && fb.base().is_none() {
         return Err(ValidationError::MissingBase { payload_id: fb.payload_id() });
@@ -39,6 +47,38 @@ pub(crate) fn check_alone(
         check_op(fb)?;
     }
     Ok(())
+}
+
+/// `malformed` for lists over the containers' limits, which SSZ decoding enforces and a
+/// JSON decoder does not.
+fn check_lists(fb: &Flashblock) -> Result<(), ValidationError> {
+    let balances =
+        fb.json_metadata().and_then(|m| m.new_account_balances.as_ref()).map_or(0, |b| b.len());
+    let lists = [
+        ("transactions", fb.transactions().len(), MAX_TRANSACTIONS_PER_PAYLOAD),
+        ("withdrawals", fb.diff().withdrawals.len(), MAX_WITHDRAWALS_PER_PAYLOAD),
+        ("balances", balances, MAX_ACCOUNTS_PER_FLASHBLOCK),
+    ];
+    match lists.into_iter().find(|(_, len, max)| len > max) {
+        Some((list, len, max)) => Err(ValidationError::ListTooLong { list, len, max }),
+        None => Ok(()),
+    }
+}
+
+/// `receipt_without_transaction`: every JSON receipt is under the hash of one of the
+/// flashblock's transactions. Hashes the transactions only when receipts are present.
+fn check_receipts(fb: &Flashblock) -> Result<(), ValidationError> {
+    let Some(receipts) = fb.json_metadata().and_then(|m| m.receipts.as_ref()) else {
+        return Ok(());
+    };
+    if receipts.is_empty() {
+        return Ok(());
+    }
+    let hashes: std::collections::HashSet<B256> = fb.transactions().iter().map(keccak256).collect();
+    match receipts.keys().find(|hash| !hashes.contains(*hash)) {
+        Some(hash) => Err(ValidationError::ReceiptWithoutTransaction { hash: *hash }),
+        None => Ok(()),
+    }
 }
 
 /// `metadata_count_mismatch`, `duplicate_account`, `storage_keys_unsorted`,

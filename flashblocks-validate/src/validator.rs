@@ -6,6 +6,7 @@ use alloy_primitives::{Sealed, B256};
 use core::fmt;
 use flashblocks_types::{
     ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, JsonFrameReader, PayloadId,
+    MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
 };
 use std::sync::Arc;
 
@@ -18,6 +19,9 @@ pub struct CurrentBlock {
     base: ExecutionPayloadStaticV1,
     roots: Vec<B256>,
     gas_used: u64,
+    /// The block's transactions and withdrawals so far (the payload's list limits).
+    transactions: u64,
+    withdrawals: u64,
 }
 
 impl CurrentBlock {
@@ -445,6 +449,7 @@ impl Validator {
             }
             (_, base, Some(current)) => {
                 self.check_along(fb, base, current)?;
+                check_payload_lists(current.transactions, current.withdrawals, fb)?;
                 (None, current.gas_used, current.base.gas_limit)
             }
         };
@@ -534,6 +539,8 @@ impl Validator {
     /// Takes an accepted flashblock in.
     fn apply(&mut self, fb: &Flashblock, block_start: Option<BlockStart>) {
         let gas_used = fb.diff().gas_used;
+        let transactions = fb.transactions().len() as u64;
+        let withdrawals = fb.diff().withdrawals.len() as u64;
         match (block_start, fb.base(), self.current.as_mut()) {
             (Some(_), Some(base), Some(current)) => {
                 // Reuse the roots' allocation: memory does not grow with blocks seen.
@@ -542,6 +549,8 @@ impl Validator {
                 current.payload_id = fb.payload_id();
                 current.base.clone_from(base);
                 current.gas_used = gas_used;
+                current.transactions = transactions;
+                current.withdrawals = withdrawals;
             }
             (Some(_), Some(base), None) => {
                 let mut roots = Vec::with_capacity(
@@ -553,15 +562,45 @@ impl Validator {
                     base: base.clone(),
                     roots,
                     gas_used,
+                    transactions,
+                    withdrawals,
                 });
             }
             (None, _, Some(current)) => {
                 current.roots.push(fb.identity());
                 current.gas_used = gas_used;
+                current.transactions = current.transactions.saturating_add(transactions);
+                current.withdrawals = current.withdrawals.saturating_add(withdrawals);
             }
             // `plan` accepts a block start only with a base, and a continuation only with
             // a current block.
             (Some(_), None, _) | (None, _, None) => {}
         }
     }
+}
+
+/// `payload_list_too_long`: the block's transactions or withdrawals with `fb`'s over the
+/// execution payload's list limits (what the assembler can hold).
+fn check_payload_lists(
+    transactions: u64,
+    withdrawals: u64,
+    fb: &Flashblock,
+) -> Result<(), ValidationError> {
+    let count = transactions.saturating_add(fb.transactions().len() as u64);
+    if count > MAX_TRANSACTIONS_PER_PAYLOAD as u64 {
+        return Err(ValidationError::PayloadListTooLong {
+            list: "transactions",
+            count,
+            max: MAX_TRANSACTIONS_PER_PAYLOAD as u64,
+        });
+    }
+    let count = withdrawals.saturating_add(fb.diff().withdrawals.len() as u64);
+    if count > MAX_WITHDRAWALS_PER_PAYLOAD as u64 {
+        return Err(ValidationError::PayloadListTooLong {
+            list: "withdrawals",
+            count,
+            max: MAX_WITHDRAWALS_PER_PAYLOAD as u64,
+        });
+    }
+    Ok(())
 }

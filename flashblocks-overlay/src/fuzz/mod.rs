@@ -8,6 +8,7 @@
 //! broken, reorgs), resets, replays and queries. After every step the overlay's answers
 //! must equal the model's.
 
+pub mod hostile;
 mod model;
 
 pub use model::{ModelBlock, ModelReceipt, NaiveModel};

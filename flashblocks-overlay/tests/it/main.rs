@@ -2,6 +2,7 @@
 
 mod common;
 mod differential;
+mod hostile;
 mod json;
 mod lifecycle;
 mod threaded;

@@ -1,0 +1,201 @@
+//! `hostile`: the full-size hostile streams of the overlay's bounds, run in one process
+//! each, printing the process's memory (`VmRSS`, peak `VmHWM` from `/proc/self/status`,
+//! Linux) against the configured byte bound, and the costs the bounds promise.
+//!
+//! ```text
+//! cargo run --release --example hostile -- slots      # 60 index-0 blocks × 100 k slots
+//! cargo run --release --example hostile -- receipts   # 242 JSON frames of 200 k unmatched logs
+//! cargo run --release --example hostile -- nonce      # one 71,292-transaction JSON flashblock
+//! cargo run --release --example hostile -- wide       # one block of 10,000 flashblocks
+//! ```
+//!
+//! Each case starts a fresh process (`hostile CASE`), so that the peak is its own. The
+//! goal it checks is printed with the figure: peak RSS at most 1.5 × the bound plus the
+//! baseline (the process before the flood plus two of the flood's flashblocks, the one
+//! being applied and the next being built), the first pending-nonce query after the
+//! 71 k-transaction flashblock at most 1 ms, and flashblock #k's apply within 1.2× of #1.
+
+use flashblocks_overlay::{fuzz::hostile, Overlay, OverlayConfig};
+use flashblocks_validate::{Validator, ValidatorConfig};
+use std::{process::ExitCode, time::Instant};
+
+/// A `/proc/self/status` field in bytes (0 where there is none).
+fn status_bytes(field: &str) -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<usize>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / MIB
+}
+
+/// Prints the memory verdict: the peak against 1.5 × the bound plus the baseline.
+fn verdict(start_rss: usize, input: usize, overlay: &Overlay) -> bool {
+    let bound = overlay.config().max_bytes;
+    let peak = status_bytes("VmHWM");
+    let baseline = start_rss + 2 * input;
+    let limit = bound + bound / 2 + baseline;
+    let ok = peak <= limit;
+    println!(
+        "peak RSS {:.1} MiB; bound {:.1} MiB, baseline {:.1} MiB (start {:.1} + 2 × input {:.1}): \
+         limit 1.5 × bound + baseline = {:.1} MiB: {}; peak / bound = {:.2}; held now {:.1} MiB, RSS now {:.1} MiB",
+        mib(peak),
+        mib(bound),
+        mib(baseline),
+        mib(start_rss),
+        mib(input),
+        mib(limit),
+        if ok { "ok" } else { "MISSED" },
+        peak as f64 / bound as f64,
+        mib(overlay.snapshot().bytes_held()),
+        mib(status_bytes("VmRSS")),
+    );
+    ok
+}
+
+fn slots() -> bool {
+    let mut overlay = Overlay::new(OverlayConfig::default());
+    let start = status_bytes("VmRSS");
+    let mut input = 0;
+    for number in 1..=60 {
+        let fb = hostile::slot_flood(number, 100_000);
+        input = input.max(status_bytes("VmRSS").saturating_sub(start).min(64 << 20));
+        let t = Instant::now();
+        let applied = overlay.apply(fb, 0);
+        let took = t.elapsed();
+        if number % 10 == 0 || applied.is_err() {
+            println!(
+                "block {number:>2}: apply {took:?}, pending {}, held {:.1} MiB, RSS {:.1} MiB{}",
+                overlay.snapshot().pending_block_numbers().count(),
+                mib(overlay.snapshot().bytes_held()),
+                mib(status_bytes("VmRSS")),
+                applied.err().map(|e| format!(", refused: {e}")).unwrap_or_default(),
+            );
+        }
+    }
+    // One flashblock of 100 k slots as decoded: 100 k × 64 bytes of slots.
+    verdict(start, 100_000 * 64 * 2, &overlay)
+}
+
+fn receipts() -> bool {
+    let mut validator = Validator::new(ValidatorConfig::json());
+    let mut overlay = Overlay::new(OverlayConfig::default());
+    let start = status_bytes("VmRSS");
+    let (mut refused, mut counted) = (0, 0);
+    for number in 1..=242 {
+        let fb = hostile::receipt_flood(number, 200_000);
+        if validator.validate(&fb).is_err() {
+            refused += 1;
+        }
+        // Straight into the overlay, as a caller without the validator would: counted.
+        if overlay.apply(fb, 0).is_ok() {
+            counted += 1;
+        }
+        if number % 40 == 0 {
+            println!(
+                "frame {number:>3}: validator refused {refused}, overlay applied {counted}, held {:.1} MiB, RSS {:.1} MiB",
+                mib(overlay.snapshot().bytes_held()),
+                mib(status_bytes("VmRSS"))
+            );
+        }
+    }
+    // One flashblock of 200 k logs as decoded: about 200 k × 120 bytes.
+    verdict(start, 200_000 * 120, &overlay) && refused == 242
+}
+
+fn nonce() -> bool {
+    let mut overlay = Overlay::new(OverlayConfig::default());
+    let reader = overlay.reader();
+    let t = Instant::now();
+    let fb = hostile::nonce_flood(1, 71_292);
+    let build = t.elapsed();
+    let last = hostile::signed_transfer(1, 71_291);
+    let sender = flashblocks_overlay::decode_and_recover(&last).map(|tx| tx.signer());
+    let t = Instant::now();
+    let applied = overlay.apply(fb, 0).is_ok();
+    let apply = t.elapsed();
+    let snapshot = reader.snapshot();
+    let t = Instant::now();
+    let nonce = sender.and_then(|s| snapshot.at(0).nonce_from_transactions(s).into_value());
+    let first = t.elapsed();
+    let ok = applied && nonce == Some(71_292) && first.as_micros() <= 1_000;
+    println!(
+        "71,292 transactions: built in {build:?}, applied in {apply:?} (senders recovered there); \
+         first pending-nonce query {first:?} (goal ≤ 1 ms): {} → {nonce:?}",
+        if ok { "ok" } else { "MISSED" }
+    );
+    ok
+}
+
+fn wide() -> bool {
+    let k = 10_000u64;
+    let mut overlay = Overlay::new(OverlayConfig {
+        max_flashblocks_per_block: k + 1,
+        max_bytes: 4 << 30,
+        ..Default::default()
+    });
+    let mut times = Vec::with_capacity(k as usize);
+    for index in 0..k {
+        let fb = hostile::v1_flashblock(1, index, 10);
+        let t = Instant::now();
+        if let Err(e) = overlay.apply(fb, 0) {
+            println!("flashblock {index}: refused: {e}");
+            return false;
+        }
+        times.push(t.elapsed().as_nanos() as f64);
+    }
+    let median = |times: &[f64], range: std::ops::Range<usize>| {
+        let mut v: Vec<f64> = times.get(range).unwrap_or_default().to_vec();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or_default()
+    };
+    let (early, late) = (median(&times, 1..101), median(&times, times.len() - 100..times.len()));
+    // #1-100 of the next block, with the first block still pending: the same index fill.
+    times.clear();
+    for index in 0..101 {
+        let fb = hostile::v1_flashblock(2, index, 10);
+        let t = Instant::now();
+        if let Err(e) = overlay.apply(fb, 0) {
+            println!("block 2 flashblock {index}: refused: {e}");
+            return false;
+        }
+        times.push(t.elapsed().as_nanos() as f64);
+    }
+    let same_fill = median(&times, 1..101);
+    let ratio = late / same_fill;
+    println!(
+        "apply of flashblocks #1-100 into an empty overlay: median {:.1} µs; #9,900-9,999: median {:.1} µs \
+         ({:.2}x: the index grew from 0 to 110 k entries, a trie three levels deeper); #1-100 of the next \
+         block over the same index: median {:.1} µs; #9,900-9,999 / that = {ratio:.2} (goal ≤ 1.2)",
+        early / 1e3,
+        late / 1e3,
+        late / early,
+        same_fill / 1e3,
+    );
+    ratio <= 1.2
+}
+
+fn main() -> ExitCode {
+    let case = std::env::args().nth(1).unwrap_or_default();
+    let ok = match case.as_str() {
+        "slots" => slots(),
+        "receipts" => receipts(),
+        "nonce" => nonce(),
+        "wide" => wide(),
+        _ => {
+            eprintln!("usage: hostile slots|receipts|nonce|wide");
+            return ExitCode::from(2);
+        }
+    };
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

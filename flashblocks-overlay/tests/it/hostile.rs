@@ -1,0 +1,221 @@
+//! The hostile-stream suite, CI-sized (the full-size runs are the `hostile` example):
+//! each case of the bounds issue as a test that asserts the bound, in memory measured by
+//! the process itself, or in work counted, never in time.
+//!
+//! Memory cases run in a child process (this test binary again, with one test selected
+//! and `FLASHBLOCKS_HOSTILE_CHILD` set), so that the peak (`VmHWM` in
+//! `/proc/self/status`, Linux) is the flood's own: the child prints its figures and the
+//! parent asserts peak ≤ start + 1.5 × the configured bound + a baseline of two input
+//! flashblocks and 16 MiB (the test harness and the allocator's slack).
+
+use flashblocks_assemble::{AssembleError, Assembler};
+use flashblocks_overlay::{
+    decode_and_recover, fuzz::hostile, Lookup, NotHere, Overlay, OverlayConfig,
+};
+use flashblocks_types::{
+    Flashblock, FlashblockJson, JsonDiff, JsonMetadata, MAX_TRANSACTIONS_PER_PAYLOAD,
+};
+use flashblocks_validate::{Validator, ValidatorConfig};
+
+const CHILD: &str = "FLASHBLOCKS_HOSTILE_CHILD";
+const MIB: usize = 1024 * 1024;
+
+/// A `/proc/self/status` field in bytes.
+fn status_bytes(field: &str) -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse::<usize>()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// What a child reports.
+#[derive(Debug)]
+struct Figures {
+    start: usize,
+    peak: usize,
+    end: usize,
+    bound: usize,
+    held_max: usize,
+    input: usize,
+}
+
+/// Runs `test` (this module's test of that name) in a child process and parses its
+/// figures; `None` where `/proc/self/status` is not there (not Linux).
+fn in_child(test: &str) -> Option<Figures> {
+    status_bytes("VmHWM")?;
+    let exe = std::env::current_exe().expect("the test binary");
+    let out = std::process::Command::new(exe)
+        .args([&format!("hostile::{test}"), "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .output()
+        .expect("the child runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once("HOSTILE ").map(|(_, rest)| rest))
+        .unwrap_or_else(|| panic!("no figures in {stdout}"));
+    let field = |name: &str| -> usize {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .expect("a figure")
+    };
+    Some(Figures {
+        start: field("start"),
+        peak: field("peak"),
+        end: field("end"),
+        bound: field("bound"),
+        held_max: field("held_max"),
+        input: field("input"),
+    })
+}
+
+/// The child's side: runs `flood` and prints its figures.
+fn report(start: usize, overlay: &Overlay, held_max: usize, input: usize) {
+    println!(
+        "HOSTILE start={start} peak={} end={} bound={} held_max={held_max} input={input}",
+        status_bytes("VmHWM").unwrap_or_default(),
+        status_bytes("VmRSS").unwrap_or_default(),
+        overlay.config().max_bytes,
+    );
+}
+
+/// The parent's side: the bound holds, and the count is an upper bound of what stayed.
+fn check(f: &Figures) {
+    let baseline = 2 * f.input + 16 * MIB;
+    let limit = f.start + f.bound + f.bound / 2 + baseline;
+    assert!(f.held_max <= f.bound, "{f:?}");
+    assert!(f.peak <= limit, "peak {} MiB over {} MiB: {f:?}", f.peak / MIB, limit / MIB);
+    // What the process still holds beyond its start is within what the overlay counts
+    // plus the baseline: the count is not an underestimate.
+    assert!(f.end.saturating_sub(f.start) <= f.held_max + baseline, "{f:?}");
+}
+
+fn slot_flood_run() {
+    let config = OverlayConfig { max_bytes: 12 * MIB, ..Default::default() };
+    let mut overlay = Overlay::new(config);
+    let start = status_bytes("VmRSS").unwrap_or_default();
+    let mut held_max = 0;
+    for number in 1..=16 {
+        overlay.apply(hostile::slot_flood(number, 10_000), 0).expect("applies");
+        held_max = held_max.max(overlay.snapshot().bytes_held());
+    }
+    assert!(overlay.snapshot().pending_block_numbers().count() >= 2, "a few blocks fit");
+    report(start, &overlay, held_max, 10_000 * 64 * 2);
+}
+
+#[test]
+fn slot_flood_memory_stays_within_the_bound() {
+    if std::env::var_os(CHILD).is_some() {
+        return slot_flood_run();
+    }
+    if let Some(figures) = in_child("slot_flood_memory_stays_within_the_bound") {
+        check(&figures);
+    }
+}
+
+fn receipt_flood_run() {
+    let config = OverlayConfig { max_bytes: 8 * MIB, ..Default::default() };
+    let mut overlay = Overlay::new(config);
+    let start = status_bytes("VmRSS").unwrap_or_default();
+    let mut held_max = 0;
+    for number in 1..=24 {
+        // Straight into the overlay (no validator): counted, so bounded.
+        overlay.apply(hostile::receipt_flood(number, 10_000), 0).expect("applies");
+        held_max = held_max.max(overlay.snapshot().bytes_held());
+    }
+    report(start, &overlay, held_max, 10_000 * 160);
+}
+
+#[test]
+fn receipt_flood_memory_stays_within_the_bound() {
+    if std::env::var_os(CHILD).is_some() {
+        return receipt_flood_run();
+    }
+    if let Some(figures) = in_child("receipt_flood_memory_stays_within_the_bound") {
+        check(&figures);
+    }
+}
+
+#[test]
+fn receipts_of_no_transaction_are_refused_and_never_uncounted() {
+    let fb = hostile::receipt_flood(7, 5_000);
+    let mut validator = Validator::new(ValidatorConfig::json());
+    let err = validator.validate(&fb).unwrap_err();
+    assert_eq!(err.rule_id(), "receipt_without_transaction");
+    // An overlay fed without the validator counts the logs it keeps.
+    let mut overlay = Overlay::default();
+    let empty = overlay.snapshot().bytes_held();
+    overlay.apply(fb, 0).expect("applies");
+    assert!(overlay.snapshot().bytes_held() - empty > 5_000 * 64, "the logs are counted");
+}
+
+#[test]
+fn the_pending_nonce_is_known_when_the_flashblock_is_published() {
+    const TXS: u64 = 2_000;
+    let mut overlay = Overlay::default();
+    let reader = overlay.reader();
+    overlay.apply(hostile::nonce_flood(1, TXS as usize), 0).expect("applies");
+    let snapshot = reader.snapshot();
+    let view = snapshot.at(0);
+    // Every transaction has its own sender here: each one's nonce + 1.
+    for nonce in [0, 1, TXS / 2, TXS - 1] {
+        let tx = hostile::signed_transfer(1, nonce);
+        let sender = decode_and_recover(&tx).expect("recovers").signer();
+        assert_eq!(view.nonce_from_transactions(sender).into_value(), Some(nonce + 1));
+        // The state answer says the source carries no nonce.
+        assert_eq!(view.transaction_count(sender).not_here(), Some(NotHere::NotCarried));
+    }
+    assert!(matches!(
+        view.nonce_from_transactions(alloy_primitives::Address::ZERO),
+        Lookup::NotHere(NotHere::Untouched)
+    ));
+}
+
+/// A JSON index 0 with `txs` one-byte (static, unallocated) transactions.
+fn json_index_zero(txs: usize) -> Flashblock {
+    static TX: [u8; 1] = [0x02];
+    let transactions = vec![alloy_primitives::Bytes::from_static(&TX); txs];
+    Flashblock::from_json(FlashblockJson {
+        payload_id: Default::default(),
+        index: 0,
+        base: Some(hostile::base(1)),
+        diff: JsonDiff { transactions, ..Default::default() },
+        metadata: JsonMetadata { block_number: 1, ..Default::default() },
+    })
+}
+
+#[test]
+fn the_stages_agree_on_the_payload_list_limits() {
+    // JSON index 0 with 1,048,586 transactions: over 2^20 in one flashblock.
+    let fb = json_index_zero(MAX_TRANSACTIONS_PER_PAYLOAD + 10);
+    let config = ValidatorConfig { op_rules: false, ..ValidatorConfig::json() };
+    let err = Validator::new(config).validate(&fb).unwrap_err();
+    assert_eq!(err.rule_id(), "malformed", "{err}");
+    assert!(matches!(Assembler::new(&fb), Err(AssembleError::TooManyTransactions { .. })));
+    // At the limit, both take it.
+    let fb = json_index_zero(MAX_TRANSACTIONS_PER_PAYLOAD);
+    let mut validator = Validator::new(config);
+    validator.validate(&fb).expect("accepted");
+    let mut assembler = Assembler::new(&fb).expect("taken");
+    // One more in the next flashblock: over the payload's limit for both.
+    let mut next = fb.to_json().expect("json");
+    next.index = 1;
+    next.base = None;
+    next.diff.transactions.truncate(1);
+    let next = Flashblock::from_json(next);
+    let err = validator.validate(&next).unwrap_err();
+    assert_eq!(err.rule_id(), "payload_list_too_long", "{err}");
+    assert!(matches!(assembler.push(&next), Err(AssembleError::TooManyTransactions { .. })));
+}
