@@ -285,22 +285,24 @@ fn reads(c: &mut Criterion) {
 
 /// Applying flashblock `#k` at small and large `k` (see the module docs).
 fn apply_at_k(c: &mut Criterion) {
-    use flashblocks_overlay::fuzz::hostile::v1_flashblock;
+    use flashblocks_overlay::fuzz::hostile::{Feed, LongBlock};
     const TXS: usize = 10;
     const K: u64 = 10_000;
-    let config = OverlayConfig {
-        max_flashblocks_per_block: 1 << 20,
-        max_pending_blocks: 1 << 20,
-        max_bytes: 16 << 30,
-        ..Default::default()
-    };
-    // Applies the flashblocks `from..from + iters` of block `number`, timed.
-    let run = |overlay: &mut Overlay, number: u64, from: u64, iters: u64| {
-        let flashblocks: Vec<Flashblock> =
-            (from..from + iters).map(|index| v1_flashblock(number, index, TXS)).collect();
+    let config =
+        OverlayConfig { max_pending_blocks: 1 << 20, max_bytes: 16 << 30, ..Default::default() };
+    let feed = || Feed::new(false, 1 << 20, config);
+    // Validates the next `iters` flashblocks of `block` (untimed) and applies their
+    // tokens, timed.
+    let run = |feed: &mut Feed, block: &mut LongBlock, iters: u64| {
+        let tokens: Vec<_> = (0..iters)
+            .map(|_| {
+                let fb = block.next_flashblock(TXS);
+                feed.validator.validate(fb).expect("valid").into_accepted().expect("new")
+            })
+            .collect();
         let t = std::time::Instant::now();
-        for fb in flashblocks {
-            black_box(overlay.apply(fb, 0).expect("applies"));
+        for token in &tokens {
+            black_box(feed.overlay.apply(token, 0).expect("applies"));
         }
         t.elapsed()
     };
@@ -309,38 +311,34 @@ fn apply_at_k(c: &mut Criterion) {
     // #1 on: a fresh overlay and block for every sample.
     g.bench_function("from_1", |b| {
         b.iter_custom(|iters| {
-            let mut overlay = Overlay::new(config);
-            overlay.apply(v1_flashblock(1, 0, TXS), 0).expect("applies");
-            run(&mut overlay, 1, 1, iters)
+            let mut feed = feed();
+            let mut block = LongBlock::new(1);
+            feed.apply(block.next_flashblock(TXS), 0).expect("applies");
+            run(&mut feed, &mut block, iters)
         })
     });
     // Block 1 with K flashblocks, pending under everything below.
-    let mut overlay = Overlay::new(config);
-    for index in 0..K {
-        overlay.apply(v1_flashblock(1, index, TXS), 0).expect("applies");
+    let mut shared = feed();
+    let mut first = LongBlock::new(1);
+    for _ in 0..K {
+        shared.apply(first.next_flashblock(TXS), 0).expect("applies");
     }
     // #1 on over the same index: a new block every sample, block 1 still pending.
     let mut number = 1;
     g.bench_function("from_1_over_10000", |b| {
         b.iter_custom(|iters| {
             number += 1;
-            overlay.apply(v1_flashblock(number, 0, TXS), 0).expect("applies");
-            run(&mut overlay, number, 1, iters)
+            let mut block = LongBlock::new(number);
+            shared.apply(block.next_flashblock(TXS), 0).expect("applies");
+            run(&mut shared, &mut block, iters)
         })
     });
-    // #K on: block `number` continued to K first (untimed), then each sample goes on.
-    number += 1;
-    for index in 0..K {
-        overlay.apply(v1_flashblock(number, index, TXS), 0).expect("applies");
+    // #K on: a block continued to K first (untimed), then each sample goes on.
+    let mut long = LongBlock::new(number + 1);
+    for _ in 0..K {
+        shared.apply(long.next_flashblock(TXS), 0).expect("applies");
     }
-    let mut next = K;
-    g.bench_function("from_10000", |b| {
-        b.iter_custom(|iters| {
-            let took = run(&mut overlay, number, next, iters);
-            next += iters;
-            took
-        })
-    });
+    g.bench_function("from_10000", |b| b.iter_custom(|iters| run(&mut shared, &mut long, iters)));
     g.finish();
 }
 

@@ -1,8 +1,10 @@
 //! Hostile streams, as an attacker would send them: the flashblocks of the hostile-stream
 //! suite (`tests/it/hostile.rs`) and of the full-size `hostile` example. Each is valid
-//! for its rule set (the validator accepts it, except where a builder says otherwise),
-//! and each aims at one cost.
+//! for its rule set with the OP rules off (they carry no L1-info deposit), except where
+//! a builder says otherwise, and each aims at one cost. [`Feed`] validates them and
+//! applies the tokens.
 
+use crate::{Applied, Overlay, OverlayConfig, OverlayError};
 use alloy_consensus::{Receipt, SignableTransaction, TxEip1559};
 use alloy_eips::Encodable2718;
 use alloy_primitives::{Address, Bytes, Log, LogData, Signature, TxKind, B256, U256};
@@ -11,8 +13,56 @@ use flashblocks_types::{
     FlashblockJson, FlashblockMetadata, FlashblocksPayloadV1, JsonDiff, JsonMetadata, PayloadId,
     StorageSlot, TransactionMetadata, VERSION_V1,
 };
+use flashblocks_validate::{ValidationError, Validator, ValidatorConfig};
 use op_alloy_consensus::{OpReceipt, OpTxEnvelope};
 use std::collections::BTreeMap;
+
+/// Why a [`Feed`] did not apply a flashblock.
+#[derive(Debug)]
+pub enum Refused {
+    /// The validator rejected it.
+    Validator(ValidationError),
+    /// The overlay refused its token.
+    Overlay(OverlayError),
+    /// A resend.
+    Duplicate,
+}
+
+/// A validator (of the flashblocks' source, OP rules off, up to `max_flashblocks` a
+/// block) in front of an overlay.
+#[derive(Debug)]
+pub struct Feed {
+    /// The validator.
+    pub validator: Validator,
+    /// The overlay.
+    pub overlay: Overlay,
+}
+
+impl Feed {
+    /// A feed of V1 (`json` false) or JSON flashblocks.
+    pub fn new(json: bool, max_flashblocks: u64, config: OverlayConfig) -> Self {
+        let rules = if json { ValidatorConfig::json() } else { ValidatorConfig::v1() };
+        let validator = Validator::new(
+            rules.with_op_rules(false).with_max_flashblocks_per_block(max_flashblocks),
+        );
+        Self { validator, overlay: Overlay::new(config) }
+    }
+
+    /// Validates `fb` and applies its token at `now_ms`.
+    ///
+    /// # Errors
+    ///
+    /// [`Refused`] when a stage does not take it.
+    pub fn apply(&mut self, fb: Flashblock, now_ms: u64) -> Result<Applied, Refused> {
+        let token = self
+            .validator
+            .validate(fb)
+            .map_err(Refused::Validator)?
+            .into_accepted()
+            .ok_or(Refused::Duplicate)?;
+        self.overlay.apply(&token, now_ms).map_err(Refused::Overlay)
+    }
+}
 
 /// The `base` of block `number` (gas limit 30 M, parent hash derived from the number).
 pub fn base(number: u64) -> ExecutionPayloadStaticV1 {
@@ -60,10 +110,11 @@ pub fn slot_flood(number: u64, slots: usize) -> Flashblock {
     })
 }
 
-/// A V1 flashblock `index` of block `number` (the block's index 0 when `index` is 0)
-/// with `txs` transactions of 100 bytes and their metadata, and one account: the shape
-/// of a long block, for the cost of flashblock `#index`.
-pub fn v1_flashblock(number: u64, index: u64, txs: usize) -> Flashblock {
+/// A V1 flashblock `index` of block `number` (the block's index 0 when `index` is 0,
+/// else following the flashblock whose root is `parent`) with `txs` transactions of 100
+/// bytes and their metadata, and one account: the shape of a long block, for the cost
+/// of flashblock `#index`.
+pub fn v1_flashblock(number: u64, index: u64, parent: Option<B256>, txs: usize) -> Flashblock {
     let transactions: Vec<Bytes> = (0..txs)
         .map(|i| {
             let mut tx = vec![0x02];
@@ -89,7 +140,7 @@ pub fn v1_flashblock(number: u64, index: u64, txs: usize) -> Flashblock {
     Flashblock::from_v1(FlashblocksPayloadV1 {
         version: VERSION_V1.into(),
         payload_id: payload_id(number, 0),
-        parent_flash_hash: (index > 0).then(|| B256::with_last_byte(1)),
+        parent_flash_hash: parent.filter(|_| index > 0),
         index,
         base: (index == 0).then(|| base(number)),
         diff: ExecutionPayloadFlashblockDeltaV1 { transactions, ..Default::default() },
@@ -159,4 +210,28 @@ pub fn signed_transfer(chain: u64, nonce: u64) -> Bytes {
 pub fn nonce_flood(number: u64, txs: usize) -> Flashblock {
     let transactions = (0..txs as u64).map(|i| signed_transfer(number, i)).collect();
     json(number, transactions, BTreeMap::new())
+}
+
+/// The flashblocks of one long V1 block, each following the last (see
+/// [`v1_flashblock`]).
+#[derive(Debug)]
+pub struct LongBlock {
+    number: u64,
+    next: u64,
+    parent: Option<B256>,
+}
+
+impl LongBlock {
+    /// Block `number`, from its index 0.
+    pub const fn new(number: u64) -> Self {
+        Self { number, next: 0, parent: None }
+    }
+
+    /// The next flashblock, with `txs` transactions.
+    pub fn next_flashblock(&mut self, txs: usize) -> Flashblock {
+        let fb = v1_flashblock(self.number, self.next, self.parent, txs);
+        self.parent = Some(fb.identity());
+        self.next += 1;
+        fb
+    }
 }

@@ -8,9 +8,11 @@
 //! parent asserts peak ≤ start + 1.5 × the configured bound + a baseline of two input
 //! flashblocks and 16 MiB (the test harness and the allocator's slack).
 
-use flashblocks_assemble::{AssembleError, Assembler};
+use flashblocks_assemble::Assembler;
 use flashblocks_overlay::{
-    decode_and_recover, fuzz::hostile, Lookup, NotHere, Overlay, OverlayConfig,
+    decode_and_recover,
+    fuzz::hostile::{self, Feed},
+    Lookup, NotHere, Overlay, OverlayConfig,
 };
 use flashblocks_types::{
     Flashblock, FlashblockJson, JsonDiff, JsonMetadata, MAX_TRANSACTIONS_PER_PAYLOAD,
@@ -104,15 +106,15 @@ fn check(f: &Figures) {
 
 fn slot_flood_run() {
     let config = OverlayConfig { max_bytes: 12 * MIB, ..Default::default() };
-    let mut overlay = Overlay::new(config);
+    let mut feed = Feed::new(false, 20, config);
     let start = status_bytes("VmRSS").unwrap_or_default();
     let mut held_max = 0;
     for number in 1..=16 {
-        overlay.apply(hostile::slot_flood(number, 10_000), 0).expect("applies");
-        held_max = held_max.max(overlay.snapshot().bytes_held());
+        feed.apply(hostile::slot_flood(number, 10_000), 0).expect("applies");
+        held_max = held_max.max(feed.overlay.snapshot().bytes_held());
     }
-    assert!(overlay.snapshot().pending_block_numbers().count() >= 2, "a few blocks fit");
-    report(start, &overlay, held_max, 10_000 * 64 * 2);
+    assert!(feed.overlay.snapshot().pending_block_numbers().count() >= 2, "a few blocks fit");
+    report(start, &feed.overlay, held_max, 10_000 * 64 * 2);
 }
 
 #[test]
@@ -127,15 +129,15 @@ fn slot_flood_memory_stays_within_the_bound() {
 
 fn receipt_flood_run() {
     let config = OverlayConfig { max_bytes: 8 * MIB, ..Default::default() };
-    let mut overlay = Overlay::new(config);
+    let mut feed = Feed::new(true, 20, config);
     let start = status_bytes("VmRSS").unwrap_or_default();
     let mut held_max = 0;
     for number in 1..=24 {
-        // Straight into the overlay (no validator): counted, so bounded.
-        overlay.apply(hostile::receipt_flood(number, 10_000), 0).expect("applies");
-        held_max = held_max.max(overlay.snapshot().bytes_held());
+        // Refused by the validator: nothing reaches the overlay.
+        assert!(feed.apply(hostile::receipt_flood(number, 10_000), 0).is_err());
+        held_max = held_max.max(feed.overlay.snapshot().bytes_held());
     }
-    report(start, &overlay, held_max, 10_000 * 160);
+    report(start, &feed.overlay, held_max, 10_000 * 160);
 }
 
 #[test]
@@ -149,24 +151,19 @@ fn receipt_flood_memory_stays_within_the_bound() {
 }
 
 #[test]
-fn receipts_of_no_transaction_are_refused_and_never_uncounted() {
+fn receipts_of_no_transaction_are_refused() {
     let fb = hostile::receipt_flood(7, 5_000);
-    let mut validator = Validator::new(ValidatorConfig::json());
-    let err = validator.validate(&fb).unwrap_err();
+    let mut validator = Validator::new(ValidatorConfig::json().with_op_rules(false));
+    let err = validator.validate(fb).unwrap_err();
     assert_eq!(err.rule_id(), "receipt_without_transaction");
-    // An overlay fed without the validator counts the logs it keeps.
-    let mut overlay = Overlay::default();
-    let empty = overlay.snapshot().bytes_held();
-    overlay.apply(fb, 0).expect("applies");
-    assert!(overlay.snapshot().bytes_held() - empty > 5_000 * 64, "the logs are counted");
 }
 
 #[test]
 fn the_pending_nonce_is_known_when_the_flashblock_is_published() {
     const TXS: u64 = 2_000;
-    let mut overlay = Overlay::default();
-    let reader = overlay.reader();
-    overlay.apply(hostile::nonce_flood(1, TXS as usize), 0).expect("applies");
+    let mut feed = Feed::new(true, 20, OverlayConfig::default());
+    let reader = feed.overlay.reader();
+    feed.apply(hostile::nonce_flood(1, TXS as usize), 0).expect("applies");
     let snapshot = reader.snapshot();
     let view = snapshot.at(0);
     // Every transaction has its own sender here: each one's nonce + 1.
@@ -200,22 +197,21 @@ fn json_index_zero(txs: usize) -> Flashblock {
 fn the_stages_agree_on_the_payload_list_limits() {
     // JSON index 0 with 1,048,586 transactions: over 2^20 in one flashblock.
     let fb = json_index_zero(MAX_TRANSACTIONS_PER_PAYLOAD + 10);
-    let config = ValidatorConfig { op_rules: false, ..ValidatorConfig::json() };
-    let err = Validator::new(config).validate(&fb).unwrap_err();
+    let config = ValidatorConfig::json().with_op_rules(false);
+    let err = Validator::new(config).validate(fb).unwrap_err();
     assert_eq!(err.rule_id(), "malformed", "{err}");
-    assert!(matches!(Assembler::new(&fb), Err(AssembleError::TooManyTransactions { .. })));
-    // At the limit, both take it.
+    // At the limit, the validator accepts it and the assembler and overlay take it.
     let fb = json_index_zero(MAX_TRANSACTIONS_PER_PAYLOAD);
     let mut validator = Validator::new(config);
-    validator.validate(&fb).expect("accepted");
-    let mut assembler = Assembler::new(&fb).expect("taken");
-    // One more in the next flashblock: over the payload's limit for both.
+    let token = validator.validate(fb.clone()).expect("accepted").into_accepted().expect("new");
+    let assembler = Assembler::new(&token).expect("taken");
+    assert_eq!(assembler.transactions().len(), MAX_TRANSACTIONS_PER_PAYLOAD);
+    // One more in the next flashblock: over the payload's limit, refused before either.
     let mut next = fb.to_json().expect("json");
     next.index = 1;
     next.base = None;
     next.diff.transactions.truncate(1);
-    let next = Flashblock::from_json(next);
-    let err = validator.validate(&next).unwrap_err();
+    let err = validator.validate(Flashblock::from_json(next)).unwrap_err();
     assert_eq!(err.rule_id(), "payload_list_too_long", "{err}");
-    assert!(matches!(assembler.push(&next), Err(AssembleError::TooManyTransactions { .. })));
+    assert_eq!(assembler.transactions().len(), MAX_TRANSACTIONS_PER_PAYLOAD);
 }
