@@ -395,7 +395,7 @@ impl Overlay {
         let Some(old) = next.blocks.pop() else { return false };
         next.index = self.before_newest.clone();
         let mut block = BlockLayer {
-            flashblocks: Vec::with_capacity(old.flashblocks.len()),
+            flashblocks: imbl::Vector::new(),
             tx_count: 0,
             log_count: 0,
             cumulative_gas: 0,
@@ -410,7 +410,7 @@ impl Overlay {
             block.log_count = layer.log_end;
             block.cumulative_gas = layer.cumulative_gas_end;
             block.bytes = block.bytes.saturating_add(layer.bytes);
-            block.flashblocks.push(Arc::new(layer));
+            block.flashblocks.push_back(Arc::new(layer));
         }
         next.blocks.push(Arc::new(block));
         self.publish(next);
