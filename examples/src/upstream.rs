@@ -7,19 +7,30 @@
 //! `http(s)://` upstream is polled, a `ws(s)://` one subscribed to `newHeads`), which
 //! the node hands to the overlay (confirmed, broken preconfirmation, reorg).
 //!
-//! The [`CanonicalState`] methods are synchronous: they wait for the upstream with
+//! [`UpstreamState`] is the EVM's view of the upstream's state fixed at one block hash
+//! (a [`revm::DatabaseRef`] over the same provider, written here because revm's own
+//! provider database pulls alloy-provider 1.x), and [`Upstream`] is the execution
+//! crate's [`CanonicalStates`] through it.
+//!
+//! The [`CanonicalState`] and [`UpstreamState`] methods are synchronous: they wait for the upstream with
 //! `tokio::task::block_in_place`, so the server must run on tokio's multi-thread
 //! runtime (as `pending_rpc` does).
 
 use crate::Error;
-use alloy_eips::BlockNumberOrTag;
+use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256, U64};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_rpc_types_eth::Header;
+use flashblocks_execute::CanonicalStates;
 use flashblocks_overlay::{CanonicalHead, CanonicalState, PendingBlock};
 use futures_util::StreamExt;
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
 use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
+use revm::{
+    primitives::KECCAK_EMPTY,
+    state::{AccountInfo, Bytecode},
+    DatabaseRef,
+};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::value::RawValue;
 use std::{borrow::Cow, fmt, future::Future, time::Duration};
@@ -36,6 +47,8 @@ impl fmt::Display for UpstreamError {
 }
 
 impl std::error::Error for UpstreamError {}
+
+impl revm::database_interface::DBErrorMarker for UpstreamError {}
 
 impl From<UpstreamError> for ErrorObjectOwned {
     fn from(err: UpstreamError) -> Self {
@@ -171,6 +184,94 @@ impl CanonicalState for Upstream {
     }
     fn latest_block(&self, full: bool) -> Result<Option<PendingBlock>, Self::Error> {
         self.wait(self.request("eth_getBlockByNumber", (BlockNumberOrTag::Latest, full)))
+    }
+}
+
+/// The upstream's state fixed at one block hash, as the EVM reads it: an account is
+/// `eth_getBalance`, `eth_getTransactionCount` and `eth_getCode` at
+/// `{"blockHash": …}` (EIP-1898), a slot `eth_getStorageAt`, a block hash
+/// `eth_getBlockByNumber`. Nothing is cached (the executor keeps what it read in its
+/// own layers); an account with no balance, nonce or code reads as absent.
+///
+/// Each read waits for the upstream with `tokio::task::block_in_place`: use it on
+/// tokio's multi-thread runtime.
+#[derive(Clone, Debug)]
+pub struct UpstreamState {
+    upstream: Upstream,
+    block: B256,
+}
+
+impl UpstreamState {
+    /// The state of `upstream` after the block `block_hash`.
+    pub const fn new(upstream: Upstream, block_hash: B256) -> Self {
+        Self { upstream, block: block_hash }
+    }
+
+    /// The block the state is fixed at.
+    pub const fn block_hash(&self) -> B256 {
+        self.block
+    }
+
+    fn at(&self) -> BlockId {
+        BlockId::hash(self.block)
+    }
+}
+
+impl DatabaseRef for UpstreamState {
+    type Error = UpstreamError;
+
+    fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
+        let upstream = &self.upstream;
+        let (balance, nonce, code) = upstream.wait(async {
+            let balance = upstream.request::<_, U256>("eth_getBalance", (address, self.at()));
+            let nonce = upstream.request::<_, U64>("eth_getTransactionCount", (address, self.at()));
+            let code = upstream.request::<_, Bytes>("eth_getCode", (address, self.at()));
+            futures_util::try_join!(balance, nonce, code)
+        })?;
+        let nonce = nonce.to::<u64>();
+        if balance.is_zero() && nonce == 0 && code.is_empty() {
+            return Ok(None);
+        }
+        let code = Bytecode::new_raw_checked(code).map_err(|err| {
+            UpstreamError(ErrorObject::owned(-32603, format!("upstream code: {err}"), None::<()>))
+        })?;
+        Ok(Some(AccountInfo::new(balance, nonce, code.hash_slow(), code)))
+    }
+
+    fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
+        // Every account read carries its code, so the EVM asks here only for the empty
+        // code.
+        if code_hash == KECCAK_EMPTY {
+            return Ok(Bytecode::default());
+        }
+        Err(UpstreamError(ErrorObject::owned(
+            -32603,
+            format!("code {code_hash} not read with its account"),
+            None::<()>,
+        )))
+    }
+
+    fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
+        self.upstream.wait(self.upstream.request("eth_getStorageAt", (address, index, self.at())))
+    }
+
+    fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
+        let header: Option<Header> = self.upstream.wait(
+            self.upstream
+                .request("eth_getBlockByNumber", (BlockNumberOrTag::Number(number), false)),
+        )?;
+        // A block the upstream does not have hashes to zero, as revm's own databases do.
+        Ok(header.map_or(B256::ZERO, |h| h.hash))
+    }
+}
+
+impl CanonicalStates for Upstream {
+    type State = UpstreamState;
+
+    /// The state at `block_hash`, read lazily: a block the upstream does not hold shows
+    /// as errors on the first read.
+    fn state_at(&self, block_hash: B256) -> Option<UpstreamState> {
+        Some(UpstreamState::new(self.clone(), block_hash))
     }
 }
 

@@ -16,6 +16,7 @@ mod rpc_surface;
 mod sequencer;
 mod simulate;
 mod upstream;
+mod upstream_state;
 mod ws;
 mod ws_hostile;
 
