@@ -37,6 +37,38 @@ pub enum Source {
     Canonical(NotHere),
 }
 
+/// Why [`Pending`] gives no answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PendingError<E> {
+    /// The pending value is not known: the stream does not carry it and no execution
+    /// gave it ([`NotHere::NotCarried`]), so the canonical (`latest`) value would be a
+    /// wrong pending answer. An RPC server answers it with an error.
+    NotKnown(NotHere),
+    /// The canonical state's error.
+    Canonical(E),
+}
+
+impl<E: core::fmt::Display> core::fmt::Display for PendingError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::NotKnown(_) => f.write_str(
+                "pending state not known: the stream does not carry it and it was not executed",
+            ),
+            Self::Canonical(err) => err.fmt(f),
+        }
+    }
+}
+
+impl<E: core::error::Error + 'static> core::error::Error for PendingError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::NotKnown(_) => None,
+            Self::Canonical(err) => err.source(),
+        }
+    }
+}
+
 /// A final answer and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer<T> {
@@ -73,7 +105,7 @@ pub struct Answer<T> {
 /// assert_eq!(answer.value, U256::from(7));
 /// assert!(matches!(answer.source, Source::Canonical(_)));
 /// assert_eq!(Pending::new(snapshot.at(0), &Latest).supported_capabilities(), ["flashblocksv1"]);
-/// # Ok::<(), std::convert::Infallible>(())
+/// # Ok::<(), flashblocks_overlay::PendingError<std::convert::Infallible>>(())
 /// ```
 #[derive(Debug)]
 pub struct Pending<'a, C> {
@@ -87,29 +119,35 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
         Self { view, canonical }
     }
 
+    /// The overlay's value, else the canonical one, except for a value the overlay does
+    /// not know ([`NotHere::NotCarried`]): then [`PendingError::NotKnown`], never `latest`.
     fn or_canonical<T>(
         lookup: Lookup<T>,
         canonical: impl FnOnce() -> Result<T, C::Error>,
-    ) -> Result<Answer<T>, C::Error> {
+    ) -> Result<Answer<T>, PendingError<C::Error>> {
         Ok(match lookup {
             Lookup::Found(p) => Answer { value: p.value, source: Source::Preconfirmed(p.snapshot) },
-            Lookup::NotHere(reason) => {
-                Answer { value: canonical()?, source: Source::Canonical(reason) }
+            Lookup::NotHere(reason @ NotHere::NotCarried) => {
+                return Err(PendingError::NotKnown(reason))
             }
+            Lookup::NotHere(reason) => Answer {
+                value: canonical().map_err(PendingError::Canonical)?,
+                source: Source::Canonical(reason),
+            },
         })
     }
 
     fn opt_or_canonical<T>(
         lookup: Lookup<T>,
         canonical: impl FnOnce() -> Result<Option<T>, C::Error>,
-    ) -> Result<Option<Answer<T>>, C::Error> {
+    ) -> Result<Option<Answer<T>>, PendingError<C::Error>> {
         Ok(match lookup {
             Lookup::Found(p) => {
                 Some(Answer { value: p.value, source: Source::Preconfirmed(p.snapshot) })
             }
-            Lookup::NotHere(reason) => {
-                canonical()?.map(|value| Answer { value, source: Source::Canonical(reason) })
-            }
+            Lookup::NotHere(reason) => canonical()
+                .map_err(PendingError::Canonical)?
+                .map(|value| Answer { value, source: Source::Canonical(reason) }),
         })
     }
 
@@ -117,8 +155,9 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
     ///
     /// # Errors
     ///
-    /// The canonical state's, when it is asked.
-    pub fn balance(&self, address: Address) -> Result<Answer<U256>, C::Error> {
+    /// [`PendingError::NotKnown`] when the stream carries no balances for a pending block
+    /// and was not executed; the canonical state's, when it is asked.
+    pub fn balance(&self, address: Address) -> Result<Answer<U256>, PendingError<C::Error>> {
         Self::or_canonical(self.view.balance(address), || self.canonical.balance(address))
     }
 
@@ -128,11 +167,16 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
     ///
     /// # Errors
     ///
-    /// The canonical state's, when it is asked.
-    pub fn transaction_count(&self, address: Address) -> Result<Answer<u64>, C::Error> {
+    /// The canonical state's, when it is asked (never [`PendingError::NotKnown`]: the
+    /// nonce has the fallback above).
+    pub fn transaction_count(
+        &self,
+        address: Address,
+    ) -> Result<Answer<u64>, PendingError<C::Error>> {
         match self.view.transaction_count(address) {
             Lookup::NotHere(NotHere::NotCarried) => {
-                let canonical = self.canonical.transaction_count(address)?;
+                let canonical =
+                    self.canonical.transaction_count(address).map_err(PendingError::Canonical)?;
                 Ok(match self.view.nonce_from_transactions(address) {
                     Lookup::Found(p) if p.value > canonical => {
                         Answer { value: p.value, source: Source::Preconfirmed(p.snapshot) }
@@ -150,8 +194,9 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
     ///
     /// # Errors
     ///
-    /// The canonical state's, when it is asked.
-    pub fn code(&self, address: Address) -> Result<Answer<Bytes>, C::Error> {
+    /// [`PendingError::NotKnown`] when the stream carries no code and was not executed;
+    /// the canonical state's, when it is asked.
+    pub fn code(&self, address: Address) -> Result<Answer<Bytes>, PendingError<C::Error>> {
         Self::or_canonical(self.view.code(address), || self.canonical.code(address))
     }
 
@@ -159,8 +204,13 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
     ///
     /// # Errors
     ///
-    /// The canonical state's, when it is asked.
-    pub fn storage_at(&self, address: Address, slot: B256) -> Result<Answer<B256>, C::Error> {
+    /// [`PendingError::NotKnown`] when the stream carries no storage and was not
+    /// executed; the canonical state's, when it is asked.
+    pub fn storage_at(
+        &self,
+        address: Address,
+        slot: B256,
+    ) -> Result<Answer<B256>, PendingError<C::Error>> {
         Self::or_canonical(self.view.storage_at(address, slot), || {
             self.canonical.storage_at(address, slot)
         })
@@ -174,7 +224,7 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
     pub fn transaction_by_hash(
         &self,
         hash: TxHash,
-    ) -> Result<Option<Answer<Transaction>>, C::Error> {
+    ) -> Result<Option<Answer<Transaction>>, PendingError<C::Error>> {
         Self::opt_or_canonical(self.view.rpc_transaction(hash), || {
             self.canonical.transaction_by_hash(hash)
         })
@@ -185,7 +235,10 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
     /// # Errors
     ///
     /// The canonical state's, when it is asked.
-    pub fn receipt(&self, hash: TxHash) -> Result<Option<Answer<OpTransactionReceipt>>, C::Error> {
+    pub fn receipt(
+        &self,
+        hash: TxHash,
+    ) -> Result<Option<Answer<OpTransactionReceipt>>, PendingError<C::Error>> {
         Self::opt_or_canonical(self.view.rpc_receipt(hash), || self.canonical.receipt(hash))
     }
 
@@ -194,7 +247,10 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
     /// # Errors
     ///
     /// The canonical state's, when it is asked.
-    pub fn block(&self, full: bool) -> Result<Option<Answer<PendingBlock>>, C::Error> {
+    pub fn block(
+        &self,
+        full: bool,
+    ) -> Result<Option<Answer<PendingBlock>>, PendingError<C::Error>> {
         Self::opt_or_canonical(self.view.pending_block(full), || self.canonical.latest_block(full))
     }
 

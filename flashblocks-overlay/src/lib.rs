@@ -150,7 +150,7 @@ mod pmap;
 mod rpc;
 mod snapshot;
 
-pub use canonical::{Answer, CanonicalState, Pending, Source};
+pub use canonical::{Answer, CanonicalState, Pending, PendingError, Source};
 pub use changes::ChangeSet;
 pub use config::OverlayConfig;
 pub use error::OverlayError;

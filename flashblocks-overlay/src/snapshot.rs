@@ -5,7 +5,7 @@ use crate::{
     layer::{BlockLayer, FlashblockLayer, ReceiptFacts, TxEntry},
 };
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
-use flashblocks_types::{FlashblockSource, PayloadId};
+use flashblocks_types::{Flashblock, FlashblockSource, Metadata, PayloadId};
 use std::sync::Arc;
 
 /// The canonical head as the caller reports it.
@@ -52,8 +52,11 @@ pub enum NotHere {
     },
     /// No pending block touched this key: the canonical value is the answer.
     Untouched,
-    /// The source does not carry this kind of value (deployed JSON carries no nonce,
-    /// code or storage, and receipts only when its metadata has them).
+    /// Not known: the source does not carry this kind of value and no execution gave it
+    /// (deployed JSON carries no nonce, code or storage, balances only when its
+    /// `new_account_balances` has entries, and receipts only when its metadata has
+    /// them). Unlike [`Untouched`](Self::Untouched), the canonical (`latest`) value is
+    /// **not** the pending answer: a pending block may have changed it.
     NotCarried,
     /// Blocks between the canonical head and the pending chain are missing (a gap in the
     /// stream, or an eviction): state answers wait for the canonical chain to reach
@@ -296,6 +299,17 @@ impl Snapshot {
         })
     }
 
+    /// The number of the newest pending block whose flashblocks carry no balances (no
+    /// V1 or executed metadata, and every JSON `new_account_balances` empty or absent):
+    /// balances at or above it are not known.
+    fn newest_without_balances(&self) -> Option<u64> {
+        self.blocks
+            .iter()
+            .rev()
+            .find(|b| !b.flashblocks.iter().any(|l| carries_balances(&l.flashblock)))
+            .map(|b| b.number)
+    }
+
     pub(crate) fn locate(
         &self,
         position: TxPosition,
@@ -373,11 +387,18 @@ impl<'a> View<'a> {
         }
     }
 
-    /// `eth_getBalance(address, "pending")`. Untouched accounts (and every account a
-    /// JSON stream without balances touched) answer [`NotHere::Untouched`].
+    /// `eth_getBalance(address, "pending")`. Untouched accounts answer
+    /// [`NotHere::Untouched`]; when a pending block carries no balances (a JSON stream
+    /// whose `new_account_balances` is empty or absent, not executed) every balance it
+    /// may have changed answers [`NotHere::NotCarried`]: not known, never the latest.
     pub fn balance(&self, address: Address) -> Lookup<U256> {
         Self::answer(self.state_ready(), || {
-            self.snapshot.index.balances.get(&address).map(|s| s.value).ok_or(NotHere::Untouched)
+            let unknown_from = self.snapshot.newest_without_balances();
+            match self.snapshot.index.balances.get(&address) {
+                Some(s) if unknown_from.is_none_or(|n| s.block > n) => Ok(s.value),
+                _ if unknown_from.is_some() => Err(NotHere::NotCarried),
+                _ => Err(NotHere::Untouched),
+            }
         })
     }
 
@@ -491,5 +512,14 @@ fn preconfirmed_transaction(
         flashblock_index: layer.flashblock.index(),
         timestamp: block.base.timestamp,
         base_fee_per_gas: block.base.base_fee_per_gas,
+    }
+}
+
+/// Whether a flashblock carries balances: V1 and executed metadata do, deployed JSON when
+/// its `new_account_balances` has entries.
+fn carries_balances(flashblock: &Flashblock) -> bool {
+    match flashblock.metadata() {
+        Metadata::Json(m) => m.new_account_balances.as_ref().is_some_and(|b| !b.is_empty()),
+        _ => true,
     }
 }

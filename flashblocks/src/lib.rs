@@ -21,14 +21,17 @@
 //! assert_eq!((block.header.number, block.transactions.len()), (35_535_698, 6));
 //! let receipt = pending.rpc_receipt(block.transactions.hashes().next().unwrap());
 //! assert_eq!(receipt.not_here(), Some(NotHere::NotCarried)); // this JSON has no receipts
-//! assert!(pending.balance(sender).not_here().is_some()); // nor balances: ask the node
+//! // nor balances (`new_account_balances: {}`): not known, and `latest` would be wrong
+//! assert_eq!(pending.balance(sender).not_here(), Some(NotHere::NotCarried));
 //! assert_eq!(SUPPORTED_CAPABILITIES, ["flashblocksv1"]); // op_supportedCapabilities
 //! # Ok::<(), flashblocks::validate::ValidationError>(())
 //! ```
 //!
 //! A query that the overlay cannot answer says why ([`overlay::NotHere`]), so the node
 //! falls back to its canonical state ([`overlay::Pending`] does that over the node's
-//! [`overlay::CanonicalState`]).
+//! [`overlay::CanonicalState`]), except for a fact the stream does not carry and no
+//! execution gave ([`NotHere::NotCarried`](overlay::NotHere::NotCarried)): that answers
+//! [`overlay::PendingError::NotKnown`], never the `latest` value.
 //!
 //! ## What is where
 //!

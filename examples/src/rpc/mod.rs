@@ -43,7 +43,7 @@ use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256, U64};
 use alloy_rpc_types_eth::{Filter, Log};
 use feed::Feed;
-use flashblocks_overlay::{CanonicalState, OverlayReader, Pending, PendingBlock};
+use flashblocks_overlay::{CanonicalState, OverlayReader, Pending, PendingBlock, PendingError};
 use jsonrpsee::{
     server::{
         middleware::http::ProxyGetRequestLayer, PingConfig, RegisterMethodError, Server,
@@ -198,6 +198,20 @@ fn internal(err: impl fmt::Display) -> ErrorObjectOwned {
     ErrorObject::owned(-32603, err.to_string(), None::<()>)
 }
 
+/// A pending fact the stream does not carry (and no execution gave) is a server error
+/// (-32000), never the `latest` value; the canonical state's errors are internal.
+fn pending_error<E: fmt::Display>(err: PendingError<E>) -> ErrorObjectOwned {
+    match err {
+        PendingError::NotKnown(_) => ErrorObject::owned(
+            -32000,
+            "pending state not known: the stream does not carry it and is not executed",
+            None::<()>,
+        ),
+        PendingError::Canonical(err) => internal(err),
+        _ => internal(err),
+    }
+}
+
 fn not_canonical(block: BlockId) -> ErrorObjectOwned {
     ErrorObject::owned(
         -32000,
@@ -234,7 +248,7 @@ async fn state<C, T>(
     method: &str,
     params: &Params<'_>,
     tag: Option<BlockId>,
-    pending: impl FnOnce(&Pending<'_, C>) -> Result<T, C::Error>,
+    pending: impl FnOnce(&Pending<'_, C>) -> Result<T, PendingError<C::Error>>,
     canonical: impl FnOnce(&C) -> Result<T, C::Error>,
 ) -> RpcResult
 where
@@ -246,7 +260,7 @@ where
         Target::Pending => {
             let snapshot = ctx.reader.snapshot();
             let view = snapshot.at(now_ms());
-            to_raw(&pending(&Pending::new(view, &ctx.canonical)).map_err(internal)?)
+            to_raw(&pending(&Pending::new(view, &ctx.canonical)).map_err(pending_error)?)
         }
         Target::Latest => {
             forward_or(ctx, method, params, || {
@@ -273,7 +287,8 @@ where
         let view = snapshot.at(now_ms());
         match tag {
             BlockNumberOrTag::Pending => {
-                let block = Pending::new(view, &ctx.canonical).block(full).map_err(internal)?;
+                let block =
+                    Pending::new(view, &ctx.canonical).block(full).map_err(pending_error)?;
                 return to_raw(&block.map(|a| a.value));
             }
             BlockNumberOrTag::Number(number) => view.block_by_number(number, full).into_value(),
@@ -382,7 +397,7 @@ where
         Pending::new(snapshot.at(now_ms()), &ctx.canonical)
             .transaction_by_hash(hash)
             .map(|a| a.map(|a| a.value))
-            .map_err(internal)
+            .map_err(pending_error)
     })?;
     module.register_method("eth_getTransactionReceipt", |params, ctx, _| {
         let (hash,): (TxHash,) = params.parse()?;
@@ -390,7 +405,7 @@ where
         Pending::new(snapshot.at(now_ms()), &ctx.canonical)
             .receipt(hash)
             .map(|a| a.map(|a| a.value))
-            .map_err(internal)
+            .map_err(pending_error)
     })?;
     module.register_async_method("eth_getLogs", |params, ctx, _| async move {
         let (filter,): (Filter,) = params.parse()?;

@@ -101,3 +101,50 @@ async fn run() {
     handle.stop().unwrap();
     handle.stopped().await;
 }
+
+/// The real Unichain capture carries no balances (`new_account_balances: {}`) and is not
+/// executed: a pending balance is a "not known" error, never the canonical value.
+#[tokio::test]
+async fn a_balance_the_stream_does_not_carry_is_an_error() {
+    tokio::time::timeout(Duration::from_secs(60), not_known()).await.expect("bounded in time");
+}
+
+async fn not_known() {
+    let mut pipeline = Pipeline::new(RuleSet::Json);
+    for frame in
+        include_str!("../../../flashblocks/testdata/unichain-sepolia-35535698.jsonl").lines()
+    {
+        assert!(pipeline.process(frame.as_bytes()).verdict.label() == "accept");
+    }
+    let (addr, handle) = serve(
+        "127.0.0.1:0".parse().unwrap(),
+        Backend::new(pipeline.reader()),
+        &ServerConfig::default(),
+    )
+    .await
+    .unwrap();
+    let client = HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(10))
+        .build(format!("http://{addr}"))
+        .unwrap();
+    let block: Value =
+        client.request("eth_getBlockByNumber", rpc_params!["pending", true]).await.unwrap();
+    let sender: Address = serde_json::from_value(block["transactions"][1]["from"].clone()).unwrap();
+    let err = client
+        .request::<Value, _>("eth_getBalance", rpc_params![sender, "pending"])
+        .await
+        .unwrap_err();
+    match err {
+        jsonrpsee::core::client::Error::Call(err) => {
+            assert_eq!(err.code(), -32000);
+            assert!(err.message().starts_with("pending state not known"), "{}", err.message());
+        }
+        other => panic!("{other:?}"),
+    }
+    // The nonce keeps its fallback from the pending transactions.
+    let nonce: String =
+        client.request("eth_getTransactionCount", rpc_params![sender, "pending"]).await.unwrap();
+    assert_ne!(nonce, "0x0");
+    handle.stop().unwrap();
+    handle.stopped().await;
+}

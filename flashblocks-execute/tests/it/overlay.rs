@@ -64,6 +64,8 @@ fn executed_json_facts_are_served() {
         if let Some(balance) = last_balance(address) {
             assert_eq!(found(view.balance(address)), balance);
         }
+        // Without execution the stripped stream knows no balance: never "untouched".
+        assert_eq!(plain_view.balance(address).not_here(), Some(NotHere::NotCarried));
     }
     // The contract's code and the slot its call wrote.
     let contract = block[1].executed.receipts[0].contract_address.unwrap();

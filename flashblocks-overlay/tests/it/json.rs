@@ -182,7 +182,8 @@ impl CanonicalState for Latest {
 }
 
 #[test]
-fn json_nonce_falls_back_to_the_pending_transactions() -> Result<(), std::convert::Infallible> {
+fn json_nonce_falls_back_to_the_pending_transactions(
+) -> Result<(), flashblocks_overlay::PendingError<std::convert::Infallible>> {
     let frames = frames_with_receipts();
     let txs: Vec<_> = frames.iter().flat_map(|f| f.transactions().to_vec()).collect();
     let mut overlay = Fed::json(Default::default());

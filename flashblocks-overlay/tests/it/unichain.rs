@@ -5,7 +5,11 @@ use crate::common::{unichain, Fed};
 use alloy_consensus::Transaction as _;
 use alloy_primitives::{b256, TxHash, B64};
 use alloy_rpc_types_eth::BlockTransactions;
-use flashblocks_overlay::{transaction_hash, Lookup, NotHere, SnapshotId};
+use flashblocks_overlay::{
+    transaction_hash, CanonicalState, Lookup, NotHere, Pending, PendingBlock, PendingError,
+    SnapshotId, Source,
+};
+use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
 
 const LAST_BLOCK_HASH: alloy_primitives::B256 =
     b256!("0xc463a3120c35268f610d969f5608b479332ef10953af77c7a6be806195831196");
@@ -83,7 +87,9 @@ fn looks_up_transactions_and_says_not_here_for_what_json_lacks() {
     // No balances, nonces, code or storage in this JSON.
     let sender = view.rpc_transaction(transaction_hash(&txs[1])).into_value().expect("decoded");
     let from = sender.inner.inner.signer();
-    assert_eq!(view.balance(from).not_here(), Some(NotHere::Untouched));
+    // Its `new_account_balances` is empty: no balance is known, not even "untouched".
+    assert_eq!(view.balance(from).not_here(), Some(NotHere::NotCarried));
+    assert_eq!(view.balance(alloy_primitives::Address::ZERO).not_here(), Some(NotHere::NotCarried));
     assert_eq!(view.transaction_count(from).not_here(), Some(NotHere::NotCarried));
     assert_eq!(view.code(from).not_here(), Some(NotHere::NotCarried));
     // The nonce fallback: one more than the sender's highest pending nonce.
@@ -95,4 +101,54 @@ fn looks_up_transactions_and_says_not_here_for_what_json_lacks() {
         .max()
         .expect("the sender sent");
     assert_eq!(view.nonce_from_transactions(from).into_value(), Some(highest + 1));
+}
+
+/// A canonical state whose every balance is a value no pending answer may show.
+struct Latest;
+
+const LATEST_BALANCE: u64 = 0xdead;
+
+impl CanonicalState for Latest {
+    type Error = std::convert::Infallible;
+    fn balance(&self, _: alloy_primitives::Address) -> Result<alloy_primitives::U256, Self::Error> {
+        Ok(alloy_primitives::U256::from(LATEST_BALANCE))
+    }
+    fn transaction_count(&self, _: alloy_primitives::Address) -> Result<u64, Self::Error> {
+        Ok(0)
+    }
+    fn code(&self, _: alloy_primitives::Address) -> Result<alloy_primitives::Bytes, Self::Error> {
+        Ok(Default::default())
+    }
+    fn storage_at(
+        &self,
+        _: alloy_primitives::Address,
+        _: alloy_primitives::B256,
+    ) -> Result<alloy_primitives::B256, Self::Error> {
+        Ok(Default::default())
+    }
+    fn transaction_by_hash(&self, _: TxHash) -> Result<Option<Transaction>, Self::Error> {
+        Ok(None)
+    }
+    fn receipt(&self, _: TxHash) -> Result<Option<OpTransactionReceipt>, Self::Error> {
+        Ok(None)
+    }
+    fn latest_block(&self, _: bool) -> Result<Option<PendingBlock>, Self::Error> {
+        Ok(None)
+    }
+}
+
+#[test]
+fn a_pending_senders_balance_is_not_known_never_the_latest() {
+    let overlay = applied();
+    let snapshot = overlay.snapshot();
+    let view = snapshot.at(2_000);
+    let txs: Vec<_> = unichain().iter().flat_map(|fb| fb.transactions().to_vec()).collect();
+    let sender = view.rpc_transaction(transaction_hash(&txs[1])).into_value().expect("decoded");
+    let from = sender.inner.inner.signer();
+    let pending = Pending::new(view, &Latest);
+    assert_eq!(pending.balance(from), Err(PendingError::NotKnown(NotHere::NotCarried)));
+    assert!(matches!(pending.code(from), Err(PendingError::NotKnown(NotHere::NotCarried))));
+    // The nonce keeps its fallback from the pending transactions, above the canonical 0.
+    let nonce = pending.transaction_count(from).expect("the nonce fallback");
+    assert!(matches!(nonce.source, Source::Preconfirmed(_)) && nonce.value > 0);
 }

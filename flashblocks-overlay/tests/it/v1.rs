@@ -220,7 +220,8 @@ impl CanonicalState for Latest {
 }
 
 #[test]
-fn pending_falls_back_to_the_canonical_state() -> Result<(), std::convert::Infallible> {
+fn pending_falls_back_to_the_canonical_state(
+) -> Result<(), flashblocks_overlay::PendingError<std::convert::Infallible>> {
     let (overlay, _) = block_10();
     let snapshot = overlay.snapshot();
     let pending = Pending::new(snapshot.at(0), &Latest);
