@@ -108,6 +108,85 @@ pub struct Received {
     pub block_hash: Option<Result<B256, AssembleError>>,
     /// What the overlay did with an accepted flashblock (`None` for a duplicate).
     pub applied: Option<Result<Applied, OverlayError>>,
+    /// What the execution check reported for this frame (a receiver built with
+    /// [`Receiver::with_execution`]): a mismatch in report mode (the block's executed
+    /// facts no longer serve from the overlay), or a flashblock not executed.
+    #[cfg(feature = "execute")]
+    pub execution: Vec<flashblocks_execute::ExecutionReport>,
+}
+
+/// The link from a [`Receiver`] to the execution check its validator owns: its reports,
+/// and the executor that follows the overlay's events.
+#[cfg(feature = "execute")]
+trait ExecutionLink: Send {
+    fn take_reports(&self) -> Vec<flashblocks_execute::ExecutionReport>;
+    fn on_overlay_event(&self, event: &OverlayEvent);
+}
+
+/// The execution check, shared between the validator (which runs it) and the receiver
+/// (which feeds its executor the overlay's events).
+#[cfg(feature = "execute")]
+struct SharedCheck<C: flashblocks_execute::CanonicalStates>(
+    Arc<std::sync::Mutex<flashblocks_execute::ExecutionCheck<C>>>,
+);
+
+#[cfg(feature = "execute")]
+impl<C: flashblocks_execute::CanonicalStates> SharedCheck<C> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, flashblocks_execute::ExecutionCheck<C>> {
+        // A panic while holding the lock leaves a check whose state is still whole.
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(feature = "execute")]
+impl<C> flashblocks_validate::FlashblockCheck for SharedCheck<C>
+where
+    C: flashblocks_execute::CanonicalStates + Send,
+{
+    fn check(
+        &mut self,
+        candidate: &Flashblock,
+        starts_block: bool,
+    ) -> Result<flashblocks_validate::CheckOutput, flashblocks_validate::CheckFailure> {
+        self.lock().check(candidate, starts_block)
+    }
+
+    fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {
+        self.lock().commit(accepted, starts_block);
+    }
+
+    fn reset(&mut self) {
+        self.lock().reset();
+    }
+}
+
+#[cfg(feature = "execute")]
+impl<C> ExecutionLink for SharedCheck<C>
+where
+    C: flashblocks_execute::CanonicalStates + Send,
+{
+    fn take_reports(&self) -> Vec<flashblocks_execute::ExecutionReport> {
+        self.lock().take_reports()
+    }
+
+    fn on_overlay_event(&self, event: &OverlayEvent) {
+        self.lock().executor_mut().on_overlay_event(event);
+    }
+}
+
+/// The receiver's execution: the link, and the reports not yet handed out (at most
+/// [`flashblocks_execute::MAX_REPORTS`], the oldest go first).
+#[cfg(feature = "execute")]
+struct Execution {
+    link: Box<dyn ExecutionLink>,
+    reports: VecDeque<flashblocks_execute::ExecutionReport>,
+}
+
+#[cfg(feature = "execute")]
+impl std::fmt::Debug for Execution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Execution").field("reports", &self.reports.len()).finish_non_exhaustive()
+    }
 }
 
 /// The receiving side of a flashblock stream, IO-free: a [`Validator`], the
@@ -135,6 +214,8 @@ pub struct Receiver {
     finished: VecDeque<(AssembledPayload, usize)>,
     finished_bytes: usize,
     canonical: Option<CanonicalHead>,
+    #[cfg(feature = "execute")]
+    execution: Option<Execution>,
 }
 
 impl Default for Receiver {
@@ -175,6 +256,76 @@ impl Receiver {
             finished: VecDeque::new(),
             finished_bytes: 0,
             canonical: None,
+            #[cfg(feature = "execute")]
+            execution: None,
+        }
+    }
+
+    /// A receiver that executes each flashblock (feature `execute`): `check` joins the
+    /// validator's checks (rule `execution_invalid`), and the executed facts reach the
+    /// overlay in the accepted tokens.
+    ///
+    /// In [`Enforcement::Report`](flashblocks_execute::Enforcement::Report) (the
+    /// check's default) a flashblock whose execution differs from its claims is
+    /// accepted, the mismatch is reported ([`Received::execution`]), and none of its
+    /// block's executed facts serve from then on (reads answer not known; the
+    /// transactions and what the stream carried still serve). In
+    /// [`Enforcement::Enforce`](flashblocks_execute::Enforcement::Enforce) it is
+    /// rejected as `execution_invalid`, nothing changed. The overlay's events
+    /// (confirmed, broken preconfirmation, reorg, failover) reach the executor.
+    #[cfg(feature = "execute")]
+    pub fn with_execution<C>(
+        config: ReceiverConfig,
+        check: flashblocks_execute::ExecutionCheck<C>,
+    ) -> Self
+    where
+        C: flashblocks_execute::CanonicalStates + Send + 'static,
+    {
+        let shared = Arc::new(std::sync::Mutex::new(check));
+        let mut validator = Validator::new(config.validator);
+        if config.block_hash_check {
+            validator.add_check(Box::new(BlockHashCheck::new()));
+        }
+        validator.add_check(Box::new(SharedCheck(Arc::clone(&shared))));
+        let mut receiver = Self::with_validator(config, validator);
+        receiver.execution =
+            Some(Execution { link: Box::new(SharedCheck(shared)), reports: VecDeque::new() });
+        receiver
+    }
+
+    /// The execution check's reports not yet handed out (a receiver built with
+    /// [`with_execution`](Self::with_execution); [`receive`](Self::receive) hands them
+    /// out in [`Received::execution`]), oldest first.
+    #[cfg(feature = "execute")]
+    pub fn take_execution_reports(&mut self) -> Vec<flashblocks_execute::ExecutionReport> {
+        self.execution.as_mut().map(|e| e.reports.drain(..).collect()).unwrap_or_default()
+    }
+
+    /// After an accepted flashblock was applied: drains the check's reports, voids the
+    /// executed facts of a block with a mismatch, and passes the overlay's events on.
+    #[cfg(feature = "execute")]
+    fn after_apply(&mut self, accepted: &AcceptedFlashblock, events: &[OverlayEvent]) {
+        let Some(execution) = self.execution.as_mut() else { return };
+        for event in events {
+            execution.link.on_overlay_event(event);
+        }
+        for report in execution.link.take_reports() {
+            if matches!(report, flashblocks_execute::ExecutionReport::Mismatch { .. }) {
+                self.overlay.void_executed(accepted.flashblock().payload_id());
+            }
+            if execution.reports.len() >= flashblocks_execute::MAX_REPORTS {
+                execution.reports.pop_front();
+            }
+            execution.reports.push_back(report);
+        }
+    }
+
+    #[cfg(feature = "execute")]
+    fn events_to_executor(&self, events: &[OverlayEvent]) {
+        if let Some(execution) = self.execution.as_ref() {
+            for event in events {
+                execution.link.on_overlay_event(event);
+            }
         }
     }
 
@@ -241,7 +392,14 @@ impl Receiver {
             }
             None => (None, None),
         };
-        Ok(Received { flashblock, outcome, block_hash, applied })
+        Ok(Received {
+            flashblock,
+            outcome,
+            block_hash,
+            applied,
+            #[cfg(feature = "execute")]
+            execution: self.take_execution_reports(),
+        })
     }
 
     /// Step 1: decodes a frame as the stream is configured (never guessed). Changes
@@ -345,7 +503,10 @@ impl Receiver {
         accepted: &AcceptedFlashblock,
         now_ms: u64,
     ) -> Result<Applied, OverlayError> {
-        self.overlay.apply(accepted, now_ms)
+        let applied = self.overlay.apply(accepted, now_ms);
+        #[cfg(feature = "execute")]
+        self.after_apply(accepted, applied.as_ref().map_or(&[][..], |a| &a.events[..]));
+        applied
     }
 
     /// The canonical chain has a new head (a new block or a reorg); `transactions` are
@@ -372,6 +533,8 @@ impl Receiver {
             self.overlay.reset();
             events.push(OverlayEvent::Reorg { canonical: head, dropped_from });
         }
+        #[cfg(feature = "execute")]
+        self.events_to_executor(&events);
         if dropped || implausible {
             self.reset_stream();
         }

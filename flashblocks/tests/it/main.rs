@@ -1,3 +1,4 @@
 //! Integration tests of the receiver: one binary.
 
+mod execution;
 mod receiver;
