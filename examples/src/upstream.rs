@@ -161,20 +161,24 @@ impl Upstream {
 
 impl CanonicalState for Upstream {
     type Error = UpstreamError;
-    fn balance(&self, address: Address) -> Result<U256, Self::Error> {
-        self.wait(self.request("eth_getBalance", (address, BlockNumberOrTag::Latest)))
+    fn balance(&self, address: Address, block: BlockId) -> Result<U256, Self::Error> {
+        self.wait(self.request("eth_getBalance", (address, block)))
     }
-    fn transaction_count(&self, address: Address) -> Result<u64, Self::Error> {
-        let count: U64 = self
-            .wait(self.request("eth_getTransactionCount", (address, BlockNumberOrTag::Latest)))?;
+    fn transaction_count(&self, address: Address, block: BlockId) -> Result<u64, Self::Error> {
+        let count: U64 = self.wait(self.request("eth_getTransactionCount", (address, block)))?;
         Ok(count.to())
     }
-    fn code(&self, address: Address) -> Result<Bytes, Self::Error> {
-        self.wait(self.request("eth_getCode", (address, BlockNumberOrTag::Latest)))
+    fn code(&self, address: Address, block: BlockId) -> Result<Bytes, Self::Error> {
+        self.wait(self.request("eth_getCode", (address, block)))
     }
-    fn storage_at(&self, address: Address, slot: B256) -> Result<B256, Self::Error> {
+    fn storage_at(
+        &self,
+        address: Address,
+        slot: B256,
+        block: BlockId,
+    ) -> Result<B256, Self::Error> {
         let slot = U256::from_be_bytes(slot.0);
-        self.wait(self.request("eth_getStorageAt", (address, slot, BlockNumberOrTag::Latest)))
+        self.wait(self.request("eth_getStorageAt", (address, slot, block)))
     }
     fn transaction_by_hash(&self, hash: TxHash) -> Result<Option<Transaction>, Self::Error> {
         self.wait(self.request("eth_getTransactionByHash", (hash,)))
@@ -182,8 +186,15 @@ impl CanonicalState for Upstream {
     fn receipt(&self, hash: TxHash) -> Result<Option<OpTransactionReceipt>, Self::Error> {
         self.wait(self.request("eth_getTransactionReceipt", (hash,)))
     }
-    fn latest_block(&self, full: bool) -> Result<Option<PendingBlock>, Self::Error> {
-        self.wait(self.request("eth_getBlockByNumber", (BlockNumberOrTag::Latest, full)))
+    fn block(&self, block: BlockId, full: bool) -> Result<Option<PendingBlock>, Self::Error> {
+        match block {
+            BlockId::Hash(hash) => {
+                self.wait(self.request("eth_getBlockByHash", (hash.block_hash, full)))
+            }
+            BlockId::Number(number) => {
+                self.wait(self.request("eth_getBlockByNumber", (number, full)))
+            }
+        }
     }
 }
 

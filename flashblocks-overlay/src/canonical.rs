@@ -4,28 +4,68 @@ use crate::{
     rpc::{PendingBlock, SUPPORTED_CAPABILITIES},
     snapshot::{Lookup, NotHere, SnapshotId, View},
 };
+use alloy_eips::BlockId;
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
 use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
 
-/// The canonical (`latest`) state the caller's node holds: what the overlay falls back
-/// to. Implemented by the caller over its database or an upstream node.
+/// The canonical state the caller's node holds, at any block it keeps: what the overlay
+/// falls back to (always at [`BlockId::latest`]) and what an RPC server asks for every
+/// tag other than `pending` (a number, a hash, `latest`, `safe`, ...). Implemented by
+/// the caller over its database or an upstream node.
+///
+/// Required: the four state reads ([`balance`](Self::balance),
+/// [`transaction_count`](Self::transaction_count), [`code`](Self::code),
+/// [`storage_at`](Self::storage_at)). Provided: [`transaction_by_hash`](Self::transaction_by_hash),
+/// [`receipt`](Self::receipt) and [`block`](Self::block) answer `Ok(None)` (nothing
+/// canonical is known); override them where the node has the data.
+///
+/// ```
+/// use flashblocks_overlay::CanonicalState;
+/// use alloy_eips::BlockId;
+/// use alloy_primitives::{Address, Bytes, B256, U256};
+///
+/// /// An empty chain: every account empty at every block.
+/// struct Empty;
+///
+/// impl CanonicalState for Empty {
+///     type Error = std::convert::Infallible;
+///     fn balance(&self, _: Address, _: BlockId) -> Result<U256, Self::Error> { Ok(U256::ZERO) }
+///     fn transaction_count(&self, _: Address, _: BlockId) -> Result<u64, Self::Error> { Ok(0) }
+///     fn code(&self, _: Address, _: BlockId) -> Result<Bytes, Self::Error> { Ok(Bytes::new()) }
+///     fn storage_at(&self, _: Address, _: B256, _: BlockId) -> Result<B256, Self::Error> {
+///         Ok(B256::ZERO)
+///     }
+/// }
+/// assert_eq!(Empty.block(BlockId::number(7), false), Ok(None));
+/// ```
 pub trait CanonicalState {
-    /// The caller's error.
+    /// The caller's error (an unknown block, an unreachable database, ...).
     type Error;
-    /// The balance at the latest block.
-    fn balance(&self, address: Address) -> Result<U256, Self::Error>;
-    /// The nonce at the latest block.
-    fn transaction_count(&self, address: Address) -> Result<u64, Self::Error>;
-    /// The code at the latest block.
-    fn code(&self, address: Address) -> Result<Bytes, Self::Error>;
-    /// A storage slot at the latest block.
-    fn storage_at(&self, address: Address, slot: B256) -> Result<B256, Self::Error>;
-    /// A canonical transaction.
-    fn transaction_by_hash(&self, hash: TxHash) -> Result<Option<Transaction>, Self::Error>;
-    /// A canonical receipt.
-    fn receipt(&self, hash: TxHash) -> Result<Option<OpTransactionReceipt>, Self::Error>;
-    /// The latest block (for `pending` when nothing is pending).
-    fn latest_block(&self, full: bool) -> Result<Option<PendingBlock>, Self::Error>;
+    /// The balance at `block`.
+    fn balance(&self, address: Address, block: BlockId) -> Result<U256, Self::Error>;
+    /// The nonce at `block`.
+    fn transaction_count(&self, address: Address, block: BlockId) -> Result<u64, Self::Error>;
+    /// The code at `block`.
+    fn code(&self, address: Address, block: BlockId) -> Result<Bytes, Self::Error>;
+    /// A storage slot at `block`.
+    fn storage_at(&self, address: Address, slot: B256, block: BlockId)
+        -> Result<B256, Self::Error>;
+    /// A canonical transaction. Provided: `Ok(None)`.
+    fn transaction_by_hash(&self, hash: TxHash) -> Result<Option<Transaction>, Self::Error> {
+        let _ = hash;
+        Ok(None)
+    }
+    /// A canonical receipt. Provided: `Ok(None)`.
+    fn receipt(&self, hash: TxHash) -> Result<Option<OpTransactionReceipt>, Self::Error> {
+        let _ = hash;
+        Ok(None)
+    }
+    /// The canonical block `block` (at [`BlockId::latest`] for `pending` when nothing is
+    /// pending). Provided: `Ok(None)`.
+    fn block(&self, block: BlockId, full: bool) -> Result<Option<PendingBlock>, Self::Error> {
+        let _ = (block, full);
+        Ok(None)
+    }
 }
 
 /// Where a final answer came from.
@@ -82,19 +122,19 @@ pub struct Answer<T> {
 ///
 /// ```
 /// use flashblocks_overlay::{Overlay, Pending, Source};
-/// # use flashblocks_overlay::{CanonicalState, PendingBlock};
-/// # use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
-/// # use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
+/// # use flashblocks_overlay::CanonicalState;
+/// # use alloy_eips::BlockId;
+/// # use alloy_primitives::{Address, Bytes, B256, U256};
 /// # struct Latest;
 /// # impl CanonicalState for Latest {
 /// #     type Error = std::convert::Infallible;
-/// #     fn balance(&self, _: Address) -> Result<U256, Self::Error> { Ok(U256::from(7)) }
-/// #     fn transaction_count(&self, _: Address) -> Result<u64, Self::Error> { Ok(0) }
-/// #     fn code(&self, _: Address) -> Result<Bytes, Self::Error> { Ok(Bytes::new()) }
-/// #     fn storage_at(&self, _: Address, _: B256) -> Result<B256, Self::Error> { Ok(B256::ZERO) }
-/// #     fn transaction_by_hash(&self, _: TxHash) -> Result<Option<Transaction>, Self::Error> { Ok(None) }
-/// #     fn receipt(&self, _: TxHash) -> Result<Option<OpTransactionReceipt>, Self::Error> { Ok(None) }
-/// #     fn latest_block(&self, _: bool) -> Result<Option<PendingBlock>, Self::Error> { Ok(None) }
+/// #     fn balance(&self, _: Address, block: BlockId) -> Result<U256, Self::Error> {
+/// #         assert_eq!(block, BlockId::latest());
+/// #         Ok(U256::from(7))
+/// #     }
+/// #     fn transaction_count(&self, _: Address, _: BlockId) -> Result<u64, Self::Error> { Ok(0) }
+/// #     fn code(&self, _: Address, _: BlockId) -> Result<Bytes, Self::Error> { Ok(Bytes::new()) }
+/// #     fn storage_at(&self, _: Address, _: B256, _: BlockId) -> Result<B256, Self::Error> { Ok(B256::ZERO) }
 /// # }
 ///
 /// let overlay = Overlay::default();
@@ -158,7 +198,9 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
     /// [`PendingError::NotKnown`] when the stream carries no balances for a pending block
     /// and was not executed; the canonical state's, when it is asked.
     pub fn balance(&self, address: Address) -> Result<Answer<U256>, PendingError<C::Error>> {
-        Self::or_canonical(self.view.balance(address), || self.canonical.balance(address))
+        Self::or_canonical(self.view.balance(address), || {
+            self.canonical.balance(address, BlockId::latest())
+        })
     }
 
     /// `eth_getTransactionCount(address, "pending")`. Where the source carries no nonce
@@ -175,8 +217,10 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
     ) -> Result<Answer<u64>, PendingError<C::Error>> {
         match self.view.transaction_count(address) {
             Lookup::NotHere(NotHere::NotCarried) => {
-                let canonical =
-                    self.canonical.transaction_count(address).map_err(PendingError::Canonical)?;
+                let canonical = self
+                    .canonical
+                    .transaction_count(address, BlockId::latest())
+                    .map_err(PendingError::Canonical)?;
                 Ok(match self.view.nonce_from_transactions(address) {
                     Lookup::Found(p) if p.value > canonical => {
                         Answer { value: p.value, source: Source::Preconfirmed(p.snapshot) }
@@ -186,7 +230,9 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
                     }
                 })
             }
-            lookup => Self::or_canonical(lookup, || self.canonical.transaction_count(address)),
+            lookup => Self::or_canonical(lookup, || {
+                self.canonical.transaction_count(address, BlockId::latest())
+            }),
         }
     }
 
@@ -197,7 +243,9 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
     /// [`PendingError::NotKnown`] when the stream carries no code and was not executed;
     /// the canonical state's, when it is asked.
     pub fn code(&self, address: Address) -> Result<Answer<Bytes>, PendingError<C::Error>> {
-        Self::or_canonical(self.view.code(address), || self.canonical.code(address))
+        Self::or_canonical(self.view.code(address), || {
+            self.canonical.code(address, BlockId::latest())
+        })
     }
 
     /// `eth_getStorageAt(address, slot, "pending")`.
@@ -212,7 +260,7 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
         slot: B256,
     ) -> Result<Answer<B256>, PendingError<C::Error>> {
         Self::or_canonical(self.view.storage_at(address, slot), || {
-            self.canonical.storage_at(address, slot)
+            self.canonical.storage_at(address, slot, BlockId::latest())
         })
     }
 
@@ -251,7 +299,9 @@ impl<'a, C: CanonicalState> Pending<'a, C> {
         &self,
         full: bool,
     ) -> Result<Option<Answer<PendingBlock>>, PendingError<C::Error>> {
-        Self::opt_or_canonical(self.view.pending_block(full), || self.canonical.latest_block(full))
+        Self::opt_or_canonical(self.view.pending_block(full), || {
+            self.canonical.block(BlockId::latest(), full)
+        })
     }
 
     /// `op_supportedCapabilities`.

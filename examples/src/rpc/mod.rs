@@ -24,8 +24,9 @@
 //! The canonical side is the [`Backend`]'s: with an [`Upstream`] every request that is
 //! not `pending` is forwarded to it as it came, and the `pending` answers fall back to
 //! it (as the [`CanonicalState`] at its latest block); without one, the caller's
-//! [`CanonicalState`] answers `latest` (the examples' [`NoCanonicalState`] is a chain
-//! with nothing in it) and any other canonical block is -32000.
+//! [`CanonicalState`] answers every other tag, number and hash at that block (the
+//! examples' [`NoCanonicalState`] is a chain with nothing in it at `latest` and no other
+//! block), and its errors are -32000.
 //!
 //! [`serve`] bounds what one client can hold ([`ServerConfig`]): a request (headers, body
 //! and answer) has [`ServerConfig::http_timeout`] in all (the request timeout, or the
@@ -43,7 +44,7 @@ use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256, U64};
 use alloy_rpc_types_eth::{Filter, Log};
 use feed::Feed;
-use flashblocks_overlay::{CanonicalState, OverlayReader, Pending, PendingBlock, PendingError};
+use flashblocks_overlay::{CanonicalState, OverlayReader, Pending, PendingError};
 use jsonrpsee::{
     server::{
         middleware::http::ProxyGetRequestLayer, PingConfig, RegisterMethodError, Server,
@@ -52,38 +53,44 @@ use jsonrpsee::{
     types::{ErrorObject, ErrorObjectOwned, Params},
     RpcModule,
 };
-use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
 use serde_json::value::RawValue;
-use std::{convert::Infallible, fmt, net::SocketAddr, time::Duration};
+use std::{fmt, net::SocketAddr, time::Duration};
 
-/// A canonical state with nothing in it: zero balances and nonces, no code, no
-/// transactions, no blocks. What the examples fall back to; a node implements
+/// A canonical state with nothing in it at its latest block: zero balances and nonces,
+/// no code, no transactions, no blocks; any other block is not held
+/// ([`NotHeld`]). What the examples fall back to; a node implements
 /// [`CanonicalState`] over its database instead.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoCanonicalState;
 
+/// [`NoCanonicalState`] holds no block but `latest`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("block {0} is not held: no canonical chain behind this server (--upstream)")]
+pub struct NotHeld(pub BlockId);
+
+impl NoCanonicalState {
+    fn at<T: Default>(block: BlockId) -> Result<T, NotHeld> {
+        if block == BlockId::latest() {
+            Ok(T::default())
+        } else {
+            Err(NotHeld(block))
+        }
+    }
+}
+
 impl CanonicalState for NoCanonicalState {
-    type Error = Infallible;
-    fn balance(&self, _: Address) -> Result<U256, Self::Error> {
-        Ok(U256::ZERO)
+    type Error = NotHeld;
+    fn balance(&self, _: Address, block: BlockId) -> Result<U256, Self::Error> {
+        Self::at(block)
     }
-    fn transaction_count(&self, _: Address) -> Result<u64, Self::Error> {
-        Ok(0)
+    fn transaction_count(&self, _: Address, block: BlockId) -> Result<u64, Self::Error> {
+        Self::at(block)
     }
-    fn code(&self, _: Address) -> Result<Bytes, Self::Error> {
-        Ok(Bytes::new())
+    fn code(&self, _: Address, block: BlockId) -> Result<Bytes, Self::Error> {
+        Self::at(block)
     }
-    fn storage_at(&self, _: Address, _: B256) -> Result<B256, Self::Error> {
-        Ok(B256::ZERO)
-    }
-    fn transaction_by_hash(&self, _: TxHash) -> Result<Option<Transaction>, Self::Error> {
-        Ok(None)
-    }
-    fn receipt(&self, _: TxHash) -> Result<Option<OpTransactionReceipt>, Self::Error> {
-        Ok(None)
-    }
-    fn latest_block(&self, _: bool) -> Result<Option<PendingBlock>, Self::Error> {
-        Ok(None)
+    fn storage_at(&self, _: Address, _: B256, block: BlockId) -> Result<B256, Self::Error> {
+        Self::at(block)
     }
 }
 
@@ -177,20 +184,17 @@ fn to_raw<T: serde::Serialize>(value: &T) -> RpcResult {
 
 /// Where a block tag sends a state read.
 enum Target {
-    /// The overlay, then the canonical state.
+    /// The overlay, then the canonical state at `latest`.
     Pending,
-    /// The canonical state at its latest block.
-    Latest,
-    /// Another canonical block.
-    Other(BlockId),
+    /// The canonical state (or the upstream) at this block.
+    Canonical(BlockId),
 }
 
 /// Reads a tag as geth does: missing is `latest`.
 fn target(tag: Option<BlockId>) -> Target {
-    match tag.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest)) {
+    match tag.unwrap_or_else(BlockId::latest) {
         BlockId::Number(BlockNumberOrTag::Pending) => Target::Pending,
-        BlockId::Number(BlockNumberOrTag::Latest) => Target::Latest,
-        other => Target::Other(other),
+        other => Target::Canonical(other),
     }
 }
 
@@ -212,12 +216,10 @@ fn pending_error<E: fmt::Display>(err: PendingError<E>) -> ErrorObjectOwned {
     }
 }
 
-fn not_canonical(block: BlockId) -> ErrorObjectOwned {
-    ErrorObject::owned(
-        -32000,
-        format!("block {block} is not held: no canonical chain behind this server (--upstream)"),
-        None::<()>,
-    )
+/// A canonical read that failed (a block the canonical state does not hold, an
+/// unreachable database) is a server error (-32000).
+fn canonical_error(err: impl fmt::Display) -> ErrorObjectOwned {
+    ErrorObject::owned(-32000, err.to_string(), None::<()>)
 }
 
 fn no_upstream(method: &str) -> ErrorObjectOwned {
@@ -249,7 +251,7 @@ async fn state<C, T>(
     params: &Params<'_>,
     tag: Option<BlockId>,
     pending: impl FnOnce(&Pending<'_, C>) -> Result<T, PendingError<C::Error>>,
-    canonical: impl FnOnce(&C) -> Result<T, C::Error>,
+    canonical: impl FnOnce(&C, BlockId) -> Result<T, C::Error>,
 ) -> RpcResult
 where
     C: CanonicalState,
@@ -262,13 +264,12 @@ where
             let view = snapshot.at(now_ms());
             to_raw(&pending(&Pending::new(view, &ctx.canonical)).map_err(pending_error)?)
         }
-        Target::Latest => {
+        Target::Canonical(block) => {
             forward_or(ctx, method, params, || {
-                to_raw(&canonical(&ctx.canonical).map_err(internal)?)
+                to_raw(&canonical(&ctx.canonical, block).map_err(canonical_error)?)
             })
             .await
         }
-        Target::Other(block) => forward_or(ctx, method, params, || Err(not_canonical(block))).await,
     }
 }
 
@@ -298,9 +299,8 @@ where
     if let Some(block) = preconfirmed {
         return to_raw(&block);
     }
-    forward_or(ctx, "eth_getBlockByNumber", params, || match tag {
-        BlockNumberOrTag::Latest => to_raw(&ctx.canonical.latest_block(full).map_err(internal)?),
-        other => Err(not_canonical(BlockId::Number(other))),
+    forward_or(ctx, "eth_getBlockByNumber", params, || {
+        to_raw(&ctx.canonical.block(BlockId::Number(tag), full).map_err(canonical_error)?)
     })
     .await
 }
@@ -330,7 +330,7 @@ where
             &params,
             tag,
             |p| p.balance(address).map(|a| a.value),
-            |c| c.balance(address),
+            |c, block| c.balance(address, block),
         )
         .await
     })?;
@@ -343,7 +343,7 @@ where
             &params,
             tag,
             |p| p.transaction_count(address).map(|a| U64::from(a.value)),
-            |c| c.transaction_count(address).map(U64::from),
+            |c, block| c.transaction_count(address, block).map(U64::from),
         )
         .await
     })?;
@@ -356,7 +356,7 @@ where
             &params,
             tag,
             |p| p.code(address).map(|a| a.value),
-            |c| c.code(address),
+            |c, block| c.code(address, block),
         )
         .await
     })?;
@@ -371,7 +371,7 @@ where
             &params,
             tag,
             |p| p.storage_at(address, slot).map(|a| a.value),
-            |c| c.storage_at(address, slot),
+            |c, block| c.storage_at(address, slot, block),
         )
         .await
     })?;
@@ -388,7 +388,17 @@ where
         };
         match preconfirmed {
             Some(block) => to_raw(&block),
-            None => forward_or(&ctx, "eth_getBlockByHash", &params, || to_raw(&())).await,
+            None => {
+                forward_or(&ctx, "eth_getBlockByHash", &params, || {
+                    let block = BlockId::from(hash);
+                    to_raw(
+                        &ctx.canonical
+                            .block(block, full.unwrap_or(false))
+                            .map_err(canonical_error)?,
+                    )
+                })
+                .await
+            }
         }
     })?;
     module.register_method("eth_getTransactionByHash", |params, ctx, _| {
@@ -423,7 +433,7 @@ where
     })?;
     module.register_async_method("eth_blockNumber", |params, ctx, _| async move {
         forward_or(&ctx, "eth_blockNumber", &params, || {
-            let latest = ctx.canonical.latest_block(false).map_err(internal)?;
+            let latest = ctx.canonical.block(BlockId::latest(), false).map_err(internal)?;
             let head = ctx.reader.snapshot().canonical_head().map(|h| h.number);
             to_raw(&U64::from(latest.map(|b| b.header.number).or(head).unwrap_or_default()))
         })

@@ -310,3 +310,79 @@ async fn subscriptions_run() {
     handle.stop().unwrap();
     handle.stopped().await;
 }
+
+/// A canonical state that records the block of every read and answers a balance that
+/// names it: the number, the hash's value, or 1 for `latest`.
+#[derive(Clone, Default)]
+struct Recording(std::sync::Arc<std::sync::Mutex<Vec<alloy_eips::BlockId>>>);
+
+impl flashblocks_overlay::CanonicalState for Recording {
+    type Error = std::convert::Infallible;
+    fn balance(&self, _: Address, block: alloy_eips::BlockId) -> Result<U256, Self::Error> {
+        self.0.lock().unwrap().push(block);
+        Ok(match block {
+            alloy_eips::BlockId::Hash(hash) => U256::from_be_bytes(hash.block_hash.0),
+            alloy_eips::BlockId::Number(n) => U256::from(n.as_number().unwrap_or(1)),
+        })
+    }
+    fn transaction_count(&self, _: Address, _: alloy_eips::BlockId) -> Result<u64, Self::Error> {
+        Ok(0)
+    }
+    fn code(
+        &self,
+        _: Address,
+        _: alloy_eips::BlockId,
+    ) -> Result<alloy_primitives::Bytes, Self::Error> {
+        Ok(Default::default())
+    }
+    fn storage_at(&self, _: Address, _: B256, _: alloy_eips::BlockId) -> Result<B256, Self::Error> {
+        Ok(B256::ZERO)
+    }
+    fn block(
+        &self,
+        block: alloy_eips::BlockId,
+        _: bool,
+    ) -> Result<Option<flashblocks_overlay::PendingBlock>, Self::Error> {
+        self.0.lock().unwrap().push(block);
+        Ok(None)
+    }
+}
+
+#[tokio::test]
+async fn a_block_by_number_or_hash_reaches_the_canonical_state_with_that_block() {
+    use alloy_eips::{BlockId, BlockNumberOrTag};
+    let overlay = flashblocks_overlay::Overlay::default();
+    let canonical = Recording::default();
+    let backend = Backend {
+        reader: overlay.reader(),
+        canonical: canonical.clone(),
+        upstream: None,
+        feed: Feed::default(),
+    };
+    let module = flashblocks_examples::rpc::module(backend, &ServerConfig::default()).unwrap();
+    let sender = Address::repeat_byte(1);
+    let hash = B256::with_last_byte(0x42);
+
+    let by_number: U256 = module.call("eth_getBalance", (sender, "0x10")).await.unwrap();
+    let by_hash: U256 =
+        module.call("eth_getBalance", (sender, json!({ "blockHash": hash }))).await.unwrap();
+    let latest: U256 = module.call("eth_getBalance", (sender,)).await.unwrap();
+    let pending: U256 = module.call("eth_getBalance", (sender, "pending")).await.unwrap();
+    assert_eq!(
+        (by_number, by_hash, latest, pending),
+        (U256::from(16), U256::from(0x42), U256::from(1), U256::from(1))
+    );
+    let _: Option<Value> = module.call("eth_getBlockByNumber", ("0x11", false)).await.unwrap();
+    let _: Option<Value> = module.call("eth_getBlockByHash", (hash, false)).await.unwrap();
+    assert_eq!(
+        *canonical.0.lock().unwrap(),
+        [
+            BlockId::number(16),
+            BlockId::from(hash),
+            BlockId::latest(),
+            BlockId::latest(),
+            BlockId::Number(BlockNumberOrTag::Number(17)),
+            BlockId::from(hash),
+        ]
+    );
+}

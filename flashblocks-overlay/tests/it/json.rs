@@ -158,16 +158,20 @@ struct Latest;
 
 impl CanonicalState for Latest {
     type Error = std::convert::Infallible;
-    fn balance(&self, _: Address) -> Result<U256, Self::Error> {
+    fn balance(&self, _: Address, _: alloy_eips::BlockId) -> Result<U256, Self::Error> {
         Ok(U256::ZERO)
     }
-    fn transaction_count(&self, _: Address) -> Result<u64, Self::Error> {
+    fn transaction_count(&self, _: Address, _: alloy_eips::BlockId) -> Result<u64, Self::Error> {
         Ok(1)
     }
-    fn code(&self, _: Address) -> Result<alloy_primitives::Bytes, Self::Error> {
+    fn code(
+        &self,
+        _: Address,
+        _: alloy_eips::BlockId,
+    ) -> Result<alloy_primitives::Bytes, Self::Error> {
         Ok(Default::default())
     }
-    fn storage_at(&self, _: Address, _: B256) -> Result<B256, Self::Error> {
+    fn storage_at(&self, _: Address, _: B256, _: alloy_eips::BlockId) -> Result<B256, Self::Error> {
         Ok(B256::ZERO)
     }
     fn transaction_by_hash(&self, _: B256) -> Result<Option<Transaction>, Self::Error> {
@@ -176,7 +180,7 @@ impl CanonicalState for Latest {
     fn receipt(&self, _: B256) -> Result<Option<OpTransactionReceipt>, Self::Error> {
         Ok(None)
     }
-    fn latest_block(&self, _: bool) -> Result<Option<PendingBlock>, Self::Error> {
+    fn block(&self, _: alloy_eips::BlockId, _: bool) -> Result<Option<PendingBlock>, Self::Error> {
         Ok(None)
     }
 }

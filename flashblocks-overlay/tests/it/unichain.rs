@@ -110,19 +110,32 @@ const LATEST_BALANCE: u64 = 0xdead;
 
 impl CanonicalState for Latest {
     type Error = std::convert::Infallible;
-    fn balance(&self, _: alloy_primitives::Address) -> Result<alloy_primitives::U256, Self::Error> {
+    fn balance(
+        &self,
+        _: alloy_primitives::Address,
+        _: alloy_eips::BlockId,
+    ) -> Result<alloy_primitives::U256, Self::Error> {
         Ok(alloy_primitives::U256::from(LATEST_BALANCE))
     }
-    fn transaction_count(&self, _: alloy_primitives::Address) -> Result<u64, Self::Error> {
+    fn transaction_count(
+        &self,
+        _: alloy_primitives::Address,
+        _: alloy_eips::BlockId,
+    ) -> Result<u64, Self::Error> {
         Ok(0)
     }
-    fn code(&self, _: alloy_primitives::Address) -> Result<alloy_primitives::Bytes, Self::Error> {
+    fn code(
+        &self,
+        _: alloy_primitives::Address,
+        _: alloy_eips::BlockId,
+    ) -> Result<alloy_primitives::Bytes, Self::Error> {
         Ok(Default::default())
     }
     fn storage_at(
         &self,
         _: alloy_primitives::Address,
         _: alloy_primitives::B256,
+        _: alloy_eips::BlockId,
     ) -> Result<alloy_primitives::B256, Self::Error> {
         Ok(Default::default())
     }
@@ -132,7 +145,7 @@ impl CanonicalState for Latest {
     fn receipt(&self, _: TxHash) -> Result<Option<OpTransactionReceipt>, Self::Error> {
         Ok(None)
     }
-    fn latest_block(&self, _: bool) -> Result<Option<PendingBlock>, Self::Error> {
+    fn block(&self, _: alloy_eips::BlockId, _: bool) -> Result<Option<PendingBlock>, Self::Error> {
         Ok(None)
     }
 }
