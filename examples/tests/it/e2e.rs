@@ -4,7 +4,8 @@
 //! and its canonical events (read from its Prometheus metrics).
 
 use crate::sequencer::{
-    call, eventually, fee_of, fresh_address, sign, signer, start_sequencer, u256, ChildGuard,
+    call, eventually, fee_of, free_port, fresh_address, sign, signer, start_pending_rpc,
+    start_sequencer, u256, ChildGuard,
 };
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use flashblocks_execute::builder::{contract_initcode, LOG_TOPIC};
@@ -15,47 +16,8 @@ use jsonrpsee::{
     rpc_params,
 };
 use serde_json::{json, Value};
-use std::{
-    io::BufRead,
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
-
-/// A free loopback port (bound, read, released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// Starts `pending_rpc --ws <ws> --upstream <upstream>` (its own time bound: 120 s) on a
-/// free port, heads polled every 100 ms, metrics on `metrics`; the guard and its address
-/// (`127.0.0.1:PORT`).
-fn start_pending_rpc(ws: &str, upstream: &str, metrics: u16) -> (ChildGuard, String) {
-    let metrics = format!("127.0.0.1:{metrics}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pending_rpc"))
-        .args(["--port", "0", "--ws", ws, "--upstream", upstream, "--head-poll-ms", "100"])
-        .args(["--chain-id", "901", "--metrics", &metrics, "--seconds", "120"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let guard = ChildGuard(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        // Read to the end: a closed pipe would fail the program's next print.
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { return };
-            if let Some(rest) = line.split("serving the pending state on http://").nth(1) {
-                let addr = rest.split_whitespace().next().unwrap_or_default().to_owned();
-                let _ = tx.send(addr);
-            }
-        }
-    });
-    let addr = rx.recv_timeout(Duration::from_secs(60)).expect("pending_rpc's address within 60 s");
-    (guard, addr)
-}
 
 /// Both programs, a client of each (`sequencer`, `pending_rpc`), `pending_rpc`'s address
 /// and its metrics port.
@@ -71,7 +33,7 @@ struct Pair {
 async fn start_pair() -> Pair {
     let (sequencer_guard, ws, rpc) = start_sequencer(&[]);
     let metrics = free_port();
-    let (pending_guard, pending_addr) = start_pending_rpc(&ws, &rpc, metrics);
+    let (pending_guard, pending_addr) = start_pending_rpc(&ws, &rpc, metrics, 100, 120);
     let sequencer = HttpClientBuilder::default().build(&rpc).unwrap();
     let pending = HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(60))

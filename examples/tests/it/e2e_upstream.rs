@@ -7,7 +7,8 @@
 //! dropped.
 
 use crate::sequencer::{
-    call, eventually, fee_of, fresh_address, sign, signer, start_sequencer, u256, ChildGuard,
+    call, eventually, fee_of, free_port, fresh_address, sign, signer, start_pending_rpc,
+    start_sequencer, u256, ChildGuard,
 };
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use jsonrpsee::{
@@ -17,43 +18,9 @@ use jsonrpsee::{
 };
 use serde_json::{json, Value};
 use std::{
-    io::{BufRead, Read, Write},
-    process::{Command, Stdio},
+    io::{Read, Write},
     time::{Duration, Instant},
 };
-
-/// A port nothing listens on now (bound and released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// `pending_rpc --ws <ws> --upstream <rpc>` with metrics on `metrics_port` (its own
-/// time bound: 150 s); the guard and its address.
-fn start_pending_rpc(ws: &str, rpc: &str, metrics_port: u16) -> (ChildGuard, String) {
-    let metrics = format!("127.0.0.1:{metrics_port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pending_rpc"))
-        .args(["--port", "0", "--ws", ws, "--upstream", rpc, "--head-poll-ms", "50"])
-        .args(["--metrics", &metrics, "--seconds", "150"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let guard = ChildGuard(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        // Read to the end: a closed pipe would fail the program's next print.
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { return };
-            if let Some(rest) = line.split("serving the pending state on http://").nth(1) {
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or_default().to_owned());
-            }
-        }
-    });
-    let addr = rx.recv_timeout(Duration::from_secs(60)).expect("pending_rpc's address within 60 s");
-    (guard, addr)
-}
 
 /// The Prometheus page at `127.0.0.1:port/metrics`.
 fn metrics_page(port: u16) -> String {
@@ -86,7 +53,7 @@ struct Pair {
 async fn start_pair() -> Pair {
     let (sequencer_guard, ws, rpc) = start_sequencer(&[]);
     let metrics_port = free_port();
-    let (pending_guard, addr) = start_pending_rpc(&ws, &rpc, metrics_port);
+    let (pending_guard, addr) = start_pending_rpc(&ws, &rpc, metrics_port, 50, 150);
     let timeout = Duration::from_secs(60);
     let sequencer = HttpClientBuilder::default().request_timeout(timeout).build(&rpc).unwrap();
     let pending = HttpClientBuilder::default()
