@@ -31,11 +31,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    if let Some(addr) = args.metrics {
-        install_metrics(addr)?;
-        tracing::info!(%addr, "Prometheus metrics at /metrics");
-    }
+    let metrics = match args.metrics {
+        Some(addr) => {
+            let (_, addr) = install_metrics(addr)?;
+            tracing::info!(%addr, "Prometheus metrics at /metrics");
+            Some(addr)
+        }
+        None => None,
+    };
     let node = start(&args).await?;
+    // The first line on stdout: harnesses read the bound addresses (of port 0) here.
+    match metrics {
+        Some(metrics) => println!("listening on {} metrics {metrics}", node.addr),
+        None => println!("listening on {}", node.addr),
+    }
     for line in node.replay_lines.iter().skip(1) {
         println!("{line}");
     }

@@ -62,6 +62,10 @@ pub enum Error {
     #[cfg(feature = "io")]
     #[error("{0}")]
     Upstream(crate::upstream::UpstreamError),
+    /// Flags that do not go together (e.g. `--chain` without `--ws` and `--upstream`).
+    #[cfg(feature = "io")]
+    #[error("usage: {0}")]
+    Usage(&'static str),
     /// The websocket failed (connecting, the handshake, reading or writing).
     #[cfg(feature = "io")]
     #[error("websocket: {0}")]

@@ -9,6 +9,8 @@
 //! | --- | --- | --- |
 //! | `flashblocks_frames_total{verdict, rule}` | counter | messages by verdict (`accept`, `duplicate`, `reject`) and rule id |
 //! | `flashblocks_apply_seconds` | histogram | decode + validate + assemble + overlay of one message |
+//! | `flashblocks_execution_seconds` | histogram | with `--chain`: the validation of one message, its execution included (the execution check runs inside the validator; the other rules take microseconds) |
+//! | `flashblocks_execution_reports_total{kind}` | counter | with `--chain`: flashblocks whose execution differs from their claims (`mismatch`) or that were not executed (`not_executed`: parent state unavailable, the upstream failed) |
 //! | `flashblocks_newest_age_seconds` | gauge | seconds since the newest accepted flashblock arrived |
 //! | `flashblocks_pending_behind_seconds` | gauge | wall clock minus the pending block's timestamp |
 //! | `flashblocks_stream_reconnects_total` | counter | connections after the first |
@@ -18,6 +20,21 @@
 //! | `flashblocks_upstream_reorgs_total` | counter | upstream heads that went back or sideways |
 //!
 //! The gauges are refreshed every second.
+//!
+//! ## Execution
+//!
+//! With `--ws`, `--upstream` and `--chain`, each flashblock is executed
+//! ([`Receiver::with_execution`]) on the state it extends: the executor's own post-state
+//! of a preconfirmed parent, else the upstream's state fixed at the parent's hash
+//! ([`UpstreamState`]). A stripped stream (no balances,
+//! no receipts, as Base and Unichain send) then serves executed balances, nonces, code,
+//! storage and receipts, and `eth_call` / `eth_estimateGas` on `pending` run locally on
+//! the newest executed state ([`PendingSnapshots`]). Execution runs in the consumer task:
+//! its upstream reads wait with `tokio::task::block_in_place`, so the runtime's other
+//! workers keep answering (readers read the overlay's published snapshots, never the
+//! pipeline). `--execution enforce` rejects a flashblock whose execution differs from
+//! its claims; `report` (the default) accepts it, logs and counts the mismatch, and
+//! stops serving that block's executed facts.
 
 use crate::{
     pipeline::{now_ms, Pipeline, Verdict},
@@ -27,9 +44,13 @@ use crate::{
         serve, Backend, ServerConfig,
     },
     simulate::{simulate, SimulationConfig, CHAIN_ID},
-    upstream::{follow_heads, Upstream},
+    upstream::{follow_heads, Upstream, UpstreamState},
     ws::{run, ConsumerConfig, ConsumerEvent},
     Error,
+};
+use flashblocks::{Receiver, ReceiverConfig};
+use flashblocks_execute::{
+    ChainConfig, Enforcement, ExecutionCheck, ExecutionReport, Executor, PendingSnapshots,
 };
 use flashblocks_overlay::{OverlayConfig, OverlayEvent, OverlayReader};
 use flashblocks_types::{Flashblock, JsonFrameReader};
@@ -43,6 +64,41 @@ use std::{
     time::Duration,
 };
 use tokio::task::JoinHandle;
+
+/// The chains `--chain` names: whose hardfork schedule execution follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChainName {
+    /// The examples' sequencer: chain id 901, every hardfork up to Isthmus from genesis.
+    Dev,
+    /// OP Mainnet (10).
+    OpMainnet,
+    /// Base Mainnet (8453).
+    BaseMainnet,
+    /// Base Sepolia (84532).
+    BaseSepolia,
+}
+
+impl ChainName {
+    /// The chain's configuration.
+    pub fn config(self) -> ChainConfig {
+        match self {
+            Self::Dev => ChainConfig::dev(crate::sequencer::CHAIN_ID, crate::sequencer::HARDFORK),
+            Self::OpMainnet => ChainConfig::op_mainnet(),
+            Self::BaseMainnet => ChainConfig::base_mainnet(),
+            Self::BaseSepolia => ChainConfig::base_sepolia(),
+        }
+    }
+}
+
+/// What `--execution` does with a flashblock whose execution differs from its claims.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExecutionMode {
+    /// Accept it, log and count the mismatch; its block's executed facts stop serving.
+    #[default]
+    Report,
+    /// Reject it (rule `execution_invalid`).
+    Enforce,
+}
 
 /// `pending_rpc`'s flags; each can also be set by the environment variable named.
 #[derive(Clone, Debug, clap::Parser)]
@@ -94,6 +150,14 @@ pub struct Args {
     /// transactions are sent through it.
     #[arg(long, env = "PENDING_RPC_UPSTREAM", value_name = "URL")]
     pub upstream: Option<String>,
+    /// Execute each flashblock under this chain's rules (needs --ws and --upstream): a
+    /// stripped stream then serves executed balances, nonces and receipts, and
+    /// `eth_call` / `eth_estimateGas` on `pending` run locally.
+    #[arg(long, env = "PENDING_RPC_CHAIN", value_enum, value_name = "CHAIN")]
+    pub chain: Option<ChainName>,
+    /// With --chain: what a flashblock whose execution differs from its claims gets.
+    #[arg(long, env = "PENDING_RPC_EXECUTION", value_enum, default_value_t = ExecutionMode::Report)]
+    pub execution: ExecutionMode,
     /// How often an HTTP upstream is polled for its head.
     #[arg(long, env = "PENDING_RPC_HEAD_POLL_MS", default_value_t = 1_000)]
     pub head_poll_ms: u64,
@@ -127,6 +191,7 @@ impl Args {
             max_age_ms: self.max_age_ms(),
             chain_id: self
                 .chain_id
+                .or_else(|| self.chain.map(|c| c.config().chain_id()))
                 .or_else(|| (self.ws.is_none() && self.upstream.is_none()).then_some(CHAIN_ID)),
             max_sync_timeout: Duration::from_millis(self.max_sync_timeout_ms),
             ..ServerConfig::default()
@@ -157,28 +222,78 @@ impl Node {
     }
 }
 
-/// Installs the Prometheus recorder as the process's, serving `http://addr/metrics`
-/// (call it inside the tokio runtime); the handle renders the same page.
+/// Installs the Prometheus recorder as the process's and serves its page at
+/// `http://addr/metrics` (call it inside the tokio runtime; port 0 picks a free one);
+/// the handle (it renders the same page) and the address bound.
 ///
 /// # Errors
 ///
-/// [`Error::Metrics`] when the address cannot be bound or a recorder is installed.
-pub fn install_metrics(addr: SocketAddr) -> Result<PrometheusHandle, Error> {
-    let (recorder, exporter) = PrometheusBuilder::new()
-        .with_http_listener(addr)
+/// [`Error::Io`] when the address cannot be bound, [`Error::Metrics`] when a recorder
+/// is installed already.
+pub fn install_metrics(addr: SocketAddr) -> Result<(PrometheusHandle, SocketAddr), Error> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let recorder = PrometheusBuilder::new()
         .set_buckets_for_metric(
             Matcher::Full("flashblocks_apply_seconds".to_owned()),
             &[1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
         )?
-        .build()?;
+        .set_buckets_for_metric(
+            Matcher::Full("flashblocks_execution_seconds".to_owned()),
+            &[1e-4, 1e-3, 5e-3, 1e-2, 5e-2, 1e-1, 0.5, 1.0],
+        )?
+        .build_recorder();
     let handle = recorder.handle();
     metrics::set_global_recorder(recorder).map_err(BuildError::from)?;
+    tokio::spawn(serve_metrics(listener, handle.clone()));
+    let upkeep = handle.clone();
     tokio::spawn(async move {
-        if let Err(err) = exporter.await {
-            tracing::error!(?err, "metrics exporter stopped");
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            upkeep.run_upkeep();
         }
     });
-    Ok(handle)
+    Ok((handle, local))
+}
+
+/// Answers `GET /metrics` with the page, anything else with 404; one request per
+/// connection, its head read within 5 s and 8 KiB.
+async fn serve_metrics(listener: tokio::net::TcpListener, handle: PrometheusHandle) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    loop {
+        let Ok((mut tcp, _)) = listener.accept().await else { continue };
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            let mut head = Vec::with_capacity(1024);
+            let read = async {
+                let mut buf = [0u8; 1024];
+                while head.len() < 8192 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tcp.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(buf.get(..n).unwrap_or_default()),
+                    }
+                }
+            };
+            if tokio::time::timeout(Duration::from_secs(5), read).await.is_err() {
+                return;
+            }
+            let (status, body) = if head.starts_with(b"GET /metrics ") {
+                ("200 OK", handle.render())
+            } else {
+                ("404 Not Found", String::new())
+            };
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: text/plain; version=0.0.4\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = tcp.write_all(answer.as_bytes()).await;
+            let _ = tcp.shutdown().await;
+        });
+    }
 }
 
 /// Starts what `args` describe: the overlay's source and the server.
@@ -190,7 +305,19 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
     let mut tasks = Vec::new();
     let mut replay_lines = Vec::new();
     let feed = Feed::new(args.subscriber_buffer);
+    let upstream = match &args.upstream {
+        Some(url) => {
+            let upstream = Upstream::connect(url).await?;
+            tracing::info!(url = %url, pubsub = upstream.is_pubsub(), "canonical upstream");
+            Some(upstream)
+        }
+        None => None,
+    };
+    if args.chain.is_some() && (args.ws.is_none() || upstream.is_none()) {
+        return Err(Error::Usage("--chain (execution) needs --ws and --upstream"));
+    }
     let shared;
+    let mut snapshots = None;
     let reader = match (&args.ws, &args.file) {
         (Some(url), _) => {
             let rule_set = if args.ssz { RuleSet::V1 } else { RuleSet::Json };
@@ -200,11 +327,27 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
             };
             let overlay =
                 OverlayConfig { max_age_ms: args.max_age_ms(), ..OverlayConfig::default() };
-            let pipeline = Pipeline::with_config(validator, overlay);
+            let config = ReceiverConfig::with_validator(validator).with_overlay(overlay);
+            let pipeline = match (args.chain, &upstream) {
+                (Some(chain), Some(upstream)) => {
+                    let (receiver, pending) = executing_receiver(config, chain, args, upstream);
+                    snapshots = Some(pending);
+                    tracing::info!(?chain, execution = ?args.execution, "executing flashblocks");
+                    Pipeline::from_receiver(receiver)
+                }
+                _ => Pipeline::from_receiver(Receiver::new(config)),
+            };
             let reader = pipeline.reader();
             let pipeline = Arc::new(Mutex::new(pipeline));
             shared = Some(pipeline.clone());
-            tasks.push(tokio::spawn(consume(url.clone(), pipeline, rule_set, feed.clone())));
+            let executing = snapshots.is_some();
+            tasks.push(tokio::spawn(consume(
+                url.clone(),
+                pipeline,
+                rule_set,
+                feed.clone(),
+                executing,
+            )));
             reader
         }
         (None, file) => {
@@ -228,16 +371,19 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
     tasks.push(tokio::spawn(refresh_gauges(reader.clone())));
     let addr = SocketAddr::new(args.host, args.port);
     let config = args.server_config();
-    let (addr, handle) = match &args.upstream {
-        Some(url) => {
-            let upstream = Upstream::connect(url).await?;
-            tracing::info!(url = %url, pubsub = upstream.is_pubsub(), "canonical upstream");
+    let (addr, handle) = match upstream {
+        Some(upstream) => {
             if let Some(pipeline) = shared {
                 let poll = Duration::from_millis(args.head_poll_ms);
                 tasks.push(tokio::spawn(follow(upstream.clone(), poll, pipeline, feed.clone())));
             }
-            let backend =
-                Backend { reader, canonical: upstream.clone(), upstream: Some(upstream), feed };
+            let backend = Backend {
+                reader,
+                canonical: upstream.clone(),
+                upstream: Some(upstream),
+                feed,
+                execution: snapshots,
+            };
             serve(addr, backend, &config).await?
         }
         None => serve(addr, Backend { feed, ..Backend::new(reader) }, &config).await?,
@@ -246,9 +392,33 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
     Ok(Node { addr, replay_lines, handle, tasks })
 }
 
+/// A receiver executing each flashblock under `chain`'s rules over `upstream`'s state,
+/// and the handle on its newest executed pending state.
+fn executing_receiver(
+    config: ReceiverConfig,
+    chain: ChainName,
+    args: &Args,
+    upstream: &Upstream,
+) -> (Receiver, PendingSnapshots<UpstreamState>) {
+    let enforcement = match args.execution {
+        ExecutionMode::Report => Enforcement::Report,
+        ExecutionMode::Enforce => Enforcement::Enforce,
+    };
+    let mut check = ExecutionCheck::new(Executor::new(chain.config(), upstream.clone()))
+        .with_enforcement(enforcement);
+    let snapshots = check.pending_snapshots();
+    (Receiver::with_execution(config, check), snapshots)
+}
+
 /// The consumer task: the one writer of the pipeline, recording logs and metrics and
 /// publishing accepted flashblocks to the subscribers.
-async fn consume(url: String, mut pipeline: Arc<Mutex<Pipeline>>, rule_set: RuleSet, feed: Feed) {
+async fn consume(
+    url: String,
+    mut pipeline: Arc<Mutex<Pipeline>>,
+    rule_set: RuleSet,
+    feed: Feed,
+    executing: bool,
+) {
     let config = ConsumerConfig::default();
     let reader = pipeline.lock().unwrap_or_else(PoisonError::into_inner).reader();
     let summary = run(&url, &mut pipeline, &config, |event| match event {
@@ -276,6 +446,25 @@ async fn consume(url: String, mut pipeline: Arc<Mutex<Pipeline>>, rule_set: Rule
                 .increment(1);
             metrics::histogram!("flashblocks_apply_seconds")
                 .record(report.times.total().as_secs_f64());
+            if executing && report.flashblock.is_some() {
+                metrics::histogram!("flashblocks_execution_seconds")
+                    .record(report.times.validate.as_secs_f64());
+            }
+            for execution in &report.execution {
+                let kind = match execution {
+                    ExecutionReport::Mismatch { block_number, index, mismatch } => {
+                        tracing::warn!(block_number, index, %mismatch, "execution mismatch");
+                        "mismatch"
+                    }
+                    ExecutionReport::NotExecuted { index, error } => {
+                        tracing::warn!(index, %error, "flashblock not executed");
+                        "not_executed"
+                    }
+                    _ => "other",
+                };
+                metrics::counter!("flashblocks_execution_reports_total", "kind" => kind)
+                    .increment(1);
+            }
             match (&report.verdict, &report.flashblock) {
                 (Verdict::Reject(err), _) => {
                     tracing::warn!(frame = report.frame, rule = err.rule_id(), %err, "rejected");

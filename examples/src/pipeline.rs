@@ -147,6 +147,10 @@ pub struct FrameReport {
     pub overlay_error: Option<OverlayError>,
     /// The time per stage.
     pub times: StageTimes,
+    /// What the execution check reported for this frame (a receiver built with
+    /// [`Receiver::with_execution`]): a mismatch, or a flashblock not executed.
+    #[cfg(feature = "io")]
+    pub execution: Vec<flashblocks::execute::ExecutionReport>,
 }
 
 impl FrameReport {
@@ -257,6 +261,8 @@ impl Pipeline {
             overlay_events: Vec::new(),
             overlay_error: None,
             times: StageTimes::default(),
+            #[cfg(feature = "io")]
+            execution: Vec::new(),
         };
         let started = Instant::now();
         let decoded = self.receiver.decode(frame);
@@ -314,6 +320,10 @@ impl Pipeline {
             Err(err) => report.overlay_error = Some(err),
         }
         report.times.overlay = started.elapsed();
+        #[cfg(feature = "io")]
+        {
+            report.execution = self.receiver.take_execution_reports();
+        }
         report
     }
 }

@@ -1,26 +1,24 @@
 //! `eth_call` and `eth_estimateGas` on `pending`: run on the executed pending layers over
 //! the caller's canonical state, with alloy-evm's call helpers.
 
-use crate::{state::BlockView, CanonicalStates, ExecuteError, Executor};
+use crate::{
+    state::BlockView, CanonicalStates, ChainConfig, ExecuteError, Executor, PendingSnapshot,
+};
 use alloy_evm::{call::caller_gas_allowance, overrides::apply_state_overrides, Evm, EvmFactory};
 use alloy_op_evm::{OpEvmFactory, OpTx};
 use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
 use alloy_rpc_types_eth::state::StateOverride;
-use op_revm::OpTransaction;
+use flashblocks_types::ExecutionPayloadStaticV1;
+use op_revm::{OpHaltReason, OpTransaction};
 use revm::{
     context::TxEnv,
-    context_interface::result::{ExecutionResult, Output},
+    context_interface::result::{ExecutionResult, HaltReason, Output},
     database::CacheDB,
+    DatabaseRef,
 };
 
 /// The least gas any transaction needs (the search's lower bound).
 const INTRINSIC_GAS: u64 = 21_000;
-
-/// A scratch database over the pending state, and the pending block's base.
-type CallDb<'a, C> = (
-    CacheDB<BlockView<'a, <C as CanonicalStates>::State>>,
-    &'a flashblocks_types::ExecutionPayloadStaticV1,
-);
 
 /// A call on the pending state (the fields of `eth_call`'s transaction object that the
 /// EVM reads).
@@ -55,6 +53,10 @@ pub struct CallOutcome {
     pub created: Option<Address>,
     /// The logs it emitted.
     pub logs: Vec<Log>,
+    /// Why it halted (neither succeeded nor reverted), worded as geth words the common
+    /// cases (`out of gas`, `invalid opcode`, `stack underflow`, ...); `None` when it
+    /// succeeded or reverted (then `output` is the revert data).
+    pub halt: Option<String>,
 }
 
 impl<C: CanonicalStates> Executor<C> {
@@ -62,7 +64,7 @@ impl<C: CanonicalStates> Executor<C> {
     /// flashblock of the block in progress (its executed layer over the preconfirmed
     /// layers over the caller's canonical state), in that block's environment, with
     /// `overrides` applied first (alloy-evm's `apply_state_overrides`). Nothing is
-    /// kept.
+    /// kept. [`PendingSnapshot::call`] does the same on an owned copy of that state.
     ///
     /// # Errors
     ///
@@ -74,12 +76,7 @@ impl<C: CanonicalStates> Executor<C> {
         request: &CallRequest,
         overrides: Option<&StateOverride>,
     ) -> Result<CallOutcome, ExecuteError> {
-        let (mut db, base) = self.call_db(overrides)?;
-        let gas_limit = match request.gas {
-            Some(gas) => gas,
-            None => self.gas_cap(&mut db, request, base.gas_limit)?,
-        };
-        run_call(self, &mut db, base, request, gas_limit)
+        self.calls()?.call(request, overrides)
     }
 
     /// `eth_estimateGas` on `pending`: the least gas limit with which `request`
@@ -96,12 +93,87 @@ impl<C: CanonicalStates> Executor<C> {
         request: &CallRequest,
         overrides: Option<&StateOverride>,
     ) -> Result<u64, ExecuteError> {
-        let (mut db, base) = self.call_db(overrides)?;
+        self.calls()?.estimate_gas(request, overrides)
+    }
+
+    fn calls(&self) -> Result<Calls<'_, C::State>, ExecuteError> {
+        let (view, base) = self.pending_view().ok_or(ExecuteError::NoPendingBlock)?;
+        Ok(Calls { config: self.config(), view, base })
+    }
+}
+
+impl<S> PendingSnapshot<S>
+where
+    S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
+{
+    /// `eth_call` on the pending state this snapshot holds, as [`Executor::call`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Executor::call`] ([`ExecuteError::NoPendingBlock`] excepted).
+    pub fn call(
+        &self,
+        request: &CallRequest,
+        overrides: Option<&StateOverride>,
+    ) -> Result<CallOutcome, ExecuteError> {
+        self.calls().call(request, overrides)
+    }
+
+    /// `eth_estimateGas` on the pending state this snapshot holds, as
+    /// [`Executor::estimate_gas`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Executor::estimate_gas`] ([`ExecuteError::NoPendingBlock`] excepted).
+    pub fn estimate_gas(
+        &self,
+        request: &CallRequest,
+        overrides: Option<&StateOverride>,
+    ) -> Result<u64, ExecuteError> {
+        self.calls().estimate_gas(request, overrides)
+    }
+
+    fn calls(&self) -> Calls<'_, S> {
+        Calls { config: &self.config, view: self.view(), base: &self.base }
+    }
+}
+
+/// Calls on one pending state: the chain's rules, the state, the block's base.
+struct Calls<'a, S> {
+    config: &'a ChainConfig,
+    view: BlockView<'a, S>,
+    base: &'a ExecutionPayloadStaticV1,
+}
+
+impl<S> Calls<'_, S>
+where
+    S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
+{
+    fn call(
+        &self,
+        request: &CallRequest,
+        overrides: Option<&StateOverride>,
+    ) -> Result<CallOutcome, ExecuteError> {
+        let mut db = self.db(overrides)?;
+        let gas_limit = match request.gas {
+            Some(gas) => gas,
+            None => self.gas_cap(&mut db, request)?,
+        };
+        run_call(self.config, &mut db, self.base, request, gas_limit)
+    }
+
+    fn estimate_gas(
+        &self,
+        request: &CallRequest,
+        overrides: Option<&StateOverride>,
+    ) -> Result<u64, ExecuteError> {
+        let (config, base) = (self.config, self.base);
+        let mut db = self.db(overrides)?;
         let cap = match request.gas {
             Some(gas) => gas,
-            None => self.gas_cap(&mut db, request, base.gas_limit)?,
+            None => self.gas_cap(&mut db, request)?,
         };
-        let outcome = run_call(self, &mut db.clone(), base, request, cap)?;
+        let outcome = run_call(config, &mut db.clone(), base, request, cap)?;
         if !outcome.success {
             return Err(ExecuteError::CallFailed(Box::new(outcome)));
         }
@@ -109,7 +181,7 @@ impl<C: CanonicalStates> Executor<C> {
         let (mut lo, mut hi) = (INTRINSIC_GAS.saturating_sub(1), cap);
         if outcome.gas_used < hi {
             // Most calls succeed with what they used; try that first.
-            let tight = run_call(self, &mut db.clone(), base, request, outcome.gas_used)?;
+            let tight = run_call(config, &mut db.clone(), base, request, outcome.gas_used)?;
             if tight.success {
                 hi = outcome.gas_used;
             } else {
@@ -118,7 +190,7 @@ impl<C: CanonicalStates> Executor<C> {
         }
         while lo.saturating_add(1) < hi {
             let mid = lo + (hi - lo) / 2;
-            if run_call(self, &mut db.clone(), base, request, mid)?.success {
+            if run_call(config, &mut db.clone(), base, request, mid)?.success {
                 hi = mid;
             } else {
                 lo = mid;
@@ -128,28 +200,30 @@ impl<C: CanonicalStates> Executor<C> {
     }
 
     /// A scratch database over the pending state, with `overrides` applied.
-    fn call_db(&self, overrides: Option<&StateOverride>) -> Result<CallDb<'_, C>, ExecuteError> {
-        let (view, base) = self.pending_view().ok_or(ExecuteError::NoPendingBlock)?;
-        let mut db = CacheDB::new(view);
+    fn db<'b>(
+        &'b self,
+        overrides: Option<&StateOverride>,
+    ) -> Result<CacheDB<BlockView<'b, S>>, ExecuteError> {
+        let mut db = CacheDB::new(self.view);
         if let Some(overrides) = overrides {
             apply_state_overrides(overrides.clone(), &mut db)
                 .map_err(|e| ExecuteError::CallRejected(Box::new(e)))?;
         }
-        Ok((db, base))
+        Ok(db)
     }
 
     /// The most gas a request without a gas limit may use: the block's gas limit,
     /// capped by what the caller can pay at its gas price.
     fn gas_cap(
         &self,
-        db: &mut CacheDB<BlockView<'_, C::State>>,
+        db: &mut CacheDB<BlockView<'_, S>>,
         request: &CallRequest,
-        block_gas_limit: u64,
     ) -> Result<u64, ExecuteError> {
+        let block_gas_limit = self.base.gas_limit;
         if request.gas_price.unwrap_or_default() == 0 {
             return Ok(block_gas_limit);
         }
-        let tx = tx_env(self, request, block_gas_limit);
+        let tx = tx_env(self.config, request, block_gas_limit);
         let allowance = caller_gas_allowance(db, &tx.base)
             .map_err(|e| ExecuteError::CallRejected(Box::new(e)))?;
         Ok(allowance.min(block_gas_limit))
@@ -157,11 +231,7 @@ impl<C: CanonicalStates> Executor<C> {
 }
 
 /// The transaction environment of `request` with `gas_limit`.
-fn tx_env<C: CanonicalStates>(
-    executor: &Executor<C>,
-    request: &CallRequest,
-    gas_limit: u64,
-) -> OpTransaction<TxEnv> {
+fn tx_env(config: &ChainConfig, request: &CallRequest, gas_limit: u64) -> OpTransaction<TxEnv> {
     let base = TxEnv {
         caller: request.from.unwrap_or_default(),
         gas_limit,
@@ -169,7 +239,7 @@ fn tx_env<C: CanonicalStates>(
         kind: request.to.map_or(TxKind::Create, TxKind::Call),
         value: request.value,
         data: request.input.clone(),
-        chain_id: Some(executor.config().chain_id()),
+        chain_id: Some(config.chain_id()),
         ..Default::default()
     };
     // An empty envelope: a call pays no L1 data fee.
@@ -177,21 +247,21 @@ fn tx_env<C: CanonicalStates>(
 }
 
 /// Runs `request` with `gas_limit` on `db`, keeping nothing.
-fn run_call<C: CanonicalStates, D>(
-    executor: &Executor<C>,
+fn run_call<D>(
+    config: &ChainConfig,
     db: &mut D,
-    base: &flashblocks_types::ExecutionPayloadStaticV1,
+    base: &ExecutionPayloadStaticV1,
     request: &CallRequest,
     gas_limit: u64,
 ) -> Result<CallOutcome, ExecuteError>
 where
     D: revm::Database<Error: std::error::Error + Send + Sync + 'static> + std::fmt::Debug,
 {
-    let mut env = executor.config().evm_env(base);
+    let mut env = config.evm_env(base);
     env.cfg_env.disable_nonce_check = true;
     env.cfg_env.disable_base_fee = request.gas_price.unwrap_or_default() == 0;
     let mut evm = OpEvmFactory::<OpTx>::default().create_evm(db, env);
-    let tx = OpTx(tx_env(executor, request, gas_limit));
+    let tx = OpTx(tx_env(config, request, gas_limit));
     let result = evm.transact(tx).map_err(|e| ExecuteError::CallRejected(Box::new(e)))?;
     Ok(match result.result {
         ExecutionResult::Success { gas, logs, output, .. } => {
@@ -199,17 +269,45 @@ where
                 Output::Call(out) => (out, None),
                 Output::Create(out, address) => (out, address),
             };
-            CallOutcome { success: true, gas_used: gas.tx_gas_used(), output, created, logs }
+            let gas_used = gas.tx_gas_used();
+            CallOutcome { success: true, gas_used, output, created, logs, halt: None }
         }
         ExecutionResult::Revert { gas, output, logs } => {
-            CallOutcome { success: false, gas_used: gas.tx_gas_used(), output, created: None, logs }
+            let gas_used = gas.tx_gas_used();
+            CallOutcome { success: false, gas_used, output, created: None, logs, halt: None }
         }
-        ExecutionResult::Halt { gas, logs, .. } => CallOutcome {
+        ExecutionResult::Halt { gas, logs, reason } => CallOutcome {
             success: false,
             gas_used: gas.tx_gas_used(),
             output: Bytes::new(),
             created: None,
             logs,
+            halt: Some(halt_message(&reason)),
         },
     })
+}
+
+/// A halt reason as geth words it (its `vm` errors), revm's name otherwise.
+fn halt_message(reason: &OpHaltReason) -> String {
+    let OpHaltReason::Base(reason) = reason else { return "failed deposit".to_owned() };
+    match reason {
+        HaltReason::OutOfGas(_) => "out of gas".to_owned(),
+        HaltReason::OpcodeNotFound | HaltReason::InvalidFEOpcode => "invalid opcode".to_owned(),
+        HaltReason::InvalidJump => "invalid jump destination".to_owned(),
+        HaltReason::StackUnderflow => "stack underflow".to_owned(),
+        HaltReason::StackOverflow => "stack limit reached 1024".to_owned(),
+        HaltReason::OutOfOffset => "return data out of bounds".to_owned(),
+        HaltReason::CreateCollision => "contract address collision".to_owned(),
+        HaltReason::NonceOverflow => "nonce uint64 overflow".to_owned(),
+        HaltReason::CreateContractSizeLimit => "max code size exceeded".to_owned(),
+        HaltReason::CreateInitCodeSizeLimit => "max initcode size exceeded".to_owned(),
+        HaltReason::CreateContractStartingWithEF => {
+            "invalid code: must not begin with 0xef".to_owned()
+        }
+        HaltReason::StateChangeDuringStaticCall | HaltReason::CallNotAllowedInsideStatic => {
+            "write protection".to_owned()
+        }
+        HaltReason::OutOfFunds => "insufficient balance for transfer".to_owned(),
+        other => format!("{other:?}"),
+    }
 }

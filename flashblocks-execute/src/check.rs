@@ -1,8 +1,9 @@
 //! [`ExecutionCheck`]: the executor as the validator's optional check
 //! `execution_invalid`.
 
-use crate::{CanonicalStates, ExecuteError, Execution, Executor};
+use crate::{CanonicalStates, Dropped, ExecuteError, Execution, Executor, PendingSnapshot};
 use alloy_primitives::B256;
+use flashblocks_overlay::OverlayEvent;
 use flashblocks_types::{ExecutedMetadata, Flashblock, PayloadId};
 use flashblocks_validate::{
     CheckFailure, CheckOutput, ExecutedFact, ExecutionMismatch, FactSubject, FactValue,
@@ -82,6 +83,40 @@ impl ExecutionReports {
     }
 }
 
+/// The pending state after the newest accepted flashblock, shared: the check publishes
+/// an owned [`PendingSnapshot`] after each commit and each chain event, and query
+/// threads run `eth_call` / `eth_estimateGas` on it without waiting for the executor
+/// (see [`ExecutionCheck::pending_snapshots`]).
+pub struct PendingSnapshots<S>(Arc<Mutex<Option<Arc<PendingSnapshot<S>>>>>);
+
+impl<S> Clone for PendingSnapshots<S> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<S> fmt::Debug for PendingSnapshots<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PendingSnapshots").field(&self.latest()).finish()
+    }
+}
+
+impl<S> PendingSnapshots<S> {
+    /// The newest pending state (`None` when no block is in progress).
+    pub fn latest(&self) -> Option<Arc<PendingSnapshot<S>>> {
+        self.lock().clone()
+    }
+
+    fn set(&self, snapshot: Option<PendingSnapshot<S>>) {
+        *self.lock() = snapshot.map(Arc::new);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<PendingSnapshot<S>>>> {
+        // A panic while holding the lock leaves an Option that is still whole.
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// A hook that checks `diff.state_root` with the caller's state trie: given the
 /// flashblock and its executed post-state, it returns the state root it computes.
 pub type StateRootHook = Box<dyn FnMut(&Flashblock, &ExecutedMetadata) -> Option<B256> + Send>;
@@ -110,7 +145,8 @@ enum Pending<S> {
 /// that none of that block's executed facts serve from then on (in
 /// [`Enforcement::Report`]; in [`Enforcement::Enforce`] the flashblock is rejected as
 /// `execution_invalid` instead). Feed the overlay's events to
-/// [`Executor::on_overlay_event`] through [`executor_mut`](Self::executor_mut).
+/// [`on_overlay_event`](Self::on_overlay_event). For `eth_call` on `pending` from other
+/// threads, keep a [`pending_snapshots`](Self::pending_snapshots) handle.
 pub struct ExecutionCheck<C: CanonicalStates> {
     executor: Executor<C>,
     enforcement: Enforcement,
@@ -119,6 +155,7 @@ pub struct ExecutionCheck<C: CanonicalStates> {
     last_executed: Option<Arc<ExecutedMetadata>>,
     broken: Option<PayloadId>,
     reports: ExecutionReports,
+    snapshots: Option<PendingSnapshots<C::State>>,
 }
 
 impl<C: CanonicalStates> fmt::Debug for ExecutionCheck<C>
@@ -147,6 +184,7 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
             last_executed: None,
             broken: None,
             reports: ExecutionReports::default(),
+            snapshots: None,
         }
     }
 
@@ -194,6 +232,34 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
     /// check.
     pub fn reports(&self) -> ExecutionReports {
         self.reports.clone()
+    }
+
+    /// A handle on the pending state after the newest accepted flashblock, for the
+    /// threads that answer `eth_call` once the validator owns the check. From the first
+    /// call on, the check publishes a snapshot after each commit, reset and
+    /// [`on_overlay_event`](Self::on_overlay_event) (a copy of what the block in
+    /// progress changed so far; the layers below are shared).
+    pub fn pending_snapshots(&mut self) -> PendingSnapshots<C::State> {
+        let snapshots = self
+            .snapshots
+            .get_or_insert_with(|| PendingSnapshots(Arc::new(Mutex::new(None))))
+            .clone();
+        self.publish();
+        snapshots
+    }
+
+    /// Passes an overlay event to the executor ([`Executor::on_overlay_event`]) and
+    /// publishes the pending state it leaves.
+    pub fn on_overlay_event(&mut self, event: &OverlayEvent) -> Dropped {
+        let dropped = self.executor.on_overlay_event(event);
+        self.publish();
+        dropped
+    }
+
+    fn publish(&self) {
+        if let Some(snapshots) = &self.snapshots {
+            snapshots.set(self.executor.pending_snapshot());
+        }
     }
 
     fn report(&mut self, report: ExecutionReport) {
@@ -324,6 +390,7 @@ impl<C: CanonicalStates> FlashblockCheck for ExecutionCheck<C> {
                 }
             }
         }
+        self.publish();
     }
 
     fn reset(&mut self) {
@@ -331,5 +398,6 @@ impl<C: CanonicalStates> FlashblockCheck for ExecutionCheck<C> {
         self.pending = None;
         self.last_executed = None;
         self.broken = None;
+        self.publish();
     }
 }

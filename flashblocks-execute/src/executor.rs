@@ -228,6 +228,22 @@ impl<C: CanonicalStates> Executor<C> {
         self.pending_view().map(|(view, _)| PendingState(view))
     }
 
+    /// An owned copy of the pending state (as [`pending_state`](Self::pending_state))
+    /// with the block's environment, for calls made while the executor moves on
+    /// (`None` without a block in progress). It costs a copy of what the block in
+    /// progress changed so far; the layers below are shared.
+    pub fn pending_snapshot(&self) -> Option<PendingSnapshot<C::State>> {
+        let current = self.current.as_ref()?;
+        Some(PendingSnapshot {
+            config: self.config.clone(),
+            base: current.base.clone(),
+            payload_id: current.payload_id,
+            next_index: current.next_index,
+            block: current.state.clone(),
+            chain: current.chain.clone(),
+        })
+    }
+
     /// The block in progress's state and base.
     pub(crate) fn pending_view(
         &self,
@@ -520,6 +536,55 @@ impl<C: CanonicalStates> Executor<C> {
             self.preconfirmed.drain(..excess);
         }
         Some(chain)
+    }
+}
+
+/// The executed pending state after one flashblock, owned (see
+/// [`Executor::pending_snapshot`]): [`call`](Self::call) and
+/// [`estimate_gas`](Self::estimate_gas) run on it without the executor, and
+/// [`state`](Self::state) reads it.
+pub struct PendingSnapshot<S> {
+    pub(crate) config: ChainConfig,
+    pub(crate) base: ExecutionPayloadStaticV1,
+    payload_id: PayloadId,
+    next_index: u64,
+    block: LayerState,
+    chain: StateChain<S>,
+}
+
+impl<S> std::fmt::Debug for PendingSnapshot<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingSnapshot")
+            .field("block_number", &self.base.block_number)
+            .field("payload_id", &self.payload_id)
+            .field("next_index", &self.next_index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> PendingSnapshot<S> {
+    /// The pending block's base (its environment: number, timestamp, gas limit, ...).
+    pub const fn base(&self) -> &ExecutionPayloadStaticV1 {
+        &self.base
+    }
+
+    /// The pending block's payload id.
+    pub const fn payload_id(&self) -> PayloadId {
+        self.payload_id
+    }
+
+    /// The index of the last flashblock the state includes (`None` before any).
+    pub const fn flashblock_index(&self) -> Option<u64> {
+        self.next_index.checked_sub(1)
+    }
+
+    /// The pending state as a revm [`DatabaseRef`].
+    pub const fn state(&self) -> PendingState<'_, S> {
+        PendingState(self.view())
+    }
+
+    pub(crate) const fn view(&self) -> BlockView<'_, S> {
+        BlockView { block: &self.block, chain: &self.chain }
     }
 }
 

@@ -70,12 +70,14 @@ mod state;
 
 pub use call::{CallOutcome, CallRequest};
 pub use check::{
-    Enforcement, ExecutionCheck, ExecutionReport, ExecutionReports, StateRootHook, MAX_REPORTS,
+    Enforcement, ExecutionCheck, ExecutionReport, ExecutionReports, PendingSnapshots,
+    StateRootHook, MAX_REPORTS,
 };
 pub use config::ChainConfig;
 pub use error::ExecuteError;
 pub use executor::{
-    Dropped, Execution, Executor, PendingState, DEFAULT_MAX_BLOCK_GAS_LIMIT, DEFAULT_MAX_LAYERS,
+    Dropped, Execution, Executor, PendingSnapshot, PendingState, DEFAULT_MAX_BLOCK_GAS_LIMIT,
+    DEFAULT_MAX_LAYERS,
 };
 pub use memory::{InMemoryAccount, InMemoryState, InMemoryStates};
 pub use state::CanonicalStates;

@@ -170,7 +170,7 @@ where
     }
 
     fn on_overlay_event(&self, event: &OverlayEvent) {
-        self.lock().executor_mut().on_overlay_event(event);
+        self.lock().on_overlay_event(event);
     }
 }
 

@@ -39,11 +39,16 @@ pub mod feed;
 mod logs;
 pub mod send;
 
-use crate::{pipeline::now_ms, upstream::Upstream, Error};
+use crate::{
+    pipeline::now_ms,
+    upstream::{Upstream, UpstreamState},
+    Error,
+};
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256, U64};
 use alloy_rpc_types_eth::{Filter, Log};
 use feed::Feed;
+use flashblocks_execute::PendingSnapshots;
 use flashblocks_overlay::{CanonicalState, OverlayReader, Pending, PendingError};
 use jsonrpsee::{
     server::{
@@ -145,7 +150,8 @@ impl Default for ServerConfig {
 
 /// What the methods read: the overlay's reader, the canonical state at its latest
 /// block (the overlay's fallback), the canonical upstream node that non-`pending`
-/// requests are forwarded to, and the feed of accepted flashblocks.
+/// requests are forwarded to, the feed of accepted flashblocks, and the newest executed
+/// pending state when the stream is executed.
 #[derive(Debug)]
 pub struct Backend<C> {
     /// The overlay's reader.
@@ -156,13 +162,22 @@ pub struct Backend<C> {
     pub upstream: Option<Upstream>,
     /// The accepted flashblocks, for subscriptions and `eth_sendRawTransactionSync`.
     pub feed: Feed,
+    /// The executed pending state (a stream executed with `--chain`): `eth_call` and
+    /// `eth_estimateGas` on `pending` run on it locally.
+    pub execution: Option<PendingSnapshots<UpstreamState>>,
 }
 
 impl Backend<NoCanonicalState> {
     /// The overlay behind `reader` over an empty canonical chain, no upstream, a feed
-    /// nobody publishes on.
+    /// nobody publishes on, no execution.
     pub fn new(reader: OverlayReader) -> Self {
-        Self { reader, canonical: NoCanonicalState, upstream: None, feed: Feed::default() }
+        Self {
+            reader,
+            canonical: NoCanonicalState,
+            upstream: None,
+            feed: Feed::default(),
+            execution: None,
+        }
     }
 }
 
@@ -173,6 +188,7 @@ struct Context<C> {
     canonical: C,
     upstream: Option<Upstream>,
     feed: Feed,
+    execution: Option<PendingSnapshots<UpstreamState>>,
     config: ServerConfig,
 }
 
@@ -318,9 +334,10 @@ where
     C: CanonicalState + Send + Sync + 'static,
     C::Error: fmt::Display,
 {
-    let Backend { reader, canonical, upstream, feed } = backend;
+    let Backend { reader, canonical, upstream, feed, execution } = backend;
     let has_upstream = upstream.is_some();
-    let mut module = RpcModule::new(Context { reader, canonical, upstream, feed, config: *config });
+    let context = Context { reader, canonical, upstream, feed, execution, config: *config };
+    let mut module = RpcModule::new(context);
     module.register_async_method("eth_getBalance", |params, ctx, _| async move {
         let mut seq = params.sequence();
         let (address, tag): (Address, Option<BlockId>) = (seq.next()?, seq.optional_next()?);

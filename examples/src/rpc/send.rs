@@ -15,14 +15,25 @@
 //! from the overlay between two looks, or its flashblocks missed. Without one by the
 //! deadline the error is -32000 with the transaction hash as `data`.
 //!
-//! `eth_call` and `eth_estimateGas` with `pending` are forwarded to the upstream at
-//! `latest` with the overlay's preconfirmed state as a state override (the caller's own
-//! overrides on top); the block environment is the upstream's latest block.
+//! `eth_call` and `eth_estimateGas` with `pending` on an executed stream (`--chain`) run
+//! here, in the execution crate's EVM, on the newest executed pending state (the
+//! executor's post-state of the newest flashblock over its preconfirmed layers over the
+//! upstream's state at the oldest one's parent hash) in the pending block's environment,
+//! the caller's state overrides first; off the async workers (a blocking thread, since
+//! the upstream's state is read synchronously). Errors as geth's: a revert is code 3,
+//! `execution reverted`, with the revert data as `data`; a halt or a rejected call
+//! (the caller cannot pay, ...) is -32000 with the reason. Without an executed state
+//! (no `--chain`, none yet, or the stream is stale) `pending` is forwarded to the
+//! upstream at `latest` with the overlay's preconfirmed state as a state override (the
+//! caller's own overrides on top; the block environment is then the upstream's latest
+//! block). Any other tag is forwarded as it came.
 
 use super::{forward_or, no_upstream, target, to_raw, Context, RpcResult, Target};
-use crate::pipeline::now_ms;
+use crate::{pipeline::now_ms, upstream::UpstreamState};
 use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{keccak256, Bytes, TxHash};
+use alloy_primitives::{keccak256, Bytes, TxHash, TxKind, U64};
+use alloy_rpc_types_eth::{state::StateOverride, TransactionRequest};
+use flashblocks_execute::{CallOutcome, CallRequest, ExecuteError, PendingSnapshot};
 use flashblocks_overlay::View;
 use jsonrpsee::{
     server::RegisterMethodError,
@@ -30,7 +41,7 @@ use jsonrpsee::{
     RpcModule,
 };
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 /// `eth_sendRawTransactionSync`'s wait when the call gives none.
 pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_millis(6000);
@@ -97,8 +108,12 @@ async fn call<C>(
     let mut seq = params.sequence();
     let (request, tag, overrides): (Value, Option<BlockId>, Option<Value>) =
         (seq.next()?, seq.optional_next()?, seq.optional_next()?);
+    let pending = matches!(target(tag), Target::Pending);
+    if let Some(executed) = pending.then(|| executed(ctx)).flatten() {
+        return local_call(executed, method, request, overrides).await;
+    }
     let Some(upstream) = &ctx.upstream else { return Err(no_upstream(method)) };
-    if !matches!(target(tag), Target::Pending) {
+    if !pending {
         return Ok(upstream.forward(method, params.as_str()).await?);
     }
     let overrides = {
@@ -108,6 +123,85 @@ async fn call<C>(
     let answer: Value =
         upstream.request(method, (request, BlockNumberOrTag::Latest, overrides)).await?;
     to_raw(&answer)
+}
+
+/// The newest executed pending state, unless the stream is stale (then the overlay does
+/// not answer `pending` either). Once the canonical chain confirmed the newest executed
+/// block and the next has not started, that block's state is `latest`'s.
+fn executed<C>(ctx: &Context<C>) -> Option<Arc<PendingSnapshot<UpstreamState>>> {
+    let snapshots = ctx.execution.as_ref()?;
+    let age_ms = ctx.reader.snapshot().age_ms(now_ms()).unwrap_or_default();
+    if ctx.config.max_age_ms.is_some_and(|max| age_ms > max) {
+        return None;
+    }
+    snapshots.latest()
+}
+
+/// The fields of `eth_call`'s transaction object the EVM reads.
+fn call_request(request: TransactionRequest) -> CallRequest {
+    CallRequest {
+        from: request.from,
+        to: match request.to {
+            Some(TxKind::Call(to)) => Some(to),
+            Some(TxKind::Create) | None => None,
+        },
+        gas: request.gas,
+        gas_price: request.gas_price.or(request.max_fee_per_gas),
+        value: request.value.unwrap_or_default(),
+        input: request.input.into_input().unwrap_or_default(),
+    }
+}
+
+fn invalid_params(err: impl std::fmt::Display) -> ErrorObjectOwned {
+    ErrorObject::owned(-32602, format!("invalid params: {err}"), None::<()>)
+}
+
+/// A call that did not succeed, as geth answers it: a revert is code 3 with the revert
+/// data, a halt -32000 with its reason.
+fn failed_call(outcome: &CallOutcome) -> ErrorObjectOwned {
+    match &outcome.halt {
+        Some(reason) => ErrorObject::owned(-32000, reason.clone(), None::<()>),
+        None => ErrorObject::owned(3, "execution reverted", Some(outcome.output.clone())),
+    }
+}
+
+fn call_error(err: ExecuteError) -> ErrorObjectOwned {
+    match err {
+        ExecuteError::CallFailed(outcome) => failed_call(&outcome),
+        other => ErrorObject::owned(-32000, other.to_string(), None::<()>),
+    }
+}
+
+/// `eth_call` / `eth_estimateGas` on the executed pending state, on a blocking thread.
+async fn local_call(
+    executed: Arc<PendingSnapshot<UpstreamState>>,
+    method: &'static str,
+    request: Value,
+    overrides: Option<Value>,
+) -> RpcResult {
+    let request: TransactionRequest = serde_json::from_value(request).map_err(invalid_params)?;
+    let overrides: Option<StateOverride> =
+        overrides.map(serde_json::from_value).transpose().map_err(invalid_params)?;
+    let request = call_request(request);
+    let estimate = method == "eth_estimateGas";
+    let started = std::time::Instant::now();
+    let answer = tokio::task::spawn_blocking(move || {
+        if estimate {
+            let gas = executed.estimate_gas(&request, overrides.as_ref()).map_err(call_error)?;
+            to_raw(&U64::from(gas))
+        } else {
+            let outcome = executed.call(&request, overrides.as_ref()).map_err(call_error)?;
+            if !outcome.success {
+                return Err(failed_call(&outcome));
+            }
+            to_raw(&outcome.output)
+        }
+    })
+    .await
+    .map_err(super::internal)?;
+    metrics::histogram!("flashblocks_pending_call_seconds", "method" => method)
+        .record(started.elapsed().as_secs_f64());
+    answer
 }
 
 fn timeout_error(hash: TxHash, waited: Duration) -> ErrorObjectOwned {

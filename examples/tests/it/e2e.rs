@@ -4,8 +4,8 @@
 //! and its canonical events (read from its Prometheus metrics).
 
 use crate::sequencer::{
-    call, eventually, fee_of, free_port, fresh_address, sign, signer, start_pending_rpc,
-    start_sequencer, u256, ChildGuard,
+    call, eventually, fee_of, fresh_address, sign, signer, start_pending_rpc, start_sequencer,
+    u256, ChildGuard,
 };
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use flashblocks_execute::builder::{contract_initcode, LOG_TOPIC};
@@ -32,8 +32,7 @@ struct Pair {
 
 async fn start_pair() -> Pair {
     let (sequencer_guard, ws, rpc) = start_sequencer(&[]);
-    let metrics = free_port();
-    let (pending_guard, pending_addr) = start_pending_rpc(&ws, &rpc, metrics, 100, 120);
+    let (pending_guard, pending_addr, metrics) = start_pending_rpc(&ws, &rpc, 100, 120, &[]);
     let sequencer = HttpClientBuilder::default().build(&rpc).unwrap();
     let pending = HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(60))

@@ -7,8 +7,8 @@
 //! dropped.
 
 use crate::sequencer::{
-    call, eventually, fee_of, free_port, fresh_address, sign, signer, start_pending_rpc,
-    start_sequencer, u256, ChildGuard,
+    call, eventually, fee_of, fresh_address, sign, signer, start_pending_rpc, start_sequencer,
+    u256, ChildGuard,
 };
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use jsonrpsee::{
@@ -52,8 +52,7 @@ struct Pair {
 
 async fn start_pair() -> Pair {
     let (sequencer_guard, ws, rpc) = start_sequencer(&[]);
-    let metrics_port = free_port();
-    let (pending_guard, addr) = start_pending_rpc(&ws, &rpc, metrics_port, 50, 150);
+    let (pending_guard, addr, metrics_port) = start_pending_rpc(&ws, &rpc, 50, 150, &[]);
     let timeout = Duration::from_secs(60);
     let sequencer = HttpClientBuilder::default().request_timeout(timeout).build(&rpc).unwrap();
     let pending = HttpClientBuilder::default()

@@ -41,7 +41,10 @@ fn help_flags_and_the_default_staleness_bound() {
         "--max-age-ms",
         "--request-timeout-ms",
         "--metrics",
+        "--chain",
+        "--execution",
         "PENDING_RPC_WS",
+        "PENDING_RPC_CHAIN",
     ] {
         assert!(help.contains(flag), "{flag} in --help:\n{help}");
     }
@@ -171,7 +174,7 @@ async fn a_live_node_counts_what_it_takes_and_goes_stale_when_the_stream_dies() 
     let mut frames: Vec<WsFrame> = sim.json_frames().into_iter().map(WsFrame::Binary).collect();
     frames.insert(3, WsFrame::Binary(b"not json".to_vec()));
     let (ws_addr, server) = serve_once("127.0.0.1:0".parse().unwrap(), frames).await.unwrap();
-    let metrics = install_metrics("127.0.0.1:0".parse().unwrap()).unwrap();
+    let (metrics, metrics_addr) = install_metrics("127.0.0.1:0".parse().unwrap()).unwrap();
     let url = format!("ws://{ws_addr}");
     let args = Args::try_parse_from([
         "pending_rpc",
@@ -227,5 +230,9 @@ async fn a_live_node_counts_what_it_takes_and_goes_stale_when_the_stream_dies() 
     );
     assert!(page.contains("flashblocks_stream_disconnects_total{kind=\"closed\"} 1"), "{page}");
     assert!(page.contains("flashblocks_apply_seconds_count 16"), "{page}");
+    // The same page over HTTP, at the address bound for port 0.
+    let (status, body) = get(metrics_addr, "/metrics").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("flashblocks_apply_seconds_count 16"), "{body}");
     node.stop().await;
 }

@@ -358,6 +358,7 @@ async fn a_block_by_number_or_hash_reaches_the_canonical_state_with_that_block()
         canonical: canonical.clone(),
         upstream: None,
         feed: Feed::default(),
+        execution: None,
     };
     let module = flashblocks_examples::rpc::module(backend, &ServerConfig::default()).unwrap();
     let sender = Address::repeat_byte(1);

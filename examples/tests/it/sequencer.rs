@@ -486,27 +486,24 @@ async fn the_program_streams_takes_transactions_answers_and_obeys_its_debug_meth
     assert_eq!(now["hash"], reorg["replacement"]);
 }
 
-/// A free loopback port (bound, read, released).
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// Starts `pending_rpc --ws <ws> --upstream <upstream>` on a free port, heads polled every
-/// `head_poll_ms`, metrics on `127.0.0.1:metrics`, with its own time bound of `seconds`;
-/// the guard and its address (`127.0.0.1:PORT`).
+/// Starts `pending_rpc --ws <ws> --upstream <upstream>` with `extra` flags, its
+/// JSON-RPC and metrics on port 0 (it reports the addresses it bound on its first
+/// stdout line, so no port is raced for), heads polled every `head_poll_ms`, with its
+/// own time bound of `seconds`; the guard, its address (`127.0.0.1:PORT`) and its
+/// metrics port.
 pub(crate) fn start_pending_rpc(
     ws: &str,
     upstream: &str,
-    metrics: u16,
     head_poll_ms: u64,
     seconds: u64,
-) -> (ChildGuard, String) {
+    extra: &[&str],
+) -> (ChildGuard, String, u16) {
     use std::io::BufRead;
-    let metrics = format!("127.0.0.1:{metrics}");
     let (poll, seconds) = (head_poll_ms.to_string(), seconds.to_string());
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pending_rpc"))
         .args(["--port", "0", "--ws", ws, "--upstream", upstream, "--head-poll-ms", &poll])
-        .args(["--chain-id", "901", "--metrics", &metrics, "--seconds", &seconds])
+        .args(["--chain-id", "901", "--metrics", "127.0.0.1:0", "--seconds", &seconds])
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -519,13 +516,20 @@ pub(crate) fn start_pending_rpc(
         // Read to the end: a closed pipe would fail the program's next print.
         for line in std::io::BufReader::new(stdout).lines() {
             let Ok(line) = line else { return };
-            if let Some(rest) = line.split("serving the pending state on http://").nth(1) {
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or_default().to_owned());
+            if let Some(rest) = line.strip_prefix("listening on ") {
+                let _ = tx.send(rest.to_owned());
             }
         }
     });
-    let addr = rx
+    let line = rx
         .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("pending_rpc's address within 60 s");
-    (guard, addr)
+        .expect("pending_rpc's addresses within 60 s");
+    // `listening on ADDR metrics MADDR`
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (addr, metrics) = match fields.as_slice() {
+        [addr, "metrics", metrics] => (addr.to_string(), metrics.to_string()),
+        _ => panic!("unexpected first line {line:?}"),
+    };
+    let metrics = metrics.parse::<std::net::SocketAddr>().unwrap().port();
+    (guard, addr, metrics)
 }

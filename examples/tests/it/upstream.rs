@@ -145,6 +145,7 @@ async fn run() {
         canonical: upstream.clone(),
         upstream: Some(upstream),
         feed: feed.clone(),
+        execution: None,
     };
     let (addr, handle) =
         serve("127.0.0.1:0".parse().unwrap(), backend, &ServerConfig::default()).await.unwrap();

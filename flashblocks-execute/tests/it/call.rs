@@ -106,3 +106,61 @@ fn without_a_pending_block_there_is_nothing_to_call() {
     ));
     assert!(receiver.pending_state().is_none());
 }
+
+#[test]
+fn snapshots_answer_calls_while_the_executor_moves_on() {
+    use flashblocks_execute::{ExecutionCheck, PendingSnapshots};
+    use flashblocks_overlay::{CanonicalHead, OverlayEvent};
+    use flashblocks_validate::{Validator, ValidatorConfig};
+
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let mut check =
+        ExecutionCheck::new(Executor::new(builder.config().clone(), builder.genesis_states()));
+    let snapshots: PendingSnapshots<_> = check.pending_snapshots();
+    assert!(snapshots.latest().is_none(), "no block in progress yet");
+    let from = builder.dev_accounts()[0];
+    let mut validator = Validator::new(ValidatorConfig::json()).with_check(Box::new(check));
+    let block = builder.next_block(&[vec![TxPlan::Deploy], vec![TxPlan::Transfer]]);
+    let contract = block[1].executed.receipts[0].contract_address.unwrap();
+    let call =
+        CallRequest { from: Some(from), to: Some(contract), input: word(5), ..Default::default() };
+    let mut taken = Vec::new();
+    for built in &block {
+        validator.validate(built.json_stripped()).unwrap();
+        taken.push(snapshots.latest().expect("published after the commit"));
+    }
+    // After index 0 (the deposit only) the contract does not exist yet; after index 1 it
+    // answers; the first snapshot still answers as it did (it is a copy).
+    let (first, second) = (&taken[0], &taken[1]);
+    assert_eq!(first.flashblock_index(), Some(0));
+    assert_eq!(second.flashblock_index(), Some(1));
+    assert_eq!(second.base().block_number, block[0].flashblock.base().unwrap().block_number);
+    assert!(first.call(&call, None).unwrap().logs.is_empty(), "no code at the address yet");
+    let outcome = second.call(&call, None).unwrap();
+    assert!(outcome.success && outcome.logs.len() == 1);
+    assert!(second.estimate_gas(&call, None).unwrap() > 21_000);
+    // The transfer (index 2) moved balances in the newest snapshot only; the earlier
+    // ones keep theirs.
+    let third = &taken[2];
+    let balance = |snapshot: &flashblocks_execute::PendingSnapshot<_>, address| {
+        snapshot.state().basic_ref(address).unwrap().map(|a| a.balance).unwrap_or_default()
+    };
+    let mut moved = 0;
+    for address in builder.dev_accounts() {
+        assert_eq!(balance(third, address), builder.balance(&address));
+        moved += usize::from(balance(third, address) != balance(second, address));
+    }
+    assert!(moved >= 2, "sender and recipient moved");
+    // A reorg reaching the check drops the pending state it publishes.
+    let mut check =
+        ExecutionCheck::new(Executor::new(builder.config().clone(), builder.genesis_states()));
+    let snapshots = check.pending_snapshots();
+    let fb = block[0].json_stripped();
+    let execution = check.executor().execute(&fb, true).unwrap();
+    check.executor_mut().commit(execution);
+    let snapshots_after_commit = check.pending_snapshots();
+    assert!(snapshots_after_commit.latest().is_some() && snapshots.latest().is_some());
+    let head = CanonicalHead { number: 5, hash: Default::default() };
+    check.on_overlay_event(&OverlayEvent::Reorg { canonical: head, dropped_from: None });
+    assert!(snapshots.latest().is_none());
+}
