@@ -12,7 +12,8 @@
 //! Methods: `eth_getBalance`, `eth_getTransactionCount`, `eth_getCode`,
 //! `eth_getStorageAt`, `eth_getBlockByNumber`, `eth_getBlockByHash`,
 //! `eth_getTransactionByHash`, `eth_getTransactionReceipt`, `eth_getLogs` (up to
-//! `pending`), `eth_blockNumber` (the canonical head), `eth_chainId`, `net_version`,
+//! `pending`), a block's transactions by index, its transaction count and its receipts
+//! ([`blocks`]), `eth_blockNumber` (the canonical head), `eth_chainId`, `net_version`,
 //! `op_supportedCapabilities` (`["flashblocksv1"]`), `flashblocks_health` (also as
 //! `GET /health`: 200 with the newest flashblock and its age, 500 when there is none or
 //! it is older than the staleness bound), over websocket `eth_subscribe` /
@@ -35,6 +36,7 @@
 //! slot; request and response bodies and connections are capped; websocket clients are
 //! pinged and dropped when they stop answering.
 
+mod blocks;
 pub mod feed;
 mod logs;
 pub mod send;
@@ -475,6 +477,7 @@ where
         health(&ctx.reader, ctx.config.max_age_ms)
     })?;
     send::register(&mut module, has_upstream)?;
+    blocks::register(&mut module)?;
     feed::register(&mut module)?;
     let mut outer = RpcModule::new(());
     outer.merge(module)?;

@@ -48,16 +48,11 @@ pub const DEFAULT_SYNC_TIMEOUT: Duration = Duration::from_millis(6000);
 
 /// Methods only the canonical chain answers, forwarded as they come when there is an
 /// upstream.
-const FORWARDED: [&str; 13] = [
+const FORWARDED: [&str; 8] = [
     "eth_gasPrice",
     "eth_maxPriorityFeePerGas",
     "eth_blobBaseFee",
     "eth_feeHistory",
-    "eth_getBlockReceipts",
-    "eth_getTransactionByBlockHashAndIndex",
-    "eth_getTransactionByBlockNumberAndIndex",
-    "eth_getBlockTransactionCountByHash",
-    "eth_getBlockTransactionCountByNumber",
     "eth_getProof",
     "eth_createAccessList",
     "eth_syncing",

@@ -387,3 +387,89 @@ async fn a_block_by_number_or_hash_reaches_the_canonical_state_with_that_block()
         ]
     );
 }
+
+#[tokio::test]
+async fn transactions_by_index_counts_and_receipts_come_from_the_preconfirmed_blocks() {
+    tokio::time::timeout(Duration::from_secs(60), by_index()).await.expect("bounded in time");
+}
+
+async fn by_index() {
+    let sim = simulate(&SimulationConfig::default()).unwrap();
+    let (frames, _) = flashblocks_examples::replay::simulated_stream(&sim);
+    let mut pipeline = Pipeline::new(RuleSet::V1);
+    for frame in &frames {
+        // The injected invalid frame is rejected; the rest are accepted.
+        let _ = pipeline.process(frame);
+    }
+    let (addr, handle) = start(pipeline.reader(), Feed::default()).await;
+    let client = client(addr);
+    let pending: Value =
+        client.request("eth_getBlockByNumber", rpc_params!["pending", true]).await.unwrap();
+    let number = pending["number"].clone();
+    let older =
+        format!("{:#x}", u64::from_str_radix(&number.as_str().unwrap()[2..], 16).unwrap() - 1);
+    for tag in [json!("pending"), number.clone(), json!(older)] {
+        let block: Value =
+            client.request("eth_getBlockByNumber", rpc_params![tag.clone(), true]).await.unwrap();
+        let hash = block["hash"].clone();
+        let txs = block["transactions"].as_array().unwrap().clone();
+        assert!(!txs.is_empty(), "{tag}: a block with transactions");
+        for (i, tx) in txs.iter().enumerate() {
+            let index = format!("{i:#x}");
+            let by_number: Value = client
+                .request(
+                    "eth_getTransactionByBlockNumberAndIndex",
+                    rpc_params![tag.clone(), &index],
+                )
+                .await
+                .unwrap();
+            let by_hash: Value = client
+                .request("eth_getTransactionByBlockHashAndIndex", rpc_params![hash.clone(), &index])
+                .await
+                .unwrap();
+            assert_eq!((&by_number, &by_hash), (tx, tx), "{tag} #{i}");
+        }
+        let past = format!("{:#x}", txs.len());
+        let none: Value = client
+            .request("eth_getTransactionByBlockNumberAndIndex", rpc_params![tag.clone(), past])
+            .await
+            .unwrap();
+        assert!(none.is_null());
+        let count = json!(format!("{:#x}", txs.len()));
+        let by_number: Value = client
+            .request("eth_getBlockTransactionCountByNumber", rpc_params![tag.clone()])
+            .await
+            .unwrap();
+        let by_hash: Value = client
+            .request("eth_getBlockTransactionCountByHash", rpc_params![hash.clone()])
+            .await
+            .unwrap();
+        assert_eq!((&by_number, &by_hash), (&count, &count), "{tag}");
+        for block_id in [tag.clone(), json!({"blockHash": hash})] {
+            let receipts: Vec<Value> =
+                client.request("eth_getBlockReceipts", rpc_params![block_id]).await.unwrap();
+            assert_eq!(receipts.len(), txs.len());
+            for (receipt, tx) in receipts.iter().zip(&txs) {
+                let one: Value = client
+                    .request("eth_getTransactionReceipt", rpc_params![tx["hash"].clone()])
+                    .await
+                    .unwrap();
+                assert_eq!(receipt, &one);
+                assert_eq!(receipt["transactionHash"], tx["hash"]);
+            }
+        }
+    }
+    // Not preconfirmed, no upstream: the empty canonical chain has no such block (null),
+    // and receipts need the upstream.
+    for tag in ["latest", "0xffffff"] {
+        let count: Value =
+            client.request("eth_getBlockTransactionCountByNumber", rpc_params![tag]).await.unwrap();
+        let tx: Value = client
+            .request("eth_getTransactionByBlockNumberAndIndex", rpc_params![tag, "0x0"])
+            .await
+            .unwrap();
+        assert!(count.is_null() && tx.is_null(), "{tag}");
+    }
+    assert_eq!(error_code(&client, "eth_getBlockReceipts", json!(["latest"])).await, -32000);
+    handle.stop().unwrap();
+}

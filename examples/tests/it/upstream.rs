@@ -56,6 +56,7 @@ async fn mock_node(head: Head) -> (String, Arc<Mock>, mpsc::UnboundedReceiver<By
     module.register_method("eth_getBalance", |_, _, _| json!(U256::from(42))).unwrap();
     module.register_method("eth_chainId", |_, _, _| "0x385").unwrap();
     module.register_method("eth_gasPrice", |_, _, _| "0x1").unwrap();
+    module.register_method("eth_getBlockTransactionCountByNumber", |_, _, _| "0x7").unwrap();
     module
         .register_method("eth_blockNumber", |_, mock, _| {
             format!("{:#x}", mock.head.lock().unwrap().number)
@@ -163,6 +164,12 @@ async fn run() {
     }
     let gas_price: String = client.request("eth_gasPrice", rpc_params![]).await.unwrap();
     assert_eq!(gas_price, "0x1");
+    // A block the overlay does not hold: its transaction count is the node's.
+    let count: String = client
+        .request("eth_getBlockTransactionCountByNumber", rpc_params!["latest"])
+        .await
+        .unwrap();
+    assert_eq!(count, "0x7");
     let chain: String = client.request("eth_chainId", rpc_params![]).await.unwrap();
     assert_eq!(chain, "0x385");
     // Pending: the overlay for what it holds, the upstream for the rest.
