@@ -36,7 +36,7 @@
 //! slot; request and response bodies and connections are capped; websocket clients are
 //! pinged and dropped when they stop answering.
 
-mod blocks;
+pub mod blocks;
 pub mod feed;
 mod logs;
 pub mod send;
