@@ -1,7 +1,12 @@
 //! End to end on loopback: `sequencer` and `pending_rpc --ws WS --upstream RPC` started as
-//! processes (both `[[bin]]` targets, killed by their id when a test ends): transactions
-//! sent through `pending_rpc`, what it answers from the stream and from its upstream,
-//! and its canonical events (read from its Prometheus metrics).
+//! processes (both `[[bin]]` targets, killed by their id when a test ends; each reports
+//! the addresses it bound to port 0 on stdout): transactions sent through
+//! `pending_rpc`, what it answers from the stream and from its upstream, and its
+//! canonical events (read from its Prometheus metrics). One test per scenario: a sync
+//! transfer with exact pending balances that turns canonical, a `pendingLogs`
+//! subscriber, dropped stream connections, a reorg, and a stripped stream executed
+//! (`sequencer --stripped`, `pending_rpc --chain dev`); the latency of
+//! `eth_sendRawTransactionSync` over 100 transfers is a measurement run by hand.
 
 use crate::sequencer::{
     call, eventually, fee_of, fresh_address, sign, signer, start_pending_rpc, start_sequencer,
@@ -11,7 +16,7 @@ use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use flashblocks_execute::builder::{contract_initcode, LOG_TOPIC};
 use futures_util::{SinkExt, StreamExt};
 use jsonrpsee::{
-    core::client::ClientT,
+    core::client::{ClientT, Error as ClientError},
     http_client::{HttpClient, HttpClientBuilder},
     rpc_params,
 };
@@ -30,9 +35,12 @@ struct Pair {
     metrics: u16,
 }
 
-async fn start_pair() -> Pair {
-    let (sequencer_guard, ws, rpc) = start_sequencer(&[]);
-    let (pending_guard, pending_addr, metrics) = start_pending_rpc(&ws, &rpc, 100, 120, &[]);
+/// Both programs with `sequencer_flags` and `pending_flags`, once `pending_rpc` serves a
+/// pending block above the sequencer's head.
+async fn start_pair_with(sequencer_flags: &[&str], pending_flags: &[&str]) -> Pair {
+    let (sequencer_guard, ws, rpc) = start_sequencer(sequencer_flags);
+    let (pending_guard, pending_addr, metrics) =
+        start_pending_rpc(&ws, &rpc, 100, 120, pending_flags);
     let sequencer = HttpClientBuilder::default().build(&rpc).unwrap();
     let pending = HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(60))
@@ -61,14 +69,24 @@ async fn start_pair() -> Pair {
     }
 }
 
-/// `pending_rpc`'s canonical events of `kinds` so far (its Prometheus counter).
-async fn canonical_events(metrics: u16, kinds: &[&str]) -> u64 {
+async fn start_pair() -> Pair {
+    start_pair_with(&[], &[]).await
+}
+
+/// The Prometheus page at `127.0.0.1:port/metrics`.
+async fn metrics_page(port: u16) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", metrics)).await.unwrap();
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     let request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     tcp.write_all(request.as_bytes()).await.unwrap();
     let mut page = String::new();
     tcp.read_to_string(&mut page).await.unwrap();
+    page
+}
+
+/// `pending_rpc`'s canonical events of `kinds` so far (its Prometheus counter).
+async fn canonical_events(metrics: u16, kinds: &[&str]) -> u64 {
+    let page = metrics_page(metrics).await;
     page.lines()
         .filter(|l| l.starts_with("flashblocks_canonical_events_total{"))
         .filter(|l| kinds.iter().any(|k| l.contains(&format!("kind=\"{k}\""))))
@@ -323,6 +341,15 @@ async fn reorg() {
     })
     .await;
     assert_eq!(again["status"], "0x1");
+    // The pending chain grows on the replacement.
+    let replaced = u256(&reorg["number"]).to::<u64>();
+    let child = call(
+        &pair.pending,
+        "eth_getBlockByNumber",
+        rpc_params![format!("{:#x}", replaced + 1), false],
+    )
+    .await;
+    assert_eq!(child["parentHash"], reorg["replacement"]);
     assert!(call(&pair.pending, "eth_getBlockByHash", rpc_params![old_block, false])
         .await
         .is_null());
@@ -367,4 +394,142 @@ async fn sync_latency_over_100_transfers() {
         ms(micros[89]),
         ms(micros[99])
     );
+}
+
+/// Code that returns `address`'s balance as one word (put at an address by a state
+/// override).
+fn balance_of_code(address: Address) -> Bytes {
+    let mut code = vec![0x73]; // push20 address
+    code.extend_from_slice(address.as_slice());
+    code.extend_from_slice(&[0x31, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3]);
+    Bytes::from(code)
+}
+
+/// Initcode that reverts with the 32 bytes `data`.
+fn reverting_initcode(data: B256) -> Bytes {
+    let mut code = vec![0x7f]; // push32 data
+    code.extend_from_slice(data.as_slice());
+    code.extend_from_slice(&[0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xfd]);
+    Bytes::from(code)
+}
+
+/// The error of a call that must fail.
+async fn call_error(client: &HttpClient, method: &str, params: Value) -> (i32, String, Value) {
+    let params = params.as_array().unwrap().clone();
+    let mut array = jsonrpsee::core::params::ArrayParams::new();
+    for p in params {
+        array.insert(p).unwrap();
+    }
+    match client.request::<Value, _>(method, array).await {
+        Err(ClientError::Call(err)) => {
+            let data = err.data().map(|d| serde_json::from_str(d.get()).unwrap());
+            (err.code(), err.message().to_owned(), data.unwrap_or(Value::Null))
+        }
+        other => panic!("{method}: expected an error, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stripped_stream_is_executed_for_balances_receipts_and_pending_calls() {
+    tokio::time::timeout(Duration::from_secs(150), executed()).await.expect("bounded in time");
+}
+
+async fn executed() {
+    let pair = start_pair_with(&["--format", "json", "--stripped"], &["--chain", "dev"]).await;
+    let (sequencer, pending, metrics) = (&pair.sequencer, &pair.pending, pair.metrics);
+    let alice = signer(0);
+    // Execution runs once pending_rpc has seen a block start (it may join the stream
+    // mid-block; the pair starts once a pending block is above the canonical head): then
+    // balances are known (a stripped flashblock not executed answers "not known").
+    eventually(60, "an executed pending balance", || {
+        let (pending, alice) = (pending.clone(), alice.address());
+        async move {
+            pending.request::<Value, _>("eth_getBalance", rpc_params![alice, "pending"]).await.ok()
+        }
+    })
+    .await;
+
+    // A transfer to a fresh account, read back while its block is still pending (the
+    // stream carries neither receipts nor balances: these are executed). A block sealed
+    // before the reads (a loaded machine) does not count: the next transfer goes.
+    let value = U256::from(3_000_000_000_000_000u64);
+    let mut attempt = 0u8;
+    let (carol, hash, block, receipt, carol_pending, alice_pending, alice_before) = loop {
+        assert!(attempt < 3, "a transfer read while still pending within 3 attempts");
+        let carol = fresh_address(30 + attempt);
+        let alice_before = balance(sequencer, alice.address(), json!("latest")).await;
+        let raw = sign(&alice, attempt.into(), TxKind::Call(carol), value, Bytes::new(), 21_000);
+        attempt += 1;
+        let hash = keccak256(&raw);
+        let receipt: Value = tokio::time::timeout(
+            Duration::from_secs(30),
+            pending.request("eth_sendRawTransactionSync", rpc_params![raw.clone()]),
+        )
+        .await
+        .expect("eth_sendRawTransactionSync within 30 s")
+        .unwrap();
+        let read: Value = call(pending, "eth_getTransactionReceipt", rpc_params![hash]).await;
+        let carol_pending = balance(pending, carol, json!("pending")).await;
+        let alice_pending = balance(pending, alice.address(), json!("pending")).await;
+        let block = u256(&receipt["blockNumber"]).to::<u64>();
+        let head = u256(&call(sequencer, "eth_blockNumber", rpc_params![]).await).to::<u64>();
+        if head < block {
+            assert_eq!(read["blockHash"], receipt["blockHash"]);
+            break (carol, hash, block, read, carol_pending, alice_pending, alice_before);
+        }
+    };
+    assert_eq!(receipt["transactionHash"], json!(hash));
+    assert_eq!(receipt["status"], "0x1", "executed: the stripped stream has no status");
+    assert_eq!(receipt["gasUsed"], "0x5208");
+    let sealed = canonical_receipt(sequencer, hash).await;
+    assert_eq!(sealed["blockHash"], receipt["blockHash"], "sealed as preconfirmed");
+    assert_eq!(sealed["cumulativeGasUsed"], receipt["cumulativeGasUsed"]);
+    assert_eq!(carol_pending, value);
+    assert_eq!(alice_pending, alice_before - value - fee_of(&sealed));
+
+    // A pending eth_call sees the pending state: carol's balance read by the EVM is the
+    // transfer, where the canonical state before its block has nothing.
+    let before_block = json!(format!("{:#x}", block - 1));
+    assert_eq!(balance(sequencer, carol, before_block).await, U256::ZERO);
+    let reader = Address::repeat_byte(0x0b);
+    let overrides = json!({ reader.to_string(): {"code": balance_of_code(carol)} });
+    let word =
+        call(pending, "eth_call", rpc_params![json!({"to": reader}), "pending", overrides]).await;
+    let word: Bytes = serde_json::from_value(word).unwrap();
+    assert_eq!(U256::from_be_slice(&word), value);
+    // Carol's only funds are pending: a transfer of hers estimates at 21 000 gas, and
+    // one of more than she has is refused.
+    let transfer = |amount: U256| json!({"from": carol, "to": alice.address(), "value": amount, "gasPrice": "0x3b9aca00"});
+    let gas =
+        call(pending, "eth_estimateGas", rpc_params![transfer(value / U256::from(2)), "pending"])
+            .await;
+    assert_eq!(gas, "0x5208");
+    let (code, message, _) =
+        call_error(pending, "eth_call", json!([transfer(value * U256::from(2)), "pending"])).await;
+    assert_eq!(code, -32000, "{message}");
+
+    // A revert is code 3 with the revert data, as geth answers.
+    let data = B256::repeat_byte(0xab);
+    let (code, message, answer) =
+        call_error(pending, "eth_call", json!([{"input": reverting_initcode(data)}, "pending"]))
+            .await;
+    assert_eq!((code, message.as_str()), (3, "execution reverted"));
+    assert_eq!(answer, json!(data));
+    let (code, _, answer) = call_error(
+        pending,
+        "eth_estimateGas",
+        json!([{"input": reverting_initcode(data)}, "pending"]),
+    )
+    .await;
+    assert_eq!((code, answer), (3, json!(data)));
+
+    // Execution agreed with every claim the stream made, and its latency is recorded.
+    let page = metrics_page(metrics).await;
+    assert!(!page.contains("flashblocks_execution_reports_total{kind=\"mismatch\"}"), "{page}");
+    let executed = page
+        .lines()
+        .find_map(|l| l.strip_prefix("flashblocks_execution_seconds_count "))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or_default();
+    assert!(executed > 0, "{page}");
 }

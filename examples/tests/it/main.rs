@@ -5,8 +5,6 @@
 mod capture;
 mod conformance;
 mod e2e;
-mod e2e_execute;
-mod e2e_upstream;
 mod executed;
 mod fuzz_corpus;
 mod node;
