@@ -55,15 +55,21 @@ pub fn view_decode(data: &[u8]) {
 pub const JSON_FRAME_MAX_LEN: usize = 1 << 20;
 
 /// Target `json_frame`: any bytes in (plain or brotli JSON), no panic, memory bounded by
-/// [`JSON_FRAME_MAX_LEN`]; what reads is written back to JSON that reads to the same
-/// value and identity (with receipts in either style), and the input model built from
-/// it gives it back.
+/// [`JSON_FRAME_MAX_LEN`]; the decode's fast path gives what `serde_json`'s derive
+/// decode of the model gives (the value or the error); what reads is written back to
+/// JSON that reads to the same value and identity (with receipts in either style), and
+/// the input model built from it gives it back.
 ///
 /// # Panics
 ///
 /// When a property does not hold: that is a finding.
 pub fn json_frame(data: &[u8]) {
-    use crate::JsonFrameReader;
+    use crate::{CodecError, FlashblockJson, JsonFrameReader};
+    if let Ok(text) = JsonFrameReader::new(JSON_FRAME_MAX_LEN).json_text(data) {
+        let derive =
+            serde_json::from_slice::<FlashblockJson>(&text).map_err(|e| CodecError::Json(e.into()));
+        assert_eq!(crate::decode_json_text(&text), derive, "fast path and derive decode differ");
+    }
     let Ok(fb) = JsonFrameReader::new(JSON_FRAME_MAX_LEN).decode(data) else { return };
     let json = match fb.to_json() {
         Ok(json) => json,

@@ -99,7 +99,9 @@
 //! `merkle`, the straightforward merkleizer; `Flashblock::decode_v1_slow`, both
 //! together), the seeded generator of valid blocks (`SequenceGenerator`,
 //! `GeneratorConfig`), the reader of the shared vectors (`vectors`), the fast hasher's
-//! internals (`hash`) and the fuzz targets' bodies (`fuzz`).
+//! internals (`hash`), the JSON text decode without the frame reader's cap and the
+//! identity (`decode_json_text`, which the bench times and the tests hold to
+//! `serde_json`'s derive decode) and the fuzz targets' bodies (`fuzz`).
 //!
 //! ## Constants
 //!
@@ -119,7 +121,8 @@
 //! V1 metadata), `brotli` (the compression deployed streams use; pure Rust, no `unsafe`
 //! in its decoder's API) and, behind the `op-alloy` feature, `op-alloy-rpc-types-engine`.
 //! For speed: `bytes` (the frame buffer the view slices without copying; alloy's `Bytes`
-//! wraps it), `sha2` with its `compress` feature (the raw SHA-256 compression function,
+//! wraps it), `memchr` (the JSON decode's scanner finds string ends with it; `serde_json`
+//! depends on it already), `sha2` with its `compress` feature (the raw SHA-256 compression function,
 //! run on the CPU's SHA extensions when present) and, behind the `parallel` feature,
 //! `rayon` (`FlashblocksPayloadV1::hash_tree_root_parallel_slow` hashes transactions and
 //! accounts on its thread pool). The benches use `criterion`, op-alloy's JSON model as the baseline and
@@ -192,6 +195,8 @@ pub use flashblock::{Flashblock, FlashblockSource, Metadata, SealedFlashblock};
 pub use frame::{frame_version, FrameBytes};
 #[cfg(feature = "test-utils")]
 pub use generate::{GeneratorConfig, SequenceGenerator};
+#[cfg(feature = "test-utils")]
+pub use json::decode_json_text;
 pub use json::{
     FlashblockJson, JsonDiff, JsonError, JsonErrorKind, JsonFrameEncoding, JsonFrameReader,
     JsonMetadata, ReceiptStyle, V1Link, DEFAULT_MAX_JSON_LEN,

@@ -4,6 +4,7 @@ mod chain;
 mod corpus;
 mod hash;
 mod json_cases;
+mod json_fast;
 mod json_frame;
 mod json_op_alloy;
 mod json_props;
@@ -39,12 +40,12 @@ pub(crate) fn hex_field(v: &serde_json::Value, field: &str) -> Vec<u8> {
     hex::decode(v[field].as_str().expect("hex string").trim_start_matches("0x")).expect("hex")
 }
 
-/// Plain JSON text into the JSON model, through the model's `Deserialize` (the path
-/// `JsonFrameReader::decode` takes), with its error as the reader gives it.
+/// Plain JSON text into the JSON model, by the decode `JsonFrameReader::decode` runs
+/// (its fast path, held to the model's `Deserialize` in `json_fast`).
 pub(crate) fn json_from_slice(
     text: &[u8],
 ) -> Result<flashblocks_types::FlashblockJson, flashblocks_types::CodecError> {
-    serde_json::from_slice(text).map_err(|e| flashblocks_types::CodecError::Json(e.into()))
+    flashblocks_types::decode_json_text(text)
 }
 
 /// Plain JSON text into the input model (no size cap).
