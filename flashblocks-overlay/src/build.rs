@@ -2,7 +2,7 @@
 //! facts, counting its bytes) and recording it in, or removing its block from, the index.
 
 use crate::{
-    index::{Index, TxPosition},
+    index::Index,
     layer::{
         decode_and_recover, transaction_hash, BlockLayer, FlashblockLayer, ReceiptFacts, TxEntry,
     },
@@ -118,13 +118,9 @@ fn json_receipt(
     }
 }
 
-/// Records a layer in the index.
-pub(crate) fn index_layer(index: &mut Index, number: u64, first_tx: u32, layer: &FlashblockLayer) {
-    for (i, tx) in layer.transactions.iter().enumerate() {
-        index.apply_transaction(
-            tx.hash,
-            TxPosition { block: number, index: first_tx.saturating_add(i as u32) },
-        );
+/// Records a layer in the index (the block records its transactions' positions).
+pub(crate) fn index_layer(index: &mut Index, number: u64, layer: &FlashblockLayer) {
+    for tx in &layer.transactions {
         if let Some((sender, nonce)) = signed_nonce(tx) {
             index.apply_sender_nonce(number, sender, nonce);
         }
@@ -163,13 +159,7 @@ pub(crate) fn remove_block(index: &mut Index, block: &BlockLayer) {
     });
     let senders =
         block.flashblocks.iter().flat_map(|l| l.transactions.iter().filter_map(signed_nonce));
-    index.remove_block(
-        block.number,
-        accounts,
-        slots,
-        block.transaction_hashes(),
-        senders.map(|(sender, _)| sender),
-    );
+    index.remove_block(block.number, accounts, slots, senders.map(|(sender, _)| sender));
 }
 
 /// The sender and nonce of a transaction decoded at apply time, unless it is a deposit

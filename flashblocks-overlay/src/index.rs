@@ -1,4 +1,5 @@
-//! The lookup index: one persistent map per kind of key, over every pending block.
+//! The lookup index: one persistent map per kind of key, over every pending block (the
+//! transactions are in each block's own table, [`crate::positions`]).
 //!
 //! Each map is a [`PMap`]: cloning it is O(1) and an insert copies only the nodes of its
 //! path that the previous snapshot shares, so a snapshot shares everything it did not
@@ -13,7 +14,7 @@
 //! no later block overrode.
 
 use crate::pmap::PMap;
-use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 use flashblocks_types::AccountMetadata;
 
 /// A value and the number of the block that set it.
@@ -21,15 +22,6 @@ use flashblocks_types::AccountMetadata;
 pub(crate) struct Stamped<T> {
     pub(crate) value: T,
     pub(crate) block: u64,
-}
-
-/// Where a preconfirmed transaction is: its block and its index in that block.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct TxPosition {
-    /// The block number.
-    pub(crate) block: u64,
-    /// The transaction's index in its block.
-    pub(crate) index: u32,
 }
 
 /// The merged view of every pending block: the newest value of each key.
@@ -41,7 +33,6 @@ pub(crate) struct Index {
     pub(crate) nonces: PMap<Address, Stamped<u64>>,
     pub(crate) codes: PMap<Address, Stamped<Bytes>>,
     pub(crate) storage: PMap<(Address, B256), Stamped<B256>>,
-    pub(crate) transactions: PMap<TxHash, TxPosition>,
     /// For sources without nonces (deployed JSON): one more than the highest nonce of a
     /// pending transaction each sender signed, maintained as flashblocks arrive.
     pub(crate) sender_nonces: PMap<Address, Stamped<u64>>,
@@ -82,18 +73,12 @@ impl Index {
         self.sender_nonces.insert(sender, Stamped { value: nonce.saturating_add(1), block });
     }
 
-    /// Records a transaction's position.
-    pub(crate) fn apply_transaction(&mut self, hash: TxHash, position: TxPosition) {
-        self.transactions.insert(hash, position);
-    }
-
     /// Removes what `block` set and no later block overrode, given what it touched.
     pub(crate) fn remove_block<'a>(
         &mut self,
         block: u64,
         accounts: impl IntoIterator<Item = &'a Address>,
         slots: impl IntoIterator<Item = (Address, B256)>,
-        transactions: impl IntoIterator<Item = TxHash>,
         senders: impl IntoIterator<Item = Address>,
     ) {
         for address in senders {
@@ -107,20 +92,14 @@ impl Index {
         for key in slots {
             remove_if_set_by(&mut self.storage, &key, block);
         }
-        for hash in transactions {
-            if self.transactions.get(&hash).is_some_and(|p| p.block == block) {
-                self.transactions.remove(&hash);
-            }
-        }
     }
 
-    /// The number of entries: balances, nonces, codes, storage slots, transactions.
+    /// The number of entries: balances, nonces, codes, storage slots, senders' nonces.
     pub(crate) fn len(&self) -> usize {
         self.balances.len()
             + self.nonces.len()
             + self.codes.len()
             + self.storage.len()
-            + self.transactions.len()
             + self.sender_nonces.len()
     }
 
@@ -133,7 +112,6 @@ impl Index {
             + self.codes.bytes()
             + self.codes.len() * CODE_HANDLE_BYTES
             + self.storage.bytes()
-            + self.transactions.bytes()
             + self.sender_nonces.bytes()
     }
 
@@ -144,7 +122,6 @@ impl Index {
             + self.nonces.retired()
             + self.codes.retired()
             + self.storage.retired()
-            + self.transactions.retired()
             + self.sender_nonces.retired()
     }
 
@@ -154,7 +131,6 @@ impl Index {
         self.nonces.reset_retired();
         self.codes.reset_retired();
         self.storage.reset_retired();
-        self.transactions.reset_retired();
         self.sender_nonces.reset_retired();
     }
 }

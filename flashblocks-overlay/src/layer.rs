@@ -10,10 +10,13 @@
 //! snapshot shares it). The cache is filled without a lock: two readers racing on the
 //! same transaction both compute it and the first store wins.
 
+use crate::positions::Positions;
 use alloy_consensus::transaction::{Recovered, SignerRecoverable};
 use alloy_eips::Decodable2718;
 use alloy_primitives::{keccak256, Address, Bytes, Log, TxHash, B256};
-use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, PayloadId};
+use flashblocks_types::{
+    ExecutionPayloadStaticV1, Flashblock, FlashblockSource, Metadata, PayloadId,
+};
 use op_alloy_consensus::OpTxEnvelope;
 use std::sync::{Arc, OnceLock};
 
@@ -128,10 +131,98 @@ pub(crate) struct BlockLayer {
     pub(crate) log_count: u64,
     /// The cumulative gas of the last transaction with receipt facts.
     pub(crate) cumulative_gas: u64,
+    /// The layers' bytes (the positions table counts its own).
     pub(crate) bytes: usize,
+    /// The block's transactions by hash, shared with every snapshot of the block.
+    pub(crate) positions: Arc<Positions>,
+    /// Whether a flashblock of the block comes from a JSON source and was not executed
+    /// (its nonces, code and storage are not known).
+    pub(crate) unexecuted_json: bool,
+    /// Whether a flashblock of the block carries balances (V1 or executed metadata, or
+    /// a JSON `new_account_balances` with entries).
+    pub(crate) carries_balances: bool,
 }
 
 impl BlockLayer {
+    /// A block before its first flashblock.
+    pub(crate) fn new(
+        number: u64,
+        payload_id: PayloadId,
+        base: Arc<ExecutionPayloadStaticV1>,
+    ) -> Self {
+        Self {
+            number,
+            payload_id,
+            flashblocks: imbl::Vector::new(),
+            base,
+            tx_count: 0,
+            log_count: 0,
+            cumulative_gas: 0,
+            bytes: 0,
+            positions: Arc::default(),
+            unexecuted_json: false,
+            carries_balances: false,
+        }
+    }
+
+    /// Adds the next flashblock's layer (its positions recorded first, see
+    /// [`record_positions`](Self::record_positions)).
+    pub(crate) fn push(&mut self, layer: FlashblockLayer) {
+        let fb = &layer.flashblock;
+        self.unexecuted_json |= fb.source() == FlashblockSource::Json && fb.executed().is_none();
+        self.carries_balances |= match fb.metadata() {
+            Metadata::Json(m) => m.new_account_balances.as_ref().is_some_and(|b| !b.is_empty()),
+            _ => true,
+        };
+        self.tx_count = self.tx_count.saturating_add(layer.transactions.len() as u32);
+        self.log_count = layer.log_end;
+        self.cumulative_gas = layer.cumulative_gas_end;
+        self.bytes = self.bytes.saturating_add(layer.bytes);
+        self.flashblocks.push_back(Arc::new(layer));
+    }
+
+    /// The bytes the block holds: its layers and its positions table.
+    pub(crate) fn bytes_held(&self) -> usize {
+        self.bytes.saturating_add(self.positions.bytes())
+    }
+
+    /// The position of the transaction `hash` in this block, if it holds it.
+    pub(crate) fn position(&self, hash: &TxHash) -> Option<u32> {
+        // The last one, if the block holds the same transaction twice.
+        self.positions
+            .candidates(hash, self.tx_count)
+            .filter(|p| {
+                self.locate(*p)
+                    .and_then(|(layer, offset)| layer.transactions.get(offset))
+                    .is_some_and(|t| t.hash == *hash)
+            })
+            .max()
+    }
+
+    /// Appends `layer`'s transactions to the positions (the writer, before it adds the
+    /// layer): in place, or into a table twice the size (see [`Positions`]).
+    pub(crate) fn record_positions(&mut self, layer: &FlashblockLayer) {
+        let hashes = layer.transactions.iter().map(|t| t.hash);
+        if self.positions.fits(self.tx_count, layer.transactions.len()) {
+            self.positions.append(self.tx_count, hashes);
+        } else {
+            let total = (self.tx_count as usize).saturating_add(layer.transactions.len());
+            self.positions =
+                Arc::new(Positions::rebuilt(self.transaction_hashes().chain(hashes), total));
+        }
+    }
+
+    /// The bytes of the positions table once `more` transactions are recorded.
+    pub(crate) fn positions_bytes_with(&self, more: usize) -> usize {
+        if self.positions.fits(self.tx_count, more) {
+            self.positions.bytes()
+        } else {
+            Positions::bytes_for(Positions::capacity_for(
+                (self.tx_count as usize).saturating_add(more),
+            ))
+        }
+    }
+
     /// The newest flashblock of this block.
     pub(crate) fn latest(&self) -> Option<&Arc<FlashblockLayer>> {
         self.flashblocks.last()

@@ -58,17 +58,22 @@
 //! ## Design
 //!
 //! A [`Snapshot`] is the list of pending blocks (each a persistent vector of immutable
-//! per-flashblock layers behind `Arc`s, holding the flashblock itself, never copied) and
-//! one merged index: persistent hash maps (the crate's own hash array mapped trie) of
-//! accounts, storage slots, transaction positions and, for sources without nonces, the
-//! senders' next nonces, each value stamped with the block that set it. Applying a
-//! flashblock clones the block's layer list and the index in O(1) and inserts what the
-//! flashblock carries, copying only the trie nodes on those paths that the previous
-//! snapshot shares; so an apply costs what the flashblock carries at any flashblock
-//! index and any fill. Dropping the oldest block removes the values it set that no later
-//! block overrode (work in proportion to that block, done once); a failover restores the
+//! per-flashblock layers behind `Arc`s, holding the flashblock itself, never copied,
+//! and a table of the block's transactions by hash) and one merged index: persistent
+//! hash maps (the crate's own hash array mapped trie) of accounts, storage slots and,
+//! for sources without nonces, the senders' next nonces, each value stamped with the
+//! block that set it. Applying a flashblock clones the block's layer list and the index
+//! in O(1), inserts the accounts and slots the flashblock carries, copying only the trie
+//! nodes on those paths that the previous snapshot shares, and appends its transactions
+//! to the block's table in place (a block only grows: every snapshot of the block shares
+//! the one table and reads the positions below its own transaction count); so an apply
+//! costs what the flashblock carries at any flashblock index and any fill. Dropping the
+//! oldest block removes the values it set that no later block overrode (work in
+//! proportion to that block, done once) and drops its table; a failover restores the
 //! index kept from before the replaced block. A point read hashes its key once and
-//! walks a few trie nodes, however many blocks are pending. Where the source carries no
+//! walks a few trie nodes, however many blocks are pending; a transaction by hash
+//! probes each pending block's table, newest first (one or two blocks while the
+//! canonical chain keeps up, at most [`OverlayConfig::max_pending_blocks`]). Where the source carries no
 //! nonces (deployed JSON), each transaction is decoded and its sender recovered when the
 //! flashblock is applied, so that the pending nonce is one lookup for every reader;
 //! otherwise decoding happens on the first query that needs it and is cached in the layer.
@@ -79,8 +84,9 @@
 //! holds, checked against [`OverlayConfig::max_bytes`] after each apply (the oldest
 //! blocks are evicted to stay under it): every decoded flashblock with all it carries,
 //! each layer with its receipt facts, logs and room for its transactions' decoded forms,
-//! and the index node by node, allocator overhead included, with what the index kept for
-//! a failover holds beyond it. The trie's nodes hold pointers only and have exactly the
+//! each block's transaction table (at most 32 bytes a transaction), and the index node
+//! by node, allocator overhead included, with what the index kept for a failover holds
+//! beyond it. The trie's nodes hold pointers only and have exactly the
 //! capacity they use, so the index's memory follows its entries, and each version counts
 //! what it stopped sharing with older ones. The writer keeps no retired snapshot: a
 //! replaced snapshot is freed when its last reader lets it go, and until then it keeps
@@ -147,6 +153,7 @@ mod layer;
 mod memory;
 mod overlay;
 mod pmap;
+mod positions;
 mod rpc;
 mod snapshot;
 

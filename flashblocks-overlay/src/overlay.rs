@@ -203,6 +203,30 @@ impl Overlay {
         overlay
     }
 
+    /// A copy of this overlay with readers of its own, for a benchmark that starts many
+    /// runs from one filled state: it shares every persistent part, and copies the
+    /// newest block's positions table (one writer appends to a table).
+    #[cfg(feature = "test-utils")]
+    pub(crate) fn fork(&self) -> Self {
+        let mut current = (*self.current).clone();
+        if let Some(newest) = current.blocks.pop() {
+            let mut block = (*newest).clone();
+            block.positions = Arc::new(crate::positions::Positions::rebuilt(
+                block.transaction_hashes(),
+                block.tx_count as usize,
+            ));
+            current.blocks.push(Arc::new(block));
+        }
+        let current = Arc::new(current);
+        Self {
+            config: self.config,
+            shared: Arc::new(ArcSwap::new(current.clone())),
+            current,
+            before_newest: self.before_newest.clone(),
+            retired_in_block: self.retired_in_block,
+        }
+    }
+
     /// The configuration.
     pub const fn config(&self) -> &OverlayConfig {
         &self.config
@@ -315,16 +339,7 @@ impl Overlay {
                     before_newest = Some(next.index.clone());
                 }
             }
-            BlockLayer {
-                number,
-                payload_id: flashblock.payload_id(),
-                flashblocks: imbl::Vector::new(),
-                base: Arc::new(base.clone()),
-                tx_count: 0,
-                log_count: 0,
-                cumulative_gas: 0,
-                bytes: 0,
-            }
+            BlockLayer::new(number, flashblock.payload_id(), Arc::new(base.clone()))
         } else {
             // The validator accepted it as the next of its block: the overlay holds that
             // block unless it dropped it (confirmed, reorged, evicted or refused).
@@ -345,21 +360,20 @@ impl Overlay {
         let mut block = block;
         let layer = build_layer(&block, flashblock, now_ms);
         let block_bytes = block.bytes.saturating_add(layer.bytes);
-        if block_bytes > self.config.max_bytes {
+        let with_positions =
+            block_bytes.saturating_add(block.positions_bytes_with(layer.transactions.len()));
+        if with_positions > self.config.max_bytes {
             return Err(OverlayError::BlockTooLarge {
                 number,
-                bytes: block_bytes,
+                bytes: with_positions,
                 max: self.config.max_bytes,
             });
         }
         // From here on the flashblock is accepted: nothing below can fail.
-        index_layer(&mut next.index, number, block.tx_count, &layer);
+        index_layer(&mut next.index, number, &layer);
+        block.record_positions(&layer);
         let changes = ChangeSet::of(&block, &layer);
-        block.tx_count = block.tx_count.saturating_add(layer.transactions.len() as u32);
-        block.log_count = layer.log_end;
-        block.cumulative_gas = layer.cumulative_gas_end;
-        block.bytes = block_bytes;
-        block.flashblocks.push_back(Arc::new(layer));
+        block.push(layer);
         next.blocks.push(Arc::new(block));
         if let Some(index) = before_newest {
             self.before_newest = index;
@@ -394,23 +408,16 @@ impl Overlay {
         let mut next = (*self.current).clone();
         let Some(old) = next.blocks.pop() else { return false };
         next.index = self.before_newest.clone();
+        // The transactions are the same: the block keeps its positions table.
         let mut block = BlockLayer {
-            flashblocks: imbl::Vector::new(),
-            tx_count: 0,
-            log_count: 0,
-            cumulative_gas: 0,
-            bytes: 0,
-            ..(*old).clone()
+            positions: Arc::clone(&old.positions),
+            ..BlockLayer::new(old.number, old.payload_id, Arc::clone(&old.base))
         };
         for layer in &old.flashblocks {
             let carried = Arc::new(Flashblock::clone(&layer.flashblock).without_executed());
             let layer = build_layer(&block, carried, layer.received_at_ms);
-            index_layer(&mut next.index, block.number, block.tx_count, &layer);
-            block.tx_count = block.tx_count.saturating_add(layer.transactions.len() as u32);
-            block.log_count = layer.log_end;
-            block.cumulative_gas = layer.cumulative_gas_end;
-            block.bytes = block.bytes.saturating_add(layer.bytes);
-            block.flashblocks.push_back(Arc::new(layer));
+            index_layer(&mut next.index, block.number, &layer);
+            block.push(layer);
         }
         next.blocks.push(Arc::new(block));
         self.publish(next);

@@ -1,11 +1,11 @@
 //! [`Snapshot`]: one immutable state of the overlay, and the answers it gives.
 
 use crate::{
-    index::{Index, TxPosition},
+    index::Index,
     layer::{BlockLayer, FlashblockLayer, ReceiptFacts, TxEntry},
 };
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
-use flashblocks_types::{Flashblock, FlashblockSource, Metadata, PayloadId};
+use flashblocks_types::PayloadId;
 use std::sync::Arc;
 
 /// The canonical head as the caller reports it.
@@ -209,7 +209,7 @@ impl Snapshot {
 
     /// The bytes of the pending blocks' layers.
     pub(crate) fn layer_bytes(&self) -> usize {
-        self.blocks.iter().map(|b| b.bytes).fold(0, usize::saturating_add)
+        self.blocks.iter().map(|b| b.bytes_held()).fold(0, usize::saturating_add)
     }
 
     /// The newest pending block and flashblock, `None` when nothing is pending.
@@ -247,6 +247,7 @@ impl Snapshot {
     /// - each pending flashblock: the decoded flashblock itself (every list and map it
     ///   carries, JSON receipts and logs included), its layer (hashes, receipt facts and
     ///   their logs) and room for every transaction's decoded form;
+    /// - each pending block's table of its transactions by hash;
     /// - the merged index, counted node by node with the allocator's overhead;
     /// - what older versions of the index that the writer keeps (for a failover) hold
     ///   beyond this one.
@@ -259,10 +260,12 @@ impl Snapshot {
         self.layer_bytes().saturating_add(self.index.bytes()).saturating_add(self.beside)
     }
 
-    /// The entries of the merged index (accounts, storage slots, transactions): zero
-    /// when nothing is pending, and never more than the pending blocks set.
+    /// The entries of the merged index (accounts, storage slots, senders' nonces) and of
+    /// the pending blocks' transaction tables: zero when nothing is pending, and never
+    /// more than the pending blocks set.
     pub fn indexed_entries(&self) -> usize {
-        self.index.len()
+        let positions = self.blocks.iter().map(|b| b.tx_count as usize).sum::<usize>();
+        self.index.len().saturating_add(positions)
     }
 
     /// When the newest flashblock was applied, on the caller's clock.
@@ -292,41 +295,26 @@ impl Snapshot {
     /// Whether some pending flashblock comes from a JSON source and was not executed
     /// (its nonces, code and storage are not known).
     fn has_json(&self) -> bool {
-        self.blocks.iter().any(|b| {
-            b.flashblocks.iter().any(|l| {
-                l.flashblock.source() == FlashblockSource::Json && l.flashblock.executed().is_none()
-            })
-        })
+        self.blocks.iter().any(|b| b.unexecuted_json)
     }
 
     /// The number of the newest pending block whose flashblocks carry no balances (no
     /// V1 or executed metadata, and every JSON `new_account_balances` empty or absent):
     /// balances at or above it are not known.
     fn newest_without_balances(&self) -> Option<u64> {
-        self.blocks
-            .iter()
-            .rev()
-            .find(|b| !b.flashblocks.iter().any(|l| carries_balances(&l.flashblock)))
-            .map(|b| b.number)
+        self.blocks.iter().rev().find(|b| !b.carries_balances).map(|b| b.number)
     }
 
-    pub(crate) fn locate(
-        &self,
-        position: TxPosition,
-    ) -> Option<(&BlockLayer, &FlashblockLayer, usize)> {
-        let block = self.block(position.block)?;
-        let (layer, offset) = block.locate(position.index)?;
-        Some((block, layer, offset))
-    }
-
+    /// The transaction `hash` in the newest pending block that holds it.
     pub(crate) fn entry(
         &self,
         hash: &TxHash,
     ) -> Option<(&BlockLayer, &FlashblockLayer, &Bytes, &TxEntry, u64)> {
-        let position = *self.index.transactions.get(hash)?;
-        let (block, layer, offset) = self.locate(position)?;
+        let (block, position) =
+            self.blocks.iter().rev().find_map(|b| Some((b, b.position(hash)?)))?;
+        let (layer, offset) = block.locate(position)?;
         let (raw, entry) = layer.transaction(offset)?;
-        Some((block, layer, raw, entry, u64::from(position.index)))
+        Some((block, layer, raw, entry, u64::from(position)))
     }
 }
 
@@ -512,14 +500,5 @@ fn preconfirmed_transaction(
         flashblock_index: layer.flashblock.index(),
         timestamp: block.base.timestamp,
         base_fee_per_gas: block.base.base_fee_per_gas,
-    }
-}
-
-/// Whether a flashblock carries balances: V1 and executed metadata do, deployed JSON when
-/// its `new_account_balances` has entries.
-fn carries_balances(flashblock: &Flashblock) -> bool {
-    match flashblock.metadata() {
-        Metadata::Json(m) => m.new_account_balances.as_ref().is_some_and(|b| !b.is_empty()),
-        _ => true,
     }
 }

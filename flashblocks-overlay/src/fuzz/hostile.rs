@@ -64,6 +64,12 @@ impl Feed {
     }
 }
 
+/// A copy of `overlay` (readers of its own) that shares everything persistent with it,
+/// for a benchmark that starts many runs from one filled state.
+pub fn fork(overlay: &Overlay) -> Overlay {
+    overlay.fork()
+}
+
 /// The `base` of block `number` (gas limit 30 M, parent hash derived from the number).
 pub fn base(number: u64) -> ExecutionPayloadStaticV1 {
     ExecutionPayloadStaticV1 {
