@@ -25,7 +25,7 @@ use crate::Error;
 use alloy_consensus::{proofs::calculate_receipt_root, SignableTransaction, TxEip1559};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_network::TxSignerSync;
-use alloy_primitives::{address, b256, keccak256, Address, Bytes, TxKind, B256, U256};
+use alloy_primitives::{address, keccak256, Address, Bytes, TxKind, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use flashblocks_assemble::BlockHashChainMaker;
 use flashblocks_types::{
@@ -36,22 +36,10 @@ use flashblocks_types::{
 use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope, OpTxType, TxDeposit};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The private keys of the first four accounts of the `test test test test test test
-/// test test test test test junk` mnemonic (anvil, hardhat and the OP devnet fund them).
-/// Public test keys: never use them for anything of value.
-pub const DEV_KEYS: [B256; 4] = [
-    b256!("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"),
-    b256!("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"),
-    b256!("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"),
-    b256!("7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"),
-];
+pub use flashblocks_types::devnet::{
+    CHAIN_ID, DEV_KEYS, INITIAL_BALANCE, L1_BLOCK, L1_INFO_DEPOSITOR, SEQUENCER_FEE_VAULT,
+};
 
-/// The account that sends L1-info deposits.
-pub const L1_INFO_DEPOSITOR: Address = address!("deaddeaddeaddeaddeaddeaddeaddeaddead0001");
-/// The `L1Block` predeploy the L1-info deposit writes to.
-pub const L1_BLOCK: Address = address!("4200000000000000000000000000000000000015");
-/// The sequencer fee vault: the blocks' fee recipient, paid the priority fees.
-pub const SEQUENCER_FEE_VAULT: Address = address!("4200000000000000000000000000000000000011");
 /// The base fee vault, paid the base fees.
 pub const BASE_FEE_VAULT: Address = address!("4200000000000000000000000000000000000019");
 
@@ -59,10 +47,6 @@ pub const BASE_FEE_VAULT: Address = address!("4200000000000000000000000000000000
 pub const L1_INFO_GAS_USED: u64 = 43_887;
 /// Gas used by each value transfer.
 pub const TRANSFER_GAS: u64 = 21_000;
-/// The simulated chain's id.
-pub const CHAIN_ID: u64 = 901;
-/// Every development account's balance before the first block: 10 000 ether.
-pub const INITIAL_BALANCE: U256 = U256::from_limbs([0x19e0_c9ba_b240_0000, 0x21e, 0, 0]);
 
 /// The shape of what the simulated builder makes.
 #[derive(Clone, Debug, PartialEq, Eq)]

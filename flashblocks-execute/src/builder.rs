@@ -24,9 +24,7 @@ use crate::{
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEip7702, TxLegacy};
 use alloy_eips::{eip2718::Encodable2718, eip7702::Authorization};
 use alloy_op_hardforks::{OpHardfork, OpHardforks};
-use alloy_primitives::{
-    address, b256, keccak256, map::HashMap, Address, Bytes, TxKind, B256, U256,
-};
+use alloy_primitives::{b256, keccak256, map::HashMap, Address, Bytes, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_trie::{root, TrieAccount, EMPTY_ROOT_HASH};
@@ -39,22 +37,10 @@ use op_alloy_consensus::{OpTxEnvelope, TxDeposit};
 use revm::DatabaseRef;
 use std::{collections::BTreeMap, sync::Arc};
 
-/// The private keys of the first four accounts of the `test test … junk` mnemonic.
-/// Public test keys: never use them for anything of value.
-pub const DEV_KEYS: [B256; 4] = [
-    b256!("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"),
-    b256!("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"),
-    b256!("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"),
-    b256!("7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6"),
-];
-/// The account that sends L1-info deposits.
-pub const L1_INFO_DEPOSITOR: Address = address!("deaddeaddeaddeaddeaddeaddeaddeaddead0001");
-/// The `L1Block` predeploy.
-pub const L1_BLOCK: Address = address!("4200000000000000000000000000000000000015");
-/// The sequencer fee vault: the blocks' fee recipient.
-pub const SEQUENCER_FEE_VAULT: Address = address!("4200000000000000000000000000000000000011");
-/// The development chain's id.
-pub const CHAIN_ID: u64 = 901;
+pub use flashblocks_types::devnet::{
+    CHAIN_ID, DEV_KEYS, INITIAL_BALANCE, L1_BLOCK, L1_INFO_DEPOSITOR, SEQUENCER_FEE_VAULT,
+};
+
 /// The hash the builder gives its genesis block.
 pub const GENESIS_HASH: B256 =
     b256!("0000000000000000000000000000000000000000000000000000000000009e00");
@@ -63,8 +49,6 @@ pub const BASE_FEE: u64 = 1_000_000;
 /// The gas limit of every block (unless [`ExecutingBuilder::with_gas_limit`] says
 /// otherwise).
 pub const GAS_LIMIT: u64 = 30_000_000;
-/// Every development account's balance at genesis: 10 000 ether.
-pub const INITIAL_BALANCE: U256 = U256::from_limbs([0x19e0_c9ba_b240_0000, 0x21e, 0, 0]);
 /// The topic of the log the test contract emits.
 pub const LOG_TOPIC: B256 =
     b256!("f1a5b10c5f1a5b10c5f1a5b10c5f1a5b10c5f1a5b10c5f1a5b10c5f1a5b10c50");
@@ -147,43 +131,48 @@ struct World {
 
 impl World {
     fn apply(&mut self, executed: &ExecutedMetadata) {
-        for a in &executed.accounts {
-            let account = self.accounts.entry(a.address).or_default();
-            if let Some(balance) = a.balance {
-                account.balance = balance;
-            }
-            account.nonce = a.nonce;
-            if let Some(code) = &a.code {
-                account.code = code.clone();
-            }
-            for slot in &a.storage_slots {
-                let (key, value) =
-                    (U256::from_be_bytes(slot.key.0), U256::from_be_bytes(slot.value.0));
-                if value.is_zero() {
-                    account.storage.remove(&key);
-                } else {
-                    account.storage.insert(key, value);
-                }
+        apply_executed(&mut self.accounts, executed);
+    }
+
+    fn state_root(&self) -> B256 {
+        state_root(&self.accounts)
+    }
+}
+
+/// Takes what a flashblock changed (its executed post-state) into `world`: the full
+/// state a builder keeps for its state root.
+pub fn apply_executed(world: &mut BTreeMap<Address, InMemoryAccount>, executed: &ExecutedMetadata) {
+    for a in &executed.accounts {
+        let account = world.entry(a.address).or_default();
+        if let Some(balance) = a.balance {
+            account.balance = balance;
+        }
+        account.nonce = a.nonce;
+        if let Some(code) = &a.code {
+            account.code = code.clone();
+        }
+        for slot in &a.storage_slots {
+            let (key, value) = (U256::from_be_bytes(slot.key.0), U256::from_be_bytes(slot.value.0));
+            if value.is_zero() {
+                account.storage.remove(&key);
+            } else {
+                account.storage.insert(key, value);
             }
         }
     }
+}
 
-    /// The state root (EIP-161: empty accounts are not in the trie).
-    fn state_root(&self) -> B256 {
-        let accounts = self
-            .accounts
-            .iter()
-            .filter(|(_, a)| !(a.balance.is_zero() && a.nonce == 0 && a.code.is_empty()));
-        root::state_root_unhashed(accounts.map(|(address, a)| {
-            let storage_root =
-                root::storage_root_unhashed(a.storage.iter().map(|(k, v)| (B256::from(*k), *v)));
-            let code_hash =
-                if a.code.is_empty() { alloy_trie::KECCAK_EMPTY } else { keccak256(&a.code) };
-            let account =
-                TrieAccount { nonce: a.nonce, balance: a.balance, storage_root, code_hash };
-            (*address, account)
-        }))
-    }
+/// The state root of `world` (alloy-trie; EIP-161: empty accounts are not in the trie).
+pub fn state_root(world: &BTreeMap<Address, InMemoryAccount>) -> B256 {
+    let accounts =
+        world.iter().filter(|(_, a)| !(a.balance.is_zero() && a.nonce == 0 && a.code.is_empty()));
+    root::state_root_unhashed(accounts.map(|(address, a)| {
+        let storage_root =
+            root::storage_root_unhashed(a.storage.iter().map(|(k, v)| (B256::from(*k), *v)));
+        let code_hash =
+            if a.code.is_empty() { alloy_trie::KECCAK_EMPTY } else { keccak256(&a.code) };
+        (*address, TrieAccount { nonce: a.nonce, balance: a.balance, storage_root, code_hash })
+    }))
 }
 
 /// A simulated builder that executes its transactions with this crate's EVM.
@@ -327,7 +316,7 @@ impl ExecutingBuilder {
             let starts = index == 0;
             // Signed after the previous flashblock executed, so nonces are current.
             let transactions: Vec<Bytes> = match index.checked_sub(1).and_then(|i| plan.get(i)) {
-                None => vec![self.l1_info_deposit(number), self.user_deposit(number)],
+                None => vec![l1_info_deposit(number), self.user_deposit(number)],
                 Some(txs) => txs.iter().map(|&p| self.transaction(p)).collect(),
             };
             // A candidate with placeholder results: execution reads only the base and
@@ -390,23 +379,6 @@ impl ExecutingBuilder {
         let n = *nonce;
         *nonce += 1;
         n
-    }
-
-    /// The L1-info deposit (to the stand-in, changing nothing).
-    fn l1_info_deposit(&mut self, number: u64) -> Bytes {
-        let mut input = vec![0x09, 0x89, 0x99, 0xbe]; // setL1BlockValuesIsthmus selector
-        input.extend_from_slice(&number.to_be_bytes());
-        let deposit = TxDeposit {
-            source_hash: keccak256([b"l1-info".as_slice(), &number.to_be_bytes()].concat()),
-            from: L1_INFO_DEPOSITOR,
-            to: TxKind::Call(L1_BLOCK),
-            mint: 0,
-            value: U256::ZERO,
-            gas_limit: 1_000_000,
-            is_system_transaction: false,
-            input: Bytes::from(input),
-        };
-        Bytes::from(OpTxEnvelope::Deposit(deposit.seal()).encoded_2718())
     }
 
     /// A user deposit minting ether to a development account and sending part of it on.
@@ -526,6 +498,25 @@ impl ExecutingBuilder {
             .and_then(|s| s.basic_ref(address).ok().flatten())
             .map_or(U256::ZERO, |i| i.balance)
     }
+}
+
+/// The L1-info deposit of block `number` (to the stand-in `L1Block` predeploy, changing
+/// nothing): what the executing builder and the examples' sequencer start each block
+/// with.
+pub fn l1_info_deposit(number: u64) -> Bytes {
+    let mut input = vec![0x09, 0x89, 0x99, 0xbe]; // setL1BlockValuesIsthmus selector
+    input.extend_from_slice(&number.to_be_bytes());
+    let deposit = TxDeposit {
+        source_hash: keccak256([b"l1-info".as_slice(), &number.to_be_bytes()].concat()),
+        from: L1_INFO_DEPOSITOR,
+        to: TxKind::Call(L1_BLOCK),
+        mint: 0,
+        value: U256::ZERO,
+        gas_limit: 1_000_000,
+        is_system_transaction: false,
+        input: Bytes::from(input),
+    };
+    Bytes::from(OpTxEnvelope::Deposit(deposit.seal()).encoded_2718())
 }
 
 /// Signs `tx` with `signer`.

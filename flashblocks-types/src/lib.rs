@@ -137,6 +137,8 @@ mod chain;
 mod codec;
 mod constants;
 mod containers;
+#[cfg(feature = "test-utils")]
+pub mod devnet;
 mod error;
 mod executed;
 mod flashblock;

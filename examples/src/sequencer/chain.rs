@@ -6,19 +6,22 @@ use alloy_consensus::{
     transaction::SignerRecoverable, Eip658Value, Header, Receipt, ReceiptWithBloom,
     Transaction as _, TxReceipt as _,
 };
-use alloy_eips::eip2718::{Decodable2718, Encodable2718};
-use alloy_primitives::{keccak256, logs_bloom, map::HashMap, Address, Bytes, TxKind, B256, U256};
-use alloy_trie::{root, TrieAccount, EMPTY_ROOT_HASH, KECCAK_EMPTY};
+use alloy_eips::eip2718::Decodable2718;
+use alloy_primitives::{keccak256, logs_bloom, map::HashMap, Address, Bytes, B256, U256};
+use alloy_trie::EMPTY_ROOT_HASH;
 use flashblocks_assemble::{rebuild_header, TransactionTrie};
 use flashblocks_execute::{
-    builder::{ExecutingBuilder, BASE_FEE, DEV_KEYS, GAS_LIMIT, L1_BLOCK, SEQUENCER_FEE_VAULT},
+    builder::{
+        apply_executed, l1_info_deposit, state_root, ExecutingBuilder, BASE_FEE, DEV_KEYS,
+        GAS_LIMIT, L1_BLOCK, SEQUENCER_FEE_VAULT,
+    },
     CanonicalStates, ChainConfig, Executor, InMemoryAccount, InMemoryState,
 };
 use flashblocks_types::{
     ChainMaker, CumulativeResults, ExecutedReceipt, ExecutionPayloadStaticV1, Flashblock,
     FlashblockJson, FlashblockStep, JsonDiff, PayloadId, SealedFlashblock,
 };
-use op_alloy_consensus::{OpDepositReceipt, OpReceipt, OpTxEnvelope, TxDeposit};
+use op_alloy_consensus::{OpDepositReceipt, OpReceipt, OpTxEnvelope};
 use op_alloy_rpc_types::{L1BlockInfo, OpTransactionReceipt, Transaction};
 use std::{
     collections::{BTreeMap, VecDeque},
@@ -26,7 +29,6 @@ use std::{
 };
 
 pub use flashblocks_execute::builder::CHAIN_ID;
-use flashblocks_execute::builder::L1_INFO_DEPOSITOR;
 
 /// The hardfork the sequencer's chain runs (every fork up to it active from genesis):
 /// Isthmus, the newest whose flashblocks the V1 (SSZ) form can carry.
@@ -529,7 +531,7 @@ impl Chain {
             }
         };
         let executed = std::sync::Arc::clone(execution.metadata());
-        apply(&mut self.world, &executed);
+        apply_executed(&mut self.world, &executed);
         let (tx_root, groups) = building.tx_trie.root_with(&transactions);
         building.tx_trie.commit(transactions.iter().cloned(), groups);
         let mut results = CumulativeResults {
@@ -717,58 +719,4 @@ fn genesis_accounts(builder: &ExecutingBuilder) -> BTreeMap<Address, InMemoryAcc
     }
     debug_assert_eq!(DEV_KEYS.len() + 1, accounts.len());
     accounts
-}
-
-/// Applies what a flashblock changed.
-fn apply(
-    world: &mut BTreeMap<Address, InMemoryAccount>,
-    executed: &flashblocks_types::ExecutedMetadata,
-) {
-    for a in &executed.accounts {
-        let account = world.entry(a.address).or_default();
-        if let Some(balance) = a.balance {
-            account.balance = balance;
-        }
-        account.nonce = a.nonce;
-        if let Some(code) = &a.code {
-            account.code = code.clone();
-        }
-        for slot in &a.storage_slots {
-            let (key, value) = (U256::from_be_bytes(slot.key.0), U256::from_be_bytes(slot.value.0));
-            if value.is_zero() {
-                account.storage.remove(&key);
-            } else {
-                account.storage.insert(key, value);
-            }
-        }
-    }
-}
-
-/// The state root (EIP-161: empty accounts are not in the trie).
-fn state_root(world: &BTreeMap<Address, InMemoryAccount>) -> B256 {
-    let accounts =
-        world.iter().filter(|(_, a)| !(a.balance.is_zero() && a.nonce == 0 && a.code.is_empty()));
-    root::state_root_unhashed(accounts.map(|(address, a)| {
-        let storage_root =
-            root::storage_root_unhashed(a.storage.iter().map(|(k, v)| (B256::from(*k), *v)));
-        let code_hash = if a.code.is_empty() { KECCAK_EMPTY } else { keccak256(&a.code) };
-        (*address, TrieAccount { nonce: a.nonce, balance: a.balance, storage_root, code_hash })
-    }))
-}
-
-/// The L1-info deposit of block `number` (to the stand-in predeploy, changing nothing).
-fn l1_info_deposit(number: u64) -> Bytes {
-    let mut input = vec![0x09, 0x89, 0x99, 0xbe]; // setL1BlockValuesIsthmus selector
-    input.extend_from_slice(&number.to_be_bytes());
-    let deposit = TxDeposit {
-        source_hash: keccak256([b"l1-info".as_slice(), &number.to_be_bytes()].concat()),
-        from: L1_INFO_DEPOSITOR,
-        to: TxKind::Call(L1_BLOCK),
-        mint: 0,
-        value: U256::ZERO,
-        gas_limit: 1_000_000,
-        is_system_transaction: false,
-        input: Bytes::from(input),
-    };
-    Bytes::from(OpTxEnvelope::Deposit(deposit.seal()).encoded_2718())
 }
