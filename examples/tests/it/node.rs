@@ -236,3 +236,23 @@ async fn a_live_node_counts_what_it_takes_and_goes_stale_when_the_stream_dies() 
     assert!(body.contains("flashblocks_apply_seconds_count 16"), "{body}");
     node.stop().await;
 }
+
+/// Execution reads the upstream's state and follows a live stream: `--chain` without
+/// `--ws` and `--upstream` is refused before anything starts.
+#[tokio::test]
+async fn execution_needs_a_stream_and_an_upstream() {
+    for argv in [
+        &["pending_rpc", "--chain", "dev", "--port", "0"][..],
+        &["pending_rpc", "--chain", "base-sepolia", "--ws", "ws://127.0.0.1:9", "--port", "0"],
+    ] {
+        let args = Args::try_parse_from(argv).unwrap();
+        match start(&args).await {
+            Err(flashblocks_examples::Error::Usage(why)) => assert!(why.contains("--chain")),
+            other => panic!("{argv:?}: {other:?}"),
+        }
+    }
+    let args = Args::try_parse_from(["pending_rpc", "--chain", "dev"]).unwrap();
+    assert_eq!(args.server_config().chain_id, Some(901), "the chain's id for eth_chainId");
+    assert!(Args::try_parse_from(["pending_rpc", "--chain", "unknown"]).is_err());
+    assert!(Args::try_parse_from(["pending_rpc", "--execution", "enforce"]).is_ok());
+}
