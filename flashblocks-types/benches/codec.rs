@@ -33,19 +33,19 @@
 //! - `payload_root_parallel` / fast, wall time: 0.91×: both vCPUs were busy with other
 //!   work during the run, so no second core was free to use.
 //!
-//! ## JSON (run of `-- json`, same machine, later)
+//! ## JSON (runs of `-- json`, same machine, later, load average 9)
 //!
-//! `json_op_alloy` 190 µs, `json_ours` 84.4 µs (our decode, `decode_json_text`, what
-//! `JsonFrameReader::decode` runs before the identity): op-alloy / ours 2.25×, goal ≥ 2×:
-//! met (2.23× to 2.27× over three runs on the loaded machine). Before, with
-//! `serde_json` reading everything, ours was 214 µs (0.93×): `serde_json`'s string scan
-//! over the 400 KB of transaction hex and `ruint`'s parse of the 500 balances were most
-//! of it. Now a scanner of our own reads those two parts (`memchr` for string ends,
-//! `const-hex` for the digits) and `serde_json` the rest; what is left is mostly the hex
-//! decode itself, the 1000 reference-counted slices of the shared transaction buffer,
-//! and building the balance map. `json_flashblock` (the deployed path: decode and
-//! identity) 285 µs, from 432 µs; from 944 µs with `keccak256` as the identity's
-//! digest (SHA-256 on the CPU's SHA extensions now).
+//! `json_op_alloy` 201–203 µs, `json_ours` 72–78 µs (our decode, `decode_json_text`,
+//! what `JsonFrameReader::decode` runs before the identity): op-alloy / ours 2.59× to
+//! 2.80× over three runs, goal ≥ 2×: met. Before, with `serde_json` reading everything,
+//! ours was 214 µs (0.93×): `serde_json`'s string scan over the 400 KB of transaction
+//! hex and `ruint`'s parse of the 500 balances were most of it. Now a scanner of our own
+//! reads those two parts (`memchr` for string ends, `const-hex` for the digits) and
+//! `serde_json` the rest; what is left is mostly the hex decode itself, the 1000
+//! reference-counted slices of the shared transaction buffer, and building the balance
+//! map. `json_flashblock` (the deployed path: decode and identity) 274–279 µs, from
+//! 432 µs (944 µs with `keccak256` as the identity's digest): the identity's SHA-256 of
+//! the canonical JSON and of the 200 KB of raw transactions is most of it now.
 
 mod common {
     pub(crate) mod cpu_time;

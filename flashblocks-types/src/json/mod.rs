@@ -13,7 +13,7 @@
 //! - [`JsonFrameReader`] reads frames, plain or brotli, with a cap on the text's size;
 //!   its decode gives what `serde_json`'s derive decode of [`FlashblockJson`] gives (the
 //!   value or the error), with the transactions and balances read by a scanner of its
-//!   own when they are plain (`splice`), about 2.2× the speed of op-alloy's model;
+//!   own when they are plain (`splice`), about 2.7× the speed of op-alloy's model;
 //! - receipts are written internally tagged (op-alloy's form), or externally tagged on
 //!   request ([`ReceiptStyle`], [`FlashblockJson::to_vec_with`]);
 //! - the conversions to and from [`FlashblocksPayloadV1`](crate::FlashblocksPayloadV1)

@@ -111,10 +111,29 @@ fn quantity(digits: &[u8]) -> Option<U256> {
     if digits.is_empty() || digits.len() > 64 {
         return None;
     }
-    // Right-aligned in 64 digits, padded with '0', then 32 bytes decoded.
-    let mut padded = [b'0'; 64];
-    padded.get_mut(64 - digits.len()..)?.copy_from_slice(digits);
-    hex::decode_to_array::<_, 32>(padded).ok().map(U256::from_be_bytes)
+    // Decoded straight into the low end of a big-endian word; an odd count's first digit
+    // is a byte of its own.
+    let mut word = [0u8; 32];
+    let (first, pairs) = match digits.len() % 2 {
+        0 => (None, digits),
+        _ => (Some(nibble(*digits.first()?)?), digits.get(1..)?),
+    };
+    let start = 32 - pairs.len() / 2;
+    hex::decode_to_slice(pairs, word.get_mut(start..)?).ok()?;
+    if let Some(first) = first {
+        *word.get_mut(start.checked_sub(1)?)? = first;
+    }
+    Some(U256::from_be_bytes(word))
+}
+
+/// One hex digit's value.
+const fn nibble(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// A forward-only reader of JSON structure. Every method returns `None` where the text
@@ -317,11 +336,14 @@ impl<'a> Scanner<'a> {
         let mut entries: Vec<(Address, U256)> = Vec::new();
         if !self.open(b'{', b'}')? {
             loop {
-                let key = self.hex_string()?;
-                if key.len() != 40 {
+                // `"0x`, 40 digits and `"`: read in place.
+                self.eat(b'"')?;
+                let key = self.rest().get(..43)?;
+                if !(key.starts_with(b"0x") && key.get(42) == Some(&b'"')) {
                     return None;
                 }
-                let address = Address::from(hex::decode_to_array::<_, 20>(key).ok()?);
+                let address = Address::from(hex::decode_to_array::<_, 20>(key.get(2..42)?).ok()?);
+                self.pos += 43;
                 self.eat(b':')?;
                 let value = self.hex_string()?;
                 let balance = quantity(value)?;
@@ -334,14 +356,47 @@ impl<'a> Scanner<'a> {
         // Sorted by address (stable: equal addresses keep their order), the later of
         // equal addresses kept (`dedup_by` keeps the first of a run, so it takes the
         // later value first), then the map built in one go.
-        entries.sort_by_key(|(address, _)| *address);
-        entries.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                kept.1 = later.1;
-            }
-            same
-        });
+        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+            entries.sort_by_key(|(address, _)| *address);
+            entries.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    kept.1 = later.1;
+                }
+                same
+            });
+        }
         Some(entries.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `quantity` gives `ruint`'s value for every digit count, both cases, odd and
+    /// even, and refuses what is not 1 to 64 hex digits.
+    #[test]
+    fn quantity_is_ruints_parse() {
+        let digits = b"0123456789abcdefABCDEF";
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for len in 1..=64 {
+            for _ in 0..20 {
+                let text: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        digits[(state % digits.len() as u64) as usize]
+                    })
+                    .collect();
+                let as_str = std::str::from_utf8(&text).expect("ASCII");
+                let expected: U256 = format!("0x{as_str}").parse().expect("ruint parses");
+                assert_eq!(quantity(&text), Some(expected), "0x{as_str}");
+            }
+        }
+        for bad in [&b""[..], b"g", b"1g", b"0x1", b" 1", &[b'1'; 65][..]] {
+            assert_eq!(quantity(bad), None, "{bad:?}");
+        }
     }
 }
