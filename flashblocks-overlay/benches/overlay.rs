@@ -17,6 +17,8 @@
 //!   another block). The tokens are validated once and the filled overlays built once,
 //!   untimed; every run of at most 100 timed applies starts from a copy of its filled
 //!   overlay that shares all it can (as a published snapshot shares with the next);
+//! - `overlay_recover`: applying a JSON flashblock of 1000 signed transfers (each
+//!   sender recovered at apply, for the pending nonce), against decoding them alone;
 //! - `overlay_read`: a point read (`eth_getBalance` of a touched account through a
 //!   reader handle) against a `HashMap` lookup of the same key, alone and while a
 //!   writer thread applies flashblocks.
@@ -365,6 +367,42 @@ fn apply_at_k(c: &mut Criterion) {
     }
 }
 
+/// Applying a JSON flashblock of 1000 signed transfers (the overlay recovers each
+/// sender when it applies them, for the pending nonce), against decoding them alone.
+fn recover(c: &mut Criterion) {
+    use flashblocks_overlay::fuzz::hostile::{nonce_flood, Feed};
+    const TXS: usize = 1000;
+    let fb = nonce_flood(1, TXS);
+    let raw: Vec<alloy_primitives::Bytes> = fb.transactions().to_vec();
+    let mut feed = Feed::new(true, 20, OverlayConfig::default());
+    let token = feed.validator.validate(fb).expect("valid").into_accepted().expect("new");
+    let mut g = c.benchmark_group("overlay_recover");
+    g.sample_size(20);
+    g.bench_function("decode_1000", |b| {
+        b.iter(|| {
+            for tx in &raw {
+                black_box(
+                    <op_alloy_consensus::OpTxEnvelope as alloy_eips::Decodable2718>::decode_2718_exact(
+                        black_box(tx),
+                    )
+                    .is_ok(),
+                );
+            }
+        })
+    });
+    g.bench_function("apply_json_1000_signed", |b| {
+        b.iter_batched(
+            Overlay::default,
+            |mut overlay| {
+                overlay.apply(&token, 0).expect("applies");
+                overlay
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
 /// criterion's median of one benchmark of this run, in nanoseconds.
 fn median(id: &str) -> Option<f64> {
     let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
@@ -390,6 +428,8 @@ fn report() {
         "overlay_apply_at_k/from_1",
         "overlay_apply_at_k/from_1_over_10000",
         "overlay_apply_at_k/from_10000",
+        "overlay_recover/decode_1000",
+        "overlay_recover/apply_json_1000_signed",
         "overlay_read/hashmap",
         "overlay_read/overlay",
         "overlay_read/hashmap_while_writing",
@@ -436,6 +476,11 @@ fn report() {
         m("overlay_apply_at_k/from_1_over_10000") / m("overlay_apply_at_k/from_1")
     );
     println!(
+        "  apply of a JSON flashblock, per signed tx      {:>9.1} ns  (decode alone {:.1} ns)",
+        m("overlay_recover/apply_json_1000_signed") / 1000.0,
+        m("overlay_recover/decode_1000") / 1000.0
+    );
+    println!(
         "  read: overlay / hashmap                        {:>6.2}x  [<= 2]",
         m("overlay_read/overlay") / m("overlay_read/hashmap")
     );
@@ -458,6 +503,7 @@ fn main() {
     apply(&mut c);
     apply_at_k(&mut c);
     whole_path(&mut c);
+    recover(&mut c);
     reads(&mut c);
     c.final_summary();
     report();

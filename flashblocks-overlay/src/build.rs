@@ -4,7 +4,8 @@
 use crate::{
     index::Index,
     layer::{
-        decode_and_recover, transaction_hash, BlockLayer, FlashblockLayer, ReceiptFacts, TxEntry,
+        decode_and_recover, transaction_hash, BlockLayer, FlashblockLayer, ReceiptFacts,
+        RecoveredTransaction, TxEntry,
     },
     memory::layer_bytes,
 };
@@ -28,6 +29,7 @@ pub(crate) fn build_layer(
     let mut cumulative = block.cumulative_gas;
     let mut log_index = block.log_count;
     let mut transactions = Vec::with_capacity(txs.len());
+    let mut decoded = recover.then(|| recover_senders(txs).into_iter());
     for (i, raw) in txs.iter().enumerate() {
         let hash = transaction_hash(raw);
         let receipt = match flashblock.metadata() {
@@ -76,8 +78,8 @@ pub(crate) fn build_layer(
             _ => None,
         };
         let entry = TxEntry::new(hash, receipt);
-        if recover {
-            entry.set_decoded(decode_and_recover(raw).map(Arc::new));
+        if let Some(decoded) = decoded.as_mut() {
+            entry.set_decoded(decoded.next().flatten());
         }
         transactions.push(entry);
     }
@@ -94,6 +96,23 @@ pub(crate) fn build_layer(
     layer.bytes = layer_bytes(&layer);
     layer
 }
+
+/// Each transaction decoded with its sender (`None` where it does not decode or
+/// recover). With the `parallel` feature, a flashblock of more than
+/// `PARALLEL_FROM` transactions is spread over rayon's threads.
+fn recover_senders(txs: &[alloy_primitives::Bytes]) -> Vec<Option<Arc<RecoveredTransaction>>> {
+    #[cfg(feature = "parallel")]
+    if txs.len() > PARALLEL_FROM {
+        use rayon::prelude::*;
+        return txs.par_iter().map(|raw| decode_and_recover(raw).map(Arc::new)).collect();
+    }
+    txs.iter().map(|raw| decode_and_recover(raw).map(Arc::new)).collect()
+}
+
+/// Below this many transactions a flashblock's senders are recovered on the caller's
+/// thread (a recovery costs tens of microseconds: more than handing work to a pool).
+#[cfg(feature = "parallel")]
+const PARALLEL_FROM: usize = 16;
 
 /// The receipt facts of a deployed JSON receipt.
 fn json_receipt(

@@ -136,6 +136,18 @@
 //! persistent vector of a block's layers (appending and cloning in O(1) whatever the
 //! number of flashblocks), and `foldhash`, a fast seeded hasher for the index's maps
 //! (the keys are addresses and hashes a builder chooses, so the seed matters).
+//!
+//! ## Features
+//!
+//! A JSON stream carries no nonces: the overlay recovers each transaction's sender
+//! when it applies the flashblock (an ECDSA recovery a transaction), so that the pending
+//! nonce is one lookup. By default that runs on `k256` (pure Rust). `secp256k1` switches
+//! alloy's recovery to libsecp256k1, the C library (built with `cc`), and `parallel`
+//! spreads a flashblock's recoveries over `rayon`'s threads. Measured with the
+//! `overlay_recover` bench on this 2-core machine under other builds, applying 1000
+//! signed transfers: k256 400–480 ms, libsecp256k1 110–113 ms (3.6–4.3×); `parallel`
+//! adds nothing while the other core is busy, and up to the number of idle cores
+//! otherwise.
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
