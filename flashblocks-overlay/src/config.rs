@@ -25,8 +25,10 @@ pub struct OverlayConfig {
     /// transactions' decoded forms, and the index node by node (default 256 MiB). Over
     /// it, the oldest blocks are evicted as above; a single block over it is refused.
     /// Dropped data is freed once no snapshot holds it: the writer keeps none beyond the
-    /// current one, and a reader keeps the one it holds. During an apply the replaced
-    /// snapshot and the new flashblock are alive together until it publishes.
+    /// current one, and a reader keeps the one it holds (at most that snapshot's own
+    /// count, see [`Snapshot::bytes_held`](crate::Snapshot::bytes_held)). During an apply
+    /// the replaced snapshot and the new flashblock are alive together until it
+    /// publishes.
     pub max_bytes: usize,
     /// The staleness bound: a view taken more than this many milliseconds after the
     /// newest flashblock was applied answers "not here" (default `None`: no bound). The

@@ -253,9 +253,21 @@ impl Snapshot {
     ///   beyond this one.
     ///
     /// What it does not count: a snapshot a reader still holds after the writer replaced
-    /// it keeps alive what it held (its evicted blocks and the index nodes replaced since);
-    /// and during an [`apply`](crate::Overlay::apply), until it publishes, the replaced
-    /// snapshot and the new flashblock are both alive.
+    /// it keeps alive what it held (its evicted blocks, the index nodes and transaction
+    /// tables replaced since); and during an [`apply`](crate::Overlay::apply), until it
+    /// publishes, the replaced snapshot and the new flashblock are both alive.
+    ///
+    /// The bound per reader snapshot: everything a snapshot reaches was counted in its
+    /// own `bytes_held()` when it was published (the decoded forms as room, filled or
+    /// not), so a held snapshot keeps at most that much beyond the current one, and the
+    /// writer keeps that at most
+    /// [`max_bytes`](crate::OverlayConfig::max_bytes) (beyond it only while a single
+    /// block and its index entries remain). With `r` snapshots held at once, the memory
+    /// is at most the sum of `r + 1` snapshots' `bytes_held()`. An
+    /// [`OverlayReader::with`](crate::OverlayReader::with) holds one for the call; an
+    /// [`OverlayReader::snapshot`](crate::OverlayReader::snapshot) as long as the caller
+    /// keeps it; a [`CachedReader`](crate::CachedReader) one per thread until its next
+    /// load (an idle thread keeps the last one it loaded).
     pub fn bytes_held(&self) -> usize {
         self.layer_bytes().saturating_add(self.index.bytes()).saturating_add(self.beside)
     }

@@ -127,6 +127,49 @@ fn slot_flood_memory_stays_within_the_bound() {
     }
 }
 
+/// As the slot flood, while a reader holds three snapshots (after blocks 4, 8 and 12)
+/// to the end: each keeps alive at most what its own `bytes_held()` counted.
+fn held_snapshots_run() {
+    let config = OverlayConfig { max_bytes: 12 * MIB, ..Default::default() };
+    let mut feed = Feed::new(false, 20, config);
+    let reader = feed.overlay.reader();
+    let start = status_bytes("VmRSS").unwrap_or_default();
+    let (mut held, mut current_max) = (Vec::new(), 0);
+    for number in 1..=16 {
+        feed.apply(hostile::slot_flood(number, 10_000), 0).expect("applies");
+        current_max = current_max.max(feed.overlay.snapshot().bytes_held());
+        if number % 4 == 0 && number < 16 {
+            held.push(reader.snapshot());
+        }
+    }
+    assert_eq!(held.len(), 3);
+    assert!(
+        held[0].pending_block_numbers().all(|n| n < 5),
+        "the first held snapshot's blocks were evicted since"
+    );
+    let held_sum: usize = held.iter().map(|s| s.bytes_held()).sum();
+    // The bound for r = 3 held snapshots: r + 1 snapshots' counts.
+    println!(
+        "HOSTILE start={start} peak={} end={} bound={} held_max={} input={}",
+        status_bytes("VmHWM").unwrap_or_default(),
+        status_bytes("VmRSS").unwrap_or_default(),
+        4 * config.max_bytes,
+        held_sum + current_max,
+        10_000 * 64 * 2,
+    );
+    drop(held);
+}
+
+#[test]
+fn reader_held_snapshots_keep_at_most_their_own_count() {
+    if std::env::var_os(CHILD).is_some() {
+        return held_snapshots_run();
+    }
+    if let Some(figures) = in_child("reader_held_snapshots_keep_at_most_their_own_count") {
+        check(&figures);
+    }
+}
+
 fn receipt_flood_run() {
     let config = OverlayConfig { max_bytes: 8 * MIB, ..Default::default() };
     let mut feed = Feed::new(true, 20, config);
