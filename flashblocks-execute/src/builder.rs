@@ -86,6 +86,9 @@ pub fn contract_initcode() -> Bytes {
 pub enum TxPlan {
     /// An EIP-1559 value transfer between development accounts.
     Transfer,
+    /// An EIP-1559 value transfer from a development account to a new account (another
+    /// address each time): each one adds an account to the block's state.
+    TransferToNew,
     /// A legacy value transfer.
     LegacyTransfer,
     /// A contract deployment (CREATE).
@@ -427,6 +430,12 @@ impl ExecutingBuilder {
         let envelope: OpTxEnvelope = match plan {
             TxPlan::Transfer => {
                 sign(&signer, eip1559(TxKind::Call(other), value, Bytes::new(), 21_000))
+            }
+            TxPlan::TransferToNew => {
+                let to = Address::from_word(keccak256(
+                    [b"new".as_slice(), &self.counter.to_be_bytes()].concat(),
+                ));
+                sign(&signer, eip1559(TxKind::Call(to), value, Bytes::new(), 21_000))
             }
             TxPlan::LegacyTransfer => sign(
                 &signer,
