@@ -98,9 +98,12 @@ fn median(id: &str) -> Option<f64> {
 fn report() {
     let m = |id: &str| median(&format!("publish_2000/{id}")).unwrap_or(f64::NAN);
     println!("\nmedians of this run (ms):");
-    for id in
-        ["snapshot_after_1", "snapshot_after_10", "execute_and_snapshot_1", "execute_and_snapshot_10"]
-    {
+    for id in [
+        "snapshot_after_1",
+        "snapshot_after_10",
+        "execute_and_snapshot_1",
+        "execute_and_snapshot_10",
+    ] {
         println!("  publish_2000/{id:28} {:>10.4}", m(id) / 1e6);
     }
     println!("ratios #10 / #1:");

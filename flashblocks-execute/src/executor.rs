@@ -3,7 +3,7 @@
 
 use crate::{
     run::{run_flashblock, Totals},
-    state::{BlockView, FrozenBlock, LayerState, StateChain},
+    state::{merge_layers, BlockView, FrozenBlock, LayerState, StateChain},
     CanonicalStates, ChainConfig, ExecuteError,
 };
 use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
@@ -32,7 +32,8 @@ struct CurrentBlock<S> {
     payload_id: PayloadId,
     base: ExecutionPayloadStaticV1,
     chain: StateChain<S>,
-    state: LayerState,
+    /// What each accepted flashblock changed, oldest first (shared with snapshots).
+    layers: Vec<Arc<LayerState>>,
     totals: Totals,
     receipts: TransactionTrie,
     block_hash: B256,
@@ -230,8 +231,8 @@ impl<C: CanonicalStates> Executor<C> {
 
     /// An owned copy of the pending state (as [`pending_state`](Self::pending_state))
     /// with the block's environment, for calls made while the executor moves on
-    /// (`None` without a block in progress). It costs a copy of what the block in
-    /// progress changed so far; the layers below are shared.
+    /// (`None` without a block in progress). It costs one pointer per flashblock of the
+    /// block in progress: every layer is shared, none copied.
     pub fn pending_snapshot(&self) -> Option<PendingSnapshot<C::State>> {
         let current = self.current.as_ref()?;
         Some(PendingSnapshot {
@@ -239,7 +240,7 @@ impl<C: CanonicalStates> Executor<C> {
             base: current.base.clone(),
             payload_id: current.payload_id,
             next_index: current.next_index,
-            block: current.state.clone(),
+            block: current.layers.clone(),
             chain: current.chain.clone(),
         })
     }
@@ -248,7 +249,7 @@ impl<C: CanonicalStates> Executor<C> {
     pub(crate) fn pending_view(
         &self,
     ) -> Option<(BlockView<'_, C::State>, &ExecutionPayloadStaticV1)> {
-        self.current.as_ref().map(|c| (BlockView { block: &c.state, chain: &c.chain }, &c.base))
+        self.current.as_ref().map(|c| (BlockView { block: &c.layers, chain: &c.chain }, &c.base))
     }
 
     /// The block in progress: its number and the next index it expects.
@@ -278,7 +279,6 @@ impl<C: CanonicalStates> Executor<C> {
         flashblock: &Flashblock,
         starts_block: bool,
     ) -> Result<Execution<C::State>, ExecuteError> {
-        let empty = LayerState::default();
         let (base, view, totals, start) = if starts_block {
             let base = flashblock.base().ok_or(ExecuteError::MissingBase)?;
             if base.gas_limit > self.max_block_gas_limit {
@@ -297,16 +297,16 @@ impl<C: CanonicalStates> Executor<C> {
                     c.payload_id == flashblock.payload_id() && c.next_index == flashblock.index()
                 })
                 .ok_or(ExecuteError::BlockNotStarted { index: flashblock.index() })?;
-            let view = BlockView { block: &current.state, chain: &current.chain };
+            let view = BlockView { block: &current.layers, chain: &current.chain };
             (&current.base, Some(view), current.totals, None)
         };
         let view = match (&start, view) {
             (_, Some(view)) => view,
             (Some(NewBlock { parent: Parent::Chain(chain), .. }), None) => {
-                BlockView { block: &empty, chain }
+                BlockView { block: &[], chain }
             }
             (Some(NewBlock { parent: Parent::Current, .. }), None) => match &self.current {
-                Some(current) => BlockView { block: &current.state, chain: &current.chain },
+                Some(current) => BlockView { block: &current.layers, chain: &current.chain },
                 None => return Err(ExecuteError::BlockNotStarted { index: flashblock.index() }),
             },
             (None, None) => {
@@ -374,7 +374,7 @@ impl<C: CanonicalStates> Executor<C> {
                 payload_id,
                 base,
                 chain,
-                state: LayerState::default(),
+                layers: Vec::new(),
                 totals: Totals::default(),
                 receipts: TransactionTrie::default(),
                 block_hash: B256::ZERO,
@@ -382,7 +382,9 @@ impl<C: CanonicalStates> Executor<C> {
             });
         }
         let Some(current) = self.current.as_mut() else { return };
-        current.state.merge(scratch);
+        if !scratch.is_empty() {
+            current.layers.push(Arc::new(scratch));
+        }
         current.totals = totals;
         current.receipts.commit(receipt_encodings, group_hashes);
         current.block_hash = block_hash;
@@ -522,7 +524,7 @@ impl<C: CanonicalStates> Executor<C> {
         let block = Arc::new(FrozenBlock {
             number: current.base.block_number,
             hash: current.block_hash,
-            state: current.state,
+            state: merge_layers(current.layers),
         });
         let mut layers = Vec::with_capacity(current.chain.layers.len() + 1);
         layers.push(Arc::clone(&block));
@@ -548,7 +550,7 @@ pub struct PendingSnapshot<S> {
     pub(crate) base: ExecutionPayloadStaticV1,
     payload_id: PayloadId,
     next_index: u64,
-    block: LayerState,
+    block: Vec<Arc<LayerState>>,
     chain: StateChain<S>,
 }
 
@@ -584,7 +586,7 @@ impl<S> PendingSnapshot<S> {
     }
 
     pub(crate) const fn view(&self) -> BlockView<'_, S> {
-        BlockView { block: &self.block, chain: &self.chain }
+        BlockView { block: self.block.as_slice(), chain: &self.chain }
     }
 }
 

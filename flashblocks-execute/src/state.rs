@@ -5,8 +5,11 @@
 //! [`StateChain`]: the block's own layer, then the preconfirmed blocks below it (newest
 //! first), then the caller's canonical state fixed at one block hash. Flashblock `#k`
 //! executes on a [`PendingDb`]: a fresh scratch layer over that chain, so its cost is
-//! its own transactions', whatever `k` is; the scratch is merged into the block's layer
-//! only when the flashblock is accepted.
+//! its own transactions', whatever `k` is. The block in progress is a stack of frozen
+//! layers, one per accepted flashblock (`Arc<LayerState>`, read newest first): accepting
+//! a flashblock pushes its scratch, and a snapshot of the block copies `k` pointers, not
+//! what the block changed so far. The stack is merged into one layer once, when the block
+//! ends ([`merge_layers`]).
 
 use alloy_primitives::{map::HashMap, Address, B256, U256};
 use revm::{
@@ -66,7 +69,24 @@ fn layer_storage(layer: &LayerState, address: &Address, key: &U256) -> Option<U2
     }
 }
 
+/// One layer holding what `layers` (oldest first) changed, newest winning: the block's
+/// layer once it ends. A layer no snapshot shares is moved, not copied.
+pub(crate) fn merge_layers(layers: Vec<Arc<LayerState>>) -> LayerState {
+    let mut layers = layers.into_iter();
+    let Some(first) = layers.next() else { return LayerState::default() };
+    let mut merged = Arc::unwrap_or_clone(first);
+    for layer in layers {
+        merged.merge(Arc::unwrap_or_clone(layer));
+    }
+    merged
+}
+
 impl LayerState {
+    /// Whether the layer changes nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.codes.is_empty()
+    }
+
     /// Takes `newer` (a later layer) into this one.
     pub(crate) fn merge(&mut self, newer: Self) {
         for (address, account) in newer.accounts {
@@ -176,15 +196,16 @@ where
     }
 }
 
-/// The state of a block in progress, read-only: its own layer over its chain.
+/// The state of a block in progress, read-only: its flashblocks' layers (oldest first,
+/// read newest first) over its chain.
 pub(crate) struct BlockView<'a, S> {
-    pub(crate) block: &'a LayerState,
+    pub(crate) block: &'a [Arc<LayerState>],
     pub(crate) chain: &'a StateChain<S>,
 }
 
 impl<S> std::fmt::Debug for BlockView<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BlockView").field("block", self.block).finish_non_exhaustive()
+        f.debug_struct("BlockView").field("layers", &self.block.len()).finish_non_exhaustive()
     }
 }
 
@@ -203,24 +224,30 @@ where
     type Error = ErasedError;
 
     fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
-        match layer_basic(self.block, &address) {
-            Some(info) => Ok(info),
-            None => self.chain.basic(address),
+        for layer in self.block.iter().rev() {
+            if let Some(info) = layer_basic(layer, &address) {
+                return Ok(info);
+            }
         }
+        self.chain.basic(address)
     }
 
     fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
-        match self.block.codes.get(&code_hash) {
-            Some(code) => Ok(code.clone()),
-            None => self.chain.code_by_hash(code_hash),
+        for layer in self.block.iter().rev() {
+            if let Some(code) = layer.codes.get(&code_hash) {
+                return Ok(code.clone());
+            }
         }
+        self.chain.code_by_hash(code_hash)
     }
 
     fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
-        match layer_storage(self.block, &address, &index) {
-            Some(value) => Ok(value),
-            None => self.chain.storage(address, index),
+        for layer in self.block.iter().rev() {
+            if let Some(value) = layer_storage(layer, &address, &index) {
+                return Ok(value);
+            }
         }
+        self.chain.storage(address, index)
     }
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
@@ -313,5 +340,96 @@ where
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
         self.below.block_hash_ref(number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{InMemoryAccount, InMemoryState};
+
+    fn account(info: Option<u64>, slots: &[(u64, u64)], storage_cleared: bool) -> LayerAccount {
+        LayerAccount {
+            info: info
+                .map(|balance| AccountInfo { balance: U256::from(balance), ..Default::default() }),
+            storage: slots.iter().map(|&(k, v)| (U256::from(k), U256::from(v))).collect(),
+            storage_cleared,
+        }
+    }
+
+    fn layer(accounts: Vec<(Address, LayerAccount)>) -> Arc<LayerState> {
+        Arc::new(LayerState { accounts: accounts.into_iter().collect(), codes: HashMap::default() })
+    }
+
+    /// Layers shadow older ones, a cleared account hides every older slot, untouched
+    /// keys read through to the canonical state; the stack reads as its merge.
+    #[test]
+    fn stacked_layers_read_as_their_merge() {
+        let (a, b, c) = (Address::repeat_byte(1), Address::repeat_byte(2), Address::repeat_byte(3));
+        let slots = |pairs: &[(u64, u64)]| {
+            pairs.iter().map(|&(k, v)| (U256::from(k), U256::from(v))).collect()
+        };
+        let canonical = InMemoryState::new([
+            (
+                a,
+                InMemoryAccount {
+                    balance: U256::from(10),
+                    storage: slots(&[(1, 11), (9, 19)]),
+                    ..Default::default()
+                },
+            ),
+            (
+                c,
+                InMemoryAccount {
+                    balance: U256::from(30),
+                    storage: slots(&[(1, 31)]),
+                    ..Default::default()
+                },
+            ),
+        ]);
+        let chain = StateChain { layers: Vec::new(), base: Arc::new(canonical) };
+        let layers = vec![
+            // #1 writes a's slots 1 and 2, and b.
+            layer(vec![
+                (a, account(Some(100), &[(1, 101), (2, 102)], false)),
+                (b, account(Some(200), &[(5, 205)], false)),
+            ]),
+            // #2 destroys b and recreates a (every older slot of a reads zero but 3).
+            layer(vec![(a, account(Some(110), &[(3, 113)], true)), (b, account(None, &[], true))]),
+            // #3 overwrites a's slot 1, and writes c's slot 2 only.
+            layer(vec![
+                (a, account(Some(120), &[(1, 121)], false)),
+                (c, account(Some(300), &[(2, 302)], false)),
+            ]),
+        ];
+        let stacked = BlockView { block: &layers, chain: &chain };
+        let merged = [Arc::new(merge_layers(layers.clone()))];
+        let merged = BlockView { block: &merged, chain: &chain };
+        let balance = |view: &BlockView<'_, InMemoryState>, address| {
+            view.basic_ref(address).unwrap().map(|i| i.balance)
+        };
+        let slot = |view: &BlockView<'_, InMemoryState>, address, key: u64| {
+            view.storage_ref(address, U256::from(key)).unwrap()
+        };
+        for view in [&stacked, &merged] {
+            assert_eq!(balance(view, a), Some(U256::from(120)));
+            assert_eq!(balance(view, b), None);
+            assert_eq!(balance(view, c), Some(U256::from(300)));
+            assert_eq!(slot(view, a, 1), U256::from(121)); // #3 over #2's clear and #1
+            assert_eq!(slot(view, a, 2), U256::ZERO); // #1's write, cleared by #2
+            assert_eq!(slot(view, a, 3), U256::from(113)); // #2, through #3
+            assert_eq!(slot(view, a, 9), U256::ZERO); // canonical, cleared by #2
+            assert_eq!(slot(view, b, 5), U256::ZERO); // destroyed by #2
+            assert_eq!(slot(view, c, 1), U256::from(31)); // through #3 to canonical
+            assert_eq!(slot(view, c, 2), U256::from(302));
+        }
+        // Only the first two layers: a's slot 1 reads #1's write, cleared by #2.
+        let two = BlockView { block: &layers[..2], chain: &chain };
+        assert_eq!(slot(&two, a, 1), U256::ZERO);
+        let one = BlockView { block: &layers[..1], chain: &chain };
+        assert_eq!(slot(&one, a, 1), U256::from(101));
+        assert_eq!(slot(&one, a, 9), U256::from(19));
+        // Merging moved nothing out of the shared layers.
+        assert_eq!(layers[0].accounts[&a].storage[&U256::from(1)], U256::from(101));
     }
 }

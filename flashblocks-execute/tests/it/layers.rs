@@ -141,3 +141,79 @@ fn overlay_events_drop_the_same_layers() {
     assert_eq!(receiver.on_overlay_event(&broken), Dropped { blocks: vec![3], current: true });
     assert!(receiver.preconfirmed().is_empty());
 }
+
+/// The value flashblock `built` wrote to `contract`'s slot 1, if it wrote it.
+fn slot_1_written(built: &BuiltFlashblock, contract: alloy_primitives::Address) -> Option<U256> {
+    let account = built.executed.accounts.iter().find(|a| a.address == contract)?;
+    account
+        .storage_slots
+        .iter()
+        .find(|s| U256::from_be_bytes(s.key.0) == U256::from(1))
+        .map(|s| U256::from_be_bytes(s.value.0))
+}
+
+#[test]
+fn newer_flashblocks_shadow_older_ones_and_untouched_keys_read_through() {
+    use revm::DatabaseRef;
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    // #1 deploys and writes slot 1; #2 creates an account; #3 overwrites slot 1; #4
+    // touches neither.
+    let block = builder.next_block(&[
+        vec![TxPlan::Deploy, TxPlan::Call],
+        vec![TxPlan::TransferToNew],
+        vec![TxPlan::Call],
+        vec![TxPlan::Transfer],
+    ]);
+    let contract = block[1].executed.receipts[0].contract_address.unwrap();
+    let first = slot_1_written(&block[1], contract).unwrap();
+    let third = slot_1_written(&block[3], contract).unwrap();
+    assert_ne!(first, third);
+    assert_eq!(slot_1_written(&block[2], contract), None);
+    assert_eq!(slot_1_written(&block[4], contract), None);
+    let fb2 = block[2].json_stripped();
+    let new_account = OpTxEnvelope::decode_2718(&mut fb2.transactions()[0].as_ref()).unwrap();
+    let new_account = new_account.to().unwrap();
+    assert!(!builder.dev_accounts().contains(&new_account));
+
+    let mut receiver = Executor::new(builder.config().clone(), builder.genesis_states());
+    let mut snapshots = Vec::new();
+    for b in &block {
+        feed(&mut receiver, std::slice::from_ref(b));
+        snapshots.push(receiver.pending_snapshot().unwrap());
+    }
+    let slot = |s: &flashblocks_execute::PendingSnapshot<_>| {
+        s.state().storage_ref(contract, U256::from(1)).unwrap()
+    };
+    // Each snapshot keeps the state after its own flashblock.
+    assert_eq!(slot(&snapshots[0]), U256::ZERO);
+    assert_eq!(slot(&snapshots[1]), first);
+    assert_eq!(slot(&snapshots[2]), first);
+    assert_eq!(slot(&snapshots[3]), third);
+    assert_eq!(slot(&snapshots[4]), third);
+    assert_eq!(snapshots[1].state().basic_ref(new_account).unwrap(), None);
+    // After #4: the contract's code (#1), the new account (#2) and every account the
+    // block touched read through the newer layers to the builder's values.
+    let state = receiver.pending_state().unwrap();
+    let info = state.basic_ref(contract).unwrap().unwrap();
+    let code = state.code_by_hash_ref(info.code_hash).unwrap();
+    assert_eq!(code.original_bytes(), flashblocks_execute::builder::contract_runtime());
+    for b in &block {
+        for a in &b.executed.accounts {
+            let info = state.basic_ref(a.address).unwrap().unwrap_or_default();
+            assert_eq!(info.balance, builder.balance(&a.address), "{}", a.address);
+        }
+    }
+    assert!(state.basic_ref(new_account).unwrap().unwrap().balance > U256::ZERO);
+
+    // The next block starts on the block merged into one layer: the same reads.
+    let next = builder.next_block(&[vec![TxPlan::Transfer]]);
+    feed(&mut receiver, &next);
+    let state = receiver.pending_state().unwrap();
+    assert_eq!(state.storage_ref(contract, U256::from(1)).unwrap(), third);
+    assert_eq!(
+        state.basic_ref(new_account).unwrap().unwrap().balance,
+        builder.balance(&new_account)
+    );
+    // The old snapshots still read their own state.
+    assert_eq!(slot(&snapshots[1]), first);
+}
