@@ -114,8 +114,9 @@ impl Positions {
         let mut position = from;
         for hash in hashes {
             let (mut at, tag) = self.probe(&hash);
-            // At most half full: an empty slot is always ahead.
-            while let Some(slot) = self.slots.get(at) {
+            // At most half full: an empty slot is always ahead (the bound is a guard).
+            for _ in 0..self.slots.len() {
+                let Some(slot) = self.slots.get(at) else { break };
                 if slot.load(Ordering::Relaxed) == EMPTY {
                     slot.store(tag | u64::from(position), Ordering::Release);
                     break;
