@@ -125,10 +125,10 @@
 //! | the same inserts into plain `HashMap`s | 0.70 ms | baseline |
 //! | decode + rules + assemble + apply | 7.91 ms | 1.17× `hash_tree_root` + keccak (≤ 1.2×) |
 //! | block-hash check (beside) | 1.47 ms | 0.22× that hashing |
-//! | apply flashblock #10,001–#10,100 of one block (10 transactions each) | 16.1 µs | 1.67× #1–#100 of the same block, 9.65 µs; as the median of 200 interleaved runs 1.24× (≤ 1.2×; other runs: 1.08–1.14× interleaved, 1.22–1.45× by the medians; before the per-block transaction tables 1.93–1.96× interleaved, 2.1× by the medians: 31.7 against 14.9 µs) |
+//! | apply flashblock #10,001–#10,100 of one block (10 transactions each) | 16.1 µs | 1.67× #1–#100 of the same block, 9.65 µs; as the median of 200 interleaved runs 1.24× (≤ 1.2×; five other runs: 1.08–1.22× interleaved, 0.95–1.45× by the medians, the lower at the lower load; before the per-block transaction tables 1.93–1.96× interleaved, 2.1× by the medians: 31.7 against 14.9 µs) |
 //! | apply #1–#100 of a block above a block of 10,000 flashblocks | 10.2 µs | 1.05× #1–#100 into an empty overlay |
 //! | apply a JSON flashblock of 1000 signed transfers (senders recovered, k256) | 280 ms | 280 µs a transaction (decoding alone: 0.19 µs); with feature `secp256k1` 3.6–4.3× faster (see Features) |
-//! | point read through a [`CachedReader`] | 46.0 ns | 1.58× a `HashMap` lookup, 29.0 ns (≤ 2×; 2.1–2.9× in runs at load 5–7) |
+//! | point read through a [`CachedReader`] | 46.0 ns | 1.58× a `HashMap` lookup, 29.0 ns (≤ 2×; ✗ in five other runs, 2.1–2.9×: at load 2 the `HashMap` lookup took 19.8 ns and this read 48.3 ns, 2.44×; unchanged by the per-block transaction tables, the same binary before them measured the same) |
 //! | the same while a writer applies ~30,000 flashblocks/s | 107 ns | 3.42× the `HashMap` under the same load (✗: on two cores the writer and the reader share the caches) |
 //! | point read through [`OverlayReader::with`] | 47.8 ns | 1.65× (one `ArcSwap` load more) |
 //!
