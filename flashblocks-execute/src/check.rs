@@ -237,8 +237,8 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
     /// A handle on the pending state after the newest accepted flashblock, for the
     /// threads that answer `eth_call` once the validator owns the check. From the first
     /// call on, the check publishes a snapshot after each commit, reset and
-    /// [`on_overlay_event`](Self::on_overlay_event) (a copy of what the block in
-    /// progress changed so far; the layers below are shared).
+    /// [`on_overlay_event`](Self::on_overlay_event) (one pointer per flashblock of the
+    /// block in progress: every layer is shared, none copied).
     pub fn pending_snapshots(&mut self) -> PendingSnapshots<C::State> {
         let snapshots = self
             .snapshots
