@@ -306,12 +306,7 @@ pub async fn follow_heads(upstream: Upstream, poll: Duration, mut on_head: impl 
                 let mut heads = subscription.into_stream();
                 while let Some(header) = heads.next().await {
                     let head = CanonicalHead { number: header.number, hash: header.hash };
-                    if last != Some(head) {
-                        last = Some(head);
-                        let transactions =
-                            upstream.transaction_hashes(header.hash).await.ok().flatten();
-                        on_head(NewHead { head, transactions });
-                    }
+                    report_new_head(&upstream, &mut last, head, &mut on_head).await;
                 }
             }
             Err(err) => tracing::warn!(%err, "upstream newHeads subscription failed"),
@@ -327,15 +322,24 @@ pub async fn follow_heads(upstream: Upstream, poll: Duration, mut on_head: impl 
         match latest {
             Ok(Some(header)) => {
                 let head = CanonicalHead { number: header.number, hash: header.hash };
-                if last != Some(head) {
-                    last = Some(head);
-                    let transactions =
-                        upstream.transaction_hashes(header.hash).await.ok().flatten();
-                    on_head(NewHead { head, transactions });
-                }
+                report_new_head(&upstream, &mut last, head, &mut on_head).await;
             }
             Ok(None) => {}
             Err(err) => tracing::warn!(%err, "upstream head poll failed"),
         }
+    }
+}
+
+/// Reports `head` with its transactions unless it is the `last` one reported.
+async fn report_new_head(
+    upstream: &Upstream,
+    last: &mut Option<CanonicalHead>,
+    head: CanonicalHead,
+    on_head: &mut impl FnMut(NewHead),
+) {
+    if *last != Some(head) {
+        *last = Some(head);
+        let transactions = upstream.transaction_hashes(head.hash).await.ok().flatten();
+        on_head(NewHead { head, transactions });
     }
 }

@@ -320,12 +320,11 @@ impl Drop for ChildGuard {
     }
 }
 
-/// Starts `sequencer` (its own time bound: 120 s) with `extra` flags on free ports;
-/// the guard and the stream and RPC URLs from its ready line.
-pub(crate) fn start_sequencer(extra: &[&str]) -> (ChildGuard, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sequencer"))
-        .args(["--ws-port", "0", "--rpc-port", "0", "--seconds", "120"])
-        .args(extra)
+/// Spawns `command` with its stdout piped and returns the guard and the rest of its
+/// first stdout line that starts with `prefix` (within 60 s); the pipe is read to the
+/// end so that the program's later prints never meet a closed pipe.
+pub(crate) fn spawn_until_line(mut command: Command, prefix: &'static str) -> (ChildGuard, String) {
+    let mut child = command
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -335,21 +334,31 @@ pub(crate) fn start_sequencer(extra: &[&str]) -> (ChildGuard, String, String) {
     let guard = ChildGuard(child);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut reader = std::io::BufReader::new(stdout);
-        let mut line = String::new();
-        let _ = reader.read_line(&mut line);
-        let _ = tx.send(line);
-        // Read to the end: a closed pipe would fail the program's next print.
-        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if let Some(rest) = line.strip_prefix(prefix) {
+                let _ = tx.send(rest.to_owned());
+            }
+        }
     });
-    let line = rx.recv_timeout(Duration::from_secs(60)).expect("the ready line within 60 s");
+    let line = rx
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("a line starting {prefix:?} within 60 s"));
+    (guard, line)
+}
+
+/// Starts `sequencer` (its own time bound: 120 s) with `extra` flags on free ports;
+/// the guard and the stream and RPC URLs from its ready line.
+pub(crate) fn start_sequencer(extra: &[&str]) -> (ChildGuard, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sequencer"));
+    command.args(["--ws-port", "0", "--rpc-port", "0", "--seconds", "120"]).args(extra);
+    let (guard, line) = spawn_until_line(command, "sequencer ");
     let field = |name: &str| {
         line.split_whitespace()
             .find_map(|f| f.strip_prefix(name))
             .unwrap_or_else(|| panic!("{name} in {line:?}"))
             .to_owned()
     };
-    assert!(line.starts_with("sequencer "), "{line:?}");
     (guard, field("ws="), field("rpc="))
 }
 
@@ -498,32 +507,13 @@ pub(crate) fn start_pending_rpc(
     seconds: u64,
     extra: &[&str],
 ) -> (ChildGuard, String, u16) {
-    use std::io::BufRead;
     let (poll, seconds) = (head_poll_ms.to_string(), seconds.to_string());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pending_rpc"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pending_rpc"));
+    command
         .args(["--port", "0", "--ws", ws, "--upstream", upstream, "--head-poll-ms", &poll])
         .args(["--chain-id", "901", "--metrics", "127.0.0.1:0", "--seconds", &seconds])
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let guard = ChildGuard(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        // Read to the end: a closed pipe would fail the program's next print.
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { return };
-            if let Some(rest) = line.strip_prefix("listening on ") {
-                let _ = tx.send(rest.to_owned());
-            }
-        }
-    });
-    let line = rx
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("pending_rpc's addresses within 60 s");
+        .args(extra);
+    let (guard, line) = spawn_until_line(command, "listening on ");
     // `listening on ADDR metrics MADDR`
     let fields: Vec<&str> = line.split_whitespace().collect();
     let (addr, metrics) = match fields.as_slice() {
