@@ -53,7 +53,6 @@ use flashblocks_execute::{
     ChainConfig, Enforcement, ExecutionCheck, ExecutionReport, Executor, PendingSnapshots,
 };
 use flashblocks_overlay::{OverlayConfig, OverlayEvent, OverlayReader};
-use flashblocks_types::{Flashblock, JsonFrameReader};
 use flashblocks_validate::{RuleSet, ValidatorConfig};
 use jsonrpsee::server::ServerHandle;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
@@ -341,13 +340,7 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
             let pipeline = Arc::new(Mutex::new(pipeline));
             shared = Some(pipeline.clone());
             let executing = snapshots.is_some();
-            tasks.push(tokio::spawn(consume(
-                url.clone(),
-                pipeline,
-                rule_set,
-                feed.clone(),
-                executing,
-            )));
+            tasks.push(tokio::spawn(consume(url.clone(), pipeline, feed.clone(), executing)));
             reader
         }
         (None, file) => {
@@ -412,30 +405,17 @@ fn executing_receiver(
 
 /// The consumer task: the one writer of the pipeline, recording logs and metrics and
 /// publishing accepted flashblocks to the subscribers.
-async fn consume(
-    url: String,
-    mut pipeline: Arc<Mutex<Pipeline>>,
-    rule_set: RuleSet,
-    feed: Feed,
-    executing: bool,
-) {
+async fn consume(url: String, mut pipeline: Arc<Mutex<Pipeline>>, feed: Feed, executing: bool) {
     let config = ConsumerConfig::default();
     let reader = pipeline.lock().unwrap_or_else(PoisonError::into_inner).reader();
     let summary = run(&url, &mut pipeline, &config, |event| match event {
-        ConsumerEvent::Report { report, frame } => {
+        ConsumerEvent::Report { report, .. } => {
             if report.verdict == Verdict::Accept {
                 feed.notify_applied();
             }
-            if report.verdict == Verdict::Accept && feed.subscribers() > 0 {
-                // Decoded again only while someone subscribes.
-                let decoded = match rule_set {
-                    RuleSet::V1 => Flashblock::decode_v1(frame),
-                    RuleSet::Json => JsonFrameReader::default().decode(frame),
-                };
-                if let Ok(flashblock) = decoded {
-                    let snapshot = reader.snapshot();
-                    feed.publish(FlashblockEvent::new(&flashblock, &snapshot.at(now_ms())));
-                }
+            if let (Some(flashblock), true) = (&report.accepted, feed.subscribers() > 0) {
+                let snapshot = reader.snapshot();
+                feed.publish(FlashblockEvent::new(flashblock, &snapshot.at(now_ms())));
             }
             let (verdict, rule) = match &report.verdict {
                 Verdict::Accept => ("accept", ""),

@@ -16,7 +16,7 @@ use flashblocks::{
     assemble::{AssembleError, AssembledPayload},
     overlay::{CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader},
     primitives::{TxHash, B256},
-    types::PayloadId,
+    types::{Flashblock, PayloadId},
     validate::{Outcome, RuleSet, ValidationError, Validator, ValidatorConfig},
     Receiver, ReceiverConfig,
 };
@@ -147,6 +147,9 @@ pub struct FrameReport {
     pub overlay_error: Option<OverlayError>,
     /// The time per stage.
     pub times: StageTimes,
+    /// The flashblock itself when the validator accepted it (shared, not copied), for
+    /// what follows the pipeline (the subscribers' feed) without decoding it again.
+    pub accepted: Option<Arc<Flashblock>>,
     /// What the execution check reported for this frame (a receiver built with
     /// [`Receiver::with_execution`]): a mismatch, or a flashblock not executed.
     #[cfg(feature = "io")]
@@ -261,6 +264,7 @@ impl Pipeline {
             overlay_events: Vec::new(),
             overlay_error: None,
             times: StageTimes::default(),
+            accepted: None,
             #[cfg(feature = "io")]
             execution: Vec::new(),
         };
@@ -303,6 +307,7 @@ impl Pipeline {
         };
         summary.block_number = Some(accepted.block_number());
         report.flashblock = Some(summary);
+        report.accepted = Some(Arc::clone(accepted.flashblock()));
 
         let started = Instant::now();
         report.block_hash = match self.receiver.assemble(&accepted) {
