@@ -298,37 +298,13 @@ impl<'a> Scanner<'a> {
         let mut digits: Vec<&'a [u8]> = Vec::new();
         if !self.open(b'[', b']')? {
             loop {
-                let tx = self.hex_string()?;
-                if tx.len() % 2 != 0 {
-                    return None;
-                }
-                digits.push(tx);
+                digits.push(self.hex_string()?);
                 if !self.next_item(b']')? {
                     break;
                 }
             }
         }
-        let total = digits.iter().map(|d| d.len() / 2).sum();
-        let mut buf = vec![0u8; total];
-        let mut ends = Vec::with_capacity(digits.len());
-        let mut at = 0;
-        for tx in digits {
-            let end = at + tx.len() / 2;
-            hex::decode_to_slice(tx, buf.get_mut(at..end)?).ok()?;
-            ends.push(end);
-            at = end;
-        }
-        let shared = bytes::Bytes::from(buf);
-        let mut start = 0;
-        Some(
-            ends.into_iter()
-                .map(|end| {
-                    let tx = Bytes(shared.slice(start..end));
-                    start = end;
-                    tx
-                })
-                .collect(),
-        )
+        super::txs::shared(digits.into_iter()).ok()
     }
 
     /// A plain `metadata.new_account_balances`.

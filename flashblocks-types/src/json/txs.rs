@@ -40,6 +40,34 @@ fn digits(text: &str) -> &str {
     text.strip_prefix("0x").unwrap_or(text)
 }
 
+/// Decodes hex digit strings (without `0x`) into one buffer that every returned `Bytes`
+/// shares (one allocation for the list, not one per string); `Err(i)` names the first
+/// string that is not hex of an even length. The derive decode (below) and the fast
+/// path (`splice`) both use it.
+pub(super) fn shared<'t>(
+    digits: impl Iterator<Item = &'t [u8]> + Clone,
+) -> Result<Vec<Bytes>, usize> {
+    let total = digits.clone().map(|d| d.len() / 2).sum();
+    let mut buf = vec![0u8; total];
+    let mut start = 0;
+    for (i, d) in digits.clone().enumerate() {
+        let end = start + d.len() / 2;
+        let out = buf.get_mut(start..end).ok_or(i)?;
+        hex::decode_to_slice(d, out).map_err(|_| i)?;
+        start = end;
+    }
+    let shared = bytes::Bytes::from(buf);
+    let mut start = 0;
+    Ok(digits
+        .map(|d| {
+            let end = start + d.len() / 2;
+            let tx = Bytes(shared.slice(start..end));
+            start = end;
+            tx
+        })
+        .collect())
+}
+
 /// Reads a JSON array of `0x`-hex strings as `Vec<Bytes>` whose items share one buffer.
 pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Bytes>, D::Error> {
     struct V;
@@ -57,29 +85,10 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Bytes>,
             while let Some(text) = seq.next_element::<HexStr<'de>>()? {
                 texts.push(text);
             }
-            let total = texts.iter().map(|t| digits(&t.0).len() / 2).sum();
-            let mut buf = vec![0u8; total];
-            let mut ends = Vec::with_capacity(texts.len());
-            let mut start = 0;
-            for HexStr(text) in &texts {
-                let end = start + digits(text).len() / 2;
-                let out = buf.get_mut(start..end).unwrap_or_default();
-                hex::decode_to_slice(text.as_bytes(), out).map_err(|_| {
-                    de::Error::invalid_value(de::Unexpected::Str(text), &"a valid hex string")
-                })?;
-                ends.push(end);
-                start = end;
-            }
-            let shared = bytes::Bytes::from(buf);
-            let mut start = 0;
-            Ok(ends
-                .into_iter()
-                .map(|end| {
-                    let tx = Bytes(shared.slice(start..end));
-                    start = end;
-                    tx
-                })
-                .collect())
+            shared(texts.iter().map(|HexStr(text)| digits(text).as_bytes())).map_err(|i| {
+                let text = texts.get(i).map_or("", |HexStr(text)| text);
+                de::Error::invalid_value(de::Unexpected::Str(text), &"a valid hex string")
+            })
         }
     }
     d.deserialize_seq(V)
