@@ -186,17 +186,17 @@ impl BlockLayer {
         self.bytes.saturating_add(self.positions.bytes())
     }
 
-    /// The position of the transaction `hash` in this block, if it holds it.
-    pub(crate) fn position(&self, hash: &TxHash) -> Option<u32> {
+    /// The position of the transaction `hash` in this block, if it holds it, with its
+    /// flashblock layer and offset there (as [`locate`](Self::locate)).
+    pub(crate) fn position(&self, hash: &TxHash) -> Option<(u32, &FlashblockLayer, usize)> {
         // The last one, if the block holds the same transaction twice.
         self.positions
             .candidates(hash, self.tx_count)
-            .filter(|p| {
-                self.locate(*p)
-                    .and_then(|(layer, offset)| layer.transactions.get(offset))
-                    .is_some_and(|t| t.hash == *hash)
+            .filter_map(|p| {
+                let (layer, offset) = self.locate(p)?;
+                (layer.transactions.get(offset)?.hash == *hash).then_some((p, layer, offset))
             })
-            .max()
+            .max_by_key(|(p, ..)| *p)
     }
 
     /// Appends `layer`'s transactions to the positions (the writer, before it adds the

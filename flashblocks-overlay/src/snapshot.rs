@@ -322,9 +322,8 @@ impl Snapshot {
         &self,
         hash: &TxHash,
     ) -> Option<(&BlockLayer, &FlashblockLayer, &Bytes, &TxEntry, u64)> {
-        let (block, position) =
+        let (block, (position, layer, offset)) =
             self.blocks.iter().rev().find_map(|b| Some((b, b.position(hash)?)))?;
-        let (layer, offset) = block.locate(position)?;
         let (raw, entry) = layer.transaction(offset)?;
         Some((block, layer, raw, entry, u64::from(position)))
     }
