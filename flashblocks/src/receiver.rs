@@ -305,10 +305,8 @@ impl Receiver {
     /// executed facts of a block with a mismatch, and passes the overlay's events on.
     #[cfg(feature = "execute")]
     fn after_apply(&mut self, accepted: &AcceptedFlashblock, events: &[OverlayEvent]) {
+        self.events_to_executor(events);
         let Some(execution) = self.execution.as_mut() else { return };
-        for event in events {
-            execution.link.on_overlay_event(event);
-        }
         for report in execution.link.take_reports() {
             if matches!(report, flashblocks_execute::ExecutionReport::Mismatch { .. }) {
                 self.overlay.void_executed(accepted.flashblock().payload_id());
