@@ -139,6 +139,7 @@ mod constants;
 mod containers;
 #[cfg(feature = "test-utils")]
 pub mod devnet;
+mod dialect;
 mod error;
 mod executed;
 mod flashblock;
@@ -191,6 +192,7 @@ pub use containers::{
     AccountMetadata, ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1,
     FlashblockMetadata, FlashblocksPayloadV1, StorageSlot, TransactionMetadata, Withdrawal,
 };
+pub use dialect::{Dialect, DialectChoice, DiffBlockHash, UnknownDialect};
 pub use error::{CodecError, ReceiptIssue, SszError};
 pub use executed::{ExecutedMetadata, ExecutedReceipt, L1FeeFields};
 pub use flashblock::{Flashblock, FlashblockSource, Metadata, SealedFlashblock};

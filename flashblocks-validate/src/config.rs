@@ -1,7 +1,7 @@
 //! The validator's configuration: the rule set, the bound, OP rules, the tip.
 
 use alloy_primitives::B256;
-use flashblocks_types::{FlashblockSource, DEFAULT_MAX_JSON_LEN};
+use flashblocks_types::{Dialect, DialectChoice, FlashblockSource, DEFAULT_MAX_JSON_LEN};
 
 /// The [spec page](flashblocks_types::spec)'s default bound on flashblocks per block: twice the expected count
 /// for a 2 s block of 200 ms flashblocks, `2 × ceil(2000 / 200)` = 20.
@@ -100,7 +100,10 @@ impl core::fmt::Display for Tip {
 
 /// How a [`Validator`](crate::Validator) checks its stream.
 ///
-/// Defaults: the V1 rule set, a bound of [`DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK`], OP rules
+/// The stream's [`DialectChoice`] decides the rule set ([`rule_set`](Self::rule_set)):
+/// the SSZ V1 stream runs the V1 rule set, every JSON dialect (and `auto`) the JSON one.
+///
+/// Defaults: the SSZ V1 dialect (so the V1 rule set), a bound of [`DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK`], OP rules
 /// on, JSON frames capped at [`DEFAULT_MAX_JSON_LEN`]. The optional checks are off by default: the head check is on while a
 /// [`Tip`] is set, and extra checks are added with
 /// [`Validator::with_check`](crate::Validator::with_check).
@@ -108,15 +111,21 @@ impl core::fmt::Display for Tip {
 /// ```
 /// use flashblocks_validate::{RuleSet, ValidatorConfig};
 ///
+/// use flashblocks_types::{Dialect, DialectChoice};
+///
 /// let config = ValidatorConfig::json().with_max_flashblocks_per_block(12);
-/// assert_eq!(config.rule_set, RuleSet::Json);
+/// assert_eq!(config.rule_set(), RuleSet::Json);
+/// assert_eq!(config.dialect, DialectChoice::Fixed(Dialect::RollupBoost));
 /// assert!(config.op_rules);
 /// assert_eq!(ValidatorConfig::default().max_flashblocks_per_block, 20);
+/// let auto = ValidatorConfig::v1().with_dialect(DialectChoice::Auto);
+/// assert_eq!(auto.rule_set(), RuleSet::Json);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ValidatorConfig {
-    /// The rule set, fixed for the stream.
-    pub rule_set: RuleSet,
+    /// The stream's dialect, or `auto` (decided from the first accepted index 0); it
+    /// fixes the rule set ([`rule_set`](Self::rule_set)).
+    pub dialect: DialectChoice,
     /// The bound on flashblocks per block: an index at or above it is
     /// `too_many_flashblocks`.
     pub max_flashblocks_per_block: u64,
@@ -138,16 +147,32 @@ impl ValidatorConfig {
     /// The defaults for a V1 (SSZ) stream.
     pub const fn v1() -> Self {
         Self {
-            rule_set: RuleSet::V1,
+            dialect: DialectChoice::Fixed(Dialect::SszV1),
             max_flashblocks_per_block: DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK,
             op_rules: true,
             max_json_len: DEFAULT_MAX_JSON_LEN,
         }
     }
 
-    /// The defaults for a JSON stream.
+    /// The defaults for a JSON stream of rollup-boost's dialect (`diff.block_hash` the
+    /// header hash).
     pub const fn json() -> Self {
-        Self { rule_set: RuleSet::Json, ..Self::v1() }
+        Self::v1().with_dialect(DialectChoice::Fixed(Dialect::RollupBoost))
+    }
+
+    /// The rule set the dialect runs: V1 for the SSZ stream, JSON for every JSON
+    /// dialect and `auto`.
+    pub const fn rule_set(&self) -> RuleSet {
+        match self.dialect.source() {
+            FlashblockSource::V1 => RuleSet::V1,
+            FlashblockSource::Json => RuleSet::Json,
+        }
+    }
+
+    /// Sets the stream's dialect (and with it the rule set).
+    pub const fn with_dialect(mut self, dialect: DialectChoice) -> Self {
+        self.dialect = dialect;
+        self
     }
 
     /// Sets the bound on flashblocks per block.

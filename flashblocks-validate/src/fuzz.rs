@@ -272,7 +272,7 @@ pub fn validate_sequence(data: &[u8]) -> SequenceStats {
     let [mode, max, reject, rest @ ..] = data else { return SequenceStats::default() };
     let mut config = ValidatorConfig::default().with_max_flashblocks_per_block(u64::from(*max));
     if mode & 3 == 2 {
-        config.rule_set = RuleSet::Json;
+        config = config.with_dialect(flashblocks_types::Dialect::RollupBoost.into());
     }
     let mut harness = Harness::new(config, *reject);
     if mode & 1 == 0 {

@@ -21,14 +21,14 @@ pub(crate) fn check_alone(
 ) -> Result<(), ValidationError> {
     // Lists over the containers' limits never decode as SSZ: `malformed` comes first.
     check_lists(fb)?;
-    if config.rule_set == RuleSet::Json {
+    if config.rule_set() == RuleSet::Json {
         check_receipts(fb)?;
     }
     let index = fb.index();
     if index == 0 && fb.base().is_none() {
         return Err(ValidationError::MissingBase { payload_id: fb.payload_id() });
     }
-    let v1 = config.rule_set == RuleSet::V1;
+    let v1 = config.rule_set() == RuleSet::V1;
     if v1 {
         match (index, fb.parent_flash_hash()) {
             (0, Some(parent_flash_hash)) => {

@@ -301,7 +301,7 @@ impl Validator {
 
     /// The rule set this validator runs.
     pub const fn rule_set(&self) -> RuleSet {
-        self.config.rule_set
+        self.config.rule_set()
     }
 
     /// Sets (or, with `None`, clears) the tip a new block must extend; while it is set,
@@ -352,7 +352,7 @@ impl Validator {
     ///
     /// `malformed` or `unknown_version`, as [`validate_frame`](Self::validate_frame).
     pub fn decode_frame(&self, frame: &[u8]) -> Result<Flashblock, ValidationError> {
-        Ok(match self.config.rule_set {
+        Ok(match self.config.rule_set() {
             RuleSet::V1 => Flashblock::decode_v1(frame)?,
             RuleSet::Json => JsonFrameReader::new(self.config.max_json_len).decode(frame)?,
         })
@@ -399,7 +399,7 @@ impl Validator {
     /// Steps 1 to 6 of the order (the source, resends, the flashblock alone, the block
     /// start, the position along the block, the gas), on `&self`.
     fn plan(&self, fb: &Flashblock) -> Result<Plan, ValidationError> {
-        let rule_set = self.config.rule_set;
+        let rule_set = self.config.rule_set();
         if fb.source() != rule_set.source() {
             return Err(ValidationError::SourceMismatch {
                 expected: rule_set,
@@ -496,7 +496,7 @@ impl Validator {
         if index != expected {
             return Err(ValidationError::IndexGap { expected, received: index });
         }
-        if self.config.rule_set.checks_chain_and_metadata() {
+        if self.config.rule_set().checks_chain_and_metadata() {
             if let (Some(expected), Some(received)) = (current.last_root(), fb.parent_flash_hash())
             {
                 if expected != received {

@@ -5,30 +5,34 @@ use flashblocks_assemble::{AssembleError, AssembledPayload, Assembler, BlockHash
 use flashblocks_overlay::{
     Applied, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader,
 };
-use flashblocks_types::Flashblock;
+use flashblocks_types::{DialectChoice, Flashblock};
 use flashblocks_validate::{
     AcceptedFlashblock, BlockStart, Outcome, RuleSet, Tip, ValidationError, Validator,
     ValidatorConfig,
 };
 use std::{collections::VecDeque, sync::Arc};
 
-/// How a [`Receiver`] is set up, once: the stream's rule set and bound (the validator's
-/// configuration), whether the block-hash check is enforced, the overlay's limits, how
+/// How a [`Receiver`] is set up, once: the stream's dialect (which fixes its rule set)
+/// and bound (the validator's configuration), whether the block-hash check is enforced, the overlay's limits, how
 /// far ahead of its tip a new block may start, and the bytes of finished payloads it
 /// keeps.
 ///
 /// ```
-/// use flashblocks::{validate::RuleSet, ReceiverConfig};
+/// use flashblocks::{types::{Dialect, DialectChoice}, validate::RuleSet, ReceiverConfig};
 ///
 /// let config = ReceiverConfig::json().with_block_hash_check(true);
-/// assert_eq!(config.validator.rule_set, RuleSet::Json);
+/// assert_eq!(config.validator.rule_set(), RuleSet::Json);
+/// assert_eq!(config.dialect(), DialectChoice::Fixed(Dialect::RollupBoost));
+/// let auto = ReceiverConfig::v1().with_dialect(DialectChoice::Auto);
+/// assert_eq!(auto.validator.rule_set(), RuleSet::Json);
 /// assert_eq!(config.validator.max_flashblocks_per_block, 20);
 /// assert_eq!(ReceiverConfig::v1().max_blocks_ahead, 64);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReceiverConfig {
-    /// The validator's configuration: the rule set (V1 or JSON, never guessed), the
-    /// bound on flashblocks per block, the OP rules, the JSON size cap.
+    /// The validator's configuration: the dialect (SSZ V1 or a JSON dialect, or `auto`
+    /// among the JSON dialects; it fixes the rule set), the bound on flashblocks per
+    /// block, the OP rules, the JSON size cap.
     pub validator: ValidatorConfig,
     /// Enforce the block-hash check (rule `block_hash_mismatch`): off by default, since
     /// a Jovian chain's hashes cannot be proven from V1 alone. Its rebuilt header travels
@@ -54,12 +58,13 @@ impl Default for ReceiverConfig {
 }
 
 impl ReceiverConfig {
-    /// The defaults for a V1 (SSZ) stream.
+    /// The defaults for a V1 (SSZ) stream: the default.
     pub fn v1() -> Self {
         Self::with_validator(ValidatorConfig::v1())
     }
 
-    /// The defaults for a JSON stream (the deployed format, plain or brotli).
+    /// The defaults for a JSON stream (the deployed format, plain or brotli) of
+    /// rollup-boost's dialect.
     pub fn json() -> Self {
         Self::with_validator(ValidatorConfig::json())
     }
@@ -81,6 +86,17 @@ impl ReceiverConfig {
             max_blocks_ahead: 64,
             max_payload_bytes: 64 * 1024 * 1024,
         }
+    }
+
+    /// The stream's dialect, or `auto` ([`ValidatorConfig::dialect`]).
+    pub const fn dialect(&self) -> DialectChoice {
+        self.validator.dialect
+    }
+
+    /// Sets the stream's dialect, or `auto` (and with it the rule set).
+    pub const fn with_dialect(mut self, dialect: DialectChoice) -> Self {
+        self.validator = self.validator.with_dialect(dialect);
+        self
     }
 
     /// Enforces (or not) the block-hash check.
