@@ -188,7 +188,7 @@ fn wide() -> bool {
 /// A 60 s ping flood from a server that never reads, at the websocket consumer.
 #[cfg(feature = "io")]
 fn ping(default: bool) -> bool {
-    use flashblocks_examples::{
+    use flashblocks_node::{
         pipeline::Pipeline,
         ws::{run, ConsumerConfig},
     };

@@ -1,6 +1,6 @@
-//! `pending_rpc`: a JSON-RPC server answering the `pending` tag from the
-//! preconfirmed-state overlay, fed by a live flashblocks websocket (`--ws`), a capture
-//! (`FILE`), or the simulated builder.
+//! `pending_rpc`: `flashblocks-node` over a live flashblocks websocket (`--ws`), or
+//! the replay of a capture (`FILE`) or of the simulated builder, served over the same
+//! JSON-RPC.
 //!
 //! ```text
 //! cargo run --release --bin pending_rpc -- --help
@@ -12,15 +12,16 @@
 //! curl -s 127.0.0.1:8545/health
 //! ```
 //!
-//! Every flag is also an environment variable (`PENDING_RPC_*`, see `--help`); logs go
-//! to stderr, filtered by `RUST_LOG` (default `info`). It serves until Ctrl-C (or for
+//! Every flag is also an environment variable (`FLASHBLOCKS_NODE_*`, see `--help`); logs
+//! go to stderr, filtered by `RUST_LOG` (default `info`). It serves until Ctrl-C (or for
 //! `--seconds N`).
 
 use clap::Parser;
 use flashblocks_examples::{
-    node::{install_metrics, start, Args},
+    pending_rpc::{start, Args},
     simulate::dev_signers,
 };
+use flashblocks_node::node::install_metrics;
 use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
@@ -31,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let metrics = match args.metrics {
+    let metrics = match args.node.metrics {
         Some(addr) => {
             let (_, addr) = install_metrics(addr)?;
             tracing::info!(%addr, "Prometheus metrics at /metrics");
@@ -39,16 +40,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => None,
     };
-    let node = start(&args).await?;
+    let running = start(&args).await?;
+    let addr = running.addr();
     // The first line on stdout: harnesses read the bound addresses (of port 0) here.
     match metrics {
-        Some(metrics) => println!("listening on {} metrics {metrics}", node.addr),
-        None => println!("listening on {}", node.addr),
+        Some(metrics) => println!("listening on {addr} metrics {metrics}"),
+        None => println!("listening on {addr}"),
     }
-    for line in node.replay_lines.iter().skip(1) {
+    for line in running.replay_lines().iter().skip(1) {
         println!("{line}");
     }
-    let addr = node.addr;
     let account = dev_signers().first().map(|s| s.address()).unwrap_or_default();
     println!("\nserving the pending state on http://{addr} (and ws://{addr}); try:");
     println!(
@@ -56,10 +57,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
          '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getBalance\",\"params\":[\"{account}\",\"pending\"]}}'"
     );
     println!("  curl -s {addr}/health");
-    match args.seconds {
+    match args.node.seconds {
         Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
         None => tokio::signal::ctrl_c().await?,
     }
-    node.stop().await;
+    running.stop().await;
     Ok(())
 }

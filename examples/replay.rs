@@ -21,10 +21,10 @@ use flashblocks_assemble::AssembledPayload;
 use flashblocks_examples::{
     executed::executed_replay,
     output::Stdout,
-    pipeline::{now_ms, Pipeline},
     replay::{self, replay_bytes, replay_frames, simulated_stream, ReplayOptions},
     simulate::{dev_signers, simulate, SimulationConfig, L1_BLOCK},
 };
+use flashblocks_node::pipeline::{now_ms, Pipeline};
 use flashblocks_overlay::Lookup;
 use flashblocks_validate::RuleSet;
 use std::process::ExitCode;

@@ -15,9 +15,11 @@
 //! consumes it.
 
 use flashblocks_examples::{
-    pipeline::Pipeline,
     replay::{header, row},
     simulate::{simulate, SimulationConfig},
+};
+use flashblocks_node::{
+    pipeline::Pipeline,
     ws::{run, serve_once, ConsumerConfig, ConsumerEvent, WsFrame},
 };
 use flashblocks_types::JsonFrameReader;

@@ -18,7 +18,7 @@
 //! JSON when the first is `{`, brotli-compressed JSON otherwise.
 
 use crate::{frames::read_length_prefixed_lossy, Error};
-use flashblocks_types::{frame_version, JsonFrameEncoding, VERSION_V1};
+use flashblocks_node::pipeline::FrameEncoding;
 use flashblocks_validate::RuleSet;
 use serde_json::value::RawValue;
 
@@ -43,56 +43,6 @@ impl CaptureFormat {
             Self::JsonObject => "JSON object",
             Self::JsonLines => "JSON lines",
             Self::LengthPrefixed => "length-prefixed frames",
-        }
-    }
-}
-
-/// How one frame is encoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FrameEncoding {
-    /// SSZ: its first 4 bytes are a known version.
-    Ssz,
-    /// Plain JSON: its first byte is `{`.
-    Json,
-    /// Brotli-compressed JSON: anything else.
-    Brotli,
-}
-
-impl FrameEncoding {
-    /// Reads a frame's encoding from its first bytes.
-    ///
-    /// ```
-    /// use flashblocks_examples::capture::FrameEncoding;
-    ///
-    /// assert_eq!(FrameEncoding::detect(&[0, 0, 0, 1, 9]), FrameEncoding::Ssz);
-    /// assert_eq!(FrameEncoding::detect(b"{\"index\":0}"), FrameEncoding::Json);
-    /// assert_eq!(FrameEncoding::detect(&[0x1b, 0x2c]), FrameEncoding::Brotli);
-    /// ```
-    pub fn detect(frame: &[u8]) -> Self {
-        if frame_version(frame).is_ok_and(|v| v.0 == VERSION_V1) {
-            return Self::Ssz;
-        }
-        match JsonFrameEncoding::detect(frame) {
-            JsonFrameEncoding::Plain => Self::Json,
-            JsonFrameEncoding::Brotli => Self::Brotli,
-        }
-    }
-
-    /// The rule set a stream of such frames is validated with: V1 for SSZ, the
-    /// JSON-stream rules for JSON, plain or compressed.
-    pub const fn rule_set(self) -> RuleSet {
-        match self {
-            Self::Ssz => RuleSet::V1,
-            Self::Json | Self::Brotli => RuleSet::Json,
-        }
-    }
-
-    /// A short name, for output.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Ssz => "ssz",
-            Self::Json => "json",
-            Self::Brotli => "brotli",
         }
     }
 }

@@ -26,12 +26,9 @@
 //! Every failure prints `FAIL <file>[ step <i>]: <why>` (a capture frame: `FAIL <file>
 //! frame <i>: <why>`); the last line is `N passed, M failed`.
 
-use crate::{
-    capture::read_capture,
-    output::LineSink,
-    pipeline::{Pipeline, Verdict},
-};
+use crate::{capture::read_capture, output::LineSink};
 use alloy_primitives::{hex, B256};
+use flashblocks_node::pipeline::{Pipeline, Verdict};
 use flashblocks_types::vectors::payload_from_value;
 use flashblocks_types::Flashblock;
 use flashblocks_validate::{Outcome, Validator, ValidatorConfig};

@@ -53,19 +53,10 @@ pub enum Error {
     #[cfg(feature = "io")]
     #[error("server route: {0}")]
     Route(jsonrpsee::server::middleware::http::ProxyGetRequestError),
-    /// The Prometheus exporter could not start (its address, or a second recorder).
-    #[cfg(feature = "io")]
-    #[error("metrics exporter: {0}")]
-    Metrics(metrics_exporter_prometheus::BuildError),
-    /// The canonical upstream could not be reached (or its URL is not `http(s)://` or
-    /// `ws(s)://`).
+    /// The node library failed (flags, the upstream, the metrics exporter, the server).
     #[cfg(feature = "io")]
     #[error("{0}")]
-    Upstream(crate::upstream::UpstreamError),
-    /// Flags that do not go together (e.g. `--chain` without `--ws` and `--upstream`).
-    #[cfg(feature = "io")]
-    #[error("usage: {0}")]
-    Usage(&'static str),
+    Node(flashblocks_node::Error),
     /// The websocket failed (connecting, the handshake, reading or writing).
     #[cfg(feature = "io")]
     #[error("websocket: {0}")]
@@ -112,8 +103,8 @@ impl From<jsonrpsee::server::middleware::http::ProxyGetRequestError> for Error {
 }
 
 #[cfg(feature = "io")]
-impl From<metrics_exporter_prometheus::BuildError> for Error {
-    fn from(err: metrics_exporter_prometheus::BuildError) -> Self {
-        Self::Metrics(err)
+impl From<flashblocks_node::Error> for Error {
+    fn from(err: flashblocks_node::Error) -> Self {
+        Self::Node(err)
     }
 }

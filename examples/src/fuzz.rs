@@ -2,10 +2,8 @@
 //! that `cargo test` runs it over the checked-in corpus (`tests/corpus/replay/`) on
 //! stable.
 
-use crate::{
-    capture::read_capture,
-    pipeline::{Pipeline, Verdict},
-};
+use crate::capture::read_capture;
+use flashblocks_node::pipeline::{Pipeline, Verdict};
 
 /// Target `replay`: any bytes as a capture (its format detected), every frame through
 /// the pipeline. No panic; the frames read lie within the input; a frame that is not

@@ -1,7 +1,8 @@
 //! # flashblocks-examples
 //!
-//! The library behind the runnable examples, where the IO of a flashblocks integration
-//! lives, so that tests can call it:
+//! The library behind the runnable examples and the test doubles. The node itself (the
+//! websocket consumer, the upstream, the JSON-RPC module, the program) is the published
+//! crate `flashblocks-node`; what stays here shows it in use and tests it:
 //!
 //! - [`simulate`]: a deterministic simulated builder (real signed EIP-1559 transfers
 //!   from development keys, an OP L1-info deposit first, consistent metadata and gas,
@@ -9,18 +10,12 @@
 //! - [`capture`]: reading a capture whose format is detected from its content (a JSON
 //!   array of flashblocks, one flashblock object, JSON lines, or length-prefixed frames,
 //!   each SSZ, JSON or brotli-compressed JSON);
-//! - [`pipeline`]: the whole receiving side, frame by frame: decode → validate →
-//!   assemble with the block-hash check → overlay, with the time each stage took;
-//! - [`replay`]: the main job, over the simulated builder or a capture, as a table;
+//! - [`replay`]: the main job, over the simulated builder or a capture, as a table,
+//!   through the node's timed pipeline (`flashblocks_node::pipeline`);
 //! - [`conformance`]: the conformance runner over vector directories and captures;
-//! - [`rpc`]: a JSON-RPC server answering the `pending` tag from the overlay, with
-//!   per-request time and size bounds and a health check;
-//! - [`upstream`]: a canonical upstream node through alloy's provider (forwarding,
-//!   the overlay's fallbacks, new heads);
-//! - [`node`]: the `pending_rpc` program (flags and environment, the stream consumer,
-//!   logs and Prometheus metrics);
-//! - [`ws`]: a websocket consumer of a flashblocks stream that bounds what a server can
-//!   make it hold and reconnects after every failure (and a loopback test server);
+//! - [`executed`]: the main job's executed part (stripped JSON executed and proved);
+//! - [`pending_rpc`]: the `pending_rpc` program: `flashblocks-node` over a live stream,
+//!   or the replay (a capture, or the simulated builder) served without one;
 //! - [`sequencer`]: the `sequencer` program, a local flashblocks chain (an executing
 //!   builder streaming over a websocket, a JSON-RPC endpoint taking transactions and
 //!   answering canonical queries): a test double for op-rbuilder + rollup-boost + the L2
@@ -28,12 +23,12 @@
 //! - [`fuzz`]: the body of the `replay` fuzz target (any bytes as a capture, through the
 //!   pipeline).
 //!
-//! `rpc`, `ws`, `node` and `sequencer` are behind the default feature `io` (tokio, jsonrpsee,
-//! tokio-tungstenite); without it the crate is the pure part, which the fuzz project
-//! builds.
+//! `executed`, `pending_rpc` and `sequencer` are behind the default feature `io` (tokio,
+//! jsonrpsee, tokio-tungstenite, the executing builder).
 //!
 //! ```
-//! use flashblocks_examples::{pipeline::{Pipeline, Verdict}, simulate::{simulate, SimulationConfig}};
+//! use flashblocks_examples::simulate::{simulate, SimulationConfig};
+//! use flashblocks_node::pipeline::{Pipeline, Verdict};
 //! use flashblocks_validate::RuleSet;
 //!
 //! let sim = simulate(&SimulationConfig::default())?;
@@ -49,16 +44,12 @@
 //!
 //! ## Dependencies
 //!
-//! The IO crates the workspace chose: `tokio`, `jsonrpsee` (server and HTTP client),
-//! `tokio-tungstenite` with `futures-util`, and `rustls` (ring provider, webpki roots) for
-//! `wss://`; for `pending_rpc`'s operations `clap` (flags with environment variables),
-//! `tracing` with `tracing-subscriber`, `metrics` with `metrics-exporter-prometheus`
-//! (its HTTP listener only), and `tower`'s timeout layer (the per-request time bound);
-//! for `--upstream` `alloy-provider` (HTTP through `reqwest` with rustls on the ring
-//! provider installed above, websocket through `alloy-transport-ws`); `alloy-signer-local` / `alloy-network` /
-//! `alloy-signer` to sign the simulated transactions, `op-alloy-consensus` for the
-//! deposit and the envelope; `serde_json` with `raw_value` to split JSON arrays into
-//! frames without re-serializing them.
+//! `flashblocks-node` (the node), and for the sequencer and the programs `tokio`,
+//! `jsonrpsee`, `tokio-tungstenite` with `futures-util`, `clap`, `tracing` with
+//! `tracing-subscriber`; `alloy-signer-local` / `alloy-network` / `alloy-signer` to sign
+//! the simulated transactions, `op-alloy-consensus` for the deposit and the envelope;
+//! `serde_json` with `raw_value` to split JSON arrays into frames without re-serializing
+//! them.
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
@@ -72,19 +63,12 @@ mod error;
 pub mod executed;
 pub mod frames;
 pub mod fuzz;
-#[cfg(feature = "io")]
-pub mod node;
 pub mod output;
-pub mod pipeline;
-pub mod replay;
 #[cfg(feature = "io")]
-pub mod rpc;
+pub mod pending_rpc;
+pub mod replay;
 #[cfg(feature = "io")]
 pub mod sequencer;
 pub mod simulate;
-#[cfg(feature = "io")]
-pub mod upstream;
-#[cfg(feature = "io")]
-pub mod ws;
 
 pub use error::Error;

@@ -10,12 +10,12 @@
 use crate::{
     capture::{read_capture, CaptureFormat},
     output::LineSink,
-    pipeline::{BlockHashStatus, FrameReport, Pipeline, Verdict},
     simulate::Simulation,
     Error,
 };
 use alloy_primitives::B256;
 use flashblocks_assemble::AssembledPayload;
+use flashblocks_node::pipeline::{BlockHashStatus, FrameReport, Pipeline, Verdict};
 use op_alloy_rpc_types_engine::OpExecutionPayloadEnvelopeV4;
 use std::time::{Duration, Instant};
 

@@ -4,7 +4,7 @@
 
 #![cfg(target_os = "linux")]
 
-use flashblocks_examples::{
+use flashblocks_node::{
     pipeline::Pipeline,
     ws::{run, ConsumerConfig, ConsumerEvent},
 };

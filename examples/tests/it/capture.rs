@@ -1,11 +1,14 @@
 //! Every capture format `replay` detects, over the simulated blocks.
 
 use flashblocks_examples::{
-    capture::{read_capture, CaptureFormat, FrameEncoding},
+    capture::{read_capture, CaptureFormat},
     frames::write_length_prefixed,
-    pipeline::{Pipeline, Verdict},
     replay::{replay_bytes, ReplayOptions},
     simulate::{simulate, SimulationConfig},
+};
+use flashblocks_node::{
+    pipeline::FrameEncoding,
+    pipeline::{Pipeline, Verdict},
 };
 use flashblocks_types::JsonFrameReader;
 use flashblocks_validate::RuleSet;

@@ -4,10 +4,13 @@
 
 use clap::Parser;
 use flashblocks_examples::{
-    node::{install_metrics, start, Args},
+    pending_rpc::{self, Args},
+    simulate::{simulate, SimulationConfig},
+};
+use flashblocks_node::{
+    node::{self, install_metrics, start, ChainName, DEV_CHAIN_ID, DEV_HARDFORK},
     pipeline::Pipeline,
     rpc::{serve, Backend, ServerConfig},
-    simulate::{simulate, SimulationConfig},
     ws::{serve_once, WsFrame},
 };
 use flashblocks_validate::RuleSet;
@@ -43,21 +46,22 @@ fn help_flags_and_the_default_staleness_bound() {
         "--metrics",
         "--chain",
         "--execution",
-        "PENDING_RPC_WS",
-        "PENDING_RPC_CHAIN",
+        "FLASHBLOCKS_NODE_WS",
+        "FLASHBLOCKS_NODE_CHAIN",
     ] {
         assert!(help.contains(flag), "{flag} in --help:\n{help}");
     }
     let live = Args::try_parse_from(["pending_rpc", "--ws", "ws://127.0.0.1:1/"]).unwrap();
+    let live = live.node;
     assert_eq!(live.max_age_ms(), Some(5_000), "a live stream has a staleness bound by default");
     assert_eq!(live.server_config().max_age_ms, Some(5_000));
     assert_eq!(live.server_config().request_timeout, Duration::from_secs(10));
     let off =
         Args::try_parse_from(["pending_rpc", "--ws", "ws://h/", "--max-age-ms", "0"]).unwrap();
-    assert_eq!(off.max_age_ms(), None);
+    assert_eq!(off.node.max_age_ms(), None);
     let replay = Args::try_parse_from(["pending_rpc", "capture.json"]).unwrap();
     assert_eq!(replay.file.as_deref(), Some(std::path::Path::new("capture.json")));
-    assert_eq!(replay.max_age_ms(), None, "a replay does not go stale");
+    assert_eq!(replay.node.max_age_ms(), None, "a replay does not go stale");
     let err = Args::try_parse_from(["pending_rpc", "--nope"]).unwrap_err();
     assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
 }
@@ -176,8 +180,8 @@ async fn a_live_node_counts_what_it_takes_and_goes_stale_when_the_stream_dies() 
     let (ws_addr, server) = serve_once("127.0.0.1:0".parse().unwrap(), frames).await.unwrap();
     let (metrics, metrics_addr) = install_metrics("127.0.0.1:0".parse().unwrap()).unwrap();
     let url = format!("ws://{ws_addr}");
-    let args = Args::try_parse_from([
-        "pending_rpc",
+    let args = node::Args::try_parse_from([
+        "flashblocks-node",
         "--ws",
         url.as_str(),
         "--port",
@@ -238,21 +242,39 @@ async fn a_live_node_counts_what_it_takes_and_goes_stale_when_the_stream_dies() 
 }
 
 /// Execution reads the upstream's state and follows a live stream: `--chain` without
-/// `--ws` and `--upstream` is refused before anything starts.
+/// `--ws` and `--upstream` is refused before anything starts (unless `--execution off`,
+/// which only names the chain), and the node needs `--ws`.
 #[tokio::test]
 async fn execution_needs_a_stream_and_an_upstream() {
-    for argv in [
-        &["pending_rpc", "--chain", "dev", "--port", "0"][..],
-        &["pending_rpc", "--chain", "base-sepolia", "--ws", "ws://127.0.0.1:9", "--port", "0"],
-    ] {
-        let args = Args::try_parse_from(argv).unwrap();
-        match start(&args).await {
-            Err(flashblocks_examples::Error::Usage(why)) => assert!(why.contains("--chain")),
-            other => panic!("{argv:?}: {other:?}"),
+    let args = Args::try_parse_from(["pending_rpc", "--chain", "dev", "--port", "0"]).unwrap();
+    match pending_rpc::start(&args).await {
+        Err(flashblocks_examples::Error::Node(flashblocks_node::Error::Usage(why))) => {
+            assert!(why.contains("--chain"), "{why}");
         }
+        other => panic!("{other:?}"),
     }
-    let args = Args::try_parse_from(["pending_rpc", "--chain", "dev"]).unwrap();
+    let argv = ["flashblocks-node", "--chain", "base-sepolia", "--ws", "ws://127.0.0.1:9"];
+    match start(&node::Args::try_parse_from(argv).unwrap()).await {
+        Err(flashblocks_node::Error::Usage(why)) => assert!(why.contains("--chain"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    match start(&node::Args::try_parse_from(["flashblocks-node", "--port", "0"]).unwrap()).await {
+        Err(flashblocks_node::Error::Usage(why)) => assert!(why.contains("--ws"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let args = node::Args::try_parse_from(["flashblocks-node", "--chain", "dev"]).unwrap();
     assert_eq!(args.server_config().chain_id, Some(901), "the chain's id for eth_chainId");
-    assert!(Args::try_parse_from(["pending_rpc", "--chain", "unknown"]).is_err());
-    assert!(Args::try_parse_from(["pending_rpc", "--execution", "enforce"]).is_ok());
+    assert!(node::Args::try_parse_from(["flashblocks-node", "--chain", "unknown"]).is_err());
+    for mode in ["off", "report", "enforce"] {
+        assert!(node::Args::try_parse_from(["flashblocks-node", "--execution", mode]).is_ok());
+    }
+}
+
+/// `--chain dev` is the sequencer's chain: its id and hardforks.
+#[test]
+fn the_dev_chain_is_the_sequencers() {
+    use flashblocks_examples::sequencer::{CHAIN_ID, HARDFORK};
+    assert_eq!((DEV_CHAIN_ID, DEV_HARDFORK), (CHAIN_ID, HARDFORK));
+    assert_eq!(ChainName::Dev.config().chain_id(), CHAIN_ID);
+    assert_eq!(ChainName::Dev.config().hardfork_at(0), HARDFORK);
 }

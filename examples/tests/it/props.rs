@@ -3,9 +3,9 @@
 
 use flashblocks_examples::{
     capture::read_capture,
-    pipeline::{Pipeline, Verdict},
     simulate::{simulate, SimulationConfig},
 };
+use flashblocks_node::pipeline::{Pipeline, Verdict};
 use flashblocks_types::JsonFrameReader;
 use flashblocks_validate::RuleSet;
 use proptest::prelude::*;

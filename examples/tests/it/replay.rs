@@ -4,10 +4,10 @@ use crate::unichain;
 use alloy_primitives::b256;
 use flashblocks_examples::{
     capture::CaptureFormat,
-    pipeline::Pipeline,
     replay::{payload_json, replay_bytes, replay_frames, simulated_stream, ReplayOptions},
     simulate::{simulate, SimulationConfig},
 };
+use flashblocks_node::pipeline::Pipeline;
 use flashblocks_overlay::Lookup;
 use flashblocks_validate::RuleSet;
 

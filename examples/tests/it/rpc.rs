@@ -1,10 +1,10 @@
 //! The pending-state JSON-RPC server on loopback, asked over HTTP.
 
 use alloy_primitives::{Address, B256, U256};
-use flashblocks_examples::{
+use flashblocks_examples::simulate::{dev_signers, simulate, SimulationConfig, L1_BLOCK};
+use flashblocks_node::{
     pipeline::Pipeline,
     rpc::{serve, Backend, ServerConfig},
-    simulate::{dev_signers, simulate, SimulationConfig, L1_BLOCK},
 };
 use flashblocks_validate::RuleSet;
 use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};

@@ -3,13 +3,13 @@
 //! `pending`, and the websocket subscriptions with their bounded buffers.
 
 use alloy_primitives::{keccak256, Address, B256, U256};
-use flashblocks_examples::{
+use flashblocks_examples::simulate::{dev_signers, simulate, Simulation, SimulationConfig};
+use flashblocks_node::{
     pipeline::{Pipeline, Verdict},
     rpc::{
         feed::{Feed, FlashblockEvent},
         serve, Backend, ServerConfig,
     },
-    simulate::{dev_signers, simulate, Simulation, SimulationConfig},
 };
 use flashblocks_overlay::OverlayReader;
 use flashblocks_types::JsonFrameReader;
@@ -360,7 +360,7 @@ async fn a_block_by_number_or_hash_reaches_the_canonical_state_with_that_block()
         feed: Feed::default(),
         execution: None,
     };
-    let module = flashblocks_examples::rpc::module(backend, &ServerConfig::default()).unwrap();
+    let module = flashblocks_node::rpc::module(backend, &ServerConfig::default()).unwrap();
     let sender = Address::repeat_byte(1);
     let hash = B256::with_last_byte(0x42);
 

@@ -9,11 +9,11 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use flashblocks_examples::{
-    pipeline::{BlockHashStatus, Pipeline, Verdict},
-    sequencer::{encode, Chain, ChainSettings, StreamFormat, SubmitError, CHAIN_ID},
+use flashblocks_examples::sequencer::{
+    encode, Chain, ChainSettings, StreamFormat, SubmitError, CHAIN_ID,
 };
 use flashblocks_execute::builder::{contract_initcode, BASE_FEE, DEV_KEYS, LOG_TOPIC};
+use flashblocks_node::pipeline::{BlockHashStatus, Pipeline, Verdict};
 use flashblocks_validate::RuleSet;
 use futures_util::StreamExt;
 use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};

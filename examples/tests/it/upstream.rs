@@ -5,10 +5,10 @@
 //! node's new heads confirm and then break the preconfirmed blocks.
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
-use flashblocks_examples::{
+use flashblocks_examples::simulate::{dev_signers, simulate, SimulationConfig};
+use flashblocks_node::{
     pipeline::{Pipeline, Verdict},
     rpc::{feed::Feed, serve, Backend, ServerConfig},
-    simulate::{dev_signers, simulate, SimulationConfig},
     upstream::{follow_heads, Upstream},
 };
 use flashblocks_types::Flashblock;

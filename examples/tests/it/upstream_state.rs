@@ -5,8 +5,8 @@
 
 use crate::sequencer::{call, eventually, sign, signer, start_sequencer, u256};
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
-use flashblocks_examples::upstream::{Upstream, UpstreamState};
 use flashblocks_execute::{builder::contract_initcode, CanonicalStates};
+use flashblocks_node::upstream::{Upstream, UpstreamState};
 use jsonrpsee::{http_client::HttpClient, rpc_params};
 use revm::DatabaseRef;
 use serde_json::Value;

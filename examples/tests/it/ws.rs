@@ -1,9 +1,11 @@
 //! The websocket consumer against a loopback server streaming the simulated blocks.
 
 use flashblocks_examples::{
-    pipeline::Pipeline,
     replay::simulated_stream,
     simulate::{simulate, SimulationConfig},
+};
+use flashblocks_node::{
+    pipeline::Pipeline,
     ws::{run, serve_once, ConsumerConfig, ConsumerEvent, WsFrame},
 };
 use flashblocks_overlay::Lookup;
@@ -81,7 +83,7 @@ async fn ssz_stream_rejects_the_injected_frame() {
 /// the stream's last flashblock without the server waiting on the writer.
 #[tokio::test]
 async fn a_stream_feeds_the_rpc_server_while_it_serves() {
-    use flashblocks_examples::rpc::{serve, Backend, ServerConfig};
+    use flashblocks_node::rpc::{serve, Backend, ServerConfig};
     use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
 
     let sim = simulate(&SimulationConfig::default()).unwrap();

@@ -1,9 +1,9 @@
 //! The websocket consumer against a hostile loopback server: every way a connection
 //! can end, each followed by a reconnect, and the stream taken in afterwards.
 
-use flashblocks_examples::{
+use flashblocks_examples::simulate::{simulate, SimulationConfig};
+use flashblocks_node::{
     pipeline::Pipeline,
-    simulate::{simulate, SimulationConfig},
     ws::{run, Backoff, ConsumerConfig, ConsumerEvent},
 };
 use flashblocks_validate::RuleSet;
@@ -282,9 +282,9 @@ async fn backs_off_exponentially_up_to_the_cap_when_nothing_listens() {
 #[tokio::test]
 async fn wss_urls_speak_tls() {
     // A plain websocket server: a TLS client hello gets no TLS answer.
-    let (addr, server) = flashblocks_examples::ws::serve_once(
+    let (addr, server) = flashblocks_node::ws::serve_once(
         "127.0.0.1:0".parse().unwrap(),
-        vec![flashblocks_examples::ws::WsFrame::Text("{}".to_owned())],
+        vec![flashblocks_node::ws::WsFrame::Text("{}".to_owned())],
     )
     .await
     .unwrap();

@@ -35,6 +35,46 @@
 //! closed, so clients that send half a request and stop cannot hold every connection
 //! slot; request and response bodies and connections are capped; websocket clients are
 //! pinged and dropped when they stop answering.
+//!
+//! ## Mounting the module in a node
+//!
+//! [`module`] is a plain [`RpcModule`]: a node that serves its own `eth_` namespace
+//! mounts it in place of its own `pending` answers by removing, from its own module,
+//! every method this one registers, then merging this one. A node built on reth does
+//! exactly that with `TransportRpcModules::replace_configured(module)` in its
+//! `extend_rpc_modules` hook (passing its own state as the [`CanonicalState`], or an
+//! [`Upstream`] to itself); the same with jsonrpsee alone:
+//!
+//! ```
+//! use flashblocks::{overlay::Overlay, overlay::OverlayConfig};
+//! use flashblocks_node::rpc::{module, Backend, ServerConfig};
+//! use jsonrpsee::RpcModule;
+//!
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! // The node's own module, answering `eth_getBalance` from its database.
+//! let mut node = RpcModule::new(());
+//! node.register_method("eth_getBalance", |_, _, _| "0x0 from the node's database")?;
+//! node.register_method("eth_syncing", |_, _, _| false)?;
+//!
+//! let overlay = Overlay::new(OverlayConfig::default());
+//! let flashblocks = module(Backend::new(overlay.reader()), &ServerConfig::default())?;
+//! for name in flashblocks.method_names() {
+//!     node.remove_method(name); // what reth's `replace_configured` does
+//! }
+//! node.merge(flashblocks)?;
+//!
+//! // `eth_getBalance` is now the overlay's (nothing received yet: "not known" for
+//! // `pending`, the canonical state for the rest); the node's other methods stay.
+//! let syncing: bool = node.call("eth_syncing", jsonrpsee::rpc_params![]).await?;
+//! assert!(!syncing);
+//! let latest: String = node
+//!     .call("eth_getBalance", ("0x0000000000000000000000000000000000000001", "latest"))
+//!     .await?;
+//! assert_eq!(latest, "0x0");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod blocks;
 pub mod feed;
@@ -243,7 +283,7 @@ fn canonical_error(err: impl fmt::Display) -> ErrorObjectOwned {
 fn no_upstream(method: &str) -> ErrorObjectOwned {
     ErrorObject::owned(
         -32000,
-        format!("{method} needs a canonical upstream (pending_rpc --upstream URL)"),
+        format!("{method} needs a canonical upstream (--upstream URL)"),
         None::<()>,
     )
 }

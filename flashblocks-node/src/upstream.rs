@@ -14,7 +14,7 @@
 //!
 //! The [`CanonicalState`] and [`UpstreamState`] methods are synchronous: they wait for the upstream with
 //! `tokio::task::block_in_place`, so the server must run on tokio's multi-thread
-//! runtime (as `pending_rpc` does).
+//! runtime (as `flashblocks-node` does).
 
 use crate::Error;
 use alloy_eips::{BlockId, BlockNumberOrTag};

@@ -1,7 +1,7 @@
-//! The `pending_rpc` program as a library: its flags ([`Args`], `clap`, each also an
-//! environment variable), and [`start`], which fills the overlay (a live websocket
-//! stream, a capture, or the simulated builder) and serves it over JSON-RPC with logs
-//! (`tracing`) and Prometheus metrics (`metrics`).
+//! The `flashblocks-node` program as a library: its flags ([`Args`], `clap`, each also an
+//! environment variable), and [`start`], which fills the overlay from a live websocket
+//! stream and serves it over JSON-RPC with logs (`tracing`) and Prometheus metrics
+//! (`metrics`).
 //!
 //! Metrics (with `--metrics ADDR`, served at `http://ADDR/metrics`):
 //!
@@ -38,12 +38,10 @@
 
 use crate::{
     pipeline::{now_ms, Pipeline, Verdict},
-    replay::{replay_bytes, replay_frames, simulated_stream, ReplayOptions},
     rpc::{
         feed::{Feed, FlashblockEvent},
         serve, Backend, ServerConfig,
     },
-    simulate::{simulate, SimulationConfig, CHAIN_ID},
     upstream::{follow_heads, Upstream, UpstreamState},
     ws::{run, ConsumerConfig, ConsumerEvent},
     Error,
@@ -58,16 +56,23 @@ use jsonrpsee::server::ServerHandle;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 use std::{
     net::SocketAddr,
-    path::PathBuf,
     sync::{Arc, Mutex, PoisonError},
     time::Duration,
 };
 use tokio::task::JoinHandle;
 
+/// The local development chain's id (`--chain dev`).
+pub const DEV_CHAIN_ID: u64 = 901;
+
+/// The last hardfork the local development chain runs, active from genesis with every
+/// earlier one (`--chain dev`).
+pub const DEV_HARDFORK: alloy_op_hardforks::OpHardfork = alloy_op_hardforks::OpHardfork::Isthmus;
+
 /// The chains `--chain` names: whose hardfork schedule execution follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ChainName {
-    /// The examples' sequencer: chain id 901, every hardfork up to Isthmus from genesis.
+    /// The local development chain (the examples' `sequencer`): chain id 901, every
+    /// hardfork up to Isthmus active from genesis.
     Dev,
     /// OP Mainnet (10).
     OpMainnet,
@@ -81,7 +86,7 @@ impl ChainName {
     /// The chain's configuration.
     pub fn config(self) -> ChainConfig {
         match self {
-            Self::Dev => ChainConfig::dev(crate::sequencer::CHAIN_ID, crate::sequencer::HARDFORK),
+            Self::Dev => ChainConfig::dev(DEV_CHAIN_ID, DEV_HARDFORK),
             Self::OpMainnet => ChainConfig::op_mainnet(),
             Self::BaseMainnet => ChainConfig::base_mainnet(),
             Self::BaseSepolia => ChainConfig::base_sepolia(),
@@ -92,6 +97,8 @@ impl ChainName {
 /// What `--execution` does with a flashblock whose execution differs from its claims.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExecutionMode {
+    /// Do not execute (`--chain` then only names the chain id).
+    Off,
     /// Accept it, log and count the mismatch; its block's executed facts stop serving.
     #[default]
     Report,
@@ -99,84 +106,83 @@ pub enum ExecutionMode {
     Enforce,
 }
 
-/// `pending_rpc`'s flags; each can also be set by the environment variable named.
+/// `flashblocks-node`'s flags; each can also be set by the environment variable named.
 #[derive(Clone, Debug, clap::Parser)]
 #[command(
-    name = "pending_rpc",
+    name = "flashblocks-node",
+    version,
     about = "JSON-RPC answering the `pending` tag from a flashblocks stream's preconfirmed state",
     long_about = "JSON-RPC (HTTP and websocket on one port) answering the `pending` tag from \
-                  the preconfirmed-state overlay, fed by a live flashblocks websocket (--ws), a \
-                  capture (FILE) or, with neither, the simulated builder. GET /health fails \
-                  when the stream is stale."
+                  the preconfirmed-state overlay, fed by a live flashblocks websocket (--ws), \
+                  executed on a canonical upstream's state (--upstream, --chain). GET /health \
+                  fails when the stream is stale."
 )]
 pub struct Args {
     /// Address to serve JSON-RPC on (HTTP and websocket).
-    #[arg(long, env = "PENDING_RPC_HOST", default_value = "127.0.0.1")]
+    #[arg(long, env = "FLASHBLOCKS_NODE_HOST", default_value = "127.0.0.1")]
     pub host: std::net::IpAddr,
     /// Port to serve JSON-RPC on (0: a free one).
-    #[arg(long, env = "PENDING_RPC_PORT", default_value_t = 8545)]
+    #[arg(long, env = "FLASHBLOCKS_NODE_PORT", default_value_t = 8545)]
     pub port: u16,
     /// A flashblocks websocket (`ws://` or `wss://`) to consume, reconnecting as needed.
-    #[arg(long, env = "PENDING_RPC_WS", value_name = "URL")]
+    #[arg(long, env = "FLASHBLOCKS_NODE_WS", value_name = "URL")]
     pub ws: Option<String>,
     /// The stream sends SSZ V1 frames (default: JSON, plain or brotli).
-    #[arg(long, env = "PENDING_RPC_SSZ")]
+    #[arg(long, env = "FLASHBLOCKS_NODE_SSZ")]
     pub ssz: bool,
     /// With --ws, pending answers are "not here" (and /health fails) once the newest
     /// flashblock is older than this; 0 turns the bound off.
-    #[arg(long, env = "PENDING_RPC_MAX_AGE_MS", default_value_t = 5_000)]
+    #[arg(long, env = "FLASHBLOCKS_NODE_MAX_AGE_MS", default_value_t = 5_000)]
     pub max_age_ms: u64,
     /// The time one HTTP request may take, headers to answer, before its connection is
     /// closed.
-    #[arg(long, env = "PENDING_RPC_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    #[arg(long, env = "FLASHBLOCKS_NODE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
     /// The largest request body.
-    #[arg(long, env = "PENDING_RPC_MAX_REQUEST_BYTES", default_value_t = 1 << 20)]
+    #[arg(long, env = "FLASHBLOCKS_NODE_MAX_REQUEST_BYTES", default_value_t = 1 << 20)]
     pub max_request_bytes: u32,
     /// Connections at once.
-    #[arg(long, env = "PENDING_RPC_MAX_CONNECTIONS", default_value_t = 512)]
+    #[arg(long, env = "FLASHBLOCKS_NODE_MAX_CONNECTIONS", default_value_t = 512)]
     pub max_connections: u32,
     /// Accepted flashblocks a subscriber may fall behind by before it is dropped.
-    #[arg(long, env = "PENDING_RPC_SUBSCRIBER_BUFFER", default_value_t = 256)]
+    #[arg(long, env = "FLASHBLOCKS_NODE_SUBSCRIBER_BUFFER", default_value_t = 256)]
     pub subscriber_buffer: usize,
-    /// What `eth_chainId` answers (default: the simulated chain's for a replay, none for
-    /// a stream).
-    #[arg(long, env = "PENDING_RPC_CHAIN_ID")]
+    /// What `eth_chainId` answers (default: `--chain`'s id, else forwarded to the
+    /// upstream).
+    #[arg(long, env = "FLASHBLOCKS_NODE_CHAIN_ID")]
     pub chain_id: Option<u64>,
     /// A canonical node's JSON-RPC (`http(s)://`, polled for new heads, or `ws(s)://`,
     /// subscribed to `newHeads`): non-`pending` requests are forwarded to it, the
     /// overlay falls back to it, its heads confirm or drop preconfirmed blocks, and
     /// transactions are sent through it.
-    #[arg(long, env = "PENDING_RPC_UPSTREAM", value_name = "URL")]
+    #[arg(long, env = "FLASHBLOCKS_NODE_UPSTREAM", value_name = "URL")]
     pub upstream: Option<String>,
-    /// Execute each flashblock under this chain's rules (needs --ws and --upstream): a
-    /// stripped stream then serves executed balances, nonces and receipts, and
-    /// `eth_call` / `eth_estimateGas` on `pending` run locally.
-    #[arg(long, env = "PENDING_RPC_CHAIN", value_enum, value_name = "CHAIN")]
+    /// Execute each flashblock under this chain's rules (needs --upstream, unless
+    /// `--execution off`): a stripped stream then serves executed balances, nonces and
+    /// receipts, and `eth_call` / `eth_estimateGas` on `pending` run locally.
+    #[arg(long, env = "FLASHBLOCKS_NODE_CHAIN", value_enum, value_name = "CHAIN")]
     pub chain: Option<ChainName>,
-    /// With --chain: what a flashblock whose execution differs from its claims gets.
-    #[arg(long, env = "PENDING_RPC_EXECUTION", value_enum, default_value_t = ExecutionMode::Report)]
+    /// With --chain: whether flashblocks are executed (`off`: not), and what one whose
+    /// execution differs from its claims gets.
+    #[arg(long, env = "FLASHBLOCKS_NODE_EXECUTION", value_enum, default_value_t = ExecutionMode::Report)]
     pub execution: ExecutionMode,
     /// How often an HTTP upstream is polled for its head.
-    #[arg(long, env = "PENDING_RPC_HEAD_POLL_MS", default_value_t = 1_000)]
+    #[arg(long, env = "FLASHBLOCKS_NODE_HEAD_POLL_MS", default_value_t = 1_000)]
     pub head_poll_ms: u64,
     /// The longest wait `eth_sendRawTransactionSync` accepts.
-    #[arg(long, env = "PENDING_RPC_MAX_SYNC_TIMEOUT_MS", default_value_t = 20_000)]
+    #[arg(long, env = "FLASHBLOCKS_NODE_MAX_SYNC_TIMEOUT_MS", default_value_t = 20_000)]
     pub max_sync_timeout_ms: u64,
     /// Serve Prometheus metrics at `http://ADDR/metrics`.
-    #[arg(long, env = "PENDING_RPC_METRICS", value_name = "ADDR")]
+    #[arg(long, env = "FLASHBLOCKS_NODE_METRICS", value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
     /// Stop after this many seconds (default: at Ctrl-C).
-    #[arg(long, env = "PENDING_RPC_SECONDS")]
+    #[arg(long, env = "FLASHBLOCKS_NODE_SECONDS")]
     pub seconds: Option<u64>,
-    /// A capture to replay instead of the simulated builder (ignored with --ws).
-    #[arg(value_name = "FILE")]
-    pub file: Option<PathBuf>,
 }
 
 impl Args {
-    /// The staleness bound for a live stream (`None` for a replay, whose data does not
-    /// move, or with `--max-age-ms 0`).
+    /// The staleness bound for a live stream (`None` without `--ws`, or with
+    /// `--max-age-ms 0`).
     pub fn max_age_ms(&self) -> Option<u64> {
         (self.ws.is_some() && self.max_age_ms > 0).then_some(self.max_age_ms)
     }
@@ -188,23 +194,18 @@ impl Args {
             max_request_bytes: self.max_request_bytes,
             max_connections: self.max_connections,
             max_age_ms: self.max_age_ms(),
-            chain_id: self
-                .chain_id
-                .or_else(|| self.chain.map(|c| c.config().chain_id()))
-                .or_else(|| (self.ws.is_none() && self.upstream.is_none()).then_some(CHAIN_ID)),
+            chain_id: self.chain_id.or_else(|| self.chain.map(|c| c.config().chain_id())),
             max_sync_timeout: Duration::from_millis(self.max_sync_timeout_ms),
             ..ServerConfig::default()
         }
     }
 }
 
-/// A running `pending_rpc`.
+/// A running node.
 #[derive(Debug)]
 pub struct Node {
     /// The JSON-RPC address.
     pub addr: SocketAddr,
-    /// The replay's table lines (empty with `--ws`).
-    pub replay_lines: Vec<String>,
     handle: ServerHandle,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -295,14 +296,24 @@ async fn serve_metrics(listener: tokio::net::TcpListener, handle: PrometheusHand
     }
 }
 
-/// Starts what `args` describe: the overlay's source and the server.
+/// Starts what `args` describe: the stream consumer (`--ws`), the canonical head
+/// follower (`--upstream`), and the server.
 ///
 /// # Errors
 ///
-/// [`Error`] when the capture cannot be read or the server cannot bind.
+/// [`Error::Usage`] without `--ws`, or with `--chain` (executing) and no `--upstream`;
+/// [`Error`] when the upstream cannot be reached or the server cannot bind.
 pub async fn start(args: &Args) -> Result<Node, Error> {
+    let Some(url) = &args.ws else {
+        return Err(Error::Usage("--ws URL (the flashblocks stream) is required"));
+    };
+    let executing = args.chain.is_some() && args.execution != ExecutionMode::Off;
+    if executing && args.upstream.is_none() {
+        return Err(Error::Usage(
+            "--chain (execution) needs --upstream (or --execution off to only name the chain)",
+        ));
+    }
     let mut tasks = Vec::new();
-    let mut replay_lines = Vec::new();
     let feed = Feed::new(args.subscriber_buffer);
     let upstream = match &args.upstream {
         Some(url) => {
@@ -312,64 +323,33 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
         }
         None => None,
     };
-    if args.chain.is_some() && (args.ws.is_none() || upstream.is_none()) {
-        return Err(Error::Usage("--chain (execution) needs --ws and --upstream"));
-    }
-    let shared;
-    let mut snapshots = None;
-    let reader = match (&args.ws, &args.file) {
-        (Some(url), _) => {
-            let rule_set = if args.ssz { RuleSet::V1 } else { RuleSet::Json };
-            let validator = match rule_set {
-                RuleSet::V1 => ValidatorConfig::v1(),
-                RuleSet::Json => ValidatorConfig::json(),
-            };
-            let overlay =
-                OverlayConfig { max_age_ms: args.max_age_ms(), ..OverlayConfig::default() };
-            let config = ReceiverConfig::with_validator(validator).with_overlay(overlay);
-            let pipeline = match (args.chain, &upstream) {
-                (Some(chain), Some(upstream)) => {
-                    let (receiver, pending) = executing_receiver(config, chain, args, upstream);
-                    snapshots = Some(pending);
-                    tracing::info!(?chain, execution = ?args.execution, "executing flashblocks");
-                    Pipeline::from_receiver(receiver)
-                }
-                _ => Pipeline::from_receiver(Receiver::new(config)),
-            };
-            let reader = pipeline.reader();
-            let pipeline = Arc::new(Mutex::new(pipeline));
-            shared = Some(pipeline.clone());
-            let executing = snapshots.is_some();
-            tasks.push(tokio::spawn(consume(url.clone(), pipeline, feed.clone(), executing)));
-            reader
-        }
-        (None, file) => {
-            // Replay quietly: only the totals and the final payloads.
-            let options = ReplayOptions { max_rows: 0, progress_every: 0 };
-            let pipeline = match file {
-                Some(path) => replay_bytes(&std::fs::read(path)?, options, &mut replay_lines)?.2,
-                None => {
-                    let (frames, _) = simulated_stream(&simulate(&SimulationConfig::default())?);
-                    let mut pipeline = Pipeline::new(RuleSet::V1);
-                    let frames = frames.iter().map(Vec::as_slice);
-                    replay_frames(&mut pipeline, frames, options, &mut replay_lines);
-                    pipeline
-                }
-            };
-            let reader = pipeline.reader();
-            shared = Some(Arc::new(Mutex::new(pipeline)));
-            reader
-        }
+    let rule_set = if args.ssz { RuleSet::V1 } else { RuleSet::Json };
+    let validator = match rule_set {
+        RuleSet::V1 => ValidatorConfig::v1(),
+        RuleSet::Json => ValidatorConfig::json(),
     };
+    let overlay = OverlayConfig { max_age_ms: args.max_age_ms(), ..OverlayConfig::default() };
+    let config = ReceiverConfig::with_validator(validator).with_overlay(overlay);
+    let mut snapshots = None;
+    let pipeline = match (args.chain, &upstream) {
+        (Some(chain), Some(upstream)) if executing => {
+            let (receiver, pending) = executing_receiver(config, chain, args, upstream);
+            snapshots = Some(pending);
+            tracing::info!(?chain, execution = ?args.execution, "executing flashblocks");
+            Pipeline::from_receiver(receiver)
+        }
+        _ => Pipeline::from_receiver(Receiver::new(config)),
+    };
+    let reader = pipeline.reader();
+    let pipeline = Arc::new(Mutex::new(pipeline));
+    tasks.push(tokio::spawn(consume(url.clone(), pipeline.clone(), feed.clone(), executing)));
     tasks.push(tokio::spawn(refresh_gauges(reader.clone())));
     let addr = SocketAddr::new(args.host, args.port);
     let config = args.server_config();
     let (addr, handle) = match upstream {
         Some(upstream) => {
-            if let Some(pipeline) = shared {
-                let poll = Duration::from_millis(args.head_poll_ms);
-                tasks.push(tokio::spawn(follow(upstream.clone(), poll, pipeline, feed.clone())));
-            }
+            let poll = Duration::from_millis(args.head_poll_ms);
+            tasks.push(tokio::spawn(follow(upstream.clone(), poll, pipeline, feed.clone())));
             let backend = Backend {
                 reader,
                 canonical: upstream.clone(),
@@ -382,7 +362,7 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
         None => serve(addr, Backend { feed, ..Backend::new(reader) }, &config).await?,
     };
     tracing::info!(%addr, "serving JSON-RPC (HTTP and websocket), GET /health");
-    Ok(Node { addr, replay_lines, handle, tasks })
+    Ok(Node { addr, handle, tasks })
 }
 
 /// A receiver executing each flashblock under `chain`'s rules over `upstream`'s state,
@@ -394,7 +374,7 @@ fn executing_receiver(
     upstream: &Upstream,
 ) -> (Receiver, PendingSnapshots<UpstreamState>) {
     let enforcement = match args.execution {
-        ExecutionMode::Report => Enforcement::Report,
+        ExecutionMode::Off | ExecutionMode::Report => Enforcement::Report,
         ExecutionMode::Enforce => Enforcement::Enforce,
     };
     let mut check = ExecutionCheck::new(Executor::new(chain.config(), upstream.clone()))
@@ -514,7 +494,7 @@ async fn follow(upstream: Upstream, poll: Duration, pipeline: Arc<Mutex<Pipeline
 }
 
 /// Refreshes the age gauges every second.
-async fn refresh_gauges(reader: OverlayReader) {
+pub async fn refresh_gauges(reader: OverlayReader) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;

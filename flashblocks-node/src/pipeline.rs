@@ -11,12 +11,11 @@
 //! [`ReceiverConfig::with_block_hash_check`]), so a stream whose hashes cannot be proven
 //! (a Jovian chain) still replays.
 
-use crate::capture::FrameEncoding;
 use flashblocks::{
     assemble::{AssembleError, AssembledPayload},
     overlay::{CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader},
     primitives::{TxHash, B256},
-    types::{Flashblock, PayloadId},
+    types::{frame_version, Flashblock, JsonFrameEncoding, PayloadId, VERSION_V1},
     validate::{Outcome, RuleSet, ValidationError, Validator, ValidatorConfig},
     Receiver, ReceiverConfig,
 };
@@ -24,6 +23,56 @@ use std::{
     sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
+
+/// How one frame is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FrameEncoding {
+    /// SSZ: its first 4 bytes are a known version.
+    Ssz,
+    /// Plain JSON: its first byte is `{`.
+    Json,
+    /// Brotli-compressed JSON: anything else.
+    Brotli,
+}
+
+impl FrameEncoding {
+    /// Reads a frame's encoding from its first bytes.
+    ///
+    /// ```
+    /// use flashblocks_node::pipeline::FrameEncoding;
+    ///
+    /// assert_eq!(FrameEncoding::detect(&[0, 0, 0, 1, 9]), FrameEncoding::Ssz);
+    /// assert_eq!(FrameEncoding::detect(b"{\"index\":0}"), FrameEncoding::Json);
+    /// assert_eq!(FrameEncoding::detect(&[0x1b, 0x2c]), FrameEncoding::Brotli);
+    /// ```
+    pub fn detect(frame: &[u8]) -> Self {
+        if frame_version(frame).is_ok_and(|v| v.0 == VERSION_V1) {
+            return Self::Ssz;
+        }
+        match JsonFrameEncoding::detect(frame) {
+            JsonFrameEncoding::Plain => Self::Json,
+            JsonFrameEncoding::Brotli => Self::Brotli,
+        }
+    }
+
+    /// The rule set a stream of such frames is validated with: V1 for SSZ, the
+    /// JSON-stream rules for JSON, plain or compressed.
+    pub const fn rule_set(self) -> RuleSet {
+        match self {
+            Self::Ssz => RuleSet::V1,
+            Self::Json | Self::Brotli => RuleSet::Json,
+        }
+    }
+
+    /// A short name, for output.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Ssz => "ssz",
+            Self::Json => "json",
+            Self::Brotli => "brotli",
+        }
+    }
+}
 
 /// The validator's answer to a frame.
 #[derive(Clone, Debug, PartialEq)]
@@ -152,7 +201,6 @@ pub struct FrameReport {
     pub accepted: Option<Arc<Flashblock>>,
     /// What the execution check reported for this frame (a receiver built with
     /// [`Receiver::with_execution`]): a mismatch, or a flashblock not executed.
-    #[cfg(feature = "io")]
     pub execution: Vec<flashblocks::execute::ExecutionReport>,
 }
 
@@ -265,7 +313,6 @@ impl Pipeline {
             overlay_error: None,
             times: StageTimes::default(),
             accepted: None,
-            #[cfg(feature = "io")]
             execution: Vec::new(),
         };
         let started = Instant::now();
@@ -325,7 +372,6 @@ impl Pipeline {
             Err(err) => report.overlay_error = Some(err),
         }
         report.times.overlay = started.elapsed();
-        #[cfg(feature = "io")]
         {
             report.execution = self.receiver.take_execution_reports();
         }
