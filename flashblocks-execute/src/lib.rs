@@ -61,6 +61,7 @@ mod check;
 mod config;
 mod error;
 mod executor;
+mod fees;
 #[cfg(feature = "test-utils")]
 pub mod fuzz;
 mod memory;

@@ -1,6 +1,7 @@
 //! Running one flashblock's transactions through alloy-op-evm's block executor.
 
 use crate::{
+    fees::receipt_fee_fields,
     state::{BlockView, LayerState, PendingDb},
     ChainConfig, ExecuteError,
 };
@@ -15,12 +16,11 @@ use alloy_op_evm::{
 };
 use alloy_primitives::{keccak256, Address, Bloom, Bytes, B256, U256};
 use flashblocks_types::{
-    AccountMetadata, ExecutedMetadata, ExecutedReceipt, ExecutionPayloadStaticV1, L1FeeFields,
-    StorageSlot,
+    AccountMetadata, ExecutedMetadata, ExecutedReceipt, ExecutionPayloadStaticV1, StorageSlot,
 };
 use flashblocks_validate::TransactionRejection;
 use op_alloy_consensus::{OpReceipt, OpTxEnvelope};
-use op_revm::{L1BlockInfo, OpSpecId};
+use op_revm::L1BlockInfo;
 use revm::{primitives::KECCAK_EMPTY, state::AccountInfo, DatabaseRef};
 
 /// The block's cumulative results after a flashblock.
@@ -148,6 +148,7 @@ where
     let mut logs_bloom = totals.logs_bloom;
     let mut encodings = Vec::with_capacity(transactions.len());
     let decoded = decode_and_recover(transactions);
+    let mut deposits = Vec::with_capacity(transactions.len());
     for (index, (raw, decoded)) in transactions.iter().zip(decoded).enumerate() {
         let (hash, decoded) = decoded;
         let rejected = |rejection| ExecuteError::TransactionRejected { index, hash, rejection };
@@ -160,7 +161,6 @@ where
                 other => internal(other),
             })?;
         let contract_address = output.inner.result.result.created_address();
-        let l1_fee = (!is_deposit).then(|| l1_fee(&executor.evm().ctx().chain, raw, spec));
         executor.commit_transaction(output).map_err(internal)?;
         let Some(envelope) = executor.receipts.pop() else {
             return Err(internal(BlockExecutionError::msg("no receipt")));
@@ -172,8 +172,11 @@ where
             receipt: OpReceipt::from(envelope),
             gas_used: executor.gas_used.saturating_sub(gas_before),
             contract_address,
-            l1_fee,
+            // Filled below, from the L1 block info the block's L1-info deposit set.
+            l1_block_info: Default::default(),
+            blob_gas_used: None,
         });
+        deposits.push(is_deposit);
     }
     let totals = Totals {
         gas_used: executor.gas_used,
@@ -181,7 +184,19 @@ where
         logs_bloom,
         receipt_count: totals.receipt_count.saturating_add(receipts.len() as u64),
     };
-    let (db, _) = executor.evm.finish();
+    let (mut db, _) = executor.evm.finish();
+    if !receipts.is_empty() {
+        // The L1 block info as op-revm reads it from the `L1Block` predeploy, after the
+        // block's L1-info deposit (which op-revm's own cache does not see for a
+        // flashblock of deposits only); only that deposit writes it.
+        let mut info = L1BlockInfo::try_fetch(&mut db, U256::from(base.block_number), spec)
+            .map_err(|e| ExecuteError::State(Box::new(e)))?;
+        for ((receipt, raw), is_deposit) in receipts.iter_mut().zip(transactions).zip(deposits) {
+            let fees = receipt_fee_fields(&mut info, raw, is_deposit, spec);
+            receipt.l1_block_info = fees.l1_block_info;
+            receipt.blob_gas_used = fees.blob_gas_used;
+        }
+    }
     Ok(RunOutput { scratch: db.scratch, totals, receipts, encodings })
 }
 
@@ -212,23 +227,6 @@ fn decode_and_recover(transactions: &[Bytes]) -> Vec<Decoded> {
     } else {
         use rayon::prelude::*;
         transactions.par_iter().map(one).collect()
-    }
-}
-
-/// The L1 fee fields of a transaction with EIP-2718 encoding `raw`, from the L1 block
-/// info op-revm loaded for the block.
-fn l1_fee(info: &L1BlockInfo, raw: &[u8], spec: OpSpecId) -> L1FeeFields {
-    let mut info = info.clone();
-    let to_u128 = |v: U256| v.saturating_to::<u128>();
-    L1FeeFields {
-        l1_gas_price: to_u128(info.l1_base_fee),
-        l1_gas_used: to_u128(info.data_gas(raw, spec)),
-        l1_fee: to_u128(info.calculate_tx_l1_cost(raw, spec)),
-        l1_base_fee_scalar: to_u128(info.l1_base_fee_scalar),
-        l1_blob_base_fee: info.l1_blob_base_fee.map_or(0, to_u128),
-        l1_blob_base_fee_scalar: info.l1_blob_base_fee_scalar.map_or(0, to_u128),
-        operator_fee_scalar: info.operator_fee_scalar.map_or(0, to_u128),
-        operator_fee_constant: info.operator_fee_constant.map_or(0, to_u128),
     }
 }
 

@@ -19,7 +19,7 @@ use op_alloy_consensus::transaction::OpDepositInfo;
 use op_alloy_consensus::{
     transaction::OpTransactionInfo, OpDepositReceipt, OpReceipt, OpTxEnvelope,
 };
-use op_alloy_rpc_types::{L1BlockInfo, OpTransactionReceipt, Transaction};
+use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
 use std::sync::Arc;
 
 /// What `op_supportedCapabilities` returns.
@@ -80,7 +80,10 @@ impl View<'_> {
     /// `eth_getTransactionReceipt` for a preconfirmed transaction. Status, gas used and
     /// the contract address come from the metadata, the cumulative gas is the sum over
     /// the block so far, and the logs come from the source's receipts when it carries
-    /// them (V1 carries none: the receipt then has no logs). L1 fee fields are absent.
+    /// them (V1 carries none: the receipt then has no logs). An executed receipt has
+    /// the OP fee fields as op-reth serves them (`l1Fee`, `l1GasPrice`, `l1GasUsed`,
+    /// the scalars, the operator fee, Jovian's `daFootprintGasScalar` and
+    /// `blobGasUsed`); a receipt the stream carried has none (no stream carries them).
     pub fn rpc_receipt(&self, hash: TxHash) -> Lookup<OpTransactionReceipt> {
         match self.receipt(hash) {
             Lookup::Found(found) => {
@@ -300,13 +303,13 @@ fn rpc_receipt(found: &PreconfirmedReceipt, tx: &RecoveredTransaction) -> OpTran
             block_number: Some(meta.block_number),
             gas_used: facts.gas_used,
             effective_gas_price,
-            blob_gas_used: None,
+            blob_gas_used: found.blob_gas_used,
             blob_gas_price: None,
             from: tx.signer(),
             to: envelope.to(),
             contract_address: facts.contract_address,
         },
-        l1_block_info: L1BlockInfo::default(),
+        l1_block_info: found.l1_block_info,
         op_gas_refund: None,
     }
 }

@@ -6,6 +6,7 @@ use crate::{
 };
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256};
 use flashblocks_types::PayloadId;
+use op_alloy_rpc_types::L1BlockInfo;
 use std::sync::Arc;
 
 /// The canonical head as the caller reports it.
@@ -169,6 +170,13 @@ pub struct PreconfirmedReceipt {
     pub transaction: PreconfirmedTransaction,
     /// Its outcome.
     pub facts: ReceiptFacts,
+    /// The OP fee fields of an executed receipt (`l1Fee`, `l1GasPrice`, `l1GasUsed`, the
+    /// scalars, the operator fee, `daFootprintGasScalar`), as the executor computed
+    /// them; all absent when the stream carried the receipt (no stream carries them).
+    pub l1_block_info: L1BlockInfo,
+    /// An executed receipt's `blobGasUsed` (from Jovian, the transaction's DA
+    /// footprint); `None` before Jovian and when the stream carried the receipt.
+    pub blob_gas_used: Option<u64>,
 }
 
 impl Snapshot {
@@ -479,9 +487,17 @@ impl<'a> View<'a> {
             let (block, layer, raw, entry, index) =
                 self.snapshot.entry(&hash).ok_or(NotHere::Untouched)?;
             let facts = entry.receipt.clone().ok_or(NotHere::NotCarried)?;
+            // The executed facts hold the fee fields, at the transaction's offset in
+            // its flashblock.
+            let executed = layer.flashblock.executed().and_then(|e| {
+                let offset = usize::try_from(index.checked_sub(u64::from(layer.first_tx))?).ok()?;
+                e.receipts.get(offset).filter(|r| r.transaction_hash == hash)
+            });
             Ok(PreconfirmedReceipt {
                 transaction: preconfirmed_transaction(block, layer, raw, entry, index),
                 facts,
+                l1_block_info: executed.map(|r| r.l1_block_info).unwrap_or_default(),
+                blob_gas_used: executed.and_then(|r| r.blob_gas_used),
             })
         })
     }

@@ -9,30 +9,8 @@ use crate::{AccountMetadata, FlashblockMetadata, JsonMetadata, TransactionMetada
 use alloy_consensus::TxReceipt;
 use alloy_primitives::{Address, Bloom, B256, U256};
 use op_alloy_consensus::OpReceipt;
+use op_alloy_rpc_types::L1BlockInfo;
 use std::collections::BTreeMap;
-
-/// The L1 fee fields of a non-deposit transaction's receipt, named as op-alloy's RPC
-/// receipt (`L1BlockInfo`) names them, as the executor read them from the `L1Block`
-/// predeploy and computed them for the transaction.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct L1FeeFields {
-    /// The L1 base fee the L1 attributes carry (`l1GasPrice`).
-    pub l1_gas_price: u128,
-    /// The L1 gas the transaction's data was charged for (`l1GasUsed`).
-    pub l1_gas_used: u128,
-    /// The L1 data fee charged to the sender (`l1Fee`).
-    pub l1_fee: u128,
-    /// The base fee scalar (Ecotone on, `l1BaseFeeScalar`).
-    pub l1_base_fee_scalar: u128,
-    /// The L1 blob base fee (Ecotone on, `l1BlobBaseFee`).
-    pub l1_blob_base_fee: u128,
-    /// The blob base fee scalar (Ecotone on, `l1BlobBaseFeeScalar`).
-    pub l1_blob_base_fee_scalar: u128,
-    /// The operator fee scalar (Isthmus on, `operatorFeeScalar`).
-    pub operator_fee_scalar: u128,
-    /// The operator fee constant (Isthmus on, `operatorFeeConstant`).
-    pub operator_fee_constant: u128,
-}
 
 /// One transaction's full OP receipt, as execution produced it.
 ///
@@ -50,8 +28,16 @@ pub struct ExecutedReceipt {
     pub gas_used: u64,
     /// The address of the contract the transaction created, if any.
     pub contract_address: Option<Address>,
-    /// The L1 fee fields (`None` for deposits, which pay no L1 fee).
-    pub l1_fee: Option<L1FeeFields>,
+    /// The OP fee fields of the RPC receipt (`l1Fee`, `l1GasPrice`, `l1GasUsed`, the
+    /// Ecotone scalars and blob base fee, Isthmus' operator fee scalar and constant,
+    /// Jovian's `daFootprintGasScalar`), each present exactly when op-reth serves it:
+    /// the L1 fields on every receipt of a block (a deposit's `l1Fee` is zero),
+    /// `l1FeeScalar` only before Ecotone, the operator fee fields only when one of them
+    /// is not zero, `daFootprintGasScalar` from Jovian.
+    pub l1_block_info: L1BlockInfo,
+    /// The receipt's `blobGasUsed`: from Jovian, the transaction's DA footprint (its
+    /// estimated compressed size times `daFootprintGasScalar`), `None` before.
+    pub blob_gas_used: Option<u64>,
 }
 
 impl ExecutedReceipt {

@@ -194,7 +194,7 @@ pub use containers::{
 };
 pub use dialect::{Dialect, DialectChoice, DiffBlockHash, UnknownDialect};
 pub use error::{CodecError, ReceiptIssue, SszError};
-pub use executed::{ExecutedMetadata, ExecutedReceipt, L1FeeFields};
+pub use executed::{ExecutedMetadata, ExecutedReceipt};
 pub use flashblock::{Flashblock, FlashblockSource, Metadata, SealedFlashblock};
 pub use frame::{frame_version, FrameBytes};
 #[cfg(feature = "test-utils")]

@@ -22,7 +22,7 @@ use flashblocks_types::{
     FlashblockJson, FlashblockStep, JsonDiff, PayloadId, SealedFlashblock,
 };
 use op_alloy_consensus::{OpDepositReceipt, OpReceipt, OpTxEnvelope};
-use op_alloy_rpc_types::{L1BlockInfo, OpTransactionReceipt, Transaction};
+use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
 use std::{
     collections::{BTreeMap, VecDeque},
     sync::{Arc, RwLock},
@@ -224,18 +224,6 @@ impl SealedBlock {
         } else {
             envelope.effective_gas_price(self.header.base_fee_per_gas)
         };
-        let l1_block_info = executed.l1_fee.map_or_else(L1BlockInfo::default, |f| L1BlockInfo {
-            l1_gas_price: Some(f.l1_gas_price),
-            l1_gas_used: Some(f.l1_gas_used),
-            l1_fee: Some(f.l1_fee),
-            l1_fee_scalar: None,
-            l1_base_fee_scalar: Some(f.l1_base_fee_scalar),
-            l1_blob_base_fee: Some(f.l1_blob_base_fee),
-            l1_blob_base_fee_scalar: Some(f.l1_blob_base_fee_scalar),
-            operator_fee_scalar: Some(f.operator_fee_scalar),
-            operator_fee_constant: Some(f.operator_fee_constant),
-            da_footprint_gas_scalar: None,
-        });
         Some(OpTransactionReceipt {
             inner: alloy_rpc_types_eth::TransactionReceipt {
                 inner: ReceiptWithBloom { receipt: inner, logs_bloom: bloom },
@@ -245,13 +233,13 @@ impl SealedBlock {
                 block_number: Some(self.header.number),
                 gas_used: executed.gas_used,
                 effective_gas_price,
-                blob_gas_used: None,
+                blob_gas_used: executed.blob_gas_used,
                 blob_gas_price: None,
                 from,
                 to: envelope.to(),
                 contract_address: executed.contract_address,
             },
-            l1_block_info,
+            l1_block_info: executed.l1_block_info,
             op_gas_refund: None,
         })
     }

@@ -4,6 +4,7 @@ mod call;
 mod check;
 mod corpus;
 mod layers;
+mod op_receipts;
 mod overlay;
 mod overlay_void;
 mod proof;

@@ -94,6 +94,47 @@ fn executed_json_facts_are_served() {
     let _ = U256::ZERO;
 }
 
+#[test]
+fn executed_receipts_carry_the_op_fee_fields_as_op_reth_serves_them() {
+    for hardfork in [OpHardfork::Isthmus, OpHardfork::Jovian] {
+        let mut builder = ExecutingBuilder::new(hardfork);
+        let block = builder.next_block(&[vec![TxPlan::Transfer, TxPlan::Deploy]]);
+        let check =
+            ExecutionCheck::new(Executor::new(builder.config().clone(), builder.genesis_states()));
+        let mut executing = Validator::new(ValidatorConfig::json()).with_check(Box::new(check));
+        let mut overlay = Overlay::new(OverlayConfig::default());
+        for built in &block {
+            let token = executing.validate(built.json_stripped()).unwrap().into_accepted().unwrap();
+            overlay.apply(&token, 1_000).unwrap();
+        }
+        let snapshot = overlay.snapshot();
+        let view = snapshot.at(1_000);
+        for executed in block.iter().flat_map(|b| &b.executed.receipts) {
+            let rpc = found(view.rpc_receipt(executed.transaction_hash));
+            assert_eq!(rpc.l1_block_info, executed.l1_block_info);
+            assert_eq!(rpc.inner.blob_gas_used, executed.blob_gas_used);
+            let json = serde_json::to_value(&rpc).unwrap();
+            // The dev chain's L1 attributes: base fee 1 gwei, operator fee scalar 1 and
+            // constant 100, DA footprint gas scalar 400 (Jovian).
+            assert_eq!(json["l1GasPrice"], "0x3b9aca00", "{json}");
+            assert!(json["l1GasUsed"].as_str().is_some_and(|g| g != "0x0"), "{json}");
+            assert_eq!(json["operatorFeeScalar"], "0x1", "{json}");
+            assert_eq!(json["operatorFeeConstant"], "0x64", "{json}");
+            assert_eq!(json.get("l1FeeScalar"), None, "{json}");
+            let deposit =
+                matches!(rpc.inner.inner.receipt, op_alloy_consensus::OpReceipt::Deposit(_));
+            assert_eq!(json["l1Fee"] == "0x0", deposit, "only a deposit pays no L1 fee: {json}");
+            if hardfork == OpHardfork::Jovian {
+                assert_eq!(json["daFootprintGasScalar"], "0x190", "{json}");
+                assert!(json["blobGasUsed"].as_str().is_some_and(|g| g != "0x0"), "{json}");
+            } else {
+                assert_eq!(json.get("daFootprintGasScalar"), None, "{json}");
+                assert_eq!(json.get("blobGasUsed"), None, "{json}");
+            }
+        }
+    }
+}
+
 /// The nonce after the block of `address`, from the builder's executed facts.
 fn builder_nonce(
     block: &[flashblocks_execute::builder::BuiltFlashblock],

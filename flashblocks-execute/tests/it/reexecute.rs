@@ -50,13 +50,15 @@ fn builder_blocks_hold_what_was_planned() {
             }
             other => panic!("a deposit receipt, got {other:?}"),
         }
-        assert!(r.l1_fee.is_none());
+        // op-reth's deposit receipts: the block's L1 fields, with a zero L1 fee.
+        assert_eq!(r.l1_block_info.l1_fee, Some(0));
+        assert!(r.l1_block_info.l1_gas_price.is_some_and(|p| p > 0));
     }
     // The deployment: a contract address whose code is the runtime, and an L1 fee.
     let deploy = &block[1].executed.receipts[0];
     let contract = deploy.contract_address.expect("a contract was created");
     assert!(deploy.status());
-    assert!(deploy.l1_fee.is_some_and(|f| f.l1_fee > 0));
+    assert!(deploy.l1_block_info.l1_fee.is_some_and(|f| f > 0));
     let account = block[1].executed.account(&contract).expect("the contract changed");
     assert_eq!(account.code.as_ref(), Some(&contract_runtime()));
     // The call writes slot 1 and emits one log; the reverting call fails with none.
