@@ -3,7 +3,7 @@
 use crate::{AssembleError, Assembler, GroupHashes};
 use alloy_consensus::Header;
 use alloy_primitives::{Sealed, B256};
-use flashblocks_types::Flashblock;
+use flashblocks_types::{Flashblock, PayloadId};
 use flashblocks_validate::{CheckFailure, CheckOutput, FlashblockCheck};
 use std::sync::Arc;
 
@@ -12,7 +12,9 @@ use std::sync::Arc;
 ///
 /// It keeps the block's transactions itself (in an [`Assembler`]). `check` computes the
 /// candidate's hash without changing that block, and keeps the trie work it did for the
-/// `commit` that may follow (keyed by the candidate's identity), so a stream of checks
+/// `commit` that may follow (keyed by the candidate's payload id and index: the
+/// validator commits only the candidate it has just checked, and accepts an index of a
+/// payload once), so a stream of checks
 /// hashes each transaction's trie leaf about once, not once per flashblock. The header
 /// it rebuilt is its output ([`CheckOutput::BlockHash`]): the accepted flashblock carries
 /// it on to the [`Assembler`], which keeps it instead of rebuilding it.
@@ -41,13 +43,21 @@ pub struct BlockHashCheck {
     pending: Option<Pending>,
 }
 
-/// Work done by `check` for the candidate with this identity.
+/// Which candidate `check` did its work for: its payload id and index (not its
+/// identity, which for JSON is a hash over the whole flashblock).
+type Key = (PayloadId, u64);
+
+fn key(fb: &Flashblock) -> Key {
+    (fb.payload_id(), fb.index())
+}
+
+/// Work done by `check` for the candidate with this key.
 #[derive(Clone, Debug)]
 enum Pending {
     /// A new block, started by the candidate.
-    Start(B256, Box<Assembler>),
+    Start(Key, Box<Assembler>),
     /// The trie groups the candidate completes in the current block.
-    Next(B256, GroupHashes),
+    Next(Key, GroupHashes),
 }
 
 impl BlockHashCheck {
@@ -66,7 +76,7 @@ impl BlockHashCheck {
         candidate: &Flashblock,
         starts_block: bool,
     ) -> Result<Arc<Sealed<Header>>, AssembleError> {
-        let identity = candidate.identity();
+        let identity = key(candidate);
         if starts_block {
             let mut block = Assembler::start(candidate)?;
             block.verify_block_hash()?;
@@ -104,7 +114,7 @@ impl FlashblockCheck for BlockHashCheck {
     }
 
     fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {
-        let identity = accepted.identity();
+        let identity = key(accepted);
         match (self.pending.take(), starts_block) {
             (Some(Pending::Start(id, block)), true) if id == identity => {
                 self.block = Some(*block);

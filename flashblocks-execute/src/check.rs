@@ -126,7 +126,7 @@ pub type StateRootHook = Box<dyn FnMut(&Flashblock, &ExecutedMetadata) -> Option
 #[allow(clippy::large_enum_variant)]
 enum Pending<S> {
     Executed(Execution<S>),
-    Report { identity: B256, report: ExecutionReport, breaks_block: bool },
+    Report { key: (PayloadId, u64), report: ExecutionReport, breaks_block: bool },
 }
 
 /// The executor as a [`FlashblockCheck`] (rule `execution_invalid`): every candidate
@@ -274,7 +274,7 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
     ) -> Result<Option<Arc<ExecutedMetadata>>, CheckFailure> {
         self.pending = None;
         self.last_executed = None;
-        let identity = candidate.identity();
+        let key = (candidate.payload_id(), candidate.index());
         if !starts_block && self.broken == Some(candidate.payload_id()) {
             return Ok(None);
         }
@@ -291,7 +291,7 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
             }
             Err(error) => {
                 let report = ExecutionReport::NotExecuted { index: candidate.index(), error };
-                self.pending = Some(Pending::Report { identity, report, breaks_block: false });
+                self.pending = Some(Pending::Report { key, report, breaks_block: false });
                 return Ok(None);
             }
         };
@@ -333,8 +333,8 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
                 );
                 let report =
                     ExecutionReport::Mismatch { block_number, index: candidate.index(), mismatch };
-                let identity = candidate.identity();
-                self.pending = Some(Pending::Report { identity, report, breaks_block: true });
+                let key = (candidate.payload_id(), candidate.index());
+                self.pending = Some(Pending::Report { key, report, breaks_block: true });
                 Ok(None)
             }
         }
@@ -355,13 +355,18 @@ impl<C: CanonicalStates> FlashblockCheck for ExecutionCheck<C> {
             self.broken = None;
         }
         let next_number = accepted.base().map_or(u64::MAX, |b| b.block_number);
+        // What `check` prepared is for the candidate with this payload id and index: the
+        // validator commits only the candidate it has just checked, and accepts an index
+        // of a payload once (the identity, for JSON a hash over the whole flashblock, is
+        // not needed to tell them apart).
+        let accepted_key = (accepted.payload_id(), accepted.index());
         match self.pending.take() {
-            Some(Pending::Executed(execution)) if execution.identity() == accepted.identity() => {
+            Some(Pending::Executed(execution))
+                if (execution.payload_id(), execution.index()) == accepted_key =>
+            {
                 self.executor.commit(execution);
             }
-            Some(Pending::Report { identity, report, breaks_block })
-                if identity == accepted.identity() =>
-            {
+            Some(Pending::Report { key, report, breaks_block }) if key == accepted_key => {
                 if breaks_block {
                     self.broken = Some(accepted.payload_id());
                     // The block's executed state is not trusted: nothing builds on it.

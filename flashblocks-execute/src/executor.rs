@@ -67,7 +67,6 @@ enum Parent<S> {
 /// ([`Executor::commit`] does that once the flashblock is accepted).
 #[derive(Debug)]
 pub struct Execution<S> {
-    identity: B256,
     payload_id: PayloadId,
     index: u64,
     start: Option<NewBlock<S>>,
@@ -112,9 +111,9 @@ impl<S> Execution<S> {
         &self.metadata
     }
 
-    /// The identity of the flashblock executed.
-    pub const fn identity(&self) -> B256 {
-        self.identity
+    /// The payload id of the flashblock executed.
+    pub const fn payload_id(&self) -> PayloadId {
+        self.payload_id
     }
 
     /// The block's cumulative gas after this flashblock.
@@ -329,7 +328,6 @@ impl<C: CanonicalStates> Executor<C> {
         let metadata = Arc::new(run.metadata(base.block_number, view));
         let mismatch = crate::proof::prove(flashblock, &run, receipts_root, view);
         Ok(Execution {
-            identity: flashblock.identity(),
             payload_id: flashblock.payload_id(),
             index: flashblock.index(),
             start,

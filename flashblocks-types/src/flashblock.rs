@@ -7,7 +7,7 @@ use crate::{
 };
 use alloy_primitives::{Bytes, FixedBytes, Sealable, Sealed, B256};
 use alloy_rpc_types_engine::PayloadId;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A V1 payload together with its `hash_tree_root`, computed once.
 pub type SealedFlashblock = Sealed<FlashblocksPayloadV1>;
@@ -85,14 +85,52 @@ impl Metadata {
     }
 }
 
+/// A flashblock's identity: the `hash_tree_root` of a V1 frame, known once it is
+/// decoded (the next frame's `parent_flash_hash` needs it), or the digest of a JSON
+/// flashblock's decoded value, computed the first time it is asked for and kept (the
+/// resend rule asks only when a second frame arrives at an accepted index).
+#[derive(Clone, Debug)]
+pub(crate) enum Identity {
+    /// V1: the `hash_tree_root`.
+    Root(B256),
+    /// JSON: [`FlashblockJson::identity`] of the decoded value, once computed.
+    Digest(OnceLock<B256>),
+}
+
+impl Identity {
+    /// A JSON flashblock's identity, not computed yet.
+    pub(crate) const fn digest() -> Self {
+        Self::Digest(OnceLock::new())
+    }
+}
+
+/// Two roots compare as roots. Two digests always compare equal: a digest is a function
+/// of the decoded value beside it in the [`Flashblock`], which the derived comparison
+/// compares field by field, so whether it has been computed yet does not matter.
+impl PartialEq for Identity {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Root(a), Self::Root(b)) => a == b,
+            (Self::Digest(_), Self::Digest(_)) => true,
+            (Self::Root(_), Self::Digest(_)) | (Self::Digest(_), Self::Root(_)) => false,
+        }
+    }
+}
+
+impl Eq for Identity {}
+
 /// One flashblock, whatever its wire format: the input of every later stage.
 ///
 /// A V1 frame and a JSON flashblock both decode into this. It remembers its
-/// [`source`](Self::source) and carries its [`identity`](Self::identity), computed once
-/// when it is built: the `hash_tree_root` for V1 (so `identity` is exactly the root the
-/// next flashblock's `parent_flash_hash` must carry), and a digest of the decoded value
-/// for JSON (two JSON flashblocks are the same when their decoded fields are equal,
-/// whatever their key order or whitespace).
+/// [`source`](Self::source) and has an [`identity`](Self::identity): the
+/// `hash_tree_root` for V1, computed when it is built (so `identity` is exactly the root
+/// the next flashblock's `parent_flash_hash` must carry), and a digest of the decoded
+/// value for JSON (two JSON flashblocks are the same when their decoded fields are
+/// equal, whatever their key order or whitespace), computed only when first asked for:
+/// it is a hash over the whole flashblock, which only the resend rule needs, and only
+/// when a second frame arrives at an index already accepted
+/// ([`same_identity`](Self::same_identity) tells the two apart without it when their
+/// values are equal).
 ///
 /// The fields are read through accessors so that the identity always matches the
 /// content.
@@ -110,7 +148,7 @@ impl Metadata {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Flashblock {
     pub(crate) source: FlashblockSource,
-    pub(crate) identity: B256,
+    pub(crate) identity: Identity,
     pub(crate) version: FixedBytes<4>,
     pub(crate) payload_id: PayloadId,
     pub(crate) index: u64,
@@ -165,7 +203,7 @@ impl Flashblock {
         let (payload, root) = sealed.into_parts();
         Self {
             source: FlashblockSource::V1,
-            identity: root,
+            identity: Identity::Root(root),
             version: payload.version,
             payload_id: payload.payload_id,
             index: payload.index,
@@ -182,20 +220,26 @@ impl Flashblock {
     #[allow(clippy::result_large_err)] // hands the caller's value back, boxing would allocate
     pub fn into_sealed_v1(self) -> Result<SealedFlashblock, Self> {
         let executed = self.metadata.executed().cloned();
-        match (self.source, self.metadata.into_carried()) {
-            (FlashblockSource::V1, Metadata::V1(metadata)) => Ok(Sealed::new_unchecked(
-                FlashblocksPayloadV1 {
-                    version: self.version,
-                    payload_id: self.payload_id,
-                    parent_flash_hash: self.parent_flash_hash,
-                    index: self.index,
-                    base: self.base,
-                    diff: self.diff,
-                    metadata,
-                },
-                self.identity,
-            )),
-            (source, metadata) => {
+        let root = match self.identity {
+            Identity::Root(root) => Some(root),
+            Identity::Digest(_) => None,
+        };
+        match (self.source, root, self.metadata.into_carried()) {
+            (FlashblockSource::V1, Some(root), Metadata::V1(metadata)) => {
+                Ok(Sealed::new_unchecked(
+                    FlashblocksPayloadV1 {
+                        version: self.version,
+                        payload_id: self.payload_id,
+                        parent_flash_hash: self.parent_flash_hash,
+                        index: self.index,
+                        base: self.base,
+                        diff: self.diff,
+                        metadata,
+                    },
+                    root,
+                ))
+            }
+            (source, _, metadata) => {
                 let fb = Self { source, metadata, ..self };
                 Err(match executed {
                     Some(executed) => fb.with_executed(executed),
@@ -208,7 +252,7 @@ impl Flashblock {
     /// Builds the input model from a JSON flashblock: source [`FlashblockSource::Json`],
     /// no `parent_flash_hash`, the diff's Jovian `blob_gas_used` kept aside, and as
     /// identity [`FlashblockJson::identity`] (SHA-256 of the canonical JSON of the
-    /// decoded value).
+    /// decoded value), computed when first asked for.
     ///
     /// ```
     /// use flashblocks_types::{Flashblock, FlashblockJson, FlashblockSource};
@@ -226,12 +270,11 @@ impl Flashblock {
     /// assert_eq!(block[4].diff().gas_used, 0x32138);
     /// ```
     pub fn from_json(json: FlashblockJson) -> Self {
-        let identity = json.identity();
         let FlashblockJson { payload_id, index, base, diff, metadata } = json;
         let (diff, blob_gas_used) = diff.into_parts();
         Self {
             source: FlashblockSource::Json,
-            identity,
+            identity: Identity::digest(),
             version: FixedBytes(VERSION_V1),
             payload_id,
             index,
@@ -300,9 +343,71 @@ impl Flashblock {
     }
 
     /// The identity used to tell a harmless duplicate from an equivocation: the
-    /// `hash_tree_root` for V1, a digest of the decoded value for JSON.
-    pub const fn identity(&self) -> B256 {
-        self.identity
+    /// `hash_tree_root` for V1, a digest of the decoded value for JSON
+    /// ([`FlashblockJson::identity`], SHA-256 over the whole flashblock), computed the
+    /// first time it is asked for and kept (clones made after that share it).
+    ///
+    /// To tell whether two flashblocks have the same identity, use
+    /// [`same_identity`](Self::same_identity), which hashes only when it must.
+    pub fn identity(&self) -> B256 {
+        match &self.identity {
+            Identity::Root(root) => *root,
+            Identity::Digest(cell) => *cell.get_or_init(|| self.json_digest()),
+        }
+    }
+
+    /// The identity if it is known without hashing: always for V1, for JSON once
+    /// [`identity`](Self::identity) has computed it.
+    pub fn known_identity(&self) -> Option<B256> {
+        match &self.identity {
+            Identity::Root(root) => Some(*root),
+            Identity::Digest(cell) => cell.get().copied(),
+        }
+    }
+
+    /// Whether `self` and `other` have the same [`identity`](Self::identity) (the
+    /// resend rule's question: a harmless duplicate or an equivocation), hashing only
+    /// when it must: V1 roots are compared; two JSON flashblocks with equal decoded
+    /// values are the same without hashing (the digest is a function of the value); for
+    /// JSON flashblocks whose values differ, the digests decide (computed then, and kept).
+    /// Flashblocks of different sources never have the same identity.
+    ///
+    /// ```
+    /// use flashblocks_types::{FlashblockJson, GeneratorConfig, JsonFrameReader, SequenceGenerator};
+    ///
+    /// let block = SequenceGenerator::new(1, GeneratorConfig::default()).next_block();
+    /// let text = FlashblockJson::from_v1_lossy(&block[0], 1).to_vec();
+    /// let reader = JsonFrameReader::default();
+    /// let (a, b) = (reader.decode(&text)?, reader.decode(&text)?);
+    /// assert!(a.same_identity(&b));
+    /// assert_eq!(a.known_identity(), None); // no hash was needed
+    /// assert_eq!(a.identity(), b.identity());
+    /// # Ok::<(), flashblocks_types::CodecError>(())
+    /// ```
+    pub fn same_identity(&self, other: &Self) -> bool {
+        match (&self.identity, &other.identity) {
+            (Identity::Root(a), Identity::Root(b)) => a == b,
+            (Identity::Digest(_), Identity::Digest(_)) => {
+                if let (Some(a), Some(b)) = (self.known_identity(), other.known_identity()) {
+                    return a == b;
+                }
+                // Equal values (the executed facts included, which the digest leaves
+                // out: an inequality there only sends the question to the digests).
+                self == other || self.identity() == other.identity()
+            }
+            (Identity::Root(_), Identity::Digest(_)) | (Identity::Digest(_), Identity::Root(_)) => {
+                false
+            }
+        }
+    }
+
+    /// [`FlashblockJson::identity`] of this JSON flashblock's decoded value.
+    fn json_digest(&self) -> B256 {
+        match self.clone().into_json() {
+            Ok(json) => json.identity(),
+            // A JSON flashblock always has its JSON form; a V1 one has a root instead.
+            Err(_) => B256::ZERO,
+        }
     }
 
     /// The payload id of the block this flashblock belongs to.

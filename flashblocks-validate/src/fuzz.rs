@@ -205,7 +205,7 @@ impl Harness {
                 assert_eq!(*self.committed.lock().unwrap(), committed_before, "check moved");
             }
         }
-        let roots = self.validator.current_block().map(|b| b.roots().to_vec());
+        let roots = self.validator.current_block().map(|b| b.identities().collect::<Vec<_>>());
         let committed = self.committed.lock().unwrap().clone();
         assert_eq!(roots.unwrap_or_default(), committed, "check out of step with the block");
     }

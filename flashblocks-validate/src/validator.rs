@@ -5,23 +5,60 @@ use alloy_consensus::Header;
 use alloy_primitives::{Sealed, B256};
 use core::fmt;
 use flashblocks_types::{
-    ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, JsonFrameReader, PayloadId,
-    MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
+    ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, FlashblockSource, JsonFrameReader,
+    PayloadId, MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
 };
 use std::sync::Arc;
 
-/// The block a validator holds: its payload id, `base`, the roots of the flashblocks
-/// accepted so far and their cumulative gas. Its size is bounded by the configured
-/// maximum of flashblocks per block (one 32-byte root each).
+/// The block a validator holds: its payload id, `base`, what the resend rule keeps of
+/// the flashblocks accepted so far and their cumulative gas. Its size is bounded by the
+/// configured maximum of flashblocks per block (one entry each).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CurrentBlock {
     payload_id: PayloadId,
     base: ExecutionPayloadStaticV1,
-    roots: Vec<B256>,
+    accepted: Vec<Kept>,
     gas_used: u64,
     /// The block's transactions and withdrawals so far (the payload's list limits).
     transactions: u64,
     withdrawals: u64,
+}
+
+/// What the resend rule keeps of an accepted flashblock, to tell a harmless duplicate
+/// from an equivocation when another frame arrives at its index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Kept {
+    /// V1: its `hash_tree_root` (known from the decode; the hash chain needs it).
+    Root(B256),
+    /// JSON: the flashblock itself (the one its token carries, not a copy), so that its
+    /// identity, a hash over the whole flashblock, is computed only if a frame with
+    /// another value arrives at its index ([`Flashblock::same_identity`]).
+    Json(Arc<Flashblock>),
+}
+
+impl Kept {
+    fn new(fb: &Arc<Flashblock>) -> Self {
+        match fb.source() {
+            FlashblockSource::V1 => Self::Root(fb.identity()),
+            FlashblockSource::Json => Self::Json(Arc::clone(fb)),
+        }
+    }
+
+    /// The identity (for JSON, computed now if it was not yet).
+    fn identity(&self) -> B256 {
+        match self {
+            Self::Root(root) => *root,
+            Self::Json(fb) => fb.identity(),
+        }
+    }
+
+    /// Whether `fb` has this identity (a resend), hashing only when the values differ.
+    fn same_identity(&self, fb: &Flashblock) -> bool {
+        match self {
+            Self::Root(root) => fb.source() == FlashblockSource::V1 && fb.identity() == *root,
+            Self::Json(kept) => kept.same_identity(fb),
+        }
+    }
 }
 
 impl CurrentBlock {
@@ -41,20 +78,22 @@ impl CurrentBlock {
     }
 
     /// The identities of the accepted flashblocks, by index (for V1: their
-    /// `hash_tree_root`s).
-    pub fn roots(&self) -> &[B256] {
-        &self.roots
+    /// `hash_tree_root`s). A JSON flashblock's identity is a hash over the whole
+    /// flashblock, computed here if nothing asked for it before (the resend rule does
+    /// only when another frame arrives at its index).
+    pub fn identities(&self) -> impl ExactSizeIterator<Item = B256> + '_ {
+        self.accepted.iter().map(Kept::identity)
     }
 
     /// The index the next flashblock must carry: the number accepted.
     pub const fn next_index(&self) -> u64 {
-        self.roots.len() as u64
+        self.accepted.len() as u64
     }
 
     /// The identity of the last accepted flashblock: what the next one's
-    /// `parent_flash_hash` must carry (V1).
+    /// `parent_flash_hash` must carry (V1; for JSON, as [`identities`](Self::identities)).
     pub fn last_root(&self) -> Option<B256> {
-        self.roots.last().copied()
+        self.accepted.last().map(Kept::identity)
     }
 
     /// The cumulative `gas_used` of the last accepted flashblock.
@@ -62,8 +101,8 @@ impl CurrentBlock {
         self.gas_used
     }
 
-    fn root_at(&self, index: u64) -> Option<B256> {
-        usize::try_from(index).ok().and_then(|i| self.roots.get(i)).copied()
+    fn kept_at(&self, index: u64) -> Option<&Kept> {
+        usize::try_from(index).ok().and_then(|i| self.accepted.get(i))
     }
 }
 
@@ -228,7 +267,7 @@ enum Plan {
 /// the [spec page](flashblocks_types::spec)'s order. A rejection changes no state, its own or its checks'.
 ///
 /// The rules fall in layers ([spec page](flashblocks_types::spec), "Validity rules", **Order**): the frame
-/// (stateless, on bytes), resends (against the accepted roots), the flashblock alone
+/// (stateless, on bytes), resends (against the accepted identities), the flashblock alone
 /// (stateless), the block start and the position along the block (against the current
 /// block), the gas (against the previous flashblock), and the optional checks (the tip,
 /// and the caller's checks that keep the block so far themselves).
@@ -409,11 +448,15 @@ impl Validator {
         let index = fb.index();
         // 2. Resend.
         if let Some(current) = self.current.as_ref().filter(|c| c.payload_id == fb.payload_id()) {
-            if let Some(accepted) = current.root_at(index) {
-                return if accepted == fb.identity() {
+            if let Some(kept) = current.kept_at(index) {
+                return if kept.same_identity(fb) {
                     Ok(Plan::Duplicate)
                 } else {
-                    Err(ValidationError::Equivocation { index, accepted, received: fb.identity() })
+                    Err(ValidationError::Equivocation {
+                        index,
+                        accepted: kept.identity(),
+                        received: fb.identity(),
+                    })
                 };
             }
         }
@@ -537,15 +580,15 @@ impl Validator {
     }
 
     /// Takes an accepted flashblock in.
-    fn apply(&mut self, fb: &Flashblock, block_start: Option<BlockStart>) {
+    fn apply(&mut self, fb: &Arc<Flashblock>, block_start: Option<BlockStart>) {
         let gas_used = fb.diff().gas_used;
         let transactions = fb.transactions().len() as u64;
         let withdrawals = fb.diff().withdrawals.len() as u64;
         match (block_start, fb.base(), self.current.as_mut()) {
             (Some(_), Some(base), Some(current)) => {
-                // Reuse the roots' allocation: memory does not grow with blocks seen.
-                current.roots.clear();
-                current.roots.push(fb.identity());
+                // Reuse the allocation: memory does not grow with blocks seen.
+                current.accepted.clear();
+                current.accepted.push(Kept::new(fb));
                 current.payload_id = fb.payload_id();
                 current.base.clone_from(base);
                 current.gas_used = gas_used;
@@ -553,21 +596,21 @@ impl Validator {
                 current.withdrawals = withdrawals;
             }
             (Some(_), Some(base), None) => {
-                let mut roots = Vec::with_capacity(
+                let mut accepted = Vec::with_capacity(
                     usize::try_from(self.config.max_flashblocks_per_block.min(64)).unwrap_or(64),
                 );
-                roots.push(fb.identity());
+                accepted.push(Kept::new(fb));
                 self.current = Some(CurrentBlock {
                     payload_id: fb.payload_id(),
                     base: base.clone(),
-                    roots,
+                    accepted,
                     gas_used,
                     transactions,
                     withdrawals,
                 });
             }
             (None, _, Some(current)) => {
-                current.roots.push(fb.identity());
+                current.accepted.push(Kept::new(fb));
                 current.gas_used = gas_used;
                 current.transactions = current.transactions.saturating_add(transactions);
                 current.withdrawals = current.withdrawals.saturating_add(withdrawals);

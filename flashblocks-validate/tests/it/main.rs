@@ -5,6 +5,7 @@ mod corpus;
 mod display;
 mod json;
 mod props;
+mod resend;
 mod rules;
 mod scenarios;
 

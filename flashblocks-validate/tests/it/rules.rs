@@ -28,7 +28,7 @@ fn malformed_and_unknown_version() {
 fn duplicate_and_equivocation() {
     let block = &blocks(2, 1)[0];
     let mut v = after(block, 3);
-    let roots = v.current_block().unwrap().roots().to_vec();
+    let roots: Vec<B256> = v.current_block().unwrap().identities().collect();
     let outcome = v.validate(Flashblock::from_v1(block[1].clone())).unwrap();
     assert_eq!(outcome, Outcome::Duplicate { payload_id: block[1].payload_id, index: 1 });
     let mut other = block[1].clone();
