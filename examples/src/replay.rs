@@ -111,7 +111,7 @@ pub fn row(report: &FrameReport) -> String {
         fb.index,
         fb.transactions,
         format!("{:#x}", fb.gas_used),
-        short(fb.identity),
+        fb.identity.map_or_else(|| "-".to_owned(), short),
         report.verdict.label(),
         hash,
         micros(t.decode),

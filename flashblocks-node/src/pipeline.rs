@@ -153,8 +153,10 @@ pub struct FlashblockSummary {
     pub transactions: usize,
     /// The block's cumulative gas used.
     pub gas_used: u64,
-    /// Its identity (the `hash_tree_root` for V1, a digest of the value for JSON).
-    pub identity: B256,
+    /// Its identity where it is known without hashing: the `hash_tree_root` for V1; for
+    /// JSON, a digest of the value that is computed only when a resend at an accepted
+    /// index must be told from an equivocation, so usually `None`.
+    pub identity: Option<B256>,
 }
 
 /// The time each stage took for one frame.
@@ -334,7 +336,7 @@ impl Pipeline {
             index: fb.index(),
             transactions: fb.transactions().len(),
             gas_used: fb.diff().gas_used,
-            identity: fb.identity(),
+            identity: fb.known_identity(),
         };
         let started = Instant::now();
         let outcome = self.receiver.validate(fb);
