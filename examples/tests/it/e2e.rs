@@ -485,7 +485,30 @@ async fn executed() {
     assert_eq!(sealed["blockHash"], receipt["blockHash"], "sealed as preconfirmed");
     assert_eq!(sealed["cumulativeGasUsed"], receipt["cumulativeGasUsed"]);
     assert_eq!(carol_pending, value);
-    assert_eq!(alice_pending, alice_before - value - fee_of(&sealed));
+    // The executed receipt carries the OP fee fields as op-reth serves them (the dev
+    // chain charges an L1 fee and Isthmus' operator fee: neither is zero), as the
+    // sequencer's sealed receipt has them ...
+    let fee_fields = [
+        "l1Fee",
+        "l1GasPrice",
+        "l1GasUsed",
+        "l1BaseFeeScalar",
+        "l1BlobBaseFee",
+        "l1BlobBaseFeeScalar",
+        "operatorFeeScalar",
+        "operatorFeeConstant",
+    ];
+    for field in fee_fields {
+        assert!(receipt[field].is_string(), "{field} in the executed receipt {receipt}");
+        assert_eq!(receipt[field], sealed[field], "{field}");
+    }
+    let l1_fee = u256(&receipt["l1Fee"]);
+    let operator_fee =
+        fee_of(&receipt) - u256(&receipt["gasUsed"]) * u256(&receipt["effectiveGasPrice"]) - l1_fee;
+    assert!(l1_fee > U256::ZERO && operator_fee > U256::ZERO, "{receipt}");
+    // ... and the sender's pending balance fell by exactly value + gasUsed x
+    // effectiveGasPrice + l1Fee + operator fee, all read from the executed receipt.
+    assert_eq!(alice_before - alice_pending, value + fee_of(&receipt));
 
     // A pending eth_call sees the pending state: carol's balance read by the EVM is the
     // transfer, where the canonical state before its block has nothing.
