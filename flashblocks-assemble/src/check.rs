@@ -140,4 +140,10 @@ impl FlashblockCheck for BlockHashCheck {
         self.block = None;
         self.pending = None;
     }
+
+    /// A new block never depends on the one before: the candidate's work is kept for the
+    /// commit that follows.
+    fn restart(&mut self) {
+        self.block = None;
+    }
 }

@@ -405,4 +405,13 @@ impl<C: CanonicalStates> FlashblockCheck for ExecutionCheck<C> {
         self.broken = None;
         self.publish();
     }
+
+    /// Rule 4's restart: the executor's layers and the block in progress go; the
+    /// candidate's execution (checked on the state its `parent_hash` named) is kept for
+    /// the commit that follows, so the new block builds on that state and is not
+    /// executed twice.
+    fn restart(&mut self) {
+        self.executor.reset();
+        self.broken = None;
+    }
 }

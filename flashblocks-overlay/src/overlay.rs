@@ -83,6 +83,16 @@ pub enum OverlayEvent {
         /// The evicted block's number.
         number: u64,
     },
+    /// Rule 4's restart ([`BlockStart::Restart`](flashblocks_validate::BlockStart::Restart)):
+    /// the stream started over at `number`, far below the newest block seen. Every
+    /// pending block and what state reads waited for were dropped first; the new block
+    /// is taken as the first above the canonical head.
+    Restart {
+        /// The block that restarted the stream.
+        number: u64,
+        /// The number of the lowest pending block that was dropped, if any.
+        dropped_from: Option<u64>,
+    },
 }
 
 /// What one [`Overlay::apply`] did.
@@ -307,7 +317,12 @@ impl Overlay {
         let mut next = (*self.current).clone();
         let mut events = Vec::new();
         let mut before_newest = None;
-        let block = if let (Some(_), Some(base)) = (accepted.block_start(), flashblock.base()) {
+        let block = if let (Some(start), Some(base)) = (accepted.block_start(), flashblock.base()) {
+            if start.is_restart() {
+                let dropped_from = next.blocks.first().map(|b| b.number);
+                events.push(OverlayEvent::Restart { number, dropped_from });
+                self.drop_all(&mut next);
+            }
             match next.blocks.last().map(|b| (b.number, b.payload_id)) {
                 Some((newest, payload_id)) if number == newest => {
                     let dropped_transactions = next

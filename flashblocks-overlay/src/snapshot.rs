@@ -202,12 +202,18 @@ impl Snapshot {
         self.received_at_ms = newest.and_then(|b| b.latest()).map(|l| l.received_at_ms);
     }
 
+    /// Drops every pending block, and with them what their state reads waited for.
     pub(crate) fn clear(&mut self) {
         self.index = Index::default();
         self.beside = 0;
         self.blocks.clear();
+        self.required_canonical = None;
     }
 
+    /// State reads wait for the canonical chain to reach `number` (a block below the
+    /// pending chain is missing). Only the pending chain's own gaps and evictions set it,
+    /// and dropping the chain clears it, so a block that is no longer pending never
+    /// holds state reads back.
     pub(crate) fn require_canonical(&mut self, number: u64) {
         if self.canonical.is_none_or(|c| c.number < number) {
             self.required_canonical =

@@ -81,4 +81,12 @@ pub trait FlashblockCheck {
 
     /// The validator was reset: forget the current block.
     fn reset(&mut self);
+
+    /// Rule 4's restart: `candidate`, which this check passed, is accepted as the first
+    /// block of a new sequence, and [`commit`](Self::commit) follows. Forget everything
+    /// kept for earlier blocks; work cached for the candidate may stay. The default is
+    /// [`reset`](Self::reset).
+    fn restart(&mut self) {
+        self.reset();
+    }
 }

@@ -7,6 +7,14 @@ use flashblocks_types::{Dialect, DialectChoice, FlashblockSource, DEFAULT_MAX_JS
 /// for a 2 s block of 200 ms flashblocks, `2 × ceil(2000 / 200)` = 20.
 pub const DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK: u64 = 20;
 
+/// The [spec page](flashblocks_types::spec)'s default for how far above the canonical head a
+/// block may start (rule 4, `too_far_ahead`).
+pub const DEFAULT_MAX_BLOCKS_AHEAD: u64 = 64;
+
+/// The [spec page](flashblocks_types::spec)'s default for how far below the newest block
+/// seen an index 0 is an old one replayed (rule 4, `stale_block`) rather than a restart.
+pub const DEFAULT_MAX_REPLAY_DISTANCE: u64 = 4;
+
 /// The [spec page](flashblocks_types::spec)'s bound for other timings: `2 × ceil(block_time / flashblock_time)`.
 ///
 /// A zero `flashblock_time_ms` is read as 1 ms (the bound stays finite).
@@ -104,7 +112,8 @@ impl core::fmt::Display for Tip {
 /// the SSZ V1 stream runs the V1 rule set, every JSON dialect (and `auto`) the JSON one.
 ///
 /// Defaults: the SSZ V1 dialect (so the V1 rule set), a bound of [`DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK`], OP rules
-/// on, JSON frames capped at [`DEFAULT_MAX_JSON_LEN`]. The optional checks are off by default: the head check is on while a
+/// on, JSON frames capped at [`DEFAULT_MAX_JSON_LEN`], the block-start window of rule 4
+/// ([`DEFAULT_MAX_BLOCKS_AHEAD`], [`DEFAULT_MAX_REPLAY_DISTANCE`]). The optional checks are off by default: the head check is on while a
 /// [`Tip`] is set, and extra checks are added with
 /// [`Validator::with_check`](crate::Validator::with_check).
 ///
@@ -118,6 +127,7 @@ impl core::fmt::Display for Tip {
 /// assert_eq!(config.dialect, DialectChoice::Fixed(Dialect::RollupBoost));
 /// assert!(config.op_rules);
 /// assert_eq!(ValidatorConfig::default().max_flashblocks_per_block, 20);
+/// assert_eq!((config.max_blocks_ahead, config.max_replay_distance), (64, 4));
 /// let auto = ValidatorConfig::v1().with_dialect(DialectChoice::Auto);
 /// assert_eq!(auto.rule_set(), RuleSet::Json);
 /// ```
@@ -135,6 +145,15 @@ pub struct ValidatorConfig {
     /// JSON streams: the cap on a frame's JSON text after brotli decompression
     /// (default [`DEFAULT_MAX_JSON_LEN`]); a longer one is `malformed`.
     pub max_json_len: usize,
+    /// Rule 4: a block start more than this many blocks above the canonical head the
+    /// caller keeps ([`Validator::set_canonical_head`](crate::Validator::set_canonical_head))
+    /// is `too_far_ahead` (default [`DEFAULT_MAX_BLOCKS_AHEAD`]). Without a canonical
+    /// head no block start is too far ahead.
+    pub max_blocks_ahead: u64,
+    /// Rule 4: an index 0 at most this many blocks below the newest block seen since the
+    /// last restart is an old one replayed, `stale_block`; further below, it restarts the
+    /// sequence (default [`DEFAULT_MAX_REPLAY_DISTANCE`]).
+    pub max_replay_distance: u64,
 }
 
 impl Default for ValidatorConfig {
@@ -151,6 +170,8 @@ impl ValidatorConfig {
             max_flashblocks_per_block: DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK,
             op_rules: true,
             max_json_len: DEFAULT_MAX_JSON_LEN,
+            max_blocks_ahead: DEFAULT_MAX_BLOCKS_AHEAD,
+            max_replay_distance: DEFAULT_MAX_REPLAY_DISTANCE,
         }
     }
 
@@ -184,6 +205,18 @@ impl ValidatorConfig {
     /// Sets the cap on a JSON frame's text (JSON streams).
     pub const fn with_max_json_len(mut self, max: usize) -> Self {
         self.max_json_len = max;
+        self
+    }
+
+    /// Sets how far above the canonical head a block may start (rule 4).
+    pub const fn with_max_blocks_ahead(mut self, max: u64) -> Self {
+        self.max_blocks_ahead = max;
+        self
+    }
+
+    /// Sets how far below the newest block seen an index 0 is a replay (rule 4).
+    pub const fn with_max_replay_distance(mut self, max: u64) -> Self {
+        self.max_replay_distance = max;
         self
     }
 

@@ -6,7 +6,7 @@ use flashblocks_types::{CodecError, ExecutionPayloadStaticV1, FlashblockSource, 
 
 /// The rule ids of the [spec page](flashblocks_types::spec) ("Validity rules"), in the order they are checked, as
 /// the conformance vectors name them; then the optional checks' ids.
-pub const RULE_IDS: [&str; 27] = [
+pub const RULE_IDS: [&str; 28] = [
     "malformed",
     "unknown_version",
     "equivocation",
@@ -22,6 +22,7 @@ pub const RULE_IDS: [&str; 27] = [
     "deposit_misplaced",
     "withdrawals_not_empty",
     "stale_block",
+    "too_far_ahead",
     "not_started",
     "payload_id_mismatch",
     "index_gap",
@@ -164,14 +165,28 @@ pub enum ValidationError {
         /// The number of withdrawals.
         count: usize,
     },
-    /// `stale_block`: an index 0 of another payload for a lower block number than the
-    /// current block's (an old index 0 replayed).
-    #[error("stale block {received}: the current block is {current}")]
+    /// `stale_block`: a block start at or below the canonical head the caller keeps, or
+    /// an old index 0 replayed (at most `max_replay_distance` below the newest block
+    /// seen since the last restart).
+    #[error("stale block {received}: {by}")]
     StaleBlock {
-        /// The current block's number.
-        current: u64,
-        /// The replayed flashblock's `base.block_number`.
+        /// The flashblock's `base.block_number`.
         received: u64,
+        /// What it is stale against.
+        by: StaleBy,
+    },
+    /// `too_far_ahead`: a block start more than `max_blocks_ahead` above the canonical
+    /// head the caller keeps.
+    #[error(
+        "block {received} is more than {max_blocks_ahead} above the canonical head {canonical}"
+    )]
+    TooFarAhead {
+        /// The flashblock's `base.block_number`.
+        received: u64,
+        /// The canonical head's number.
+        canonical: u64,
+        /// The configured distance.
+        max_blocks_ahead: u64,
     },
     /// `not_started`: an index above 0 while no block is current.
     #[error("index {index} of payload {payload_id} before any index 0")]
@@ -337,6 +352,7 @@ impl ValidationError {
             Self::DepositMisplaced { .. } => "deposit_misplaced",
             Self::WithdrawalsNotEmpty { .. } => "withdrawals_not_empty",
             Self::StaleBlock { .. } => "stale_block",
+            Self::TooFarAhead { .. } => "too_far_ahead",
             Self::NotStarted { .. } => "not_started",
             Self::PayloadIdMismatch { .. } => "payload_id_mismatch",
             Self::IndexGap { .. } => "index_gap",
@@ -394,6 +410,32 @@ impl From<CheckFailure> for ValidationError {
                 Self::BlockHashMismatch { computed, claimed }
             }
             CheckFailure::ExecutionInvalid(mismatch) => Self::ExecutionInvalid(mismatch),
+        }
+    }
+}
+
+/// What a [`ValidationError::StaleBlock`] is stale against (rule 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StaleBy {
+    /// The block is at or below the canonical head the caller keeps.
+    CanonicalHead {
+        /// The canonical head's number.
+        head: u64,
+    },
+    /// An old index 0 replayed: below the newest block seen since the last restart, by
+    /// at most the configured `max_replay_distance`.
+    Replay {
+        /// The newest block number seen since the last restart.
+        newest: u64,
+    },
+}
+
+impl core::fmt::Display for StaleBy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::CanonicalHead { head } => write!(f, "at or below the canonical head {head}"),
+            Self::Replay { newest } => write!(f, "replayed below the newest block {newest}"),
         }
     }
 }

@@ -25,7 +25,8 @@ struct ObservedBlock {
 /// Checks the sequence invariants over whatever a validator accepted: contiguous
 /// indices from 0, one payload per index (a duplicate has the accepted identity), the
 /// `parent_flash_hash` chain (V1), monotone gas within the limit, and block starts that
-/// never go back in block number.
+/// never go back in block number but for a restart (rule 4: further back than the
+/// default replay distance).
 ///
 /// # Panics
 ///
@@ -89,6 +90,13 @@ impl SequenceInvariants {
                 (BlockStart::Failover { replaced }, Some(b)) => {
                     assert_eq!(replaced, b.payload_id);
                     assert_eq!(base.block_number, b.number, "failover at the same height");
+                }
+                (BlockStart::Restart { newest }, _) => {
+                    let window = newest.saturating_sub(base.block_number);
+                    assert!(
+                        window > crate::DEFAULT_MAX_REPLAY_DISTANCE,
+                        "a restart is further below the newest than a replay"
+                    );
                 }
                 (start, block) => panic!("{start:?} with current block {block:?}"),
             }

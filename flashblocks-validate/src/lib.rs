@@ -39,7 +39,7 @@
 //! | 1. frame | the bytes | `malformed` ([`Malformed`](ValidationError::Malformed)), `unknown_version` ([`UnknownVersion`](ValidationError::UnknownVersion)) |
 //! | 2. resend | the accepted roots | `equivocation` ([`Equivocation`](ValidationError::Equivocation)); a same-identity resend is [`Outcome::Duplicate`] |
 //! | 3. the flashblock alone | nothing (stateless) | `missing_base`, `unexpected_parent_hash`, `missing_parent_hash`, `metadata_count_mismatch`, `duplicate_account`, `storage_keys_unsorted`, `invalid_status`, `empty_transaction`, then the OP rules `missing_l1_info_deposit`, `deposit_misplaced`, `withdrawals_not_empty` |
-//! | 4. block start | the current block's number | `stale_block` |
+//! | 4. block start | the canonical head the caller keeps, the newest block seen since the last restart | `stale_block`, `too_far_ahead`; far below the newest: a restart ([`BlockStart::Restart`]) |
 //! | 5. along the block | the current block | `not_started`, `payload_id_mismatch`, `index_gap`, `parent_hash_mismatch`, `unexpected_base`, `too_many_flashblocks` |
 //! | 6. gas | the previous cumulative gas | `gas_decreased`, `gas_over_limit`, `gas_accounting_mismatch` |
 //! | 7. optional | the tip; the block so far (kept by the check) | `head_mismatch`, `block_hash_mismatch`, `execution_invalid` |
@@ -49,11 +49,24 @@
 //!
 //! ## Decisions beyond upstream
 //!
-//! As the [spec page](flashblocks_types::spec) decides (and it wins over the upstream text): a replayed older
-//! index 0 is `stale_block`, not a reset; a new `payload_id` at the same height is a
-//! builder failover that replaces the block ([`BlockStart::Failover`]); a higher one
-//! starts the next block ([`BlockStart::Next`]); after a reorg the caller calls
-//! [`Validator::reset`]. Two flashblocks are the same when their
+//! As the [spec page](flashblocks_types::spec) decides (and it wins over the upstream text): a new
+//! `payload_id` at the same height is a builder failover that replaces the block
+//! ([`BlockStart::Failover`]); a higher one starts the next block ([`BlockStart::Next`]);
+//! after a reorg the caller calls [`Validator::reset`]. Rule 4's window keeps a stream
+//! from being locked out by a replay, a pause or one far-off frame: with B the new
+//! block's number, H the canonical head the caller keeps
+//! ([`Validator::set_canonical_head`]) and C the newest block seen since the last restart
+//! or [`reset`](Validator::reset) (kept across [`reset_stream`](Validator::reset_stream),
+//! since mirrors replay after a reconnect):
+//!
+//! | B | outcome |
+//! | --- | --- |
+//! | B ≤ H | `stale_block` |
+//! | B > H + [`max_blocks_ahead`](ValidatorConfig::max_blocks_ahead) (64) | `too_far_ahead` |
+//! | C - [`max_replay_distance`](ValidatorConfig::max_replay_distance) (4) ≤ B < C | `stale_block` (an old index 0 replayed) |
+//! | B < C - `max_replay_distance` | accepted as a restart ([`BlockStart::Restart`]): the validator and its checks start afresh, and the caller resets its later stages |
+//! | B ≥ C | a new block, as usual (a gap when B > C + 1) |
+//! Two flashblocks are the same when their
 //! [`identity`](flashblocks_types::Flashblock::identity) is (the `hash_tree_root` for V1).
 //!
 //! Two choices of this crate where the page is silent: a configured bound of 0 rejects
@@ -88,15 +101,18 @@ mod config;
 mod error;
 mod execution;
 #[cfg(feature = "test-utils")]
+pub mod fixture;
+#[cfg(feature = "test-utils")]
 pub mod fuzz;
 mod rules;
 mod validator;
 
 pub use check::{CheckFailure, CheckOutput, FlashblockCheck};
 pub use config::{
-    max_flashblocks_per_block, RuleSet, Tip, ValidatorConfig, DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK,
+    max_flashblocks_per_block, RuleSet, Tip, ValidatorConfig, DEFAULT_MAX_BLOCKS_AHEAD,
+    DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK, DEFAULT_MAX_REPLAY_DISTANCE,
 };
-pub use error::{ValidationError, RULE_IDS};
+pub use error::{StaleBy, ValidationError, RULE_IDS};
 pub use execution::{
     ExecutedFact, ExecutionMismatch, FactSubject, FactValue, TransactionRejection,
 };

@@ -1,6 +1,8 @@
 //! [`Validator`]: the sequence state machine.
 
-use crate::{rules, CheckOutput, FlashblockCheck, RuleSet, Tip, ValidationError, ValidatorConfig};
+use crate::{
+    rules, CheckOutput, FlashblockCheck, RuleSet, StaleBy, Tip, ValidationError, ValidatorConfig,
+};
 use alloy_consensus::Header;
 use alloy_primitives::{Sealed, B256};
 use core::fmt;
@@ -110,7 +112,7 @@ impl CurrentBlock {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BlockStart {
     /// No block was current (the first block seen, or the first after
-    /// [`Validator::reset`]).
+    /// [`Validator::reset`] or [`Validator::reset_stream`]).
     First,
     /// The block after the current one: a higher block number. The previous block is
     /// dropped (it is complete, as far as this validator knows).
@@ -124,6 +126,23 @@ pub enum BlockStart {
         /// The payload id of the block it replaced.
         replaced: PayloadId,
     },
+    /// Rule 4's restart: a block more than `max_replay_distance` below the newest block
+    /// seen since the last restart (and above the canonical head, when the caller keeps
+    /// one): the stream started over (a far-off frame before it, or a builder that went
+    /// back). The validator and its checks started afresh before taking it; the later
+    /// stages reset theirs (the pending chain, what it waits for from the canonical
+    /// chain, the executed layers, the kept payloads) before they take it.
+    Restart {
+        /// The newest block number seen before the restart.
+        newest: u64,
+    },
+}
+
+impl BlockStart {
+    /// Whether this is a [`Restart`](Self::Restart): the later stages reset first.
+    pub const fn is_restart(&self) -> bool {
+        matches!(self, Self::Restart { .. })
+    }
 }
 
 /// A flashblock the [`Validator`] accepted: the token the later stages (the assembler,
@@ -294,6 +313,10 @@ enum Plan {
 pub struct Validator {
     config: ValidatorConfig,
     tip: Option<Tip>,
+    /// H of rule 4: the canonical head's number, when the caller keeps one.
+    canonical_head: Option<u64>,
+    /// C of rule 4: the newest block number seen since the last restart or reset.
+    newest: Option<u64>,
     current: Option<CurrentBlock>,
     checks: Vec<Box<dyn FlashblockCheck + Send>>,
 }
@@ -303,6 +326,8 @@ impl fmt::Debug for Validator {
         f.debug_struct("Validator")
             .field("config", &self.config)
             .field("tip", &self.tip)
+            .field("canonical_head", &self.canonical_head)
+            .field("newest", &self.newest)
             .field("current", &self.current)
             .field("checks", &self.checks.len())
             .finish()
@@ -318,7 +343,14 @@ impl Default for Validator {
 impl Validator {
     /// A validator with no block yet.
     pub const fn new(config: ValidatorConfig) -> Self {
-        Self { config, tip: None, current: None, checks: Vec::new() }
+        Self {
+            config,
+            tip: None,
+            canonical_head: None,
+            newest: None,
+            current: None,
+            checks: Vec::new(),
+        }
     }
 
     /// Adds an extra check ([spec page](flashblocks_types::spec), "Optional checks"), run after every built-in rule
@@ -354,14 +386,40 @@ impl Validator {
         self.tip.as_ref()
     }
 
+    /// Sets (or, with `None`, clears) the number of the canonical head the caller keeps:
+    /// rule 4's H. A block start at or below it is `stale_block`, one more than
+    /// [`max_blocks_ahead`](ValidatorConfig::max_blocks_ahead) above it `too_far_ahead`.
+    pub const fn set_canonical_head(&mut self, number: Option<u64>) {
+        self.canonical_head = number;
+    }
+
+    /// The canonical head's number the caller keeps, if any.
+    pub const fn canonical_head(&self) -> Option<u64> {
+        self.canonical_head
+    }
+
+    /// Rule 4's C: the newest block number seen since the last restart or
+    /// [`reset`](Self::reset) (kept by [`reset_stream`](Self::reset_stream)).
+    pub const fn newest_block(&self) -> Option<u64> {
+        self.newest
+    }
+
     /// The block being received, if any.
     pub const fn current_block(&self) -> Option<&CurrentBlock> {
         self.current.as_ref()
     }
 
-    /// Forgets the current block (after a reorg of the unsafe chain) and resets every
-    /// extra check. The next flashblock must be an index 0.
+    /// Forgets the current block and the newest block seen (after a reorg of the unsafe
+    /// chain) and resets every extra check. The next flashblock must be an index 0.
     pub fn reset(&mut self) {
+        self.reset_stream();
+        self.newest = None;
+    }
+
+    /// Forgets the current block and resets every extra check, after the stream
+    /// reconnected: the next flashblock must be an index 0. The newest block seen is
+    /// kept (rule 4's C), so that what a mirror replays on reconnect is `stale_block`.
+    pub fn reset_stream(&mut self) {
         self.current = None;
         for check in &mut self.checks {
             check.reset();
@@ -426,8 +484,12 @@ impl Validator {
         for check in &mut self.checks {
             outputs.push(check.check(&flashblock, starts_block)?);
         }
-        // Accepted: nothing below fails.
+        // Accepted: nothing below fails. A restart starts the checks afresh first.
+        let restart = block_start.is_some_and(|start| start.is_restart());
         for check in &mut self.checks {
+            if restart {
+                check.restart();
+            }
             check.commit(&flashblock, starts_block);
         }
         self.apply(&flashblock, block_start);
@@ -467,19 +529,7 @@ impl Validator {
             // 4. Block start: index 0 of another payload than the current one (an index
             // 0 of the current payload was a resend). Step 3 made sure of the base.
             (0, Some(base), current) => {
-                let start = match current {
-                    None => BlockStart::First,
-                    Some(c) if base.block_number < c.block_number() => {
-                        return Err(ValidationError::StaleBlock {
-                            current: c.block_number(),
-                            received: base.block_number,
-                        })
-                    }
-                    Some(c) if base.block_number == c.block_number() => {
-                        BlockStart::Failover { replaced: c.payload_id }
-                    }
-                    Some(c) => BlockStart::Next { previous: c.payload_id },
-                };
+                let start = self.block_start(base.block_number, current.as_ref())?;
                 // Only a bound of 0 rejects an index 0.
                 if max == 0 {
                     return Err(ValidationError::TooManyFlashblocks { index, max });
@@ -519,6 +569,47 @@ impl Validator {
             }
         }
         Ok(Plan::Accept(start))
+    }
+
+    /// Step 4, rule 4's window: how block `number` starts, or why it does not.
+    fn block_start(
+        &self,
+        number: u64,
+        current: Option<&CurrentBlock>,
+    ) -> Result<BlockStart, ValidationError> {
+        if let Some(head) = self.canonical_head {
+            if number <= head {
+                return Err(ValidationError::StaleBlock {
+                    received: number,
+                    by: StaleBy::CanonicalHead { head },
+                });
+            }
+            let max_blocks_ahead = self.config.max_blocks_ahead;
+            if number - head > max_blocks_ahead {
+                return Err(ValidationError::TooFarAhead {
+                    received: number,
+                    canonical: head,
+                    max_blocks_ahead,
+                });
+            }
+        }
+        if let Some(newest) = self.newest.filter(|newest| number < *newest) {
+            return if newest - number <= self.config.max_replay_distance {
+                Err(ValidationError::StaleBlock {
+                    received: number,
+                    by: StaleBy::Replay { newest },
+                })
+            } else {
+                Ok(BlockStart::Restart { newest })
+            };
+        }
+        Ok(match current {
+            None => BlockStart::First,
+            Some(c) if number == c.block_number() => {
+                BlockStart::Failover { replaced: c.payload_id }
+            }
+            Some(c) => BlockStart::Next { previous: c.payload_id },
+        })
     }
 
     /// Step 5 for a flashblock that does not start a block.
@@ -584,6 +675,12 @@ impl Validator {
         let gas_used = fb.diff().gas_used;
         let transactions = fb.transactions().len() as u64;
         let withdrawals = fb.diff().withdrawals.len() as u64;
+        if let (Some(start), Some(base)) = (block_start, fb.base()) {
+            self.newest = Some(match (start, self.newest) {
+                (BlockStart::Restart { .. }, _) | (_, None) => base.block_number,
+                (_, Some(newest)) => newest.max(base.block_number),
+            });
+        }
         match (block_start, fb.base(), self.current.as_mut()) {
             (Some(_), Some(base), Some(current)) => {
                 // Reuse the allocation: memory does not grow with blocks seen.

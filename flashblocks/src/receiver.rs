@@ -7,15 +7,13 @@ use flashblocks_overlay::{
 };
 use flashblocks_types::{DialectChoice, Flashblock};
 use flashblocks_validate::{
-    AcceptedFlashblock, BlockStart, Outcome, RuleSet, Tip, ValidationError, Validator,
-    ValidatorConfig,
+    AcceptedFlashblock, BlockStart, Outcome, RuleSet, ValidationError, Validator, ValidatorConfig,
 };
 use std::{collections::VecDeque, sync::Arc};
 
-/// How a [`Receiver`] is set up, once: the stream's dialect (which fixes its rule set)
-/// and bound (the validator's configuration), whether the block-hash check is enforced, the overlay's limits, how
-/// far ahead of its tip a new block may start, and the bytes of finished payloads it
-/// keeps.
+/// How a [`Receiver`] is set up, once: the stream's dialect (which fixes its rule set),
+/// bound and block-start window (the validator's configuration), whether the block-hash
+/// check is enforced, the overlay's limits, and the bytes of finished payloads it keeps.
 ///
 /// ```
 /// use flashblocks::{types::{Dialect, DialectChoice}, validate::RuleSet, ReceiverConfig};
@@ -26,13 +24,15 @@ use std::{collections::VecDeque, sync::Arc};
 /// let auto = ReceiverConfig::v1().with_dialect(DialectChoice::Auto);
 /// assert_eq!(auto.validator.rule_set(), RuleSet::Json);
 /// assert_eq!(config.validator.max_flashblocks_per_block, 20);
-/// assert_eq!(ReceiverConfig::v1().max_blocks_ahead, 64);
+/// assert_eq!(ReceiverConfig::v1().validator.max_blocks_ahead, 64);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReceiverConfig {
     /// The validator's configuration: the dialect (SSZ V1 or a JSON dialect, or `auto`
     /// among the JSON dialects; it fixes the rule set), the bound on flashblocks per
-    /// block, the OP rules, the JSON size cap.
+    /// block, the OP rules, the JSON size cap, and rule 4's block-start window (how far
+    /// above the canonical head a block may start, how far below the newest block seen
+    /// an index 0 is a replay rather than a restart).
     pub validator: ValidatorConfig,
     /// Enforce the block-hash check (rule `block_hash_mismatch`): off by default, since
     /// a Jovian chain's hashes cannot be proven from V1 alone. Its rebuilt header travels
@@ -40,11 +40,6 @@ pub struct ReceiverConfig {
     pub block_hash_check: bool,
     /// The overlay's bounds and staleness setting.
     pub overlay: OverlayConfig,
-    /// How many blocks above its tip (the canonical head, or the newest block it
-    /// accepted) a new block may start (default 64). A block start further ahead is
-    /// rejected as `head_mismatch`, so one index 0 with a far-future `block_number`
-    /// cannot make every honest block `stale_block`.
-    pub max_blocks_ahead: u64,
     /// The bytes of finished payloads kept for [`Receiver::payloads`] (default 64 MiB,
     /// counted as their transactions' bytes plus a fixed cost per payload, transaction
     /// and withdrawal); the oldest are dropped first.
@@ -83,7 +78,6 @@ impl ReceiverConfig {
             validator,
             block_hash_check: false,
             overlay: OverlayConfig::default(),
-            max_blocks_ahead: 64,
             max_payload_bytes: 64 * 1024 * 1024,
         }
     }
@@ -174,6 +168,10 @@ where
     fn reset(&mut self) {
         self.lock().reset();
     }
+
+    fn restart(&mut self) {
+        flashblocks_validate::FlashblockCheck::restart(&mut *self.lock());
+    }
 }
 
 #[cfg(feature = "execute")]
@@ -219,8 +217,12 @@ impl std::fmt::Debug for Execution {
 ///
 /// A rejected frame changes nothing. An accepted block start finishes the previous
 /// block (its payload is kept, within [`ReceiverConfig::max_payload_bytes`]) or, for a
-/// failover, replaces it; a reorg or a broken preconfirmation drops the pending chain
-/// and the block being received, so the stream resumes at its next index 0.
+/// failover, replaces it; a restart (rule 4: an index 0 far below the newest block
+/// seen, [`BlockStart::Restart`]) first resets every stage (the validator and its
+/// checks, the executor's layers, the kept payloads, the overlay's pending chain and
+/// what it waits for), then takes the frame as the first of a new sequence; a reorg or
+/// a broken preconfirmation drops the pending chain and the block being received, so
+/// the stream resumes at its next index 0.
 #[derive(Debug)]
 pub struct Receiver {
     config: ReceiverConfig,
@@ -394,8 +396,7 @@ impl Receiver {
     /// # Errors
     ///
     /// The validator's rejection (`malformed` for bytes that do not decode as the
-    /// stream's format, then the first rule broken; `head_mismatch` for a block start
-    /// too far ahead of the tip): nothing changed.
+    /// stream's format, then the first rule broken): nothing changed.
     pub fn receive(&mut self, frame: &[u8], now_ms: u64) -> Result<Received, ValidationError> {
         let flashblock = Arc::new(self.decode(frame)?);
         let outcome = self.validate(Arc::clone(&flashblock))?;
@@ -426,8 +427,8 @@ impl Receiver {
         self.validator.decode_frame(frame)
     }
 
-    /// Step 2: validates a decoded flashblock; a block start must also be within
-    /// [`ReceiverConfig::max_blocks_ahead`] of the tip.
+    /// Step 2: validates a decoded flashblock (rule 4's block-start window against the
+    /// canonical head last reported included).
     ///
     /// # Errors
     ///
@@ -436,40 +437,12 @@ impl Receiver {
         &mut self,
         flashblock: impl Into<Arc<Flashblock>>,
     ) -> Result<Outcome, ValidationError> {
-        let flashblock = flashblock.into();
-        if let (0, Some(base)) = (flashblock.index(), flashblock.base()) {
-            if let Some(tip) = self.tip() {
-                if base.block_number > tip.number.saturating_add(self.config.max_blocks_ahead) {
-                    return Err(ValidationError::HeadMismatch {
-                        tip,
-                        parent_hash: base.parent_hash,
-                        number: base.block_number,
-                        timestamp: base.timestamp,
-                    });
-                }
-            }
-        }
         self.validator.validate(flashblock)
     }
 
-    /// The block new blocks are measured against: the newest of the canonical head and
-    /// the block being received.
-    fn tip(&self) -> Option<Tip> {
-        let current = self.validator.current_block().map(|block| Tip {
-            hash: self.assembler.as_ref().map_or(B256::ZERO, |a| a.results().block_hash),
-            number: block.block_number(),
-            timestamp: block.base().timestamp,
-        });
-        let canonical =
-            self.canonical.map(|head| Tip { hash: head.hash, number: head.number, timestamp: 0 });
-        match (current, canonical) {
-            (Some(c), Some(h)) => Some(if c.number >= h.number { c } else { h }),
-            (c, h) => c.or(h),
-        }
-    }
-
     /// Step 3: appends an accepted flashblock to its block (a block start finishes or
-    /// replaces the previous one) and checks the block hash of the block so far (free
+    /// replaces the previous one; a restart drops it and the kept payloads) and checks
+    /// the block hash of the block so far (free
     /// when the block-hash check ran: its header came in the token).
     ///
     /// # Errors
@@ -480,8 +453,13 @@ impl Receiver {
         let assembler = match accepted.block_start() {
             Some(start) => {
                 let previous = self.assembler.take();
-                if let (Some(previous), BlockStart::Next { .. }) = (previous, start) {
-                    self.keep(previous.into_payload());
+                match (previous, start) {
+                    (Some(previous), BlockStart::Next { .. }) => self.keep(previous.into_payload()),
+                    (_, BlockStart::Restart { .. }) => {
+                        self.finished.clear();
+                        self.finished_bytes = 0;
+                    }
+                    _ => {}
                 }
                 self.assembler.insert(Assembler::new(accepted)?)
             }
@@ -527,20 +505,24 @@ impl Receiver {
     /// its transaction hashes in order, when known, to check the preconfirmed block
     /// against. Confirmed blocks leave the overlay; a broken preconfirmation or a reorg
     /// drops the pending chain and the block being received (the stream resumes at its
-    /// next index 0), as does a block being received that is further ahead of the head
-    /// than [`ReceiverConfig::max_blocks_ahead`].
+    /// next index 0, and the newest block seen is forgotten), as does a block being
+    /// received that is further ahead of the head than the validator's
+    /// [`max_blocks_ahead`](ValidatorConfig::max_blocks_ahead). The head's number is
+    /// rule 4's canonical head from now on.
     pub fn canonical_head(
         &mut self,
         head: CanonicalHead,
         transactions: Option<&[TxHash]>,
     ) -> Vec<OverlayEvent> {
         self.canonical = Some(head);
+        self.validator.set_canonical_head(Some(head.number));
         let mut events = self.overlay.advance_canonical(head, transactions);
         let dropped = events.iter().any(|event| {
             matches!(event, OverlayEvent::Reorg { .. } | OverlayEvent::BrokenPreconfirmation { .. })
         });
         let implausible = self.validator.current_block().is_some_and(|block| {
-            block.block_number() > head.number.saturating_add(self.config.max_blocks_ahead)
+            block.block_number()
+                > head.number.saturating_add(self.config.validator.max_blocks_ahead)
         });
         if implausible {
             let dropped_from = self.validator.current_block().map(|b| b.block_number());
@@ -550,7 +532,8 @@ impl Receiver {
         #[cfg(feature = "execute")]
         self.events_to_executor(&events);
         if dropped || implausible {
-            self.reset_stream();
+            self.validator.reset();
+            self.assembler = None;
         }
         events
     }
@@ -558,16 +541,18 @@ impl Receiver {
     /// Forgets the block being received (validator and assembler), after the stream
     /// reconnected: what was sent meanwhile is missing, so the next block starts at its
     /// index 0. The overlay keeps its pending blocks until the next block or the
-    /// canonical chain replaces them.
+    /// canonical chain replaces them, and the validator keeps the newest block seen
+    /// (rule 4), so that what a mirror replays on reconnect is `stale_block`.
     pub fn reset_stream(&mut self) {
-        self.validator.reset();
+        self.validator.reset_stream();
         self.assembler = None;
     }
 
-    /// Forgets everything received: the block being received and every pending block
-    /// (the finished payloads and the canonical head are kept).
+    /// Forgets everything received: the block being received, the newest block seen and
+    /// every pending block (the finished payloads and the canonical head are kept).
     pub fn reset(&mut self) {
-        self.reset_stream();
+        self.validator.reset();
+        self.assembler = None;
         self.overlay.reset();
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! The input bytes drive a [`Driver`]: a builder making V1 flashblocks with the chain
 //! maker, fed through a validator whose tokens the overlay takes (over a small pool of addresses and slots, so later flashblocks override
-//! earlier ones), interleaved with failovers, gaps, canonical advances (matching,
+//! earlier ones), interleaved with failovers, gaps, restarts (rule 4), canonical advances (matching,
 //! broken, reorgs), resets, replays and queries. After every step the overlay's answers
 //! must equal the model's.
 
@@ -184,6 +184,9 @@ impl Driver {
         let Ok(Outcome::Accepted(accepted)) = self.validator.validate(Arc::clone(&fb)) else {
             return;
         };
+        if accepted.block_start().is_some_and(|start| start.is_restart()) {
+            self.model.restart();
+        }
         let overlay = self.overlay.apply(&accepted, now).is_ok();
         let model = self.model.apply(fb.clone());
         assert_eq!(
@@ -198,6 +201,8 @@ impl Driver {
     fn canonical(&mut self, head: CanonicalHead, transactions: Option<&[TxHash]>) {
         let events = self.overlay.advance_canonical(head, transactions);
         self.model.advance_canonical(head, transactions);
+        // A receiver keeps its validator's canonical head (rule 4).
+        self.validator.set_canonical_head(Some(head.number));
         // A receiver resets its validator when the pending chain was dropped.
         if events.iter().any(|e| {
             matches!(e, OverlayEvent::Reorg { .. } | OverlayEvent::BrokenPreconfirmation { .. })
@@ -219,7 +224,14 @@ impl Driver {
             }
             7 | 8 => self.start_block(self.number + 1),
             9 => self.start_block(self.number), // failover: same height, new payload
-            10 => self.start_block(self.number + 2), // a gap
+            10 => {
+                if take(input).is_multiple_of(4) {
+                    // Far below the newest block: a restart (rule 4).
+                    self.start_block(self.number.saturating_sub(10));
+                } else {
+                    self.start_block(self.number + 2); // a gap
+                }
+            }
             11 => {
                 // The canonical chain confirms the oldest pending block (or not).
                 let Some(oldest) = self.model.blocks.first().cloned() else { return };

@@ -91,7 +91,7 @@ impl NaiveModel {
                     self.blocks.pop();
                 }
                 Some(newest) if number != newest.number.saturating_add(1) => {
-                    self.blocks.clear();
+                    self.drop_all();
                     self.require(number.saturating_sub(1));
                 }
                 Some(_) => {}
@@ -128,7 +128,7 @@ impl NaiveModel {
         if previous.is_some_and(|p| {
             head.number < p.number || (head.number == p.number && head.hash != p.hash)
         }) {
-            self.blocks.clear();
+            self.drop_all();
         }
         while let Some(oldest) = self.blocks.first() {
             if oldest.number > head.number {
@@ -138,15 +138,18 @@ impl NaiveModel {
                 && (oldest.block_hash() != head.hash
                     || transactions.is_some_and(|t| t != oldest.transaction_hashes().as_slice()))
             {
-                self.blocks.clear();
+                self.drop_all();
                 break;
             }
             self.blocks.remove(0);
+            if self.blocks.is_empty() {
+                self.drop_all();
+            }
         }
         if self.blocks.first().is_some_and(|b| {
             b.number == head.number.saturating_add(1) && b.parent_hash() != head.hash
         }) {
-            self.blocks.clear();
+            self.drop_all();
         }
         if self.required.is_some_and(|r| head.number >= r) {
             self.required = None;
@@ -156,9 +159,20 @@ impl NaiveModel {
 
     /// Drops every pending block.
     pub fn reset(&mut self) {
+        self.drop_all();
+        self.rebuild();
+    }
+
+    /// Rule 4's restart, before the flashblock that restarted the stream is applied:
+    /// every pending block and what state reads waited for are dropped.
+    pub fn restart(&mut self) {
+        self.drop_all();
+    }
+
+    /// Drops every pending block and what state reads waited for.
+    fn drop_all(&mut self) {
         self.blocks.clear();
         self.required = None;
-        self.rebuild();
     }
 
     /// Rebuilds every map from the pending flashblocks.

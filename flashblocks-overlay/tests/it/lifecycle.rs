@@ -413,3 +413,54 @@ fn what_the_validator_rejects_never_reaches_the_overlay() {
     assert_eq!(err.rule_id(), "too_many_flashblocks");
     assert_eq!(small.snapshot().id().map(|id| id.flashblock_index), Some(0));
 }
+
+/// Rule 4's trap in the overlay: one far-off block start must never keep a later real
+/// block from being served. A restart drops the pending chain and what it waits for; a
+/// caller that reset only its validator gets a gap below the far block, which waits for
+/// the block before the real one, not for the far block's.
+#[test]
+fn one_far_off_block_never_keeps_a_later_real_block_from_being_served() {
+    use flashblocks_validate::{fixture, BlockStart};
+    use std::sync::Arc;
+    let state = |fed: &Fed| fed.snapshot().at(0).balance(fixture::ACCOUNT);
+    let mut fed = Fed::new(OverlayConfig::default());
+    for (number, index) in [(1000, 0), (1000, 1), (1001, 0), (1_000_000, 0)] {
+        fed.apply(Arc::new(fixture::flashblock(number, 0, index)), 0).expect("applies");
+    }
+    assert!(matches!(state(&fed), Lookup::NotHere(NotHere::Incomplete { required: 999_999, .. })));
+    // The real stream: far below the newest block seen, a restart.
+    let token = fed.validate(Arc::new(fixture::flashblock(1002, 0, 0))).expect("a restart");
+    assert_eq!(token.block_start(), Some(BlockStart::Restart { newest: 1_000_000 }));
+    let applied = fed.overlay.apply(&token, 0).expect("applies");
+    assert_eq!(
+        applied.events,
+        vec![OverlayEvent::Restart { number: 1002, dropped_from: Some(1_000_000) }]
+    );
+    assert_eq!(fed.snapshot().pending_block_numbers().collect::<Vec<_>>(), [1002]);
+    assert_eq!(state(&fed).into_value(), Some(U256::from(100_200)));
+
+    // A caller that reset the validator alone: the real block is a gap below the far
+    // one, and state reads wait for its own parent only.
+    let mut fed = Fed::new(OverlayConfig::default());
+    for number in [1000, 1_000_000] {
+        fed.apply(Arc::new(fixture::flashblock(number, 0, 0)), 0).expect("applies");
+    }
+    fed.validator.reset();
+    let applied = fed.apply(Arc::new(fixture::flashblock(1001, 0, 0)), 0).expect("applies");
+    assert_eq!(applied.events, vec![OverlayEvent::Gap { expected: 1_000_001, got: 1001 }]);
+    assert!(matches!(state(&fed), Lookup::NotHere(NotHere::Incomplete { required: 1000, .. })));
+    fed.overlay
+        .advance_canonical(CanonicalHead { number: 1000, hash: fixture::block_hash(1000) }, None);
+    assert_eq!(state(&fed).into_value(), Some(U256::from(100_100)));
+
+    // A reorg that drops the pending chain drops what it waited for.
+    let mut fed = Fed::new(OverlayConfig::default());
+    fed.overlay
+        .advance_canonical(CanonicalHead { number: 998, hash: fixture::block_hash(998) }, None);
+    fed.apply(Arc::new(fixture::flashblock(1_000_000, 0, 0)), 0).expect("applies");
+    let reorged = CanonicalHead { number: 997, hash: fixture::block_hash(997) };
+    fed.overlay.advance_canonical(reorged, None);
+    fed.validator.reset();
+    fed.apply(Arc::new(fixture::flashblock(998, 0, 0)), 0).expect("applies");
+    assert_eq!(state(&fed).into_value(), Some(U256::from(99_800)));
+}

@@ -6,6 +6,7 @@ mod display;
 mod json;
 mod props;
 mod resend;
+mod rule4;
 mod rules;
 mod scenarios;
 

@@ -4,7 +4,9 @@
 use crate::{accept, after, blocks, reject};
 use alloy_primitives::{Address, Bytes, FixedBytes, B256};
 use flashblocks_types::{Flashblock, PayloadId, Withdrawal};
-use flashblocks_validate::{BlockStart, Outcome, ValidationError, Validator, ValidatorConfig};
+use flashblocks_validate::{
+    BlockStart, Outcome, StaleBy, ValidationError, Validator, ValidatorConfig,
+};
 
 #[test]
 fn malformed_and_unknown_version() {
@@ -146,9 +148,9 @@ fn block_start_stale_next_and_failover() {
     let mut v = after(b, 2);
     // An older index 0 replayed: stale, not a reset.
     let err = reject(&mut v, &a[0]);
-    let (current, received) =
+    let (newest, received) =
         (b[0].base.as_ref().unwrap().block_number, a[0].base.as_ref().unwrap().block_number);
-    assert_eq!(err, ValidationError::StaleBlock { current, received });
+    assert_eq!(err, ValidationError::StaleBlock { received, by: StaleBy::Replay { newest } });
     // A new payload id at the same height is a failover.
     let mut failover = b[0].clone();
     failover.payload_id = PayloadId::new([0xfa; 8]);

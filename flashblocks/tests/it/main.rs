@@ -2,3 +2,4 @@
 
 mod execution;
 mod receiver;
+mod rule4;

@@ -144,27 +144,39 @@ fn reset_forgets_what_was_being_received() {
 
 #[test]
 fn a_far_future_block_number_cannot_lock_out_honest_blocks() {
-    // After honest block 100, an index 0 claiming block u64::MAX is refused ...
+    // Without a canonical head nothing bounds a far-off block start: it is taken, and the
+    // honest next block, far below it, restarts every stage (rule 4).
     let mut receiver = receiver();
     receive_all(&mut receiver, &block(1, 100, 1, B256::ZERO));
     let hash = last_hash(&receiver);
     let far = block(7, u64::MAX, 7, hash);
-    let err = receiver.receive(&far[0], 0).unwrap_err();
-    assert_eq!(err.rule_id(), "head_mismatch");
-    // ... and the honest next block is accepted.
-    receive_all(&mut receiver, &block(2, 101, 2, hash));
+    receive_all(&mut receiver, &far[..1]);
+    let honest = block(2, 101, 2, hash);
+    let restarted = receiver.receive(&honest[0], 0).expect("accepted");
+    let start = restarted.outcome.accepted().expect("accepted").block_start();
+    assert_eq!(start, Some(BlockStart::Restart { newest: u64::MAX }));
+    let events = restarted.applied.expect("applied").expect("taken").events;
+    assert_eq!(events, vec![OverlayEvent::Restart { number: 101, dropped_from: Some(u64::MAX) }]);
+    receive_all(&mut receiver, &honest[1..]);
+    assert_eq!(receiver.overlay().snapshot().pending_block_numbers().collect::<Vec<_>>(), [101]);
+    assert_eq!(receiver.payloads().len(), 1, "the kept payloads went with the restart");
 
-    // A fresh receiver with nothing to measure against takes it first; the next
-    // canonical head shows it implausible, and honest blocks are accepted again.
+    // With the canonical head known, the far block is too far ahead.
+    let mut with_head = self::receiver();
+    receive_all(&mut with_head, &block(1, 100, 1, B256::ZERO));
+    with_head.canonical_head(CanonicalHead { number: 100, hash }, None);
+    assert_eq!(with_head.receive(&far[0], 0).unwrap_err().rule_id(), "too_far_ahead");
+    receive_all(&mut with_head, &honest);
+
+    // A far block taken before the head was known goes when the head shows it
+    // implausible, and the newest block seen with it.
     let mut fresh = receiver_with_far_block(&far);
-    assert_eq!(fresh.receive(&block(2, 101, 2, hash)[0], 0).unwrap_err().rule_id(), "stale_block");
     let head = CanonicalHead { number: 100, hash };
     let events = fresh.canonical_head(head, None);
     assert!(events.contains(&OverlayEvent::Reorg { canonical: head, dropped_from: Some(u64::MAX) }));
     assert!(fresh.validator().current_block().is_none());
-    receive_all(&mut fresh, &block(2, 101, 2, hash));
-    // And with the canonical head known, the far block is refused from now on.
-    assert_eq!(fresh.receive(&far[0], 0).unwrap_err().rule_id(), "head_mismatch");
+    assert_eq!(fresh.validator().newest_block(), None);
+    receive_all(&mut fresh, &honest);
 }
 
 fn receiver_with_far_block(far: &[Vec<u8>]) -> Receiver {
