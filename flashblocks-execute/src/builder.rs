@@ -363,6 +363,7 @@ impl ExecutingBuilder {
                 base: v1.base.clone(),
                 diff: JsonDiff::from_parts(v1.diff.clone(), blob_gas_used),
                 metadata: executed.to_json(),
+                target_index: None,
             };
             let flashblock =
                 if jovian { Flashblock::from_json(json.clone()) } else { Flashblock::from(sealed) };
@@ -553,6 +554,7 @@ fn candidate(
         base: (index == 0).then(|| base.clone()),
         diff: JsonDiff { transactions: transactions.to_vec(), ..Default::default() },
         metadata: Default::default(),
+        target_index: None,
     };
     Flashblock::from_json(json)
 }

@@ -87,6 +87,19 @@ pub enum CodecError {
         /// The value that would be dropped.
         blob_gas_used: u64,
     },
+    /// Conversion to V1: a JSON dialect's own field (named) has no place in V1.
+    #[error("{field} has no place in V1")]
+    DialectFieldNotInV1 {
+        /// The field, as `metadata.prev_flashblock_id`, `diff.access_list_data`, ...
+        field: &'static str,
+    },
+    /// Conversion to op-alloy's model: a JSON dialect's own field (named), or an absent
+    /// `metadata.block_number`, has no place there.
+    #[error("{field} has no place in op-alloy's model")]
+    DialectFieldNotInOpAlloy {
+        /// The field, as `metadata.prev_flashblock_id`, `diff.access_list_data`, ...
+        field: &'static str,
+    },
     /// Conversion to V1: a balance without the nonce V1 account metadata needs.
     #[error("no nonce for account {address}, which V1 account metadata needs")]
     NonceUnknown {
@@ -144,6 +157,8 @@ impl CodecError {
                 | Self::ReceiptMissing { .. }
                 | Self::ReceiptNotConvertible { .. }
                 | Self::MetadataMapAbsent { .. }
+                | Self::DialectFieldNotInV1 { .. }
+                | Self::DialectFieldNotInOpAlloy { .. }
         )
     }
 }

@@ -150,9 +150,10 @@ impl ExecutedMetadata {
         let receipts =
             self.receipts.iter().map(|r| (r.transaction_hash, r.receipt.clone())).collect();
         JsonMetadata {
-            block_number: self.block_number,
+            block_number: Some(self.block_number),
             new_account_balances: Some(balances),
             receipts: Some(receipts),
+            ..JsonMetadata::default()
         }
     }
 }

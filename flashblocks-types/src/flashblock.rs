@@ -2,8 +2,8 @@
 
 use crate::{
     AccountMetadata, CodecError, ExecutedMetadata, ExecutionPayloadFlashblockDeltaV1,
-    ExecutionPayloadStaticV1, FlashblockJson, FlashblockMetadata, FlashblocksPayloadV1, JsonDiff,
-    JsonMetadata, PayloadViewV1, TransactionMetadata, VERSION_V1,
+    ExecutionPayloadStaticV1, FlashblockAccessListData, FlashblockJson, FlashblockMetadata,
+    FlashblocksPayloadV1, JsonDiff, JsonMetadata, PayloadViewV1, TransactionMetadata, VERSION_V1,
 };
 use alloy_primitives::{Bytes, FixedBytes, Sealable, Sealed, B256};
 use alloy_rpc_types_engine::PayloadId;
@@ -156,6 +156,8 @@ pub struct Flashblock {
     pub(crate) base: Option<ExecutionPayloadStaticV1>,
     pub(crate) diff: ExecutionPayloadFlashblockDeltaV1,
     pub(crate) blob_gas_used: Option<u64>,
+    pub(crate) access_list_data: Option<Box<FlashblockAccessListData>>,
+    pub(crate) target_index: Option<u64>,
     pub(crate) metadata: Metadata,
 }
 
@@ -211,6 +213,8 @@ impl Flashblock {
             base: payload.base,
             diff: payload.diff,
             blob_gas_used: None,
+            access_list_data: None,
+            target_index: None,
             metadata: Metadata::V1(payload.metadata),
         }
     }
@@ -270,8 +274,8 @@ impl Flashblock {
     /// assert_eq!(block[4].diff().gas_used, 0x32138);
     /// ```
     pub fn from_json(json: FlashblockJson) -> Self {
-        let FlashblockJson { payload_id, index, base, diff, metadata } = json;
-        let (diff, blob_gas_used) = diff.into_parts();
+        let FlashblockJson { payload_id, index, base, diff, metadata, target_index } = json;
+        let (diff, blob_gas_used, access_list_data) = diff.into_parts();
         Self {
             source: FlashblockSource::Json,
             identity: Identity::digest(),
@@ -282,6 +286,8 @@ impl Flashblock {
             base,
             diff,
             blob_gas_used,
+            access_list_data,
+            target_index,
             metadata: Metadata::Json(metadata),
         }
     }
@@ -313,8 +319,12 @@ impl Flashblock {
                 payload_id: self.payload_id,
                 index: self.index,
                 base: self.base,
-                diff: JsonDiff::from_parts(self.diff, self.blob_gas_used),
+                diff: JsonDiff {
+                    access_list_data: self.access_list_data,
+                    ..JsonDiff::from_parts(self.diff, self.blob_gas_used)
+                },
                 metadata,
+                target_index: self.target_index,
             }),
             Metadata::V1(metadata) => {
                 let block_number = self
@@ -443,6 +453,16 @@ impl Flashblock {
     /// The cumulative `blob_gas_used` a Jovian JSON diff carries (V1 has none).
     pub const fn blob_gas_used(&self) -> Option<u64> {
         self.blob_gas_used
+    }
+
+    /// World Chain's `diff.access_list_data`, when the flashblock carried one.
+    pub fn access_list_data(&self) -> Option<&FlashblockAccessListData> {
+        self.access_list_data.as_deref()
+    }
+
+    /// X Layer's `target_index`, when the flashblock carried one.
+    pub const fn target_index(&self) -> Option<u64> {
+        self.target_index
     }
 
     /// The metadata, in its source's shape.

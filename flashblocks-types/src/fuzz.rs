@@ -58,19 +58,27 @@ pub const JSON_FRAME_MAX_LEN: usize = 1 << 20;
 /// [`JSON_FRAME_MAX_LEN`]; the decode's fast path gives what `serde_json`'s derive
 /// decode of the model gives (the value or the error); what reads is written back to
 /// JSON that reads to the same value and identity (with receipts in either style), and
-/// the input model built from it gives it back.
+/// the input model built from it gives it back. Read as a message, a frame is the same
+/// flashblock, or an X Layer `PayloadEnd` that writes back to itself.
 ///
 /// # Panics
 ///
 /// When a property does not hold: that is a finding.
 pub fn json_frame(data: &[u8]) {
-    use crate::{CodecError, FlashblockJson, JsonFrameReader};
+    use crate::{CodecError, FlashblockJson, JsonFrameReader, JsonMessage};
+    let message = JsonFrameReader::new(JSON_FRAME_MAX_LEN).decode_message(data);
+    if let Ok(JsonMessage::PayloadEnd(end)) = &message {
+        let written = serde_json::to_vec(end).unwrap_or_default();
+        let again = JsonFrameReader::new(JSON_FRAME_MAX_LEN).decode_message(&written);
+        assert_eq!(again, Ok(JsonMessage::PayloadEnd(*end)), "a PayloadEnd reads back");
+    }
     if let Ok(text) = JsonFrameReader::new(JSON_FRAME_MAX_LEN).json_text(data) {
         let derive =
             serde_json::from_slice::<FlashblockJson>(&text).map_err(|e| CodecError::Json(e.into()));
         assert_eq!(crate::decode_json_text(&text), derive, "fast path and derive decode differ");
     }
     let Ok(fb) = JsonFrameReader::new(JSON_FRAME_MAX_LEN).decode(data) else { return };
+    assert_eq!(message, Ok(JsonMessage::Flashblock(fb.clone())), "message and flashblock decode");
     let json = match fb.to_json() {
         Ok(json) => json,
         Err(e) => panic!("a JSON flashblock has no JSON form: {e}"),

@@ -202,8 +202,9 @@ pub use generate::{GeneratorConfig, SequenceGenerator};
 #[cfg(feature = "test-utils")]
 pub use json::decode_json_text;
 pub use json::{
-    FlashblockJson, JsonDiff, JsonError, JsonErrorKind, JsonFrameEncoding, JsonFrameReader,
-    JsonMetadata, ReceiptStyle, V1Link, DEFAULT_MAX_JSON_LEN,
+    FlashblockAccessList, FlashblockAccessListData, FlashblockId, FlashblockJson,
+    InvalidFlashblockId, JsonDiff, JsonError, JsonErrorKind, JsonFrameEncoding, JsonFrameReader,
+    JsonMessage, JsonMetadata, PayloadEnd, ReceiptStyle, V1Link, DEFAULT_MAX_JSON_LEN,
 };
 pub use view::{
     AccountView, AccountsView, BaseView, PayloadViewV1, TransactionMetadataView, TransactionsView,

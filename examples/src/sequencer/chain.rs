@@ -474,6 +474,7 @@ impl Chain {
                 base: starts.then(|| building.base.clone()),
                 diff: JsonDiff { transactions: transactions.to_vec(), ..Default::default() },
                 metadata: Default::default(),
+                target_index: None,
             })
         };
         let (transactions, execution) = if starts {
@@ -549,6 +550,7 @@ impl Chain {
             base: inner.base.clone(),
             diff: JsonDiff::from_parts(inner.diff.clone(), None),
             metadata: executed.to_json(),
+            target_index: None,
         };
         let mut sealed = None;
         if building.maker.next_index() >= building.flashblocks {

@@ -161,10 +161,11 @@ fn json(number: u64, transactions: Vec<Bytes>, receipts: BTreeMap<B256, OpReceip
         base: Some(base(number)),
         diff: JsonDiff { transactions, ..Default::default() },
         metadata: JsonMetadata {
-            block_number: number,
-            new_account_balances: None,
+            block_number: Some(number),
             receipts: Some(receipts),
+            ..JsonMetadata::default()
         },
+        target_index: None,
     })
 }
 

@@ -232,7 +232,8 @@ fn json_index_zero(txs: usize) -> Flashblock {
         index: 0,
         base: Some(hostile::base(1)),
         diff: JsonDiff { transactions, ..Default::default() },
-        metadata: JsonMetadata { block_number: 1, ..Default::default() },
+        metadata: JsonMetadata { block_number: Some(1), ..Default::default() },
+        target_index: None,
     })
 }
 

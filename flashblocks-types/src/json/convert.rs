@@ -98,10 +98,12 @@ impl FlashblockJson {
             base: payload.base.clone(),
             diff: JsonDiff::from_parts(payload.diff.clone(), None),
             metadata: JsonMetadata {
-                block_number,
+                block_number: Some(block_number),
                 new_account_balances: Some(balances),
                 receipts: Some(BTreeMap::new()),
+                ..JsonMetadata::default()
             },
+            target_index: None,
         }
     }
 
@@ -120,6 +122,9 @@ impl FlashblockJson {
     /// # Errors
     ///
     /// - [`CodecError::BlobGasUsedNotInV1`]: a Jovian `blob_gas_used`;
+    /// - [`CodecError::DialectFieldNotInV1`]: a dialect's own field (Base's
+    ///   `prev_flashblock_id`, World Chain's `access_list_data`, `fees` or
+    ///   `flashblock_timestamp`, X Layer's `target_index`);
     /// - [`CodecError::NonceUnknown`]: a balance (V1 account metadata needs the
     ///   account's nonce, which JSON does not carry);
     /// - [`CodecError::ReceiptMissing`]: a transaction without a receipt;
@@ -142,6 +147,9 @@ impl FlashblockJson {
     pub fn try_into_v1(self, link: V1Link) -> Result<FlashblocksPayloadV1, CodecError> {
         if let Some(blob_gas_used) = self.diff.blob_gas_used {
             return Err(CodecError::BlobGasUsedNotInV1 { blob_gas_used });
+        }
+        if let Some(field) = self.dialect_field() {
+            return Err(CodecError::DialectFieldNotInV1 { field });
         }
         if let Some(address) =
             self.metadata.new_account_balances.as_ref().and_then(|b| b.keys().next().copied())
@@ -191,15 +199,35 @@ impl FlashblockJson {
         Ok(out)
     }
 
+    /// The name of the first dialect field this flashblock carries, if any: what neither
+    /// V1 nor op-alloy's model has room for.
+    pub(super) const fn dialect_field(&self) -> Option<&'static str> {
+        let m = &self.metadata;
+        if m.prev_flashblock_id.is_some() {
+            Some("metadata.prev_flashblock_id")
+        } else if self.diff.access_list_data.is_some() {
+            Some("diff.access_list_data")
+        } else if m.fees.is_some() {
+            Some("metadata.fees")
+        } else if m.flashblock_timestamp.is_some() {
+            Some("metadata.flashblock_timestamp")
+        } else if self.target_index.is_some() {
+            Some("target_index")
+        } else {
+            None
+        }
+    }
+
     /// The V1 form of this flashblock with empty metadata.
     ///
     /// Kept: `payload_id`, `index`, `base`, and the `diff` fields V1 has. Dropped:
-    /// `blob_gas_used`, the block number, balances and receipts. Filled in: the version
+    /// `blob_gas_used`, the block number, balances and receipts, and the dialects' own
+    /// fields (see [`try_into_v1`](Self::try_into_v1)). Filled in: the version
     /// [`VERSION_V1`], the given `parent_flash_hash`, and an empty
     /// [`FlashblockMetadata`] (no accounts and no per-transaction metadata, so a V1
     /// validator's metadata rules reject it when it has transactions).
     pub fn into_v1_without_metadata(self, parent_flash_hash: Option<B256>) -> FlashblocksPayloadV1 {
-        let (diff, _blob_gas_used) = self.diff.into_parts();
+        let (diff, _blob_gas_used, _access_list_data) = self.diff.into_parts();
         FlashblocksPayloadV1 {
             version: FixedBytes(VERSION_V1),
             payload_id: self.payload_id,

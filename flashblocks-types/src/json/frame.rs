@@ -1,6 +1,7 @@
 //! JSON frames: plain or brotli-compressed JSON, told apart by content, with a cap on
 //! the JSON text's size.
 
+use super::{JsonMessage, PayloadEnd};
 use crate::{CodecError, Flashblock};
 use std::{borrow::Cow, io::Read};
 
@@ -150,6 +151,34 @@ impl JsonFrameReader {
     pub fn decode(&self, frame: &[u8]) -> Result<Flashblock, CodecError> {
         let text = self.json_text(frame)?;
         super::from_text(&text).map(Flashblock::from_json)
+    }
+
+    /// Reads a frame of a JSON stream that may also carry X Layer's end of a sequence:
+    /// a flashblock as [`decode`](Self::decode) reads it, or a [`PayloadEnd`] (exactly
+    /// `{"payload_id": "0x…"}`, no other key), which is not a flashblock.
+    ///
+    /// ```
+    /// use flashblocks_types::{JsonFrameReader, JsonMessage, PayloadEnd, PayloadId};
+    ///
+    /// let end = JsonFrameReader::default().decode_message(br#"{"payload_id":"0x0102030405060708"}"#)?;
+    /// assert_eq!(end, JsonMessage::PayloadEnd(PayloadEnd { payload_id: PayloadId::new([1, 2, 3, 4, 5, 6, 7, 8]) }));
+    /// // With any other key it is neither a flashblock nor an end: the flashblock's error.
+    /// assert!(JsonFrameReader::default().decode_message(br#"{"payload_id":"0x0102030405060708","index":1}"#).is_err());
+    /// # Ok::<(), flashblocks_types::CodecError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Self::decode) (for a frame that is neither).
+    pub fn decode_message(&self, frame: &[u8]) -> Result<JsonMessage, CodecError> {
+        let text = self.json_text(frame)?;
+        match super::from_text(&text) {
+            Ok(json) => Ok(JsonMessage::Flashblock(Flashblock::from_json(json))),
+            Err(error) => match serde_json::from_slice::<PayloadEnd>(&text) {
+                Ok(end) => Ok(JsonMessage::PayloadEnd(end)),
+                Err(_) => Err(error),
+            },
+        }
     }
 
     /// Compresses JSON text into a brotli frame (quality 5, window 2^22), the form the

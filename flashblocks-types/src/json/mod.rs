@@ -31,6 +31,7 @@
 //! `withdrawals_not_empty`), so deployed streams never show the difference.
 
 mod convert;
+mod dialect;
 mod error;
 mod frame;
 mod model;
@@ -43,6 +44,10 @@ mod txs;
 mod write;
 
 pub use convert::V1Link;
+pub use dialect::{
+    FlashblockAccessList, FlashblockAccessListData, FlashblockId, InvalidFlashblockId, JsonMessage,
+    PayloadEnd,
+};
 pub use error::{JsonError, JsonErrorKind};
 pub use frame::{JsonFrameEncoding, JsonFrameReader, DEFAULT_MAX_JSON_LEN};
 pub use model::{FlashblockJson, JsonDiff, JsonMetadata};

@@ -1,6 +1,6 @@
 //! The deployed JSON model: [`FlashblockJson`] and its parts.
 
-use super::{receipts, write::View};
+use super::{receipts, write::View, FlashblockAccessListData, FlashblockId};
 use crate::{ExecutionPayloadFlashblockDeltaV1, ExecutionPayloadStaticV1, Withdrawal};
 use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
 use alloy_rpc_types_engine::PayloadId;
@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 /// let fb: FlashblockJson = serde_json::from_str(&text)?;
 /// assert_eq!(fb.index, 1);
 /// assert_eq!(fb.diff.gas_used, 21_000);
-/// assert_eq!(fb.metadata.block_number, 35_535_698);
+/// assert_eq!(fb.metadata.block_number, Some(35_535_698));
 /// assert!(fb.base.is_none() && fb.metadata.receipts.is_none()); // the Azul shape
 /// // What it writes reads back to the same value.
 /// let again: FlashblockJson = serde_json::from_slice(&fb.to_vec())?;
@@ -55,6 +55,10 @@ pub struct FlashblockJson {
     pub diff: JsonDiff,
     /// The deployed metadata shape.
     pub metadata: JsonMetadata,
+    /// X Layer: the index the builder means to build the block up to (a JSON number; 0
+    /// before it is known, at index 0). Absent in the other dialects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_index: Option<u64>,
 }
 
 /// The deployed JSON `diff`: the fields of [`ExecutionPayloadFlashblockDeltaV1`] (same
@@ -85,11 +89,20 @@ pub struct JsonDiff {
     /// `blob_gas_used`); absent before Jovian. V1 has no such field.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "alloy_serde::quantity::opt")]
     pub blob_gas_used: Option<u64>,
+    /// World Chain: the flashblock's access list (WIP-1007) and its hash; absent (or
+    /// `null`) otherwise. V1 has no such field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_list_data: Option<Box<FlashblockAccessListData>>,
 }
 
 impl JsonDiff {
-    /// Splits into the SSZ delta container and the Jovian `blob_gas_used`.
-    pub fn into_parts(self) -> (ExecutionPayloadFlashblockDeltaV1, Option<u64>) {
+    /// Splits into the SSZ delta container, the Jovian `blob_gas_used` and World Chain's
+    /// access list.
+    #[allow(clippy::type_complexity)] // the three parts, named in the docs
+    pub fn into_parts(
+        self,
+    ) -> (ExecutionPayloadFlashblockDeltaV1, Option<u64>, Option<Box<FlashblockAccessListData>>)
+    {
         let Self {
             state_root,
             receipts_root,
@@ -100,6 +113,7 @@ impl JsonDiff {
             withdrawals,
             withdrawals_root,
             blob_gas_used,
+            access_list_data,
         } = self;
         (
             ExecutionPayloadFlashblockDeltaV1 {
@@ -113,10 +127,11 @@ impl JsonDiff {
                 withdrawals_root,
             },
             blob_gas_used,
+            access_list_data,
         )
     }
 
-    /// Joins the SSZ delta container and a Jovian `blob_gas_used`.
+    /// Joins the SSZ delta container and a Jovian `blob_gas_used` (no access list).
     pub fn from_parts(diff: ExecutionPayloadFlashblockDeltaV1, blob_gas_used: Option<u64>) -> Self {
         let ExecutionPayloadFlashblockDeltaV1 {
             state_root,
@@ -138,20 +153,25 @@ impl JsonDiff {
             withdrawals,
             withdrawals_root,
             blob_gas_used,
+            access_list_data: None,
         }
     }
 }
 
 /// The deployed JSON metadata of a flashblock: `block_number` (a JSON number) and, when
-/// the stream carries them, `new_account_balances` and `receipts`.
+/// the stream carries them, `new_account_balances` and `receipts`, and the dialects'
+/// own keys: Base's `prev_flashblock_id`, World Chain's `fees` and
+/// `flashblock_timestamp`.
 ///
-/// `None` means the key was absent (Base's Azul shape, which removed both maps);
-/// `Some` of an empty map means it was present and empty. Writing keeps that
-/// difference. Other keys (`access_list`, `inclusion_fee`, ...) are ignored.
+/// `None` means the key was absent (Base's Azul shape, which removed both maps; World
+/// Chain, which has no `block_number`); `Some` of an empty map means it was present and
+/// empty. Writing keeps that difference. Other keys (`access_list`, `inclusion_fee`,
+/// ...) are ignored.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsonMetadata {
-    /// The block number (a JSON number on the wire).
-    pub block_number: u64,
+    /// The block number (a JSON number on the wire); absent in World Chain's metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_number: Option<u64>,
     /// Balances after the flashblock, when the stream carries them (absent after Base's
     /// Azul upgrade).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,6 +181,16 @@ pub struct JsonMetadata {
     /// (`{"type": "0x2", ...}`) style; written internally tagged.
     #[serde(default, skip_serializing_if = "Option::is_none", with = "receipts::opt")]
     pub receipts: Option<BTreeMap<B256, OpReceipt>>,
+    /// Base: the frame before this one, `"<block>-<index>"` (`"0-0"`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_flashblock_id: Option<FlashblockId>,
+    /// World Chain: the fees the block so far pays its proposer (a `0x` quantity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fees: Option<U256>,
+    /// World Chain: when the builder made the flashblock, in nanoseconds since the Unix
+    /// epoch (a JSON number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flashblock_timestamp: Option<i64>,
 }
 
 impl FlashblockJson {

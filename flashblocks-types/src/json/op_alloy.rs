@@ -56,6 +56,7 @@ impl From<OpFlashblockPayloadDelta> for JsonDiff {
             withdrawals: d.withdrawals.into_iter().map(Into::into).collect(),
             withdrawals_root: d.withdrawals_root,
             blob_gas_used: d.blob_gas_used,
+            access_list_data: None,
         }
     }
 }
@@ -80,9 +81,10 @@ impl From<OpFlashblockPayloadMetadata> for JsonMetadata {
     /// Both maps become present (op-alloy always has them).
     fn from(m: OpFlashblockPayloadMetadata) -> Self {
         Self {
-            block_number: m.block_number,
+            block_number: Some(m.block_number),
             new_account_balances: Some(m.new_account_balances),
             receipts: Some(m.receipts),
+            ..Self::default()
         }
     }
 }
@@ -96,6 +98,7 @@ impl From<OpFlashblockPayload> for FlashblockJson {
             base: p.base.map(Into::into),
             diff: p.diff.into(),
             metadata: p.metadata.into(),
+            target_index: None,
         }
     }
 }
@@ -112,7 +115,10 @@ impl FlashblockJson {
     ///
     /// Filled in: an absent `new_account_balances` or `receipts` (the Azul shape)
     /// becomes an empty map, since op-alloy's metadata has no absent state; reading the
-    /// result back gives present-but-empty maps, a different decoded value.
+    /// result back gives present-but-empty maps, a different decoded value; an absent
+    /// `metadata.block_number` (World Chain) becomes `base.block_number`, or 0 after
+    /// index 0. Dropped: the dialects' own fields (`prev_flashblock_id`,
+    /// `access_list_data`, `fees`, `flashblock_timestamp`, `target_index`).
     /// [`try_into_op_alloy`](Self::try_into_op_alloy) refuses instead.
     ///
     /// ```
@@ -126,13 +132,18 @@ impl FlashblockJson {
     /// assert_eq!(FlashblockJson::from(op), json);
     /// ```
     pub fn into_op_alloy_lossy(self) -> OpFlashblockPayload {
+        let block_number = self
+            .metadata
+            .block_number
+            .or_else(|| self.base.as_ref().map(|b| b.block_number))
+            .unwrap_or_default();
         OpFlashblockPayload {
             payload_id: self.payload_id,
             index: self.index,
             base: self.base.map(Into::into),
             diff: self.diff.into(),
             metadata: OpFlashblockPayloadMetadata {
-                block_number: self.metadata.block_number,
+                block_number,
                 new_account_balances: self.metadata.new_account_balances.unwrap_or_default(),
                 receipts: self.metadata.receipts.unwrap_or_default(),
             },
@@ -143,9 +154,16 @@ impl FlashblockJson {
     ///
     /// # Errors
     ///
-    /// [`CodecError::MetadataMapAbsent`] when `new_account_balances` or `receipts` is
-    /// absent (op-alloy's metadata requires both).
+    /// [`CodecError::MetadataMapAbsent`] when `block_number`, `new_account_balances`
+    /// or `receipts` is absent (op-alloy's metadata requires them);
+    /// [`CodecError::DialectFieldNotInOpAlloy`] for a dialect's own field.
     pub fn try_into_op_alloy(self) -> Result<OpFlashblockPayload, CodecError> {
+        if self.metadata.block_number.is_none() {
+            return Err(CodecError::MetadataMapAbsent { field: "block_number" });
+        }
+        if let Some(field) = self.dialect_field() {
+            return Err(CodecError::DialectFieldNotInOpAlloy { field });
+        }
         if self.metadata.new_account_balances.is_none() {
             return Err(CodecError::MetadataMapAbsent { field: "new_account_balances" });
         }

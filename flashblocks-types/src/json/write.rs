@@ -1,7 +1,9 @@
 //! Writing JSON: the receipt style, and the by-reference views the identity and the
 //! externally tagged writer serialize.
 
-use super::{receipts::ExternallyTaggedRef, FlashblockJson, JsonMetadata};
+use super::{
+    receipts::ExternallyTaggedRef, FlashblockAccessListData, FlashblockJson, JsonMetadata,
+};
 use crate::Withdrawal;
 use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
 use op_alloy_consensus::OpReceipt;
@@ -71,7 +73,7 @@ impl Serialize for View<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let fb = self.fb;
         let d = &fb.diff;
-        let mut st = s.serialize_struct("FlashblockJson", 5)?;
+        let mut st = s.serialize_struct("FlashblockJson", 6)?;
         st.serialize_field("payload_id", &fb.payload_id)?;
         st.serialize_field("index", &fb.index)?;
         if fb.base.is_some() {
@@ -87,6 +89,7 @@ impl Serialize for View<'_> {
             withdrawals: &d.withdrawals,
             withdrawals_root: &d.withdrawals_root,
             blob_gas_used: d.blob_gas_used,
+            access_list_data: d.access_list_data.as_deref(),
         };
         st.serialize_field("diff", &diff)?;
         match self.style {
@@ -94,6 +97,9 @@ impl Serialize for View<'_> {
             ReceiptStyle::ExternallyTagged => {
                 st.serialize_field("metadata", &ExternalMetadata(&fb.metadata))?;
             }
+        }
+        if let Some(target_index) = fb.target_index {
+            st.serialize_field("target_index", &target_index)?;
         }
         st.end()
     }
@@ -114,6 +120,8 @@ struct JsonDiffRef<'a> {
     withdrawals_root: &'a B256,
     #[serde(skip_serializing_if = "Option::is_none", with = "alloy_serde::quantity::opt")]
     blob_gas_used: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_list_data: Option<&'a FlashblockAccessListData>,
 }
 
 /// [`JsonMetadata`] with externally tagged receipts.
@@ -122,13 +130,24 @@ struct ExternalMetadata<'a>(&'a JsonMetadata);
 impl Serialize for ExternalMetadata<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let m = self.0;
-        let mut st = s.serialize_struct("JsonMetadata", 3)?;
-        st.serialize_field("block_number", &m.block_number)?;
+        let mut st = s.serialize_struct("JsonMetadata", 6)?;
+        if let Some(block_number) = m.block_number {
+            st.serialize_field("block_number", &block_number)?;
+        }
         if let Some(balances) = &m.new_account_balances {
             st.serialize_field::<BTreeMap<Address, U256>>("new_account_balances", balances)?;
         }
         if let Some(receipts) = &m.receipts {
             st.serialize_field("receipts", &ExternalReceipts(receipts))?;
+        }
+        if let Some(id) = &m.prev_flashblock_id {
+            st.serialize_field("prev_flashblock_id", id)?;
+        }
+        if let Some(fees) = &m.fees {
+            st.serialize_field("fees", fees)?;
+        }
+        if let Some(timestamp) = m.flashblock_timestamp {
+            st.serialize_field("flashblock_timestamp", &timestamp)?;
         }
         st.end()
     }

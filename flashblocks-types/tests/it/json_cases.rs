@@ -213,7 +213,7 @@ fn azul_shape_reads_and_writes_without_the_maps() {
         1,
         json!({"block_number": 42, "access_list": {"0x00": []}, "inclusion_fee": "0x1"}),
     ));
-    assert_eq!(fb.metadata.block_number, 42);
+    assert_eq!(fb.metadata.block_number, Some(42));
     assert_eq!(fb.metadata.new_account_balances, None);
     assert_eq!(fb.metadata.receipts, None);
     let written: Value = serde_json::from_slice(&fb.to_vec()).expect("JSON");

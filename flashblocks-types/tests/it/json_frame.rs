@@ -187,6 +187,27 @@ fn write_json_frame_corpus() {
     azul["diff"]["excess_blob_gas"] = serde_json::json!("0x0");
     write("valid-azul-jovian", &serde_json::to_vec(&azul).expect("encode"));
 
+    // The dialects' own fields (issue 20): Base's link, World Chain's access list and
+    // metadata, X Layer's target index and end of a sequence (not a flashblock).
+    let number = values[1]["metadata"]["block_number"].clone();
+    let mut base = values[1].clone();
+    base["metadata"] =
+        serde_json::json!({"block_number": number, "prev_flashblock_id": format!("{number}-0")});
+    write("valid-base-prev-flashblock-id", &serde_json::to_vec(&base).expect("encode"));
+    let mut world = values[1].clone();
+    world["metadata"] = serde_json::json!({"fees": "0x2386f26fc10000", "flashblock_timestamp": 1_787_000_000_123_456_789_i64});
+    world["diff"]["access_list_data"] = serde_json::json!({"access_list": {"changes": [{
+        "address": "0x4242424242424242424242424242424242424242",
+        "storageChanges": [{"key": "0x1", "changes": [{"index": "0x1", "value": "0x7"}]}],
+        "storageReads": ["0x2"], "balanceChanges": [{"index": "0x1", "value": "0x3e8"}],
+        "nonceChanges": [{"index": "0x1", "value": "0x3"}], "codeChanges": []}],
+        "min_tx_index": 1, "max_tx_index": 4}, "access_list_hash": format!("0x{}", "11".repeat(32))});
+    write("valid-worldchain-access-list", &serde_json::to_vec(&world).expect("encode"));
+    let mut xlayer = values[1].clone();
+    xlayer["target_index"] = serde_json::json!(9);
+    write("valid-xlayer-target-index", &serde_json::to_vec(&xlayer).expect("encode"));
+    write("message-xlayer-payload-end", br#"{"payload_id":"0x0a0b0c0d0e0f1011"}"#);
+
     let receipt = serde_json::json!({"status": "0x1", "cumulativeGasUsed": "0x5208", "logs": [
         {"address": "0x4200000000000000000000000000000000000015",
          "topics": ["0x0000000000000000000000000000000000000000000000000000000000000001"],

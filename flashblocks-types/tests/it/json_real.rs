@@ -45,7 +45,7 @@ fn capture_reads_with_the_readme_facts() {
     );
     assert_eq!(last.diff.blob_gas_used, None);
     for fb in &stream {
-        assert_eq!(fb.metadata.block_number, 35_535_698);
+        assert_eq!(fb.metadata.block_number, Some(35_535_698));
         assert_eq!(fb.metadata.new_account_balances.as_ref().map(|m| m.len()), Some(0));
         assert_eq!(fb.metadata.receipts.as_ref().map(|m| m.len()), Some(0));
         assert_eq!(fb.payload_id, stream[0].payload_id);
@@ -134,13 +134,17 @@ fn capture_converts_to_v1_and_back() {
 
         // And back to JSON: the same flashblock, since the capture has no balances or
         // receipts to lose.
-        let back = FlashblockJson::from_v1_lossy(&v1, fb.metadata.block_number);
+        let back =
+            FlashblockJson::from_v1_lossy(&v1, fb.metadata.block_number.expect("a block number"));
         assert_eq!(&back, fb);
         if fb.index == 0 {
-            assert_eq!(FlashblockJson::try_from_v1(&v1, fb.metadata.block_number), Ok(back));
+            assert_eq!(
+                FlashblockJson::try_from_v1(&v1, fb.metadata.block_number.expect("a block number")),
+                Ok(back)
+            );
         } else {
             assert_eq!(
-                FlashblockJson::try_from_v1(&v1, fb.metadata.block_number),
+                FlashblockJson::try_from_v1(&v1, fb.metadata.block_number.expect("a block number")),
                 Err(CodecError::ParentFlashHashNotInJson {
                     parent_flash_hash: parent.expect("set after index 0")
                 })

@@ -4,6 +4,7 @@ mod chain;
 mod corpus;
 mod hash;
 mod json_cases;
+mod json_dialects;
 mod json_fast;
 mod json_frame;
 mod json_op_alloy;
