@@ -167,6 +167,7 @@ fn executed_fee_fields(case: &Case) -> Value {
             ..Default::default()
         },
         metadata: Default::default(),
+        target_index: None,
     };
     let executor = Executor::new(case.chain.clone(), states);
     let execution = executor.execute(&Flashblock::from_json(json), true).unwrap();

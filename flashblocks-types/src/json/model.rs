@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 /// assert_eq!(again, fb);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlashblockJson {
     /// The payload id of the block (8 bytes, `0x`-hex).
     pub payload_id: PayloadId,

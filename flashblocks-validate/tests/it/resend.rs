@@ -104,7 +104,7 @@ fn mutate(json: &mut FlashblockJson, m: u8, x: u64) {
                 .insert(Address::with_last_byte(x as u8), U256::from(x));
         }
         7 => json.metadata.new_account_balances = None,
-        8 => json.metadata.block_number ^= x | 1,
+        8 => json.metadata.block_number = Some(json.metadata.block_number.unwrap_or(0) ^ (x | 1)),
         9 => json.diff.blob_gas_used = Some(x),
         10 => {
             if let Some(base) = json.base.as_mut() {
