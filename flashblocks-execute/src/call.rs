@@ -1,8 +1,10 @@
-//! `eth_call` and `eth_estimateGas` on `pending`: run on the executed pending layers over
-//! the caller's canonical state, with alloy-evm's call helpers.
+//! `eth_call` and `eth_estimateGas` on `pending` (run on the executed pending layers over
+//! the caller's canonical state) and at a canonical block ([`CanonicalCall`]), with
+//! alloy-evm's call helpers.
 
 use crate::{
-    state::BlockView, CanonicalStates, ChainConfig, ExecuteError, Executor, PendingSnapshot,
+    state::{BlockView, StateChain},
+    CanonicalStates, ChainConfig, ExecuteError, Executor, PendingSnapshot,
 };
 use alloy_evm::{call::caller_gas_allowance, overrides::apply_state_overrides, Evm, EvmFactory};
 use alloy_op_evm::{OpEvmFactory, OpTx};
@@ -16,6 +18,7 @@ use revm::{
     database::CacheDB,
     DatabaseRef,
 };
+use std::sync::Arc;
 
 /// The least gas any transaction needs (the search's lower bound).
 const INTRINSIC_GAS: u64 = 21_000;
@@ -138,6 +141,82 @@ where
     }
 }
 
+/// `eth_call` and `eth_estimateGas` at a canonical block: the caller's state after the
+/// block, in that block's own environment (its number, timestamp, base fee, ...), as a
+/// full node answers a call with a block tag. [`Executor::call`] answers `pending`.
+///
+/// ```
+/// use flashblocks_execute::{builder::ExecutingBuilder, CallRequest, CanonicalCall};
+/// use flashblocks_types::ExecutionPayloadStaticV1;
+/// use alloy_op_hardforks::OpHardfork;
+///
+/// let builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+/// let base = ExecutionPayloadStaticV1 { gas_limit: 30_000_000, ..Default::default() };
+/// let at = CanonicalCall::new(builder.config().clone(), base, builder.genesis());
+/// let to = Some(builder.dev_accounts()[1]);
+/// // A plain transfer costs the intrinsic gas.
+/// assert_eq!(at.estimate_gas(&CallRequest { to, ..Default::default() }, None)?, 21_000);
+/// # Ok::<(), flashblocks_execute::ExecuteError>(())
+/// ```
+pub struct CanonicalCall<S> {
+    config: ChainConfig,
+    base: ExecutionPayloadStaticV1,
+    chain: StateChain<S>,
+}
+
+impl<S> std::fmt::Debug for CanonicalCall<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CanonicalCall")
+            .field("block_number", &self.base.block_number)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> CanonicalCall<S>
+where
+    S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
+{
+    /// Calls on `state` (the state after a block) in the environment of that block's
+    /// `base` (its header's fields), with `config`'s rules.
+    pub fn new(config: ChainConfig, base: ExecutionPayloadStaticV1, state: S) -> Self {
+        Self { config, base, chain: StateChain { layers: Vec::new(), base: Arc::new(state) } }
+    }
+
+    /// `eth_call` at the block, as [`Executor::call`] on `pending`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Executor::call`] ([`ExecuteError::NoPendingBlock`] excepted).
+    pub fn call(
+        &self,
+        request: &CallRequest,
+        overrides: Option<&StateOverride>,
+    ) -> Result<CallOutcome, ExecuteError> {
+        self.calls().call(request, overrides)
+    }
+
+    /// `eth_estimateGas` at the block, as [`Executor::estimate_gas`] on `pending`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Executor::estimate_gas`] ([`ExecuteError::NoPendingBlock`] excepted).
+    pub fn estimate_gas(
+        &self,
+        request: &CallRequest,
+        overrides: Option<&StateOverride>,
+    ) -> Result<u64, ExecuteError> {
+        self.calls().estimate_gas(request, overrides)
+    }
+
+    fn calls(&self) -> Calls<'_, S> {
+        Calls {
+            config: &self.config,
+            view: BlockView { block: &[], chain: &self.chain },
+            base: &self.base,
+        }
+    }
+}
+
 /// Calls on one pending state: the chain's rules, the state, the block's base.
 struct Calls<'a, S> {
     config: &'a ChainConfig,
@@ -177,12 +256,18 @@ where
         if !outcome.success {
             return Err(ExecuteError::CallFailed(Box::new(outcome)));
         }
+        // With less gas the EVM may refuse the call outright (below the intrinsic cost
+        // or EIP-7623's calldata floor): that limit fails, as in geth's search.
+        let succeeds = |gas: u64| match run_call(config, &mut db.clone(), base, request, gas) {
+            Ok(outcome) => Ok(outcome.success),
+            Err(ExecuteError::CallRejected(_)) => Ok(false),
+            Err(err) => Err(err),
+        };
         // The search: `hi` succeeds, `lo` fails (or is below the intrinsic cost).
         let (mut lo, mut hi) = (INTRINSIC_GAS.saturating_sub(1), cap);
         if outcome.gas_used < hi {
             // Most calls succeed with what they used; try that first.
-            let tight = run_call(config, &mut db.clone(), base, request, outcome.gas_used)?;
-            if tight.success {
+            if succeeds(outcome.gas_used)? {
                 hi = outcome.gas_used;
             } else {
                 lo = outcome.gas_used;
@@ -190,7 +275,7 @@ where
         }
         while lo.saturating_add(1) < hi {
             let mid = lo + (hi - lo) / 2;
-            if run_call(config, &mut db.clone(), base, request, mid)?.success {
+            if succeeds(mid)? {
                 hi = mid;
             } else {
                 lo = mid;

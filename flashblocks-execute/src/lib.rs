@@ -69,7 +69,7 @@ mod proof;
 mod run;
 mod state;
 
-pub use call::{CallOutcome, CallRequest};
+pub use call::{CallOutcome, CallRequest, CanonicalCall};
 pub use check::{
     Enforcement, ExecutionCheck, ExecutionReport, ExecutionReports, PendingSnapshots,
     StateRootHook, MAX_REPORTS,

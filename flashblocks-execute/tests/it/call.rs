@@ -164,3 +164,55 @@ fn snapshots_answer_calls_while_the_executor_moves_on() {
     check.on_overlay_event(&OverlayEvent::Reorg { canonical: head, dropped_from: None });
     assert!(snapshots.latest().is_none());
 }
+
+#[test]
+fn an_estimate_below_the_calldata_floor_searches_up_to_it() {
+    // Isthmus has EIP-7623: 32 non-zero calldata bytes to an account without code cost
+    // 21 000 + 32 x 16 = 21 512 in execution, but the floor is 21 000 + 32 x 4 x 10 =
+    // 22 280; a limit below the floor is refused by the EVM, which the search reads as
+    // "fails" (geth's), not as an error.
+    let (builder, receiver, _) = pending();
+    let request = CallRequest {
+        from: Some(builder.dev_accounts()[0]),
+        to: Some(Address::repeat_byte(0x77)),
+        input: Bytes::from(vec![0xff; 32]),
+        ..Default::default()
+    };
+    assert_eq!(receiver.estimate_gas(&request, None).unwrap(), 22_280);
+}
+
+#[test]
+fn canonical_calls_run_in_the_blocks_state_and_environment() {
+    use flashblocks_execute::CanonicalCall;
+    use flashblocks_types::ExecutionPayloadStaticV1;
+    let builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let base = ExecutionPayloadStaticV1 {
+        block_number: 41,
+        gas_limit: 30_000_000,
+        timestamp: 1_700_000_000,
+        ..Default::default()
+    };
+    let at = CanonicalCall::new(builder.config().clone(), base, builder.genesis());
+    // NUMBER is the block's; BALANCE reads the given state.
+    let number = CallRequest {
+        input: Bytes::from_static(&[0x43, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3]),
+        ..Default::default()
+    };
+    assert_eq!(U256::from_be_slice(&at.call(&number, None).unwrap().output), U256::from(41));
+    let alice = builder.dev_accounts()[0];
+    let mut code = vec![0x73];
+    code.extend_from_slice(alice.as_slice());
+    code.extend_from_slice(&[0x31, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3]);
+    let balance = CallRequest { input: Bytes::from(code), ..Default::default() };
+    assert_eq!(
+        U256::from_be_slice(&at.call(&balance, None).unwrap().output),
+        builder.genesis_balance(alice)
+    );
+    let transfer = CallRequest {
+        from: Some(alice),
+        to: Some(builder.dev_accounts()[1]),
+        value: U256::from(1),
+        ..Default::default()
+    };
+    assert_eq!(at.estimate_gas(&transfer, None).unwrap(), 21_000);
+}
