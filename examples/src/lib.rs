@@ -20,6 +20,8 @@
 //!   builder streaming over a websocket, a JSON-RPC endpoint taking transactions and
 //!   answering canonical queries): a test double for op-rbuilder + rollup-boost + the L2
 //!   node;
+//! - [`loadgen`]: the `loadgen` program, signed transfers and contract calls sent to a
+//!   local chain at a set rate (the load the node's soak runs under);
 //! - [`fuzz`]: the body of the `replay` fuzz target (any bytes as a capture, through the
 //!   pipeline).
 //!
@@ -63,6 +65,8 @@ mod error;
 pub mod executed;
 pub mod frames;
 pub mod fuzz;
+#[cfg(feature = "io")]
+pub mod loadgen;
 pub mod output;
 #[cfg(feature = "io")]
 pub mod pending_rpc;

@@ -1,38 +1,38 @@
 //! [`Chain`]: the sequencer's chain, synchronous and clock-free: a mempool of submitted
 //! transactions, the block being built (one flashblock per [`Chain::tick`], executed
-//! with `flashblocks-execute`'s EVM), and the sealed (canonical) blocks with their state.
+//! with `flashblocks-execute`'s EVM), and the sealed (canonical) blocks with the state
+//! after each ([`History`]).
 
-use alloy_consensus::{
-    transaction::SignerRecoverable, Eip658Value, Header, Receipt, ReceiptWithBloom,
-    Transaction as _, TxReceipt as _,
-};
+use super::{history::SharedHistory, mempool::Mempool, trie::StateTrie};
+use alloy_consensus::{transaction::SignerRecoverable, Header, Transaction as _};
 use alloy_eips::eip2718::Decodable2718;
-use alloy_primitives::{keccak256, logs_bloom, map::HashMap, Address, Bytes, B256, U256};
+use alloy_primitives::{keccak256, map::HashSet, Address, Bytes, B256, U256};
 use alloy_trie::EMPTY_ROOT_HASH;
 use flashblocks_assemble::{rebuild_header, TransactionTrie};
 use flashblocks_execute::{
     builder::{
-        apply_executed, l1_info_deposit, state_root, ExecutingBuilder, BASE_FEE, DEV_KEYS,
-        GAS_LIMIT, L1_BLOCK, SEQUENCER_FEE_VAULT,
+        apply_executed, l1_info_deposit, ExecutingBuilder, BASE_FEE, DEV_KEYS, L1_BLOCK,
+        SEQUENCER_FEE_VAULT,
     },
-    CanonicalStates, ChainConfig, Executor, InMemoryAccount, InMemoryState,
+    ChainConfig, ExecuteError, Execution, Executor, InMemoryAccount, PendingSnapshot,
 };
 use flashblocks_types::{
     ChainMaker, CumulativeResults, ExecutedReceipt, ExecutionPayloadStaticV1, Flashblock,
     FlashblockJson, FlashblockStep, JsonDiff, PayloadId, SealedFlashblock,
 };
-use op_alloy_consensus::{OpDepositReceipt, OpReceipt, OpTxEnvelope};
-use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
-use std::{
-    collections::{BTreeMap, VecDeque},
-    sync::{Arc, RwLock},
-};
+use op_alloy_consensus::OpTxEnvelope;
+use std::{collections::BTreeMap, sync::Arc};
 
+pub use super::{block::SealedBlock, history::StateAt};
 pub use flashblocks_execute::builder::CHAIN_ID;
 
 /// The hardfork the sequencer's chain runs (every fork up to it active from genesis):
 /// Isthmus, the newest whose flashblocks the V1 (SSZ) form can carry.
 pub const HARDFORK: alloy_op_hardforks::OpHardfork = alloy_op_hardforks::OpHardfork::Isthmus;
+
+/// Every block's gas limit by default: 150 M, Base's order of magnitude, room for
+/// 1,000 transactions a second of transfers and contract calls in 1 to 2 s blocks.
+pub const DEFAULT_GAS_LIMIT: u64 = 150_000_000;
 
 /// The shape of the chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +47,8 @@ pub struct ChainSettings {
     pub max_mempool: usize,
     /// The sealed blocks kept (older ones answer "not found").
     pub kept_blocks: usize,
+    /// Every block's gas limit.
+    pub gas_limit: u64,
 }
 
 impl Default for ChainSettings {
@@ -54,9 +56,10 @@ impl Default for ChainSettings {
         Self {
             flashblocks_min: 5,
             flashblocks_max: 10,
-            max_transactions_per_flashblock: 256,
-            max_mempool: 4096,
+            max_transactions_per_flashblock: 2_000,
+            max_mempool: 16_384,
             kept_blocks: 1024,
+            gas_limit: DEFAULT_GAS_LIMIT,
         }
     }
 }
@@ -88,186 +91,32 @@ pub enum SubmitError {
     /// Already waiting or included.
     #[error("already known")]
     AlreadyKnown,
+    /// Another transaction of the sender with the same nonce waits (geth's words).
+    #[error("replacement transaction underpriced")]
+    NonceTaken,
+    /// The transaction's gas limit is above the block's.
+    #[error("exceeds block gas limit")]
+    GasLimit,
     /// The mempool is full.
     #[error("txpool is full")]
     MempoolFull,
 }
 
-/// A sealed (canonical) block: its header, transactions, receipts and the state after it.
-#[derive(Debug)]
-pub struct SealedBlock {
-    /// Its hash (the header's).
-    pub hash: B256,
-    /// Its header.
-    pub header: Header,
-    /// Its transactions: hash and EIP-2718 bytes.
-    pub transactions: Vec<(B256, Bytes)>,
-    /// One receipt per transaction.
-    pub receipts: Vec<ExecutedReceipt>,
-    /// Every account after the block.
-    pub accounts: Arc<BTreeMap<Address, InMemoryAccount>>,
+/// A submitted transaction, decoded and its sender recovered ([`Chain::prepare`]),
+/// before the chain admits it ([`Chain::admit`]).
+#[derive(Clone, Debug)]
+pub struct Submitted {
+    pub(crate) hash: B256,
+    pub(crate) raw: Bytes,
+    pub(crate) from: Address,
+    pub(crate) nonce: u64,
+    pub(crate) gas_limit: u64,
 }
 
-impl SealedBlock {
-    /// Its number.
-    pub const fn number(&self) -> u64 {
-        self.header.number
-    }
-
-    /// An account after the block (the default, empty account when absent).
-    pub fn account(&self, address: &Address) -> InMemoryAccount {
-        self.accounts.get(address).cloned().unwrap_or_default()
-    }
-
-    /// The block as `eth_getBlockByNumber` returns it (transactions as hashes, or in
-    /// full with their recovered senders).
-    pub fn rpc_block(&self, full: bool) -> alloy_rpc_types_eth::Block<Transaction> {
-        use alloy_rpc_types_eth::BlockTransactions;
-        let transactions = if full {
-            BlockTransactions::Full(
-                (0..self.transactions.len()).filter_map(|i| self.rpc_transaction(i)).collect(),
-            )
-        } else {
-            BlockTransactions::Hashes(self.transactions.iter().map(|(hash, _)| *hash).collect())
-        };
-        alloy_rpc_types_eth::Block {
-            header: alloy_rpc_types_eth::Header {
-                hash: self.hash,
-                inner: self.header.clone(),
-                total_difficulty: Some(U256::ZERO),
-                size: None,
-            },
-            uncles: Vec::new(),
-            transactions,
-            withdrawals: Some(Default::default()),
-        }
-    }
-
-    /// Transaction `index` as `eth_getTransactionByHash` returns it.
-    pub fn rpc_transaction(&self, index: usize) -> Option<Transaction> {
-        use alloy_consensus::transaction::TransactionInfo;
-        use op_alloy_consensus::transaction::{OpDepositInfo, OpTransactionInfo};
-        let (hash, raw) = self.transactions.get(index)?;
-        let envelope = OpTxEnvelope::decode_2718(&mut raw.as_ref()).ok()?;
-        let signer = match &envelope {
-            OpTxEnvelope::Deposit(d) => d.from,
-            other => other.recover_signer().ok()?,
-        };
-        let receipt = self.receipts.get(index)?;
-        let deposit = match &receipt.receipt {
-            OpReceipt::Deposit(d) => OpDepositInfo {
-                deposit_nonce: d.deposit_nonce,
-                deposit_receipt_version: d.deposit_receipt_version,
-            },
-            _ => OpDepositInfo::default(),
-        };
-        let info = TransactionInfo {
-            hash: Some(*hash),
-            index: Some(index as u64),
-            block_hash: Some(self.hash),
-            block_number: Some(self.header.number),
-            base_fee: self.header.base_fee_per_gas,
-            block_timestamp: Some(self.header.timestamp),
-        };
-        let recovered = alloy_consensus::transaction::Recovered::new_unchecked(envelope, signer);
-        Some(Transaction::from_transaction(recovered, OpTransactionInfo::new(info, deposit)))
-    }
-
-    /// The receipt of transaction `index` as `eth_getTransactionReceipt` returns it
-    /// (with the L1 fee fields execution computed).
-    pub fn rpc_receipt(&self, index: usize) -> Option<OpTransactionReceipt> {
-        let (hash, raw) = self.transactions.get(index)?;
-        let executed = self.receipts.get(index)?;
-        let envelope = OpTxEnvelope::decode_2718(&mut raw.as_ref()).ok()?;
-        let from = match &envelope {
-            OpTxEnvelope::Deposit(d) => d.from,
-            other => other.recover_signer().ok()?,
-        };
-        let first_log_index: usize =
-            self.receipts.iter().take(index).map(|r| r.receipt.logs().len()).sum();
-        let logs: Vec<alloy_rpc_types_eth::Log> = executed
-            .receipt
-            .logs()
-            .iter()
-            .enumerate()
-            .map(|(i, log)| alloy_rpc_types_eth::Log {
-                inner: log.clone(),
-                block_hash: Some(self.hash),
-                block_number: Some(self.header.number),
-                block_timestamp: Some(self.header.timestamp),
-                transaction_hash: Some(*hash),
-                transaction_index: Some(index as u64),
-                log_index: Some((first_log_index + i) as u64),
-                removed: false,
-            })
-            .collect();
-        let bloom = logs_bloom(logs.iter().map(|l| &l.inner));
-        let receipt = Receipt {
-            status: Eip658Value::Eip658(executed.status()),
-            cumulative_gas_used: executed.cumulative_gas_used(),
-            logs,
-        };
-        let inner = match &executed.receipt {
-            OpReceipt::Legacy(_) => OpReceipt::Legacy(receipt),
-            OpReceipt::Eip2930(_) => OpReceipt::Eip2930(receipt),
-            OpReceipt::Eip1559(_) => OpReceipt::Eip1559(receipt),
-            OpReceipt::Eip7702(_) => OpReceipt::Eip7702(receipt),
-            OpReceipt::PostExec(_) => OpReceipt::PostExec(receipt),
-            OpReceipt::Deposit(d) => OpReceipt::Deposit(OpDepositReceipt {
-                inner: receipt,
-                deposit_nonce: d.deposit_nonce,
-                deposit_receipt_version: d.deposit_receipt_version,
-            }),
-        };
-        let effective_gas_price = if envelope.is_deposit() {
-            0
-        } else {
-            envelope.effective_gas_price(self.header.base_fee_per_gas)
-        };
-        Some(OpTransactionReceipt {
-            inner: alloy_rpc_types_eth::TransactionReceipt {
-                inner: ReceiptWithBloom { receipt: inner, logs_bloom: bloom },
-                transaction_hash: *hash,
-                transaction_index: Some(index as u64),
-                block_hash: Some(self.hash),
-                block_number: Some(self.header.number),
-                gas_used: executed.gas_used,
-                effective_gas_price,
-                blob_gas_used: executed.blob_gas_used,
-                blob_gas_price: None,
-                from,
-                to: envelope.to(),
-                contract_address: executed.contract_address,
-            },
-            l1_block_info: executed.l1_block_info,
-            op_gas_refund: None,
-        })
-    }
-}
-
-/// The states after the sealed blocks, by hash: what index 0 of a block executes on.
-#[derive(Clone, Debug, Default)]
-struct SealedStates(Arc<RwLock<HashMap<B256, InMemoryState>>>);
-
-impl SealedStates {
-    fn insert(&self, hash: B256, state: InMemoryState) {
-        if let Ok(mut states) = self.0.write() {
-            states.insert(hash, state);
-        }
-    }
-
-    fn remove(&self, hash: &B256) {
-        if let Ok(mut states) = self.0.write() {
-            states.remove(hash);
-        }
-    }
-}
-
-impl CanonicalStates for SealedStates {
-    type State = InMemoryState;
-
-    fn state_at(&self, block_hash: B256) -> Option<InMemoryState> {
-        self.0.read().ok()?.get(&block_hash).cloned()
+impl Submitted {
+    /// The transaction's hash.
+    pub const fn hash(&self) -> B256 {
+        self.hash
     }
 }
 
@@ -283,15 +132,6 @@ pub struct Emitted {
     pub sealed: Option<Arc<SealedBlock>>,
 }
 
-/// A transaction waiting for a flashblock.
-#[derive(Clone, Debug)]
-struct Waiting {
-    hash: B256,
-    raw: Bytes,
-    from: Address,
-    nonce: u64,
-}
-
 /// The block being built.
 #[derive(Debug)]
 struct Building {
@@ -301,26 +141,26 @@ struct Building {
     tx_trie: TransactionTrie,
     transactions: Vec<(B256, Bytes)>,
     receipts: Vec<ExecutedReceipt>,
+    /// The accounts its flashblocks changed.
+    touched: HashSet<Address>,
+    gas_used: u64,
 }
 
 /// The sequencer's chain, synchronous and clock-free: a mempool of submitted
 /// transactions, the block being built (one flashblock per [`tick`](Self::tick),
 /// executed with `flashblocks-execute`'s EVM), and the sealed (canonical) blocks kept
-/// with the state after each.
+/// with the state after each ([`SharedHistory`], which readers share).
 #[derive(Debug)]
 pub struct Chain {
     settings: ChainSettings,
-    executor: Executor<SealedStates>,
-    states: SealedStates,
+    executor: Executor<SharedHistory>,
+    history: SharedHistory,
     /// Every account after the newest flashblock.
     world: BTreeMap<Address, InMemoryAccount>,
-    /// The sealed blocks kept, oldest first (the head last).
-    sealed: VecDeque<Arc<SealedBlock>>,
-    by_hash: HashMap<B256, u64>,
-    /// Transaction hash → (block number, index), sealed blocks only.
-    included: HashMap<B256, (u64, usize)>,
+    /// The state root over `world`, kept up to date.
+    trie: StateTrie,
     building: Option<Building>,
-    mempool: VecDeque<Waiting>,
+    mempool: Mempool,
     payloads: u64,
     reorgs: u64,
 }
@@ -331,76 +171,111 @@ impl Chain {
     pub fn new(settings: ChainSettings, timestamp: u64) -> Self {
         let builder = ExecutingBuilder::new(HARDFORK);
         let world = genesis_accounts(&builder);
-        let states = SealedStates::default();
-        let executor = Executor::new(ChainConfig::dev(CHAIN_ID, HARDFORK), states.clone());
+        let mut trie = StateTrie::default();
+        for (address, account) in &world {
+            trie.update(*address, account);
+        }
+        let history = SharedHistory::default();
+        let executor = Executor::new(ChainConfig::dev(CHAIN_ID, HARDFORK), history.clone())
+            .with_max_block_gas_limit(
+                settings.gas_limit.max(flashblocks_execute::DEFAULT_MAX_BLOCK_GAS_LIMIT),
+            );
         let base = ExecutionPayloadStaticV1 {
             parent_beacon_block_root: B256::ZERO,
             parent_hash: B256::ZERO,
             fee_recipient: SEQUENCER_FEE_VAULT,
             prev_randao: B256::ZERO,
             block_number: 0,
-            gas_limit: GAS_LIMIT,
+            gas_limit: settings.gas_limit,
             timestamp,
             extra_data: Bytes::new(),
             base_fee_per_gas: U256::from(BASE_FEE),
         };
         let results = CumulativeResults {
-            state_root: state_root(&world),
+            state_root: trie.root(),
             receipts_root: EMPTY_ROOT_HASH,
             withdrawals_root: EMPTY_ROOT_HASH,
             ..Default::default()
         };
         let header = rebuild_header(&base, &results, None, EMPTY_ROOT_HASH).unwrap_or_default();
+        let touched = world.keys().copied().collect();
         let mut chain = Self {
             settings,
             executor,
-            states,
+            history,
             world,
-            sealed: VecDeque::new(),
-            by_hash: HashMap::default(),
-            included: HashMap::default(),
+            trie,
             building: None,
-            mempool: VecDeque::new(),
+            mempool: Mempool::default(),
             payloads: 0,
             reorgs: 0,
         };
-        chain.seal(header, Vec::new(), Vec::new());
+        chain.seal(header, base, Vec::new(), Vec::new(), touched);
         chain
+    }
+
+    /// The sealed blocks and their states, as readers share them.
+    pub const fn history(&self) -> &SharedHistory {
+        &self.history
+    }
+
+    /// The chain's shape.
+    pub const fn settings(&self) -> &ChainSettings {
+        &self.settings
     }
 
     /// The newest sealed block (the canonical head).
     pub fn head(&self) -> Arc<SealedBlock> {
         // Never empty: genesis is sealed at construction and a reorg replaces, never
         // removes, the head.
-        self.sealed.back().cloned().unwrap_or_else(unreachable_head)
+        self.history.read().head().cloned().unwrap_or_else(unreachable_head)
     }
 
     /// A kept sealed block by number.
     pub fn block_by_number(&self, number: u64) -> Option<Arc<SealedBlock>> {
-        let first = self.sealed.front()?.number();
-        let i = usize::try_from(number.checked_sub(first)?).ok()?;
-        self.sealed.get(i).cloned()
+        self.history.read().by_number(number).cloned()
     }
 
     /// A kept sealed block by hash.
     pub fn block_by_hash(&self, hash: &B256) -> Option<Arc<SealedBlock>> {
-        self.by_hash.get(hash).and_then(|&n| self.block_by_number(n))
+        self.history.read().by_hash(hash).cloned()
     }
 
     /// The oldest kept sealed block.
     pub fn oldest(&self) -> Arc<SealedBlock> {
-        self.sealed.front().cloned().unwrap_or_else(unreachable_head)
+        self.history.read().oldest().cloned().unwrap_or_else(unreachable_head)
     }
 
     /// A sealed transaction: its block and index.
     pub fn transaction(&self, hash: &B256) -> Option<(Arc<SealedBlock>, usize)> {
-        let &(number, index) = self.included.get(hash)?;
-        Some((self.block_by_number(number)?, index))
+        self.history.read().transaction(hash)
     }
 
     /// An account after the newest flashblock (the sequencer's own pending state).
     pub fn pending_account(&self, address: &Address) -> InMemoryAccount {
         self.world.get(address).cloned().unwrap_or_default()
+    }
+
+    /// An account after the kept sealed block `number` (the empty account when absent).
+    pub fn account_at(&self, number: u64, address: &Address) -> InMemoryAccount {
+        self.history.read().account(number, address)
+    }
+
+    /// The pending state after the newest flashblock of the block being built (`None`
+    /// between blocks: then the head's state is the pending one).
+    pub fn pending_snapshot(&self) -> Option<PendingSnapshot<StateAt>> {
+        self.executor.pending_snapshot()
+    }
+
+    /// The accounts in the state trie.
+    pub const fn accounts(&self) -> usize {
+        self.trie.len()
+    }
+
+    /// The state root over every account, computed from scratch (what the incremental
+    /// root must equal).
+    pub fn state_root_slow(&self) -> B256 {
+        flashblocks_execute::builder::state_root(&self.world)
     }
 
     /// The transactions waiting.
@@ -413,15 +288,14 @@ impl Chain {
         self.reorgs
     }
 
-    /// Takes a signed transaction into the mempool: it goes into the next flashblock
-    /// after index 0 that can execute it (one whose nonce is still ahead waits; one
-    /// that cannot execute is dropped). Returns its hash.
+    /// Decodes a signed transaction and recovers its sender: what [`admit`](Self::admit)
+    /// needs, checked without the chain (so a server does it off the chain's owner).
     ///
     /// # Errors
     ///
-    /// [`SubmitError`] when it does not decode, is a deposit, has no valid signature,
-    /// another chain id, a used nonce, is already known, or the mempool is full.
-    pub fn submit(&mut self, raw: Bytes) -> Result<B256, SubmitError> {
+    /// [`SubmitError`] when it does not decode, is a deposit, has no valid signature or
+    /// another chain id.
+    pub fn prepare(raw: Bytes) -> Result<Submitted, SubmitError> {
         let envelope = OpTxEnvelope::decode_2718(&mut raw.as_ref())
             .map_err(|e| SubmitError::Undecodable(e.to_string()))?;
         if envelope.is_deposit() {
@@ -432,99 +306,140 @@ impl Chain {
         }
         let from = envelope.recover_signer().map_err(|_| SubmitError::InvalidSender)?;
         let hash = keccak256(&raw);
-        let expected = self.pending_account(&from).nonce;
-        let nonce = envelope.nonce();
-        if nonce < expected {
-            return Err(SubmitError::NonceTooLow { expected, got: nonce });
+        Ok(Submitted { hash, raw, from, nonce: envelope.nonce(), gas_limit: envelope.gas_limit() })
+    }
+
+    /// Takes a prepared transaction into the mempool: it goes into the next flashblock
+    /// after index 0 that can execute it (one whose nonce is still ahead waits; one
+    /// that cannot execute is dropped). Returns its hash.
+    ///
+    /// # Errors
+    ///
+    /// [`SubmitError`] for a used nonce, a nonce another waiting transaction holds, a gas
+    /// limit above the block's, a transaction already known, or a full mempool.
+    pub fn admit(&mut self, tx: Submitted) -> Result<B256, SubmitError> {
+        let expected = self.pending_account(&tx.from).nonce;
+        if tx.nonce < expected {
+            return Err(SubmitError::NonceTooLow { expected, got: tx.nonce });
         }
-        let building =
-            self.building.as_ref().is_some_and(|b| b.transactions.iter().any(|(h, _)| *h == hash));
-        if building
-            || self.included.contains_key(&hash)
-            || self.mempool.iter().any(|w| w.hash == hash)
-        {
+        if tx.gas_limit > self.settings.gas_limit {
+            return Err(SubmitError::GasLimit);
+        }
+        let hash = tx.hash;
+        // One in the block being built has a nonce below the pending one (refused above).
+        if self.history.read().includes(&hash) {
             return Err(SubmitError::AlreadyKnown);
         }
-        if self.mempool.len() >= self.settings.max_mempool {
-            return Err(SubmitError::MempoolFull);
-        }
-        self.mempool.push_back(Waiting { hash, raw, from, nonce });
+        self.mempool.insert(tx, self.settings.max_mempool)?;
         Ok(hash)
+    }
+
+    /// [`prepare`](Self::prepare) then [`admit`](Self::admit).
+    ///
+    /// # Errors
+    ///
+    /// As those.
+    pub fn submit(&mut self, raw: Bytes) -> Result<B256, SubmitError> {
+        self.admit(Self::prepare(raw)?)
     }
 
     /// Makes the next flashblock, `timestamp` (seconds) being the time now: index 0 of
     /// a new block (the L1-info deposit) when none is being built, else the next index
-    /// with what the mempool holds; the block's last flashblock seals it (it becomes
-    /// the canonical head).
+    /// with what the mempool holds (by sender and nonce, within the block's gas left);
+    /// the block's last flashblock seals it (it becomes the canonical head).
     ///
     /// # Errors
     ///
-    /// [`flashblocks_execute::ExecuteError`] when index 0 does not execute (a bug).
-    pub fn tick(&mut self, timestamp: u64) -> Result<Emitted, flashblocks_execute::ExecuteError> {
+    /// [`ExecuteError`] when index 0 does not execute (a bug).
+    pub fn tick(&mut self, timestamp: u64) -> Result<Emitted, ExecuteError> {
         let starts = self.building.is_none();
         if starts {
             self.start_block(timestamp);
         }
-        let Some(building) = self.building.as_mut() else { unreachable!("a block is being built") };
+        let Some(building) = self.building.as_ref() else { unreachable!("a block is being built") };
         let index = building.maker.next_index();
-        let candidate_of = |transactions: &[Bytes]| {
+        let payload_id = building.maker.payload_id();
+        let base = building.base.clone();
+        let candidate = |transactions: &[Bytes]| {
             Flashblock::from_json(FlashblockJson {
-                payload_id: building.maker.payload_id(),
+                payload_id,
                 index,
-                base: starts.then(|| building.base.clone()),
+                base: starts.then(|| base.clone()),
                 diff: JsonDiff { transactions: transactions.to_vec(), ..Default::default() },
                 metadata: Default::default(),
                 target_index: None,
             })
         };
         let (transactions, execution) = if starts {
-            let deposit = l1_info_deposit(building.base.block_number);
-            let txs = vec![deposit];
-            let execution = self.executor.execute(&candidate_of(&txs), true)?;
+            let txs = vec![l1_info_deposit(base.block_number)];
+            let execution = self.executor.execute(&candidate(&txs), true)?;
             (txs, execution)
         } else {
-            let take = self.settings.max_transactions_per_flashblock.min(self.mempool.len());
-            let picked: Vec<Waiting> = self.mempool.drain(..take).collect();
-            let all: Vec<Bytes> = picked.iter().map(|w| w.raw.clone()).collect();
-            match self.executor.execute(&candidate_of(&all), false) {
-                Ok(execution) => (all, execution),
-                Err(_) => {
-                    // One at a time: keep what executes, put back what waits for an
-                    // earlier nonce, drop the rest.
-                    let mut kept: Vec<Bytes> = Vec::new();
-                    let mut last = self.executor.execute(&candidate_of(&[]), false)?;
-                    let mut requeue = Vec::new();
-                    for w in picked {
-                        let mut trial = kept.clone();
-                        trial.push(w.raw.clone());
-                        match self.executor.execute(&candidate_of(&trial), false) {
-                            Ok(execution) => {
-                                kept = trial;
-                                last = execution;
-                            }
-                            Err(err) => {
-                                let current = self.world.get(&w.from).map_or(0, |a| a.nonce);
-                                if w.nonce > current {
-                                    requeue.push(w);
-                                } else {
-                                    tracing::info!(hash = %w.hash, %err, "dropped a transaction that does not execute");
-                                }
-                            }
+            let gas_left = base.gas_limit.saturating_sub(building.gas_used);
+            let world = &self.world;
+            let mut picked = self.mempool.take(
+                |a| world.get(a).map_or(0, |acc| acc.nonce),
+                self.settings.max_transactions_per_flashblock,
+                gas_left,
+            );
+            self.execute_picked(&mut picked, &candidate)?
+        };
+        Ok(self.commit(transactions, execution))
+    }
+
+    /// Executes the picked transactions as one flashblock; a transaction the EVM
+    /// rejects is dropped and its sender's later ones go back to the mempool, and the
+    /// rest is tried again (at most once per picked transaction).
+    fn execute_picked(
+        &mut self,
+        picked: &mut Vec<Submitted>,
+        candidate: &impl Fn(&[Bytes]) -> Flashblock,
+    ) -> Result<(Vec<Bytes>, Execution<StateAt>), ExecuteError> {
+        loop {
+            let raws: Vec<Bytes> = picked.iter().map(|w| w.raw.clone()).collect();
+            match self.executor.execute(&candidate(&raws), false) {
+                Ok(execution) => return Ok((raws, execution)),
+                Err(ExecuteError::TransactionRejected { index, rejection, .. })
+                    if index < picked.len() =>
+                {
+                    let bad = picked.remove(index);
+                    tracing::info!(hash = %bad.hash, %rejection, "dropped a transaction that does not execute");
+                    let (mut later, mut kept) = (Vec::new(), Vec::with_capacity(picked.len()));
+                    for (i, w) in std::mem::take(picked).into_iter().enumerate() {
+                        if i >= index && w.from == bad.from {
+                            later.push(w);
+                        } else {
+                            kept.push(w);
                         }
                     }
-                    for w in requeue.into_iter().rev() {
-                        self.mempool.push_front(w);
-                    }
-                    (kept, last)
+                    *picked = kept;
+                    self.mempool.put_back(later);
+                }
+                Err(err) => {
+                    self.mempool.put_back(std::mem::take(picked));
+                    return Err(err);
                 }
             }
-        };
-        let executed = std::sync::Arc::clone(execution.metadata());
+        }
+    }
+
+    /// Takes an executed flashblock into the block being built (and seals the block at
+    /// its last flashblock).
+    fn commit(&mut self, transactions: Vec<Bytes>, execution: Execution<StateAt>) -> Emitted {
+        let Some(building) = self.building.as_mut() else { unreachable!("a block is being built") };
+        let executed = Arc::clone(execution.metadata());
         apply_executed(&mut self.world, &executed);
+        for a in &executed.accounts {
+            building.touched.insert(a.address);
+            self.trie.update(
+                a.address,
+                self.world.get(&a.address).unwrap_or(&InMemoryAccount::default()),
+            );
+        }
         let (tx_root, groups) = building.tx_trie.root_with(&transactions);
         building.tx_trie.commit(transactions.iter().cloned(), groups);
         let mut results = CumulativeResults {
-            state_root: state_root(&self.world),
+            state_root: self.trie.root(),
             receipts_root: execution.receipts_root(),
             logs_bloom: execution.logs_bloom(),
             gas_used: execution.gas_used(),
@@ -533,6 +448,7 @@ impl Chain {
         };
         let header = rebuild_header(&building.base, &results, None, tx_root).unwrap_or_default();
         results.block_hash = header.hash_slow();
+        building.gas_used = execution.gas_used();
         self.executor.commit(execution);
         building.transactions.extend(transactions.iter().map(|raw| (keccak256(raw), raw.clone())));
         building.receipts.extend(executed.receipts.iter().cloned());
@@ -554,12 +470,12 @@ impl Chain {
         };
         let mut sealed = None;
         if building.maker.next_index() >= building.flashblocks {
-            if let Some(building) = self.building.take() {
+            if let Some(b) = self.building.take() {
                 self.executor.drop_current();
-                sealed = Some(self.seal(header, building.transactions, building.receipts));
+                sealed = Some(self.seal(header, b.base, b.transactions, b.receipts, b.touched));
             }
         }
-        Ok(Emitted { v1, json, sealed })
+        Emitted { v1, json, sealed }
     }
 
     /// Replaces the canonical head (a reorg of the unsafe chain, as the L2 node would
@@ -569,8 +485,8 @@ impl Chain {
     /// is sealed in its place without being streamed. Returns the removed head and its
     /// replacement; genesis is never replaced (`None`).
     pub fn reorg(&mut self) -> Option<(Arc<SealedBlock>, Arc<SealedBlock>)> {
-        let removed = self.head();
-        let parent = self.block_by_number(removed.number().checked_sub(1)?)?;
+        let parent = self.block_by_number(self.head().number().checked_sub(1)?)?;
+        let removed = self.history.write().pop_head()?;
         let abandoned = self.building.take();
         self.executor.reset();
         // Back to the mempool, in order: the head's user transactions, then the
@@ -582,32 +498,40 @@ impl Chain {
             .map(|(_, raw)| raw.clone())
             .collect();
         back.retain(|raw| raw.first().is_none_or(|&t| t != 0x7e));
-        self.sealed.pop_back();
-        self.by_hash.remove(&removed.hash);
-        self.states.remove(&removed.hash);
-        for (hash, _) in &removed.transactions {
-            self.included.remove(hash);
+        // The pending state back to the parent's.
+        let touched: HashSet<Address> = removed
+            .changed
+            .iter()
+            .copied()
+            .chain(abandoned.iter().flat_map(|b| b.touched.iter().copied()))
+            .collect();
+        for address in touched {
+            let version = self.history.read().version(parent.number(), &address).cloned();
+            match version {
+                Some(v) => {
+                    self.trie.update(address, &v.account);
+                    self.world.insert(address, v.account.clone());
+                }
+                None => {
+                    self.trie.update(address, &InMemoryAccount::default());
+                    self.world.remove(&address);
+                }
+            }
         }
-        self.world = (*parent.accounts).clone();
-        let waiting: Vec<Waiting> = self.mempool.drain(..).collect();
+        let waiting = self.mempool.drain();
         for raw in back {
             let _ = self.submit(raw);
         }
-        self.mempool.extend(waiting);
+        self.mempool.put_back(waiting);
         self.reorgs += 1;
         // The replacement: index 0 only, sealed at once.
         let settings = self.settings.clone();
         self.settings.flashblocks_min = 1;
         self.settings.flashblocks_max = 1;
         let timestamp = removed.header.timestamp;
-        let result = self.tick_replacement(timestamp);
+        let result = self.tick(timestamp).ok().and_then(|e| e.sealed);
         self.settings = settings;
-        let replacement = result?;
-        Some((removed, replacement))
-    }
-
-    fn tick_replacement(&mut self, timestamp: u64) -> Option<Arc<SealedBlock>> {
-        self.tick(timestamp).ok()?.sealed
+        Some((removed, result?))
     }
 
     fn start_block(&mut self, now: u64) {
@@ -630,7 +554,7 @@ impl Chain {
             fee_recipient: SEQUENCER_FEE_VAULT,
             prev_randao: keccak256([head.hash.as_slice(), &number.to_be_bytes()].concat()),
             block_number: number,
-            gas_limit: GAS_LIMIT,
+            gas_limit: s.gas_limit,
             timestamp,
             extra_data: Bytes::from(extra_data),
             base_fee_per_gas: U256::from(BASE_FEE),
@@ -643,40 +567,27 @@ impl Chain {
             tx_trie: TransactionTrie::default(),
             transactions: Vec::new(),
             receipts: Vec::new(),
+            touched: HashSet::default(),
+            gas_used: 0,
         });
     }
 
-    /// Seals a block: it becomes the head, its state the one the next block executes on.
+    /// Seals a block: it becomes the head, the post-state of what it changed its state.
     fn seal(
         &mut self,
         header: Header,
+        base: ExecutionPayloadStaticV1,
         transactions: Vec<(B256, Bytes)>,
         receipts: Vec<ExecutedReceipt>,
+        touched: HashSet<Address>,
     ) -> Arc<SealedBlock> {
         let hash = header.hash_slow();
-        let number = header.number;
-        let accounts = Arc::new(self.world.clone());
-        let mut state = InMemoryState::new(accounts.iter().map(|(a, acc)| (*a, acc.clone())))
-            .with_block_hash(number, hash);
-        for block in self.sealed.iter().rev().take(255) {
-            state = state.with_block_hash(block.number(), block.hash);
-        }
-        self.states.insert(hash, state);
-        for (i, (tx, _)) in transactions.iter().enumerate() {
-            self.included.insert(*tx, (number, i));
-        }
-        let block = Arc::new(SealedBlock { hash, header, transactions, receipts, accounts });
-        self.by_hash.insert(hash, number);
-        self.sealed.push_back(Arc::clone(&block));
-        while self.sealed.len() > self.settings.kept_blocks.max(2) {
-            if let Some(old) = self.sealed.pop_front() {
-                self.by_hash.remove(&old.hash);
-                self.states.remove(&old.hash);
-                for (tx, _) in &old.transactions {
-                    self.included.remove(tx);
-                }
-            }
-        }
+        let mut changed: Vec<Address> = touched.into_iter().collect();
+        changed.sort_unstable();
+        let accounts: Vec<(Address, InMemoryAccount)> =
+            changed.iter().map(|a| (*a, self.pending_account(a))).collect();
+        let block = Arc::new(SealedBlock { hash, header, transactions, receipts, base, changed });
+        self.history.write().push(Arc::clone(&block), accounts, self.settings.kept_blocks);
         block
     }
 }

@@ -6,8 +6,9 @@
 //!   genesis: the development accounts with 10 000 ether each, chain id 901, Isthmus):
 //!   index 0 opens a block with the L1-info deposit, each later index takes what
 //!   `eth_sendRawTransaction` put in the mempool; a block has 5 to 10 flashblocks
-//!   (`--flashblocks-min`/`--flashblocks-max`). Metadata, receipts, roots and block
-//!   hashes are all true (the state root over the whole state through alloy-trie).
+//!   (`--flashblocks-min`/`--flashblocks-max`) and 150 M gas (`--gas-limit`). Metadata,
+//!   receipts, roots and block hashes are all true (the state root over the whole
+//!   state, kept up to date as accounts change: [`trie`]).
 //! - **rollup-boost's stream**: a websocket server (`ws://HOST:WS_PORT`) sending every
 //!   flashblock to every client as JSON text, brotli-compressed JSON (binary) or SSZ V1
 //!   (binary) (`--format`); with `--stripped` the JSON carries neither balances nor
@@ -16,8 +17,8 @@
 //!   flashblocks made after it connected.
 //! - **The L2 node**: JSON-RPC over HTTP (`http://HOST:RPC_PORT`, jsonrpsee): a block
 //!   turns canonical when its last flashblock is made, and the canonical queries
-//!   answer at any sealed block kept (the newest 1024), by number, tag or
-//!   `{"blockHash": …}` (EIP-1898), with the state included.
+//!   answer at any sealed block kept (the newest 1024, `--kept-blocks`), by number, tag
+//!   or `{"blockHash": …}` (EIP-1898), with the state included.
 //!
 //! Methods:
 //!
@@ -27,43 +28,57 @@
 //! | `eth_getBlockByNumber`, `eth_getBlockByHash` | a sealed block (hashes or full transactions); `pending`: null |
 //! | `eth_getBalance`, `eth_getTransactionCount`, `eth_getCode`, `eth_getStorageAt` | at a sealed block; `pending`: after the newest flashblock; missing tag: `latest` |
 //! | `eth_getTransactionByHash`, `eth_getTransactionReceipt` | sealed transactions (null otherwise), receipts with the L1 fee fields |
-//! | `eth_sendRawTransaction` | into the mempool, then the next flashblock after index 0 that executes it; the hash |
+//! | `eth_call`, `eth_estimateGas` | the sequencer's EVM at a sealed block (its state and environment), or on `pending`; missing tag: `latest`; state overrides as third parameter |
+//! | `eth_getLogs` | the logs of the sealed blocks kept (`fromBlock`/`toBlock`, default `latest`, or `blockHash`; address and topics), at most 10 000 |
+//! | `eth_sendRawTransaction` | into the mempool, then the next flashblock after index 0 that executes it (by sender and nonce, within the block's gas); the hash |
 //! | `eth_gasPrice`, `eth_maxPriorityFeePerGas` | twice the base fee, 1000 wei |
 //! | `debug_dropStreams` | ends every websocket connection (clients reconnect); how many |
 //! | `debug_reorg [holdMs?]` | replaces the canonical head (see [`Chain::reorg`]), then makes no flashblock for `holdMs` (default 0, at most 60 000), as when the L2 node reports a reorg before the builder goes on; the number, the removed and the new head |
 //!
 //! Errors: an unknown block or hash is -32001 `"block not found"` (also a block no
-//! longer kept); a refused transaction -32000 with the reason ([`SubmitError`]); bad
-//! params -32602.
+//! longer kept); a refused transaction -32000 with the reason ([`SubmitError`]); a call
+//! that reverts is 3 `"execution reverted"` with the revert data as `data`, one that
+//! halts or that the EVM refuses -32000 with the reason (geth's shapes); bad params
+//! -32602.
 //!
-//! Not served: `eth_call`, `eth_estimateGas`, `eth_getLogs`, `eth_getProof` (no state
-//! trie proofs), filters and subscriptions.
+//! Not served: `eth_getProof` (no state trie proofs), filters and subscriptions.
+//!
+//! **One owner.** The chain (mempool, EVM, state) belongs to one thread, fed through a
+//! bounded channel: submissions (decoded and their senders recovered on the server's
+//! workers first) and `debug_reorg`; it makes a flashblock every interval and publishes
+//! the pending state (an immutable snapshot). The readers read the published snapshot
+//! and the sealed blocks' [`History`](history::History), whose lock is taken for one
+//! lookup (and by the owner to record a sealed block), never across IO or an await.
 
+mod block;
 mod chain;
+pub mod history;
+mod mempool;
+mod rpc;
+pub mod trie;
 
-pub use chain::{Chain, ChainSettings, Emitted, SealedBlock, SubmitError, CHAIN_ID, HARDFORK};
+pub use chain::{
+    Chain, ChainSettings, Emitted, SealedBlock, StateAt, SubmitError, Submitted, CHAIN_ID,
+    DEFAULT_GAS_LIMIT, HARDFORK,
+};
 
 use crate::Error;
-use alloy_eips::{BlockId, BlockNumberOrTag};
-use alloy_primitives::{Address, Bytes, B256, U256, U64};
+use flashblocks_execute::PendingSnapshot;
 use flashblocks_types::JsonFrameReader;
 use futures_util::{SinkExt, StreamExt};
-use jsonrpsee::{
-    server::{Server, ServerHandle},
-    types::{ErrorObject, ErrorObjectOwned},
-    RpcModule,
-};
+use history::SharedHistory;
+use jsonrpsee::server::{Server, ServerHandle};
 use std::{
     net::{IpAddr, SocketAddr},
     sync::{
         atomic::{AtomicUsize, Ordering},
-        Arc, Mutex, MutexGuard,
+        mpsc, Arc,
     },
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 use tokio::{
     net::TcpListener,
-    sync::{broadcast, watch},
+    sync::{broadcast, oneshot, watch},
     task::JoinHandle,
 };
 use tokio_tungstenite::tungstenite::Message;
@@ -88,8 +103,9 @@ pub enum StreamFormat {
     long_about = "A local flashblocks chain on loopback, a test double for op-rbuilder + \
                   rollup-boost + the L2 node: an executing builder makes one flashblock per \
                   interval, streams it over a websocket, and serves JSON-RPC: \
-                  eth_sendRawTransaction into the next flashblock, canonical queries at every \
-                  sealed block, and debug_dropStreams / debug_reorg. Prints \
+                  eth_sendRawTransaction into the next flashblock, canonical queries, \
+                  eth_call, eth_estimateGas and eth_getLogs at every sealed block, and \
+                  debug_dropStreams / debug_reorg. Prints \
                   `sequencer ws=ws://ADDR rpc=http://ADDR` on stdout once listening."
 )]
 pub struct Args {
@@ -117,6 +133,13 @@ pub struct Args {
     /// The most flashblocks in a block.
     #[arg(long, env = "SEQUENCER_FLASHBLOCKS_MAX", default_value_t = 10)]
     pub flashblocks_max: u64,
+    /// Every block's gas limit.
+    #[arg(long, env = "SEQUENCER_GAS_LIMIT", default_value_t = DEFAULT_GAS_LIMIT)]
+    pub gas_limit: u64,
+    /// The sealed blocks kept (state, transactions, receipts); older ones answer "block
+    /// not found".
+    #[arg(long, env = "SEQUENCER_KEPT_BLOCKS", default_value_t = 1024)]
+    pub kept_blocks: usize,
     /// Stop after this many seconds (default: at Ctrl-C).
     #[arg(long, env = "SEQUENCER_SECONDS")]
     pub seconds: Option<u64>,
@@ -128,6 +151,8 @@ impl Args {
         ChainSettings {
             flashblocks_min: self.flashblocks_min.max(1),
             flashblocks_max: self.flashblocks_max.max(self.flashblocks_min.max(1)),
+            gas_limit: self.gas_limit,
+            kept_blocks: self.kept_blocks,
             ..ChainSettings::default()
         }
     }
@@ -142,6 +167,7 @@ pub struct Sequencer {
     pub rpc_addr: SocketAddr,
     handle: ServerHandle,
     tasks: Vec<JoinHandle<()>>,
+    commands: mpsc::SyncSender<Command>,
 }
 
 impl Sequencer {
@@ -152,6 +178,8 @@ impl Sequencer {
 
     /// Stops the builder, the stream and the server.
     pub async fn stop(self) {
+        // The owner also stops when every sender is gone; the server holds one.
+        let _ = self.commands.try_send(Command::Stop);
         for task in &self.tasks {
             task.abort();
         }
@@ -160,23 +188,33 @@ impl Sequencer {
     }
 }
 
-/// What the tasks share.
+/// What the chain's owner is asked to do.
+#[derive(Debug)]
+enum Command {
+    /// Admit a prepared transaction into the mempool.
+    Submit(Submitted, oneshot::Sender<Result<alloy_primitives::B256, SubmitError>>),
+    /// Replace the head, then make no flashblock for the duration.
+    Reorg(Duration, oneshot::Sender<Option<(Arc<SealedBlock>, Arc<SealedBlock>)>>),
+    /// End.
+    Stop,
+}
+
+/// The commands waiting for the owner at most (a full queue answers "busy").
+const COMMANDS: usize = 16_384;
+
+/// The newest pending state the owner published (`None` between blocks: the head's).
+type Pending = Option<Arc<PendingSnapshot<StateAt>>>;
+
+/// What the server's methods share: the read side of the chain and the way to its owner.
 #[derive(Debug)]
 struct Shared {
-    chain: Mutex<Chain>,
+    history: SharedHistory,
+    pending: watch::Receiver<Pending>,
+    commands: mpsc::SyncSender<Command>,
     /// Bumped to end every stream connection.
     drops: watch::Sender<u64>,
     /// Stream connections open.
     connections: Arc<AtomicUsize>,
-    /// No flashblock is made before this instant (`debug_reorg`'s hold).
-    hold_until: Mutex<Option<Instant>>,
-}
-
-impl Shared {
-    fn chain(&self) -> MutexGuard<'_, Chain> {
-        // A panic while holding the lock leaves the chain as it was before the call.
-        self.chain.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
 }
 
 /// Seconds since the Unix epoch.
@@ -192,65 +230,108 @@ fn now_secs() -> u64 {
 pub async fn start(args: &Args) -> Result<Sequencer, Error> {
     let chain = Chain::new(args.settings(), now_secs().saturating_sub(1));
     let (drops, _) = watch::channel(0u64);
+    let (pending_tx, pending) = watch::channel(None);
+    let (commands, inbox) = mpsc::sync_channel(COMMANDS);
     let shared = Arc::new(Shared {
-        chain: Mutex::new(chain),
+        history: chain.history().clone(),
+        pending,
+        commands: commands.clone(),
         drops,
         connections: Arc::new(AtomicUsize::new(0)),
-        hold_until: Mutex::new(None),
     });
     let (frames, _) = broadcast::channel::<Message>(1024);
     let listener = TcpListener::bind(SocketAddr::new(args.host, args.ws_port)).await?;
     let ws_addr = listener.local_addr()?;
-    let rpc = module(Arc::clone(&shared))?;
+    let module = rpc::module(Arc::clone(&shared))?;
     let server = Server::builder().build(SocketAddr::new(args.host, args.rpc_port)).await?;
     let rpc_addr = server.local_addr()?;
-    let handle = server.start(rpc);
-    let tasks = vec![
-        tokio::spawn(accept(listener, frames.clone(), Arc::clone(&shared))),
-        tokio::spawn(build(
-            shared,
-            frames,
-            args.format,
-            args.stripped,
-            Duration::from_millis(args.interval_ms.max(1)),
-        )),
-    ];
+    let handle = server.start(module);
+    let owner = Owner {
+        chain,
+        inbox,
+        pending: pending_tx,
+        frames: frames.clone(),
+        format: args.format,
+        stripped: args.stripped,
+        interval: Duration::from_millis(args.interval_ms.max(1)),
+    };
+    std::thread::Builder::new().name("sequencer-chain".into()).spawn(move || owner.run())?;
+    let tasks = vec![tokio::spawn(accept(listener, frames, Arc::clone(&shared)))];
     tracing::info!(%ws_addr, %rpc_addr, format = ?args.format, "sequencer listening");
-    Ok(Sequencer { ws_addr, rpc_addr, handle, tasks })
+    Ok(Sequencer { ws_addr, rpc_addr, handle, tasks, commands })
 }
 
-/// The builder task: one flashblock per interval, sent to every connection.
-async fn build(
-    shared: Arc<Shared>,
+/// The chain's owner: one thread that makes a flashblock every interval and, between,
+/// takes the commands in arrival order.
+struct Owner {
+    chain: Chain,
+    inbox: mpsc::Receiver<Command>,
+    pending: watch::Sender<Pending>,
     frames: broadcast::Sender<Message>,
     format: StreamFormat,
     stripped: bool,
     interval: Duration,
-) {
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let held = *shared.hold_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if held.is_some_and(|until| Instant::now() < until) {
-            continue;
+}
+
+impl Owner {
+    fn run(mut self) {
+        let mut next = Instant::now() + self.interval;
+        // No flashblock before this instant (`debug_reorg`'s hold).
+        let mut hold_until: Option<Instant> = None;
+        loop {
+            let now = Instant::now();
+            if now >= next {
+                // As a ticker that delays missed ticks: late, the next one is an interval on.
+                next = if now - next > self.interval {
+                    now + self.interval
+                } else {
+                    next + self.interval
+                };
+                if hold_until.is_none_or(|until| now >= until) {
+                    self.tick();
+                }
+                continue;
+            }
+            match self.inbox.recv_timeout(next - now) {
+                Ok(Command::Submit(tx, reply)) => {
+                    let _ = reply.send(self.chain.admit(tx));
+                }
+                Ok(Command::Reorg(hold, reply)) => {
+                    let reorg = self.chain.reorg();
+                    if reorg.is_some() {
+                        hold_until = Some(Instant::now() + hold);
+                        self.publish();
+                    }
+                    let _ = reply.send(reorg);
+                }
+                Ok(Command::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
         }
-        let emitted = shared.chain().tick(now_secs());
-        let emitted = match emitted {
+    }
+
+    /// One flashblock: made, published, sent to every connection.
+    fn tick(&mut self) {
+        let started = Instant::now();
+        let emitted = match self.chain.tick(now_secs()) {
             Ok(emitted) => emitted,
             Err(err) => {
                 tracing::error!(%err, "the builder's flashblock did not execute");
-                continue;
+                return;
             }
         };
-        let message = encode(&emitted, format, stripped);
+        self.publish();
+        let message = encode(&emitted, self.format, self.stripped);
         // Err: no connection.
-        let _ = frames.send(message);
+        let _ = self.frames.send(message);
         let fb = emitted.v1.inner();
         tracing::debug!(
             block = emitted.json.base.as_ref().map_or(0, |b| b.block_number),
             index = fb.index,
             transactions = fb.diff.transactions.len(),
+            mempool = self.chain.mempool_len(),
+            accounts = self.chain.accounts(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
             "flashblock"
         );
         if let Some(block) = emitted.sealed {
@@ -258,9 +339,16 @@ async fn build(
                 number = block.number(),
                 hash = %block.hash,
                 transactions = block.transactions.len(),
+                gas_used = block.header.gas_used,
+                mempool = self.chain.mempool_len(),
+                accounts = self.chain.accounts(),
                 "block sealed (canonical)"
             );
         }
+    }
+
+    fn publish(&self) {
+        self.pending.send_replace(self.chain.pending_snapshot().map(Arc::new));
     }
 }
 
@@ -326,146 +414,4 @@ async fn serve_client(
             _ = drops.changed() => return "dropped",
         }
     }
-}
-
-/// A successful answer.
-const fn ok<T>(value: T) -> Result<T, ErrorObjectOwned> {
-    Ok(value)
-}
-
-/// -32001 "block not found".
-fn not_found() -> ErrorObjectOwned {
-    ErrorObject::owned(-32001, "block not found", None::<()>)
-}
-
-/// Where a state read is answered.
-enum At {
-    Sealed(Arc<SealedBlock>),
-    Pending,
-}
-
-fn resolve(chain: &Chain, id: Option<BlockId>) -> Result<At, ErrorObjectOwned> {
-    let block = match id.unwrap_or(BlockId::Number(BlockNumberOrTag::Latest)) {
-        BlockId::Number(BlockNumberOrTag::Pending) => return Ok(At::Pending),
-        BlockId::Number(
-            BlockNumberOrTag::Latest | BlockNumberOrTag::Safe | BlockNumberOrTag::Finalized,
-        ) => Some(chain.head()),
-        BlockId::Number(BlockNumberOrTag::Earliest) => Some(chain.oldest()),
-        BlockId::Number(BlockNumberOrTag::Number(n)) => chain.block_by_number(n),
-        BlockId::Hash(hash) => chain.block_by_hash(&hash.block_hash),
-    };
-    block.map(At::Sealed).ok_or_else(not_found)
-}
-
-fn account(
-    shared: &Shared,
-    address: Address,
-    id: Option<BlockId>,
-) -> Result<flashblocks_execute::InMemoryAccount, ErrorObjectOwned> {
-    let chain = shared.chain();
-    Ok(match resolve(&chain, id)? {
-        At::Sealed(block) => block.account(&address),
-        At::Pending => chain.pending_account(&address),
-    })
-}
-
-/// The JSON-RPC methods (see the [module](self)).
-fn module(shared: Arc<Shared>) -> Result<RpcModule<Arc<Shared>>, Error> {
-    let mut m = RpcModule::new(shared);
-    m.register_method("eth_chainId", |_, _, _| ok(U64::from(CHAIN_ID)))?;
-    m.register_method("net_version", |_, _, _| CHAIN_ID.to_string())?;
-    m.register_method("eth_blockNumber", |_, s, _| ok(U64::from(s.chain().head().number())))?;
-    m.register_method("eth_gasPrice", |_, _, _| {
-        ok(U256::from(flashblocks_execute::builder::BASE_FEE * 2))
-    })?;
-    m.register_method("eth_maxPriorityFeePerGas", |_, _, _| ok(U256::from(1_000u64)))?;
-    m.register_method("eth_getBlockByNumber", |params, s, _| {
-        let mut seq = params.sequence();
-        let (tag, full): (BlockNumberOrTag, Option<bool>) = (seq.next()?, seq.optional_next()?);
-        if tag.is_pending() {
-            return Ok(None);
-        }
-        let chain = s.chain();
-        match resolve(&chain, Some(BlockId::Number(tag))) {
-            Ok(At::Sealed(block)) => Ok(Some(block.rpc_block(full.unwrap_or(false)))),
-            Ok(At::Pending) => Ok(None),
-            // geth answers null for a number above the head.
-            Err(_) if matches!(tag, BlockNumberOrTag::Number(n) if n > chain.head().number()) => {
-                Ok(None)
-            }
-            Err(err) => Err(err),
-        }
-    })?;
-    m.register_method("eth_getBlockByHash", |params, s, _| {
-        let mut seq = params.sequence();
-        let (hash, full): (B256, Option<bool>) = (seq.next()?, seq.optional_next()?);
-        let block = s.chain().block_by_hash(&hash);
-        Ok::<_, ErrorObjectOwned>(block.map(|b| b.rpc_block(full.unwrap_or(false))))
-    })?;
-    m.register_method("eth_getBalance", |params, s, _| {
-        let mut seq = params.sequence();
-        let (address, id): (Address, Option<BlockId>) = (seq.next()?, seq.optional_next()?);
-        account(s, address, id).map(|a| a.balance)
-    })?;
-    m.register_method("eth_getTransactionCount", |params, s, _| {
-        let mut seq = params.sequence();
-        let (address, id): (Address, Option<BlockId>) = (seq.next()?, seq.optional_next()?);
-        account(s, address, id).map(|a| U64::from(a.nonce))
-    })?;
-    m.register_method("eth_getCode", |params, s, _| {
-        let mut seq = params.sequence();
-        let (address, id): (Address, Option<BlockId>) = (seq.next()?, seq.optional_next()?);
-        account(s, address, id).map(|a| a.code)
-    })?;
-    m.register_method("eth_getStorageAt", |params, s, _| {
-        let mut seq = params.sequence();
-        let (address, slot, id): (Address, U256, Option<BlockId>) =
-            (seq.next()?, seq.next()?, seq.optional_next()?);
-        account(s, address, id)
-            .map(|a| B256::from(a.storage.get(&slot).copied().unwrap_or_default()))
-    })?;
-    m.register_method("eth_getTransactionByHash", |params, s, _| {
-        let (hash,): (B256,) = params.parse()?;
-        let found = s.chain().transaction(&hash);
-        Ok::<_, ErrorObjectOwned>(found.and_then(|(block, i)| block.rpc_transaction(i)))
-    })?;
-    m.register_method("eth_getTransactionReceipt", |params, s, _| {
-        let (hash,): (B256,) = params.parse()?;
-        let found = s.chain().transaction(&hash);
-        Ok::<_, ErrorObjectOwned>(found.and_then(|(block, i)| block.rpc_receipt(i)))
-    })?;
-    m.register_method("eth_sendRawTransaction", |params, s, _| {
-        let (raw,): (Bytes,) = params.parse()?;
-        s.chain().submit(raw).map_err(|err| ErrorObject::owned(-32000, err.to_string(), None::<()>))
-    })?;
-    m.register_method("debug_dropStreams", |_, s, _| {
-        let open = s.connections.load(Ordering::SeqCst);
-        s.drops.send_modify(|n| *n += 1);
-        tracing::info!(open, "dropping every stream connection");
-        open
-    })?;
-    m.register_method("debug_reorg", |params, s, _| {
-        let hold_ms: Option<u64> = params.sequence().optional_next()?;
-        let mut chain = s.chain();
-        let Some((removed, replacement)) = chain.reorg() else {
-            return Err(ErrorObject::owned(-32000, "nothing to reorg", None::<()>));
-        };
-        // Held under the chain's lock: no flashblock of the new chain is made before.
-        let hold = Duration::from_millis(hold_ms.unwrap_or(0).min(60_000));
-        *s.hold_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some(Instant::now() + hold);
-        drop(chain);
-        tracing::info!(
-            number = removed.number(),
-            removed = %removed.hash,
-            replacement = %replacement.hash,
-            "reorg: canonical head replaced"
-        );
-        Ok(serde_json::json!({
-            "number": U64::from(removed.number()),
-            "removed": removed.hash,
-            "replacement": replacement.hash,
-        }))
-    })?;
-    Ok(m)
 }

@@ -5,6 +5,7 @@
 mod capture;
 mod conformance;
 mod e2e;
+mod e2e_web3;
 mod executed;
 mod fuzz_corpus;
 mod node;
@@ -13,6 +14,8 @@ mod replay;
 mod rpc;
 mod rpc_surface;
 mod sequencer;
+mod sequencer_calls;
+mod sequencer_state;
 mod simulate;
 mod upstream;
 mod upstream_state;

@@ -181,13 +181,18 @@ fn a_transfer_and_a_contract_call_land_with_exact_balances_and_logs() {
     assert_eq!(receipt["from"].as_str().unwrap().parse::<Address>().unwrap(), alice.address());
     assert!(fee_of(&receipt) > U256::ZERO);
     assert!(receipt["l1Fee"].as_str().is_some(), "the L1 fee fields: {receipt}");
-    assert_eq!(block.account(&bob).balance - parent.account(&bob).balance, value);
     assert_eq!(
-        parent.account(&alice.address()).balance - block.account(&alice.address()).balance,
+        chain.account_at(block.number(), &bob).balance
+            - chain.account_at(parent.number(), &bob).balance,
+        value
+    );
+    assert_eq!(
+        chain.account_at(parent.number(), &alice.address()).balance
+            - chain.account_at(block.number(), &alice.address()).balance,
         value + fee_of(&receipt),
         "the sender pays the value, the gas and the L1 fee, exactly"
     );
-    assert_eq!(block.account(&alice.address()).nonce, 1);
+    assert_eq!(chain.account_at(block.number(), &alice.address()).nonce, 1);
     // The receipt and the transaction as JSON-RPC renders them agree with the block.
     let tx = serde_json::to_value(block.rpc_transaction(index).unwrap()).unwrap();
     assert_eq!(tx["hash"].as_str().unwrap().parse::<B256>().unwrap(), hash);
@@ -202,7 +207,7 @@ fn a_transfer_and_a_contract_call_land_with_exact_balances_and_logs() {
     let (block, index) = chain.transaction(&deploy).unwrap();
     let contract = block.rpc_receipt(index).unwrap().inner.contract_address.unwrap();
     assert_eq!(contract, alice.address().create(1));
-    assert!(!block.account(&contract).code.is_empty());
+    assert!(!chain.account_at(block.number(), &contract).code.is_empty());
     let word = U256::from(0xbeefu64);
     let call = chain
         .submit(sign(
@@ -224,7 +229,10 @@ fn a_transfer_and_a_contract_call_land_with_exact_balances_and_logs() {
         log["data"].as_str().unwrap().parse::<Bytes>().unwrap().as_ref(),
         word.to_be_bytes::<32>()
     );
-    assert_eq!(block.account(&contract).storage.get(&U256::from(1)), Some(&word));
+    assert_eq!(
+        chain.account_at(block.number(), &contract).storage.get(&U256::from(1)),
+        Some(&word)
+    );
 }
 
 #[test]
@@ -300,14 +308,18 @@ fn a_reorg_replaces_the_head_and_requeues_its_transactions() {
     assert_eq!(chain.head().hash, replacement.hash);
     assert!(chain.block_by_hash(&removed.hash).is_none(), "the removed block is gone");
     assert!(chain.transaction(&hash).is_none());
-    assert_eq!(replacement.account(&bob).balance, U256::ZERO, "its state dropped");
+    assert_eq!(
+        chain.account_at(replacement.number(), &bob).balance,
+        U256::ZERO,
+        "its state dropped"
+    );
     assert_eq!(chain.pending_account(&alice.address()).nonce, 0);
     assert_eq!(chain.mempool_len(), 1, "the transfer waits again");
     // It lands again, on the replacement.
     let again = seal_with(&mut chain, hash);
     assert!(again > number);
     assert_eq!(chain.block_by_number(number + 1).unwrap().header.parent_hash, replacement.hash);
-    assert_eq!(chain.head().account(&bob).balance, U256::from(1000));
+    assert_eq!(chain.account_at(chain.head().number(), &bob).balance, U256::from(1000));
 }
 
 /// A child process killed (by its id) and reaped when dropped.
