@@ -11,6 +11,9 @@
 //! the case with overwhelming probability once the state has a few thousand accounts;
 //! otherwise the root is computed over every leaf, as `state_root` does.
 
+// Bucket indices come from `bucket` (12 bits) or `0..BUCKETS`: always in range.
+#![allow(clippy::indexing_slicing)]
+
 use alloy_primitives::{keccak256, Address, B256};
 use alloy_trie::{root::storage_root_unhashed, HashBuilder, Nibbles, TrieAccount, KECCAK_EMPTY};
 use flashblocks_execute::InMemoryAccount;
