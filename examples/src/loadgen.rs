@@ -348,8 +348,7 @@ pub async fn run(args: &Args) -> Result<Report, LoadgenError> {
     };
     // Inclusion: the senders' nonces at `latest`, until they cover what was accepted.
     let waited = Instant::now();
-    let mut included = 0;
-    loop {
+    let included = loop {
         let mut now = 0;
         for (signer, start) in signers.iter().zip(&start_nonces) {
             let n: U64 = client
@@ -358,12 +357,11 @@ pub async fn run(args: &Args) -> Result<Report, LoadgenError> {
                 .map_err(setup("eth_getTransactionCount"))?;
             now += n.to::<u64>().saturating_sub(*start);
         }
-        included = now;
-        if included >= accepted || waited.elapsed() > Duration::from_secs(args.include_wait) {
-            break;
+        if now >= accepted || waited.elapsed() > Duration::from_secs(args.include_wait) {
+            break now;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    };
     let (signed, signing_seconds) =
         *signing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     Ok(Report {

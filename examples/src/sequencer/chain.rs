@@ -429,12 +429,10 @@ impl Chain {
         let Some(building) = self.building.as_mut() else { unreachable!("a block is being built") };
         let executed = Arc::clone(execution.metadata());
         apply_executed(&mut self.world, &executed);
+        let empty = InMemoryAccount::default();
         for a in &executed.accounts {
             building.touched.insert(a.address);
-            self.trie.update(
-                a.address,
-                self.world.get(&a.address).unwrap_or(&InMemoryAccount::default()),
-            );
+            self.trie.update(a.address, self.world.get(&a.address).unwrap_or(&empty));
         }
         let (tx_root, groups) = building.tx_trie.root_with(&transactions);
         building.tx_trie.commit(transactions.iter().cloned(), groups);

@@ -13,7 +13,7 @@ fn account(i: u64) -> (Address, InMemoryAccount) {
     let address = Address::from_word(keccak256(i.to_be_bytes()));
     let mut account =
         InMemoryAccount { balance: U256::from(i + 1), nonce: i % 3, ..Default::default() };
-    if i % 97 == 0 {
+    if i.is_multiple_of(97) {
         account.code = Bytes::from(vec![0x60, 0x00, (i % 256) as u8]);
         account.storage.insert(U256::from(i), U256::from(i * 7 + 1));
     }
