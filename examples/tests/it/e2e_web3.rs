@@ -35,6 +35,18 @@ async fn send(node: &HttpClient, raw: Bytes) -> Value {
     .await
 }
 
+/// Waits for the chain (the sequencer) to seal `hash`; its canonical receipt.
+async fn canonical(sequencer: &HttpClient, hash: Value) -> Value {
+    eventually(30, "the canonical receipt", || {
+        let (sequencer, hash) = (sequencer.clone(), hash.clone());
+        async move {
+            let r = call(&sequencer, "eth_getTransactionReceipt", rpc_params![hash]).await;
+            (!r.is_null()).then_some(r)
+        }
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web3_style_calls_without_a_tag_are_answered_through_the_node() {
     tokio::time::timeout(Duration::from_secs(150), web3_style()).await.expect("bounded in time");
@@ -55,6 +67,9 @@ async fn web3_style() {
         send(&node, sign(&alice, 0, TxKind::Create, U256::ZERO, contract_initcode(), 200_000))
             .await;
     let contract: Address = serde_json::from_value(deployed["contractAddress"].clone()).unwrap();
+    // Calls without a tag read `latest`: wait until the deployment is canonical (the
+    // node's receipt may be a preconfirmed one).
+    canonical(&sequencer, deployed["transactionHash"].clone()).await;
     let word = U256::from(0x5eedu64);
     let data = Bytes::from(word.to_be_bytes::<32>().to_vec());
 
@@ -68,15 +83,7 @@ async fn web3_style() {
     let called =
         send(&node, sign(&alice, 1, TxKind::Call(contract), U256::ZERO, data.clone(), gas)).await;
     assert_eq!(called["status"], "0x1");
-    let hash = called["transactionHash"].clone();
-    let called = eventually(30, "the canonical receipt", || {
-        let (sequencer, hash) = (sequencer.clone(), hash.clone());
-        async move {
-            let r = call(&sequencer, "eth_getTransactionReceipt", rpc_params![hash]).await;
-            (!r.is_null()).then_some(r)
-        }
-    })
-    .await;
+    let called = canonical(&sequencer, called["transactionHash"].clone()).await;
 
     // eth_call without a block parameter: `latest` on the chain.
     let plain = call(&node, "eth_call", rpc_params![json!({"to": contract, "data": data})]).await;
