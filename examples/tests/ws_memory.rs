@@ -49,6 +49,8 @@ async fn a_ping_flood_from_a_server_that_never_reads_stays_within_the_write_buff
         write_buffer_size: 4 << 10,
         max_write_buffer_size: 64 << 10,
         read_timeout: Duration::from_secs(30),
+        // Only pings arrive: the idle deadline is not what this test measures.
+        idle_deadline: Duration::from_secs(240),
         ping_interval: Duration::from_secs(30),
         max_control_frames: u32::MAX,
         max_connections: Some(1),

@@ -15,6 +15,7 @@
 //! | `flashblocks_pending_behind_seconds` | gauge | wall clock minus the pending block's timestamp |
 //! | `flashblocks_stream_reconnects_total` | counter | connections after the first |
 //! | `flashblocks_stream_disconnects_total{kind}` | counter | ends of a connection by [`Disconnect::kind`](crate::ws::Disconnect::kind) |
+//! | `flashblocks_stream_idle_reconnects_total` | counter | connections dropped for sending no data message for `--idle-deadline-ms` (pings answered or not) |
 //! | `flashblocks_subscribers{kind}` | gauge | websocket subscriptions by kind |
 //! | `flashblocks_canonical_events_total{kind}` | counter | the overlay's answers to the upstream's heads (`confirmed`, `passed`, `broken_preconfirmation`, `reorg`) |
 //! | `flashblocks_upstream_reorgs_total` | counter | upstream heads that went back or sideways |
@@ -43,7 +44,7 @@ use crate::{
         serve, Backend, ServerConfig,
     },
     upstream::{follow_heads, Upstream, UpstreamState},
-    ws::{run, ConsumerConfig, ConsumerEvent},
+    ws::{run, ConsumerConfig, ConsumerEvent, Disconnect},
     Error,
 };
 use flashblocks::{Receiver, ReceiverConfig};
@@ -134,6 +135,11 @@ pub struct Args {
     /// flashblock is older than this; 0 turns the bound off.
     #[arg(long, env = "FLASHBLOCKS_NODE_MAX_AGE_MS", default_value_t = 5_000)]
     pub max_age_ms: u64,
+    /// With --ws, a stream that sends no data message for this long (pings and pongs do
+    /// not count; the time the consumer waits for the pipeline does not either) is
+    /// dropped and reconnected.
+    #[arg(long, env = "FLASHBLOCKS_NODE_IDLE_DEADLINE_MS", default_value_t = 2_000)]
+    pub idle_deadline_ms: u64,
     /// The time one HTTP request may take, headers to answer, before its connection is
     /// closed.
     #[arg(long, env = "FLASHBLOCKS_NODE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
@@ -342,7 +348,17 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
     };
     let reader = pipeline.reader();
     let pipeline = Arc::new(Mutex::new(pipeline));
-    tasks.push(tokio::spawn(consume(url.clone(), pipeline.clone(), feed.clone(), executing)));
+    let consumer = ConsumerConfig {
+        idle_deadline: Duration::from_millis(args.idle_deadline_ms),
+        ..ConsumerConfig::default()
+    };
+    tasks.push(tokio::spawn(consume(
+        url.clone(),
+        pipeline.clone(),
+        feed.clone(),
+        executing,
+        consumer,
+    )));
     tasks.push(tokio::spawn(refresh_gauges(reader.clone())));
     let addr = SocketAddr::new(args.host, args.port);
     let config = args.server_config();
@@ -385,8 +401,13 @@ fn executing_receiver(
 
 /// The consumer task: the one writer of the pipeline, recording logs and metrics and
 /// publishing accepted flashblocks to the subscribers.
-async fn consume(url: String, mut pipeline: Arc<Mutex<Pipeline>>, feed: Feed, executing: bool) {
-    let config = ConsumerConfig::default();
+async fn consume(
+    url: String,
+    mut pipeline: Arc<Mutex<Pipeline>>,
+    feed: Feed,
+    executing: bool,
+    config: ConsumerConfig,
+) {
     let reader = pipeline.lock().unwrap_or_else(PoisonError::into_inner).reader();
     let summary = run(&url, &mut pipeline, &config, |event| match event {
         ConsumerEvent::Report { report, .. } => {
@@ -449,6 +470,9 @@ async fn consume(url: String, mut pipeline: Arc<Mutex<Pipeline>>, feed: Feed, ex
         ConsumerEvent::Disconnected(why) => {
             metrics::counter!("flashblocks_stream_disconnects_total", "kind" => why.kind())
                 .increment(1);
+            if matches!(why, Disconnect::Idle(_)) {
+                metrics::counter!("flashblocks_stream_idle_reconnects_total").increment(1);
+            }
             tracing::warn!(url = %url, kind = why.kind(), %why, "stream ended");
         }
         ConsumerEvent::Backoff(delay) => {

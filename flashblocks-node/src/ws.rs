@@ -16,6 +16,12 @@
 //! - a connection on which nothing arrives for [`ConsumerConfig::read_timeout`] is
 //!   dropped (a server that stalls in mid-frame, or a dead route); when idle the
 //!   consumer pings, so a live but quiet server answers;
+//! - a stream that sends no data message for [`ConsumerConfig::idle_deadline`] is dead
+//!   even if it answers pings (a proxy that stopped forwarding, a halted sequencer
+//!   behind a live socket): the consumer reconnects ([`Disconnect::Idle`]). Pings and
+//!   pongs do not count; any data message does, a duplicate or a rejected one too.
+//!   Both clocks run only while the consumer waits on the socket, never while it waits
+//!   for the pipeline: backpressure is not silence;
 //! - more than [`ConsumerConfig::max_control_frames`] control frames in a row without a
 //!   data message is a ping flood and ends the connection;
 //! - after every end of a connection (a TCP reset, a message over the cap, a frame
@@ -82,6 +88,9 @@ pub struct ConsumerConfig {
     pub connect_timeout: Duration,
     /// The connection is dropped when nothing arrives for this long (default 15 s).
     pub read_timeout: Duration,
+    /// The connection is dropped when no data message arrives for this long, pings and
+    /// pongs notwithstanding (default 2 s: ten flashblock intervals).
+    pub idle_deadline: Duration,
     /// When nothing arrives for this long the consumer pings (default 5 s).
     pub ping_interval: Duration,
     /// Control frames (pings, pongs) in a row without a data message before the
@@ -105,6 +114,7 @@ impl Default for ConsumerConfig {
             max_write_buffer_size: 1 << 20,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(15),
+            idle_deadline: Duration::from_secs(2),
             ping_interval: Duration::from_secs(5),
             max_control_frames: 1000,
             backoff: Backoff::default(),
@@ -141,6 +151,9 @@ pub enum Disconnect {
     /// Nothing arrived for this long (a server stalled in mid-frame, or a dead route).
     #[error("nothing received for {} ms", .0.as_millis())]
     Stalled(Duration),
+    /// No data message arrived for this long, though the connection may answer pings.
+    #[error("no data message for {} ms", .0.as_millis())]
+    Idle(Duration),
     /// Connecting took longer than the connect timeout.
     #[error("connecting timed out after {} ms", .0.as_millis())]
     ConnectTimeout(Duration),
@@ -154,12 +167,13 @@ pub enum Disconnect {
 }
 
 impl Disconnect {
-    /// A short label: `closed`, `stalled`, `connect_timeout`, `ping_flood`, `io`,
+    /// A short label: `closed`, `stalled`, `idle`, `connect_timeout`, `ping_flood`, `io`,
     /// `capacity`, `protocol`, `utf8`, `tls`, `handshake`, `write_buffer_full`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Closed => "closed",
             Self::Stalled(_) => "stalled",
+            Self::Idle(_) => "idle",
             Self::ConnectTimeout(_) => "connect_timeout",
             Self::PingFlood(_) => "ping_flood",
             Self::Websocket(err) => match **err {
@@ -330,34 +344,55 @@ async fn connection<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let mut last_seen = Instant::now();
+    // Time spent waiting on the socket (reading, or sending a ping), never on the
+    // pipeline: since the last message of any kind (the read timeout) and since the
+    // last data message (the idle deadline).
+    let mut quiet = Duration::ZERO;
+    let mut silent = Duration::ZERO;
     let mut control_frames = 0u32;
-    let wait = config.ping_interval.min(config.read_timeout);
     let end = loop {
         if config.max_messages.is_some_and(|max| summary.received >= max) {
             break None;
         }
-        let message = match tokio::time::timeout(wait, stream.next()).await {
+        let wait = config
+            .ping_interval
+            .min(config.read_timeout.saturating_sub(quiet))
+            .min(config.idle_deadline.saturating_sub(silent))
+            .max(Duration::from_millis(1));
+        let started = Instant::now();
+        let next = tokio::time::timeout(wait, stream.next()).await;
+        let waited = started.elapsed();
+        silent = silent.saturating_add(waited);
+        quiet = quiet.saturating_add(waited);
+        let message = match next {
             Ok(Some(Ok(message))) => message,
             Ok(Some(Err(err))) => break Some(err.into()),
             Ok(None) => break Some(Disconnect::Closed),
             Err(_) => {
-                let idle = last_seen.elapsed();
-                if idle >= config.read_timeout {
-                    break Some(Disconnect::Stalled(idle));
+                if silent >= config.idle_deadline {
+                    break Some(Disconnect::Idle(silent));
+                }
+                if quiet >= config.read_timeout {
+                    break Some(Disconnect::Stalled(quiet));
                 }
                 // Idle: ask the server for a pong. A server that does not read cannot
                 // make this wait: the send is bounded by the read timeout too.
-                match tokio::time::timeout(wait, stream.send(Message::Ping(Vec::new().into())))
-                    .await
-                {
+                let started = Instant::now();
+                let sent = tokio::time::timeout(
+                    config.ping_interval.min(config.read_timeout),
+                    stream.send(Message::Ping(Vec::new().into())),
+                )
+                .await;
+                silent = silent.saturating_add(started.elapsed());
+                quiet = quiet.saturating_add(started.elapsed());
+                match sent {
                     Ok(Ok(())) => continue,
                     Ok(Err(err)) => break Some(err.into()),
-                    Err(_) => break Some(Disconnect::Stalled(last_seen.elapsed())),
+                    Err(_) => break Some(Disconnect::Stalled(quiet)),
                 }
             }
         };
-        last_seen = Instant::now();
+        quiet = Duration::ZERO;
         let frame = match &message {
             Message::Text(text) => text.as_bytes(),
             Message::Binary(bytes) => bytes,
@@ -371,6 +406,8 @@ where
                 continue;
             }
         };
+        // Any data message shows the stream alive, whatever the pipeline makes of it.
+        silent = Duration::ZERO;
         control_frames = 0;
         let report = pipeline.process(frame);
         summary.received += 1;
@@ -387,7 +424,8 @@ where
         on_event(ConsumerEvent::Report { report: &report, frame });
     };
     // Best effort, bounded: the server may be gone or not reading.
-    let _ = tokio::time::timeout(wait, stream.close(None)).await;
+    let bound = config.ping_interval.min(config.read_timeout);
+    let _ = tokio::time::timeout(bound, stream.close(None)).await;
     end
 }
 

@@ -3,8 +3,8 @@
 
 use flashblocks_examples::simulate::{simulate, SimulationConfig};
 use flashblocks_node::{
-    pipeline::Pipeline,
-    ws::{run, Backoff, ConsumerConfig, ConsumerEvent},
+    pipeline::{FrameReport, Pipeline},
+    ws::{run, Backoff, ConsumerConfig, ConsumerEvent, FrameSink},
 };
 use flashblocks_validate::RuleSet;
 use futures_util::{SinkExt, StreamExt};
@@ -49,6 +49,7 @@ fn config(connections: u64) -> ConsumerConfig {
         max_write_buffer_size: 64 << 10,
         connect_timeout: Duration::from_secs(10),
         read_timeout: Duration::from_millis(300),
+        idle_deadline: Duration::from_secs(2),
         ping_interval: Duration::from_millis(100),
         max_control_frames: 500,
         backoff: Backoff { initial: Duration::from_millis(5), max: Duration::from_millis(40) },
@@ -306,4 +307,144 @@ async fn wss_urls_speak_tls() {
     // closed the connection on it.
     assert_eq!(kinds.len(), 1);
     assert!(kinds[0].contains("tls handshake"), "{kinds:?}");
+}
+
+/// The simulated stream's frames, as JSON text.
+fn json_frames() -> Vec<String> {
+    let sim = simulate(&SimulationConfig::default()).unwrap();
+    sim.json_frames().into_iter().map(|f| String::from_utf8(f).unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_answers_pings_but_sends_no_data_is_dropped_and_reconnected() {
+    let frames = json_frames();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server_frames = frames.clone();
+    let server = tokio::spawn(async move {
+        // Connection 1: one flashblock, then silence on a live socket. The server reads
+        // (so tungstenite answers every ping with a pong) and pings now and then, but
+        // sends no data message, until the client leaves.
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        ws.send(Message::text(server_frames[0].clone())).await.unwrap();
+        let mut pings_answered = 0;
+        let mut tick = tokio::time::interval(Duration::from_millis(150));
+        let silent = async {
+            loop {
+                tokio::select! {
+                    message = ws.next() => match message {
+                        Some(Ok(Message::Ping(_))) => pings_answered += 1,
+                        Some(Ok(_)) => {}
+                        _ => break,
+                    },
+                    _ = tick.tick() => {
+                        if ws.send(Message::Ping(Vec::new().into())).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), silent).await.expect("the client left");
+        // Connection 2: the whole stream, then a clean close.
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        for frame in server_frames {
+            ws.send(Message::text(frame)).await.unwrap();
+        }
+        ws.close(None).await.unwrap();
+        while let Some(Ok(_)) = ws.next().await {}
+        pings_answered
+    });
+
+    // The read timeout alone would never end connection 1: pongs and pings keep
+    // arriving well within it.
+    let config = ConsumerConfig { idle_deadline: Duration::from_millis(700), ..config(2) };
+    let mut pipeline = Pipeline::new(RuleSet::Json);
+    let mut kinds = Vec::new();
+    let summary = tokio::time::timeout(
+        Duration::from_secs(60),
+        run(&format!("ws://{addr}"), &mut pipeline, &config, |event| {
+            if let ConsumerEvent::Disconnected(why) = event {
+                kinds.push(why.kind());
+            }
+        }),
+    )
+    .await
+    .expect("bounded in time");
+    let pings_answered =
+        tokio::time::timeout(Duration::from_secs(30), server).await.unwrap().unwrap();
+
+    assert_eq!(kinds, ["idle", "closed"]);
+    assert!(
+        pings_answered >= 2,
+        "the silent server answered the client's pings ({pings_answered})"
+    );
+    assert_eq!(summary.connections, 2);
+    // The stream was reset on the reconnect: index 0 again is a fresh start, and the
+    // whole stream is taken.
+    assert_eq!(summary.duplicates, 0);
+    assert_eq!(summary.rejected_count, 0, "{:?}", summary.rejected);
+    assert_eq!(summary.accepted, 1 + frames.len());
+}
+
+/// A pipeline that takes `delay` over every frame (a writer that is behind).
+struct Slow {
+    pipeline: Pipeline,
+    delay: Duration,
+}
+
+impl FrameSink for Slow {
+    fn process(&mut self, frame: &[u8]) -> FrameReport {
+        std::thread::sleep(self.delay);
+        self.pipeline.process(frame)
+    }
+    fn reset_stream(&mut self) {
+        self.pipeline.reset_stream();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_for_the_pipeline_is_not_silence() {
+    // A flashblock every 500 ms; the consumer takes 400 ms over each, so it waits on the
+    // socket about 100 ms between them: 500 ms pass between data messages, twice its
+    // idle deadline, yet the socket is silent for far less. The connection ends with
+    // the server's close, not "idle".
+    let frames: Vec<String> = json_frames().into_iter().take(5).collect();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server_frames = frames.clone();
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        for frame in server_frames {
+            ws.send(Message::text(frame)).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        ws.close(None).await.unwrap();
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(Duration::from_secs(20), ws.next()).await {
+        }
+    });
+    let config = ConsumerConfig {
+        idle_deadline: Duration::from_millis(250),
+        read_timeout: Duration::from_secs(2),
+        ..config(1)
+    };
+    let mut slow =
+        Slow { pipeline: Pipeline::new(RuleSet::Json), delay: Duration::from_millis(400) };
+    let mut kinds = Vec::new();
+    let summary = tokio::time::timeout(
+        Duration::from_secs(60),
+        run(&format!("ws://{addr}"), &mut slow, &config, |event| {
+            if let ConsumerEvent::Disconnected(why) = event {
+                kinds.push(why.kind());
+            }
+        }),
+    )
+    .await
+    .expect("bounded in time");
+    tokio::time::timeout(Duration::from_secs(30), server).await.unwrap().unwrap();
+    assert_eq!(kinds, ["closed"]);
+    assert_eq!(summary.accepted, frames.len());
 }
