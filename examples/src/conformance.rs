@@ -256,6 +256,7 @@ impl<W: LineSink> Runner<W> {
                 match validated.outcome {
                     Outcome::Accepted(_) => "accept",
                     Outcome::Duplicate { .. } => "duplicate",
+                    Outcome::PayloadEnd(_) => "payload_end",
                 }
             )),
             (expect, Err(err)) => {

@@ -47,7 +47,7 @@ impl Harness {
         let fb = std::sync::Arc::new(fb);
         let before = self.assembler.clone();
         match self.validator.validate(std::sync::Arc::clone(&fb)) {
-            Err(_) | Ok(Outcome::Duplicate { .. }) => {}
+            Err(_) | Ok(Outcome::Duplicate { .. } | Outcome::PayloadEnd(_)) => {}
             Ok(Outcome::Accepted(accepted)) => {
                 self.accepted += 1;
                 assert_eq!(accepted.header().is_some(), self.hash_check);

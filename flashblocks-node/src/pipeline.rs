@@ -343,7 +343,8 @@ impl Pipeline {
         report.times.validate = started.elapsed();
         let accepted = match outcome {
             Ok(Outcome::Accepted(accepted)) => accepted,
-            Ok(Outcome::Duplicate { .. }) => {
+            // `validate` answers a flashblock, never a PayloadEnd (a message of its own).
+            Ok(Outcome::Duplicate { .. } | Outcome::PayloadEnd(_)) => {
                 report.verdict = Verdict::Duplicate;
                 report.flashblock = Some(summary);
                 return report;

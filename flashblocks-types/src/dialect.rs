@@ -1,7 +1,7 @@
 //! [`Dialect`]: which of the deployed flashblock streams a stream speaks, and what its
 //! `diff.block_hash` is ([spec page](crate::spec), "Subblocks and the deployed dialects").
 
-use crate::FlashblockSource;
+use crate::{Flashblock, FlashblockSource};
 use core::{fmt, str::FromStr};
 
 /// The dialect of a flashblock stream: the SSZ V1 stream of the project's schema, or one
@@ -123,6 +123,48 @@ impl Dialect {
             }
             Self::Subblocks => DiffBlockHash::Unavailable,
             Self::Base => DiffBlockHash::NotAHeaderHash,
+        }
+    }
+}
+
+impl Dialect {
+    /// The dialect `auto` decides from a flashblock (the first accepted index 0 of a
+    /// JSON stream), looking in the [spec page](crate::spec)'s order of precedence:
+    /// `metadata.prev_flashblock_id` (Base); zero `diff.block_hash` and
+    /// `diff.state_root` (OP Subblocks); `diff.access_list_data` or World Chain's
+    /// metadata (`fees`, `flashblock_timestamp`; World Chain writes
+    /// `"access_list_data": null` when it has no list) (World Chain); `target_index`
+    /// (X Layer); otherwise rollup-boost JSON. It reads fields only, never a hash
+    /// check's result. An SSZ flashblock is [`SszV1`](Self::SszV1).
+    ///
+    /// ```
+    /// use flashblocks_types::{Dialect, FlashblockJson, Flashblock, FlashblockId};
+    ///
+    /// let mut json = FlashblockJson::default();
+    /// json.diff.block_hash = [1; 32].into();
+    /// assert_eq!(Dialect::detect(&Flashblock::from_json(json.clone())), Dialect::RollupBoost);
+    /// json.target_index = Some(0);
+    /// assert_eq!(Dialect::detect(&Flashblock::from_json(json.clone())), Dialect::XLayer);
+    /// // Base's link comes first, whatever else the frame carries.
+    /// json.metadata.prev_flashblock_id = Some(FlashblockId { block_number: 9, index: 3 });
+    /// assert_eq!(Dialect::detect(&Flashblock::from_json(json)), Dialect::Base);
+    /// ```
+    pub fn detect(fb: &Flashblock) -> Self {
+        let Some(metadata) = fb.json_metadata() else { return Self::SszV1 };
+        let diff = fb.diff();
+        if metadata.prev_flashblock_id.is_some() {
+            Self::Base
+        } else if diff.block_hash.is_zero() && diff.state_root.is_zero() {
+            Self::Subblocks
+        } else if fb.access_list_data().is_some()
+            || metadata.fees.is_some()
+            || metadata.flashblock_timestamp.is_some()
+        {
+            Self::WorldChain
+        } else if fb.target_index().is_some() {
+            Self::XLayer
+        } else {
+            Self::RollupBoost
         }
     }
 }

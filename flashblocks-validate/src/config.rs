@@ -62,7 +62,7 @@ impl RuleSet {
     /// excluded).
     pub fn rule_ids(self) -> impl Iterator<Item = &'static str> {
         crate::RULE_IDS.iter().copied().filter(move |id| match self {
-            Self::V1 => true,
+            Self::V1 => !crate::error::JSON_ONLY_RULES.contains(id),
             Self::Json => !crate::error::JSON_OFF_RULES.contains(id),
         })
     }

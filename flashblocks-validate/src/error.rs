@@ -6,7 +6,7 @@ use flashblocks_types::{CodecError, ExecutionPayloadStaticV1, FlashblockSource, 
 
 /// The rule ids of the [spec page](flashblocks_types::spec) ("Validity rules"), in the order they are checked, as
 /// the conformance vectors name them; then the optional checks' ids.
-pub const RULE_IDS: [&str; 28] = [
+pub const RULE_IDS: [&str; 31] = [
     "malformed",
     "unknown_version",
     "equivocation",
@@ -25,7 +25,10 @@ pub const RULE_IDS: [&str; 28] = [
     "too_far_ahead",
     "not_started",
     "payload_id_mismatch",
+    "block_number_mismatch",
+    "payload_ended",
     "index_gap",
+    "prev_flash_id_mismatch",
     "parent_hash_mismatch",
     "unexpected_base",
     "too_many_flashblocks",
@@ -49,6 +52,11 @@ pub(crate) const JSON_OFF_RULES: [&str; 9] = [
     "invalid_status",
     "gas_accounting_mismatch",
 ];
+
+/// The rules only the JSON dialects run ([spec page](flashblocks_types::spec),
+/// "Subblocks and the deployed dialects"): the SSZ V1 stream is unaffected.
+pub(crate) const JSON_ONLY_RULES: [&str; 3] =
+    ["block_number_mismatch", "payload_ended", "prev_flash_id_mismatch"];
 
 /// Why a flashblock was rejected: the first rule it breaks, in the [spec page](flashblocks_types::spec)'s order.
 ///
@@ -204,6 +212,36 @@ pub enum ValidationError {
         /// The flashblock's.
         received: PayloadId,
     },
+    /// `block_number_mismatch` (JSON dialects): a `metadata.block_number` other than the
+    /// block's (at index 0, its own `base.block_number`).
+    #[error("metadata.block_number {received}, the block is {expected}")]
+    BlockNumberMismatch {
+        /// The block's number.
+        expected: u64,
+        /// The flashblock's `metadata.block_number`.
+        received: u64,
+    },
+    /// `payload_ended` (X Layer): an index of a payload whose `PayloadEnd` was received.
+    #[error(
+        "index {index} of payload {payload_id}, whose sequence ended at {ended_at} flashblocks"
+    )]
+    PayloadEnded {
+        /// The payload.
+        payload_id: PayloadId,
+        /// The flashblock's index.
+        index: u64,
+        /// The flashblocks the payload had when it ended.
+        ended_at: u64,
+    },
+    /// `prev_flash_id_mismatch` (Base): at index > 0, a `metadata.prev_flashblock_id`
+    /// other than `"<block>-<index - 1>"`.
+    #[error("prev_flashblock_id {received}, expected {expected}")]
+    PrevFlashIdMismatch {
+        /// `"<block>-<index - 1>"`.
+        expected: flashblocks_types::FlashblockId,
+        /// What the flashblock names.
+        received: flashblocks_types::FlashblockId,
+    },
     /// `index_gap`: an index other than the next one.
     #[error("index {received}, expected {expected}")]
     IndexGap {
@@ -355,7 +393,10 @@ impl ValidationError {
             Self::TooFarAhead { .. } => "too_far_ahead",
             Self::NotStarted { .. } => "not_started",
             Self::PayloadIdMismatch { .. } => "payload_id_mismatch",
+            Self::BlockNumberMismatch { .. } => "block_number_mismatch",
+            Self::PayloadEnded { .. } => "payload_ended",
             Self::IndexGap { .. } => "index_gap",
+            Self::PrevFlashIdMismatch { .. } => "prev_flash_id_mismatch",
             Self::ParentHashMismatch { .. } => "parent_hash_mismatch",
             Self::UnexpectedBase { .. } => "unexpected_base",
             Self::TooManyFlashblocks { .. } => "too_many_flashblocks",

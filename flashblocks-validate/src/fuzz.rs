@@ -69,6 +69,7 @@ impl SequenceInvariants {
                 return;
             }
             Outcome::Accepted(a) => a,
+            Outcome::PayloadEnd(_) => panic!("validating a flashblock answered a PayloadEnd"),
         };
         self.accepted += 1;
         assert_eq!(accepted.index(), fb.index());
@@ -205,6 +206,7 @@ impl Harness {
                 match validated.outcome {
                     Outcome::Accepted(_) => self.stats.accepted += 1,
                     Outcome::Duplicate { .. } => self.stats.duplicates += 1,
+                    Outcome::PayloadEnd(_) => panic!("a flashblock frame answered a PayloadEnd"),
                 }
             }
             Err(_) => {

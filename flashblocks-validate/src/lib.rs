@@ -98,6 +98,7 @@
 
 mod check;
 mod config;
+mod dialect;
 mod error;
 mod execution;
 #[cfg(feature = "test-utils")]
@@ -112,6 +113,7 @@ pub use config::{
     max_flashblocks_per_block, RuleSet, Tip, ValidatorConfig, DEFAULT_MAX_BLOCKS_AHEAD,
     DEFAULT_MAX_FLASHBLOCKS_PER_BLOCK, DEFAULT_MAX_REPLAY_DISTANCE,
 };
+pub use dialect::{PayloadEnded, PrevBlockLink};
 pub use error::{StaleBy, ValidationError, RULE_IDS};
 pub use execution::{
     ExecutedFact, ExecutionMismatch, FactSubject, FactValue, TransactionRejection,

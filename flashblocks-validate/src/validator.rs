@@ -1,14 +1,16 @@
 //! [`Validator`]: the sequence state machine.
 
 use crate::{
+    dialect::{self, PayloadEnded, PrevBlockLink},
     rules, CheckOutput, FlashblockCheck, RuleSet, StaleBy, Tip, ValidationError, ValidatorConfig,
 };
 use alloy_consensus::Header;
 use alloy_primitives::{Sealed, B256};
 use core::fmt;
 use flashblocks_types::{
-    ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, FlashblockSource, JsonFrameReader,
-    PayloadId, MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
+    Dialect, ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, FlashblockSource,
+    JsonFrameReader, JsonMessage, PayloadEnd, PayloadId, MAX_TRANSACTIONS_PER_PAYLOAD,
+    MAX_WITHDRAWALS_PER_PAYLOAD,
 };
 use std::sync::Arc;
 
@@ -24,6 +26,8 @@ pub struct CurrentBlock {
     /// The block's transactions and withdrawals so far (the payload's list limits).
     transactions: u64,
     withdrawals: u64,
+    /// X Layer: the flashblocks the block had when its `PayloadEnd` arrived.
+    ended_at: Option<u64>,
 }
 
 /// What the resend rule keeps of an accepted flashblock, to tell a harmless duplicate
@@ -98,6 +102,11 @@ impl CurrentBlock {
         self.accepted.last().map(Kept::identity)
     }
 
+    /// X Layer: the flashblocks the block had when its `PayloadEnd` arrived, if it did.
+    pub const fn ended_at(&self) -> Option<u64> {
+        self.ended_at
+    }
+
     /// The cumulative `gas_used` of the last accepted flashblock.
     pub const fn gas_used(&self) -> u64 {
         self.gas_used
@@ -151,13 +160,18 @@ impl BlockStart {
 /// the order of its stream.
 ///
 /// It carries the flashblock, its block's number, how it started its block (for an
-/// index 0), and what the extra checks produced ([`CheckOutput`]): the block-hash
-/// check's rebuilt header, so that the assembler does not rebuild it again.
+/// index 0), the stream's dialect (and whether this flashblock decided it, under
+/// `auto`), what Base's index 0 said of the block before it ([`PrevBlockLink`]), and
+/// what the extra checks produced ([`CheckOutput`]): the block-hash check's rebuilt
+/// header, so that the assembler does not rebuild it again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AcceptedFlashblock {
     flashblock: Arc<Flashblock>,
     block_number: u64,
     block_start: Option<BlockStart>,
+    dialect: Dialect,
+    decided: bool,
+    link: Option<PrevBlockLink>,
     outputs: Vec<CheckOutput>,
 }
 
@@ -190,6 +204,29 @@ impl AcceptedFlashblock {
     /// `Some` when this index 0 started a new block, and how.
     pub const fn block_start(&self) -> Option<BlockStart> {
         self.block_start
+    }
+
+    /// The stream's dialect: the configured one, or what `auto` decided (from this
+    /// flashblock, when [`decided_dialect`](Self::decided_dialect) says so). What
+    /// `diff.block_hash` is follows from it ([`Dialect::block_hash`]).
+    pub const fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// `Some` when `auto` decided the stream's dialect from this flashblock (the first
+    /// accepted index 0 since the validator was made or reset, or a restart).
+    pub const fn decided_dialect(&self) -> Option<Dialect> {
+        if self.decided {
+            Some(self.dialect)
+        } else {
+            None
+        }
+    }
+
+    /// What this index 0's `metadata.prev_flashblock_id` (Base) said of the block held
+    /// before it, when there is something to report: `"0-0"`, or an incomplete block.
+    pub const fn prev_block_link(&self) -> Option<PrevBlockLink> {
+        self.link
     }
 
     /// Whether it started a new block.
@@ -235,6 +272,9 @@ pub enum Outcome {
         /// The resent index.
         index: u64,
     },
+    /// Not a flashblock: X Layer's end of a payload's sequence
+    /// ([`Validator::end_payload`]).
+    PayloadEnd(PayloadEnded),
 }
 
 impl Outcome {
@@ -252,7 +292,7 @@ impl Outcome {
     pub const fn accepted(&self) -> Option<&AcceptedFlashblock> {
         match self {
             Self::Accepted(a) => Some(a),
-            Self::Duplicate { .. } => None,
+            Self::Duplicate { .. } | Self::PayloadEnd(_) => None,
         }
     }
 
@@ -260,7 +300,7 @@ impl Outcome {
     pub fn into_accepted(self) -> Option<AcceptedFlashblock> {
         match self {
             Self::Accepted(a) => Some(a),
-            Self::Duplicate { .. } => None,
+            Self::Duplicate { .. } | Self::PayloadEnd(_) => None,
         }
     }
 }
@@ -277,8 +317,8 @@ pub struct Validated {
 /// The decision of steps 1 to 6, taken without touching the state.
 enum Plan {
     Duplicate,
-    /// Accept; `Some(start)` when it starts a new block.
-    Accept(Option<BlockStart>),
+    /// Accept; `Some(start)` when it starts a new block, with what its Base link says.
+    Accept(Option<BlockStart>, Option<PrevBlockLink>),
 }
 
 /// The reference validator of a flashblock stream: fed one flashblock at a time, it
@@ -317,6 +357,9 @@ pub struct Validator {
     canonical_head: Option<u64>,
     /// C of rule 4: the newest block number seen since the last restart or reset.
     newest: Option<u64>,
+    /// The stream's dialect: the configured one, or what `auto` decided (`None` until
+    /// the first accepted index 0, and again after a reset).
+    dialect: Option<Dialect>,
     current: Option<CurrentBlock>,
     checks: Vec<Box<dyn FlashblockCheck + Send>>,
 }
@@ -328,6 +371,7 @@ impl fmt::Debug for Validator {
             .field("tip", &self.tip)
             .field("canonical_head", &self.canonical_head)
             .field("newest", &self.newest)
+            .field("dialect", &self.dialect)
             .field("current", &self.current)
             .field("checks", &self.checks.len())
             .finish()
@@ -348,8 +392,33 @@ impl Validator {
             tip: None,
             canonical_head: None,
             newest: None,
+            dialect: config.dialect.fixed(),
             current: None,
             checks: Vec::new(),
+        }
+    }
+
+    /// The stream's dialect: the configured one, or what `auto` decided from the first
+    /// accepted index 0 (`None` until then, and again after [`reset`](Self::reset)).
+    pub const fn dialect(&self) -> Option<Dialect> {
+        self.dialect
+    }
+
+    /// X Layer's end of a sequence: when `end` names the block held, it is complete
+    /// (a later index of its payload is `payload_ended`); otherwise nothing changes. A
+    /// second end of the same payload answers the same.
+    pub fn end_payload(&mut self, end: PayloadEnd) -> PayloadEnded {
+        match self.current.as_mut().filter(|c| c.payload_id == end.payload_id) {
+            Some(current) => {
+                let next_index = current.next_index();
+                let flashblocks = *current.ended_at.get_or_insert(next_index);
+                PayloadEnded::Completed {
+                    payload_id: end.payload_id,
+                    block_number: current.block_number(),
+                    flashblocks,
+                }
+            }
+            None => PayloadEnded::Unknown { payload_id: end.payload_id },
         }
     }
 
@@ -414,6 +483,7 @@ impl Validator {
     pub fn reset(&mut self) {
         self.reset_stream();
         self.newest = None;
+        self.dialect = self.config.dialect.fixed();
     }
 
     /// Forgets the current block and resets every extra check, after the stream
@@ -455,6 +525,31 @@ impl Validator {
         })
     }
 
+    /// The **Frame** rule for a stream whose frames may also be X Layer's end of a
+    /// sequence: a flashblock as [`decode_frame`](Self::decode_frame) reads it, or, when
+    /// the stream's dialect is X Layer (configured, or decided by `auto`), a
+    /// [`PayloadEnd`] (for [`end_payload`](Self::end_payload)). Changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_frame`](Self::decode_frame); a `PayloadEnd` on a stream of another
+    /// dialect is `malformed` (it is not a flashblock).
+    pub fn decode_message(&self, frame: &[u8]) -> Result<JsonMessage, ValidationError> {
+        match self.config.rule_set() {
+            RuleSet::V1 => Ok(JsonMessage::Flashblock(Flashblock::decode_v1(frame)?)),
+            RuleSet::Json => {
+                let reader = JsonFrameReader::new(self.config.max_json_len);
+                match reader.decode_message(frame)? {
+                    JsonMessage::PayloadEnd(_) if self.dialect != Some(Dialect::XLayer) => {
+                        // Read as what the stream carries: a flashblock (whose decode fails).
+                        Ok(JsonMessage::Flashblock(reader.decode(frame)?))
+                    }
+                    message => Ok(message),
+                }
+            }
+        }
+    }
+
     /// Validates one decoded flashblock and, when it is accepted, takes it in and hands
     /// out its [`AcceptedFlashblock`] token.
     ///
@@ -467,14 +562,14 @@ impl Validator {
         flashblock: impl Into<Arc<Flashblock>>,
     ) -> Result<Outcome, ValidationError> {
         let flashblock = flashblock.into();
-        let block_start = match self.plan(&flashblock)? {
+        let (block_start, link) = match self.plan(&flashblock)? {
             Plan::Duplicate => {
                 return Ok(Outcome::Duplicate {
                     payload_id: flashblock.payload_id(),
                     index: flashblock.index(),
                 })
             }
-            Plan::Accept(start) => start,
+            Plan::Accept(start, link) => (start, link),
         };
         let starts_block = block_start.is_some();
         if starts_block {
@@ -486,6 +581,16 @@ impl Validator {
         }
         // Accepted: nothing below fails. A restart starts the checks afresh first.
         let restart = block_start.is_some_and(|start| start.is_restart());
+        // `auto` decides once, from the first accepted index 0 (again after a reset or
+        // a restart).
+        let decide = self.config.dialect.fixed().is_none() && (self.dialect.is_none() || restart);
+        let dialect = match self.dialect {
+            Some(dialect) if !decide => dialect,
+            _ => Dialect::detect(&flashblock),
+        };
+        if decide {
+            self.dialect = Some(dialect);
+        }
         for check in &mut self.checks {
             if restart {
                 check.restart();
@@ -494,7 +599,15 @@ impl Validator {
         }
         self.apply(&flashblock, block_start);
         let block_number = self.current.as_ref().map_or(0, CurrentBlock::block_number);
-        Ok(Outcome::Accepted(AcceptedFlashblock { flashblock, block_number, block_start, outputs }))
+        Ok(Outcome::Accepted(AcceptedFlashblock {
+            flashblock,
+            block_number,
+            block_start,
+            dialect,
+            decided: decide,
+            link,
+            outputs,
+        }))
     }
 
     /// Steps 1 to 6 of the order (the source, resends, the flashblock alone, the block
@@ -524,12 +637,18 @@ impl Validator {
         }
         // 3. The flashblock alone.
         rules::check_alone(fb, &self.config)?;
+        let json = !rule_set.checks_chain_and_metadata();
+        let mut link = None;
         let max = self.config.max_flashblocks_per_block;
         let (start, previous_gas, gas_limit) = match (index, fb.base(), &self.current) {
             // 4. Block start: index 0 of another payload than the current one (an index
             // 0 of the current payload was a resend). Step 3 made sure of the base.
             (0, Some(base), current) => {
                 let start = self.block_start(base.block_number, current.as_ref())?;
+                if json {
+                    dialect::check_start(fb, base.block_number)?;
+                    link = dialect::prev_block_link(fb, current.as_ref());
+                }
                 // Only a bound of 0 rejects an index 0.
                 if max == 0 {
                     return Err(ValidationError::TooManyFlashblocks { index, max });
@@ -568,7 +687,7 @@ impl Validator {
                 return Err(ValidationError::GasAccountingMismatch { increase, metadata_sum });
             }
         }
-        Ok(Plan::Accept(start))
+        Ok(Plan::Accept(start, link))
     }
 
     /// Step 4, rule 4's window: how block `number` starts, or why it does not.
@@ -626,9 +745,16 @@ impl Validator {
                 received: fb.payload_id(),
             });
         }
+        let json = !self.config.rule_set().checks_chain_and_metadata();
+        if json {
+            dialect::check_before_gap(fb, current)?;
+        }
         let expected = current.next_index();
         if index != expected {
             return Err(ValidationError::IndexGap { expected, received: index });
+        }
+        if json {
+            dialect::check_after_gap(fb, current)?;
         }
         if self.config.rule_set().checks_chain_and_metadata() {
             if let (Some(expected), Some(received)) = (current.last_root(), fb.parent_flash_hash())
@@ -691,6 +817,7 @@ impl Validator {
                 current.gas_used = gas_used;
                 current.transactions = transactions;
                 current.withdrawals = withdrawals;
+                current.ended_at = None;
             }
             (Some(_), Some(base), None) => {
                 let mut accepted = Vec::with_capacity(
@@ -704,6 +831,7 @@ impl Validator {
                     gas_used,
                     transactions,
                     withdrawals,
+                    ended_at: None,
                 });
             }
             (None, _, Some(current)) => {

@@ -5,9 +5,10 @@ use flashblocks_assemble::{AssembleError, AssembledPayload, Assembler, BlockHash
 use flashblocks_overlay::{
     Applied, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader,
 };
-use flashblocks_types::{DialectChoice, Flashblock};
+use flashblocks_types::{Dialect, DialectChoice, Flashblock, JsonMessage};
 use flashblocks_validate::{
-    AcceptedFlashblock, BlockStart, Outcome, RuleSet, ValidationError, Validator, ValidatorConfig,
+    AcceptedFlashblock, BlockStart, Outcome, PrevBlockLink, RuleSet, ValidationError, Validator,
+    ValidatorConfig,
 };
 use std::{collections::VecDeque, sync::Arc};
 
@@ -109,10 +110,16 @@ impl ReceiverConfig {
 /// What [`Receiver::receive`] did with a frame the validator did not reject.
 #[derive(Debug)]
 pub struct Received {
-    /// The decoded flashblock.
-    pub flashblock: Arc<Flashblock>,
-    /// The validator's answer (with the token when accepted).
+    /// The decoded flashblock; `None` for a frame that is not one (X Layer's
+    /// `PayloadEnd`, answered as [`Outcome::PayloadEnd`]).
+    pub flashblock: Option<Arc<Flashblock>>,
+    /// The validator's answer (with the token when accepted; for an X Layer
+    /// `PayloadEnd`, whether it completed the block being received).
     pub outcome: Outcome,
+    /// The dialect `auto` decided from this frame (the first accepted index 0 since the
+    /// receiver was made or reset, or a restart); `None` otherwise and for a fixed
+    /// dialect. [`Receiver::dialect`] gives the stream's dialect at any time.
+    pub dialect_decided: Option<Dialect>,
     /// The assembled block's hash check after an accepted flashblock (`None` for a
     /// duplicate): the hash, or why it does not verify.
     pub block_hash: Option<Result<B256, AssembleError>>,
@@ -350,6 +357,12 @@ impl Receiver {
         &self.config
     }
 
+    /// The stream's dialect: the configured one, or what `auto` decided from the first
+    /// accepted index 0 (`None` until then, and again after a reset).
+    pub const fn dialect(&self) -> Option<Dialect> {
+        self.validator.dialect()
+    }
+
     /// The stream's rule set.
     pub const fn rule_set(&self) -> RuleSet {
         self.validator.rule_set()
@@ -398,8 +411,23 @@ impl Receiver {
     /// The validator's rejection (`malformed` for bytes that do not decode as the
     /// stream's format, then the first rule broken): nothing changed.
     pub fn receive(&mut self, frame: &[u8], now_ms: u64) -> Result<Received, ValidationError> {
-        let flashblock = Arc::new(self.decode(frame)?);
+        let flashblock = match self.validator.decode_message(frame)? {
+            JsonMessage::Flashblock(flashblock) => Arc::new(flashblock),
+            JsonMessage::PayloadEnd(end) => {
+                let ended = self.validator.end_payload(end);
+                return Ok(Received {
+                    flashblock: None,
+                    outcome: Outcome::PayloadEnd(ended),
+                    dialect_decided: None,
+                    block_hash: None,
+                    applied: None,
+                    #[cfg(feature = "execute")]
+                    execution: Vec::new(),
+                });
+            }
+        };
         let outcome = self.validate(Arc::clone(&flashblock))?;
+        let dialect_decided = outcome.accepted().and_then(AcceptedFlashblock::decided_dialect);
         let (block_hash, applied) = match outcome.accepted() {
             Some(accepted) => {
                 let block_hash = self.assemble(accepted);
@@ -408,8 +436,9 @@ impl Receiver {
             None => (None, None),
         };
         Ok(Received {
-            flashblock,
+            flashblock: Some(flashblock),
             outcome,
+            dialect_decided,
             block_hash,
             applied,
             #[cfg(feature = "execute")]
@@ -495,6 +524,14 @@ impl Receiver {
         accepted: &AcceptedFlashblock,
         now_ms: u64,
     ) -> Result<Applied, OverlayError> {
+        // Base: the index 0 says the block before it had more frames than were received.
+        // That block's executed state stops serving (it is the newest pending block
+        // until this one is applied); what it carried and its transactions still do.
+        if let (Some(PrevBlockLink::Incomplete { .. }), Some(BlockStart::Next { previous })) =
+            (accepted.prev_block_link(), accepted.block_start())
+        {
+            self.overlay.void_executed(previous);
+        }
         let applied = self.overlay.apply(accepted, now_ms);
         #[cfg(feature = "execute")]
         self.after_apply(accepted, applied.as_ref().map_or(&[][..], |a| &a.events[..]));

@@ -2,6 +2,7 @@
 
 mod checks;
 mod corpus;
+mod dialects;
 mod display;
 mod json;
 mod props;

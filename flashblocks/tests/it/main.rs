@@ -1,5 +1,6 @@
 //! Integration tests of the receiver: one binary.
 
+mod dialects;
 mod execution;
 mod receiver;
 mod rule4;
