@@ -137,7 +137,7 @@ pub struct Args {
     pub max_age_ms: u64,
     /// With --ws, a stream that sends no data message for this long (pings and pongs do
     /// not count; the time the consumer waits for the pipeline does not either) is
-    /// dropped and reconnected.
+    /// dropped and reconnected; 0 turns the deadline off.
     #[arg(long, env = "FLASHBLOCKS_NODE_IDLE_DEADLINE_MS", default_value_t = 2_000)]
     pub idle_deadline_ms: u64,
     /// The time one HTTP request may take, headers to answer, before its connection is
@@ -349,7 +349,10 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
     let reader = pipeline.reader();
     let pipeline = Arc::new(Mutex::new(pipeline));
     let consumer = ConsumerConfig {
-        idle_deadline: Duration::from_millis(args.idle_deadline_ms),
+        idle_deadline: match args.idle_deadline_ms {
+            0 => Duration::MAX,
+            ms => Duration::from_millis(ms),
+        },
         ..ConsumerConfig::default()
     };
     tasks.push(tokio::spawn(consume(

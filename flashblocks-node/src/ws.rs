@@ -89,7 +89,8 @@ pub struct ConsumerConfig {
     /// The connection is dropped when nothing arrives for this long (default 15 s).
     pub read_timeout: Duration,
     /// The connection is dropped when no data message arrives for this long, pings and
-    /// pongs notwithstanding (default 2 s: ten flashblock intervals).
+    /// pongs notwithstanding (default 2 s: ten flashblock intervals; `Duration::MAX`
+    /// turns it off).
     pub idle_deadline: Duration,
     /// When nothing arrives for this long the consumer pings (default 5 s).
     pub ping_interval: Duration,
