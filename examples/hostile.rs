@@ -117,7 +117,11 @@ fn nonce() -> bool {
     let fb = hostile::nonce_flood(1, 71_292);
     let build = t.elapsed();
     let last = hostile::signed_transfer(1, 71_291);
-    let sender = flashblocks_overlay::decode_and_recover(&last).map(|tx| tx.signer());
+    let sender = flashblocks_types::PreparedTransaction::prepare(&last)
+        .decoded()
+        .ok()
+        .cloned()
+        .map(|tx| tx.signer());
     let t = Instant::now();
     let applied = feed.apply(fb, 0).is_ok();
     let apply = t.elapsed();

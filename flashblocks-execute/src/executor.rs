@@ -319,6 +319,7 @@ impl<C: CanonicalStates> Executor<C> {
             totals,
             starts_block,
             flashblock.transactions(),
+            flashblock.prepared(),
         )?;
         let receipt_encodings = run.encodings.clone();
         let (receipts_root, group_hashes) = match self.current.as_ref().filter(|_| !starts_block) {

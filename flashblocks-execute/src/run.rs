@@ -5,8 +5,7 @@ use crate::{
     state::{BlockView, LayerState, PendingDb},
     ChainConfig, ExecuteError,
 };
-use alloy_consensus::transaction::{Recovered, SignerRecoverable};
-use alloy_eips::{eip2718::WithEncoded, Decodable2718, Encodable2718};
+use alloy_eips::{eip2718::WithEncoded, Encodable2718};
 use alloy_evm::{
     block::{BlockExecutionError, BlockExecutor},
     Evm, EvmFactory,
@@ -14,12 +13,13 @@ use alloy_evm::{
 use alloy_op_evm::{
     block::OpAlloyReceiptBuilder, OpBlockExecutionCtx, OpBlockExecutor, OpEvmFactory, OpTx,
 };
-use alloy_primitives::{keccak256, Address, Bloom, Bytes, B256, U256};
+use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
 use flashblocks_types::{
-    AccountMetadata, ExecutedMetadata, ExecutedReceipt, ExecutionPayloadStaticV1, StorageSlot,
+    AccountMetadata, ExecutedMetadata, ExecutedReceipt, ExecutionPayloadStaticV1,
+    PreparedTransactions, StorageSlot, TransactionDefect,
 };
 use flashblocks_validate::TransactionRejection;
-use op_alloy_consensus::{OpReceipt, OpTxEnvelope};
+use op_alloy_consensus::OpReceipt;
 use op_revm::L1BlockInfo;
 use revm::{primitives::KECCAK_EMPTY, state::AccountInfo, DatabaseRef};
 
@@ -120,6 +120,7 @@ pub(crate) fn run_flashblock<S>(
     totals: Totals,
     starts_block: bool,
     transactions: &[Bytes],
+    prepared: &PreparedTransactions,
 ) -> Result<RunOutput, ExecuteError>
 where
     S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
@@ -147,15 +148,16 @@ where
     let mut receipts = Vec::with_capacity(transactions.len());
     let mut logs_bloom = totals.logs_bloom;
     let mut encodings = Vec::with_capacity(transactions.len());
-    let decoded = decode_and_recover(transactions);
     let mut deposits = Vec::with_capacity(transactions.len());
-    for (index, (raw, decoded)) in transactions.iter().zip(decoded).enumerate() {
-        let (hash, decoded) = decoded;
+    for (index, (raw, prepared)) in transactions.iter().zip(prepared).enumerate() {
+        let hash = prepared.hash();
         let rejected = |rejection| ExecuteError::TransactionRejected { index, hash, rejection };
-        let (recovered, is_deposit) = decoded.map_err(rejected)?;
+        // Decoded and recovered once, when the flashblock was validated.
+        let recovered = prepared.decoded().map_err(|defect| rejected(rejection_of(defect)))?;
+        let is_deposit = recovered.inner().is_deposit();
         let gas_before = executor.gas_used;
         let output = executor
-            .execute_transaction_without_commit(WithEncoded::new(raw.clone(), recovered))
+            .execute_transaction_without_commit(WithEncoded::new(raw.clone(), &**recovered))
             .map_err(|e| match e {
                 BlockExecutionError::Validation(_) => rejected(TransactionRejection::Invalid),
                 other => internal(other),
@@ -200,33 +202,12 @@ where
     Ok(RunOutput { scratch: db.scratch, totals, receipts, encodings })
 }
 
-/// A transaction's hash and, if it decodes and its signer recovers, the recovered
-/// transaction and whether it is a deposit.
-type Decoded = (B256, Result<(Recovered<OpTxEnvelope>, bool), TransactionRejection>);
-
-/// Below this many transactions the senders are recovered on the calling thread.
-const PARALLEL_RECOVERY_MIN: usize = 64;
-
-/// Hashes, decodes and recovers the senders of `transactions` (the signature recovery
-/// dominates), spread over rayon's threads for a large flashblock.
-fn decode_and_recover(transactions: &[Bytes]) -> Vec<Decoded> {
-    let one = |raw: &Bytes| -> Decoded {
-        let hash = keccak256(raw);
-        let decoded = OpTxEnvelope::decode_2718_exact(raw)
-            .map_err(|_| TransactionRejection::Undecodable)
-            .and_then(|tx| {
-                let is_deposit = tx.is_deposit();
-                tx.try_into_recovered()
-                    .map(|r| (r, is_deposit))
-                    .map_err(|_| TransactionRejection::BadSignature)
-            });
-        (hash, decoded)
-    };
-    if transactions.len() < PARALLEL_RECOVERY_MIN {
-        transactions.iter().map(one).collect()
-    } else {
-        use rayon::prelude::*;
-        transactions.par_iter().map(one).collect()
+/// Why a prepared transaction cannot be executed.
+const fn rejection_of(defect: TransactionDefect) -> TransactionRejection {
+    match defect {
+        TransactionDefect::BadSignature => TransactionRejection::BadSignature,
+        // `TransactionDefect` is non-exhaustive: anything else leaves no transaction.
+        _ => TransactionRejection::Undecodable,
     }
 }
 

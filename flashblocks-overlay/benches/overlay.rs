@@ -17,8 +17,9 @@
 //!   another block). The tokens are validated once and the filled overlays built once,
 //!   untimed; every run of at most 100 timed applies starts from a copy of its filled
 //!   overlay that shares all it can (as a published snapshot shares with the next);
-//! - `overlay_recover`: applying a JSON flashblock of 1000 signed transfers (each
-//!   sender recovered at apply, for the pending nonce), against decoding them alone;
+//! - `overlay_recover`: applying a JSON flashblock of 1000 signed transfers (their
+//!   senders indexed for the pending nonce, as the validator prepared them: the
+//!   recovery itself is not in the apply), against decoding them alone;
 //! - `overlay_read`: a point read (`eth_getBalance` of a touched account through a
 //!   reader handle) against a `HashMap` lookup of the same key, alone and while a
 //!   writer thread applies flashblocks.
@@ -367,8 +368,9 @@ fn apply_at_k(c: &mut Criterion) {
     }
 }
 
-/// Applying a JSON flashblock of 1000 signed transfers (the overlay recovers each
-/// sender when it applies them, for the pending nonce), against decoding them alone.
+/// Applying a JSON flashblock of 1000 signed transfers (the overlay indexes each
+/// sender's pending nonce from the preparation the validator made), against decoding
+/// them alone.
 fn recover(c: &mut Criterion) {
     use flashblocks_overlay::fuzz::hostile::{nonce_flood, Feed};
     const TXS: usize = 1000;

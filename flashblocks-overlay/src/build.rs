@@ -3,10 +3,7 @@
 
 use crate::{
     index::Index,
-    layer::{
-        decode_and_recover, transaction_hash, BlockLayer, FlashblockLayer, ReceiptFacts,
-        RecoveredTransaction, TxEntry,
-    },
+    layer::{BlockLayer, FlashblockLayer, ReceiptFacts, TxEntry},
     memory::layer_bytes,
 };
 use alloy_consensus::{Transaction as _, TxReceipt};
@@ -15,23 +12,21 @@ use flashblocks_types::{Flashblock, Metadata};
 use op_alloy_consensus::OpReceipt;
 use std::sync::Arc;
 
-/// Hashes a flashblock's transactions, collects its receipt facts and counts its bytes.
-/// Where the source carries no nonces (deployed JSON), it also decodes each transaction
-/// and recovers its sender, so that the pending nonce is known when the flashblock is
-/// published (the decoded form is kept in the layer's cache).
+/// Takes a flashblock's transactions as prepared ([`Flashblock::prepared`]: hashes,
+/// decoded forms and senders, done once for every stage), collects its receipt facts
+/// and counts its bytes. Where the source carries no nonces (deployed JSON), the
+/// senders' pending nonces come from the decoded transactions ([`index_layer`]).
 pub(crate) fn build_layer(
     block: &BlockLayer,
     flashblock: Arc<Flashblock>,
     now_ms: u64,
 ) -> FlashblockLayer {
-    let txs = flashblock.transactions();
-    let recover = matches!(flashblock.metadata(), Metadata::Json(_));
+    let prepared = Arc::clone(flashblock.prepared());
     let mut cumulative = block.cumulative_gas;
     let mut log_index = block.log_count;
-    let mut transactions = Vec::with_capacity(txs.len());
-    let mut decoded = recover.then(|| recover_senders(txs).into_iter());
-    for (i, raw) in txs.iter().enumerate() {
-        let hash = transaction_hash(raw);
+    let mut transactions = Vec::with_capacity(prepared.len());
+    for (i, tx) in prepared.iter().enumerate() {
+        let hash = tx.hash();
         let receipt = match flashblock.metadata() {
             Metadata::V1(m) => m.transactions.get(i).map(|meta| {
                 cumulative = cumulative.saturating_add(meta.gas_used);
@@ -77,11 +72,7 @@ pub(crate) fn build_layer(
             }),
             _ => None,
         };
-        let entry = TxEntry::new(hash, receipt);
-        if let Some(decoded) = decoded.as_mut() {
-            entry.set_decoded(decoded.next().flatten());
-        }
-        transactions.push(entry);
+        transactions.push(TxEntry::new(hash, receipt, tx.decoded().ok().cloned()));
     }
     let mut layer = FlashblockLayer {
         flashblock,
@@ -96,23 +87,6 @@ pub(crate) fn build_layer(
     layer.bytes = layer_bytes(&layer);
     layer
 }
-
-/// Each transaction decoded with its sender (`None` where it does not decode or
-/// recover). With the `parallel` feature, a flashblock of more than
-/// `PARALLEL_FROM` transactions is spread over rayon's threads.
-fn recover_senders(txs: &[alloy_primitives::Bytes]) -> Vec<Option<Arc<RecoveredTransaction>>> {
-    #[cfg(feature = "parallel")]
-    if txs.len() > PARALLEL_FROM {
-        use rayon::prelude::*;
-        return txs.par_iter().map(|raw| decode_and_recover(raw).map(Arc::new)).collect();
-    }
-    txs.iter().map(|raw| decode_and_recover(raw).map(Arc::new)).collect()
-}
-
-/// Below this many transactions a flashblock's senders are recovered on the caller's
-/// thread (a recovery costs tens of microseconds: more than handing work to a pool).
-#[cfg(feature = "parallel")]
-const PARALLEL_FROM: usize = 16;
 
 /// The receipt facts of a deployed JSON receipt.
 fn json_receipt(
@@ -139,7 +113,7 @@ fn json_receipt(
 
 /// Records a layer in the index (the block records its transactions' positions).
 pub(crate) fn index_layer(index: &mut Index, number: u64, layer: &FlashblockLayer) {
-    for tx in &layer.transactions {
+    for tx in nonces_from_transactions(layer) {
         if let Some((sender, nonce)) = signed_nonce(tx) {
             index.apply_sender_nonce(number, sender, nonce);
         }
@@ -176,15 +150,27 @@ pub(crate) fn remove_block(index: &mut Index, block: &BlockLayer) {
             .iter()
             .flat_map(|a| a.storage_slots.iter().map(move |s| (a.address, s.key)))
     });
-    let senders =
-        block.flashblocks.iter().flat_map(|l| l.transactions.iter().filter_map(signed_nonce));
+    let senders = block
+        .flashblocks
+        .iter()
+        .flat_map(|l| nonces_from_transactions(l).iter().filter_map(signed_nonce));
     index.remove_block(block.number, accounts, slots, senders.map(|(sender, _)| sender));
 }
 
-/// The sender and nonce of a transaction decoded at apply time, unless it is a deposit
-/// (which carries no nonce).
+/// The transactions whose senders' nonces the layer sets: all of them where the source
+/// carries no nonces (deployed JSON, not executed), none otherwise (the V1 metadata and
+/// the executed facts carry the post-state nonces).
+fn nonces_from_transactions(layer: &FlashblockLayer) -> &[TxEntry] {
+    match layer.flashblock.metadata() {
+        Metadata::Json(_) => &layer.transactions,
+        _ => &[],
+    }
+}
+
+/// The sender and nonce of a decoded transaction, unless it is a deposit (which carries
+/// no nonce).
 fn signed_nonce(entry: &TxEntry) -> Option<(Address, u64)> {
-    let tx = entry.decoded_if_done()?;
+    let tx = entry.decoded()?;
     (!tx.inner().is_deposit()).then(|| (tx.signer(), tx.inner().nonce()))
 }
 

@@ -5,23 +5,17 @@
 //! [`BlockLayer`] is the chain of a block's flashblock layers; cloning one clones a
 //! vector of at most the validator's `max_flashblocks_per_block` pointers.
 //!
-//! Anything expensive is deferred: a transaction is decoded and its sender recovered on
-//! the first query that needs it, and the result is cached in the layer (every later
-//! snapshot shares it). The cache is filled without a lock: two readers racing on the
-//! same transaction both compute it and the first store wins.
+//! Nothing is decoded here: each transaction's hash and decoded form with its sender
+//! come from the flashblock's preparation ([`Flashblock::prepared`], done once when the
+//! validator let it through), shared by every snapshot.
 
 use crate::positions::Positions;
-use alloy_consensus::transaction::{Recovered, SignerRecoverable};
-use alloy_eips::Decodable2718;
 use alloy_primitives::{keccak256, Address, Bytes, Log, TxHash, B256};
 use flashblocks_types::{
     ExecutionPayloadStaticV1, Flashblock, FlashblockSource, Metadata, PayloadId,
+    RecoveredTransaction,
 };
-use op_alloy_consensus::OpTxEnvelope;
 use std::sync::{Arc, OnceLock};
-
-/// A decoded transaction with its recovered sender.
-pub type RecoveredTransaction = Recovered<OpTxEnvelope>;
 
 /// What the source says about a transaction's outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,49 +38,30 @@ pub struct ReceiptFacts {
     pub deposit_receipt_version: Option<u64>,
 }
 
-/// One preconfirmed transaction: its hash, what is known of its outcome, and a cache of
-/// its decoded form.
+/// One preconfirmed transaction: its hash, what is known of its outcome, and its
+/// decoded form with its sender (from the flashblock's preparation; `None` where the
+/// bytes do not decode or the signature recovers no sender).
 #[derive(Debug)]
 pub(crate) struct TxEntry {
     pub(crate) hash: TxHash,
     pub(crate) receipt: Option<ReceiptFacts>,
-    decoded: OnceLock<Option<Arc<RecoveredTransaction>>>,
+    decoded: Option<Arc<RecoveredTransaction>>,
 }
 
 impl TxEntry {
-    pub(crate) const fn new(hash: TxHash, receipt: Option<ReceiptFacts>) -> Self {
-        Self { hash, receipt, decoded: OnceLock::new() }
+    pub(crate) const fn new(
+        hash: TxHash,
+        receipt: Option<ReceiptFacts>,
+        decoded: Option<Arc<RecoveredTransaction>>,
+    ) -> Self {
+        Self { hash, receipt, decoded }
     }
 
-    /// Stores the decoded form (at apply time, before any reader sees the entry).
-    pub(crate) fn set_decoded(&self, decoded: Option<Arc<RecoveredTransaction>>) {
-        let _ = self.decoded.set(decoded);
+    /// The transaction decoded, with its sender; `None` when the bytes are not a valid
+    /// OP transaction or the signature does not recover.
+    pub(crate) const fn decoded(&self) -> Option<&Arc<RecoveredTransaction>> {
+        self.decoded.as_ref()
     }
-
-    /// The decoded form if it was computed.
-    pub(crate) fn decoded_if_done(&self) -> Option<&Arc<RecoveredTransaction>> {
-        self.decoded.get()?.as_ref()
-    }
-
-    /// The transaction decoded, with its sender; computed once, `None` when the bytes
-    /// are not a valid OP transaction or the signature does not recover.
-    pub(crate) fn decoded(&self, raw: &[u8]) -> Option<Arc<RecoveredTransaction>> {
-        if let Some(done) = self.decoded.get() {
-            return done.clone();
-        }
-        let computed = decode_and_recover(raw).map(Arc::new);
-        // Another reader may have stored it meanwhile: keep theirs, the values are equal.
-        let _ = self.decoded.set(computed.clone());
-        computed
-    }
-}
-
-/// Decodes EIP-2718 bytes as an OP transaction and recovers its sender (a deposit's
-/// sender is its `from`).
-pub fn decode_and_recover(raw: &[u8]) -> Option<RecoveredTransaction> {
-    let tx = OpTxEnvelope::decode_2718_exact(raw).ok()?;
-    let signer = tx.recover_signer().ok()?;
-    Some(Recovered::new_unchecked(tx, signer))
 }
 
 /// The hash of a transaction: keccak-256 of its EIP-2718 bytes.

@@ -73,10 +73,12 @@
 //! index kept from before the replaced block. A point read hashes its key once and
 //! walks a few trie nodes, however many blocks are pending; a transaction by hash
 //! probes each pending block's table, newest first (one or two blocks while the
-//! canonical chain keeps up, at most [`OverlayConfig::max_pending_blocks`]). Where the source carries no
-//! nonces (deployed JSON), each transaction is decoded and its sender recovered when the
-//! flashblock is applied, so that the pending nonce is one lookup for every reader;
-//! otherwise decoding happens on the first query that needs it and is cached in the layer.
+//! canonical chain keeps up, at most [`OverlayConfig::max_pending_blocks`]). The overlay
+//! decodes nothing itself: each transaction's hash, decoded form and sender come from the
+//! flashblock's preparation ([`Flashblock::prepared`](flashblocks_types::Flashblock::prepared),
+//! done once when the validator let it through); where the source carries no nonces
+//! (deployed JSON), the senders' pending nonces are indexed when the flashblock is
+//! applied, so that the pending nonce is one lookup for every reader.
 //!
 //! ### Memory
 //!
@@ -127,7 +129,6 @@
 //! | block-hash check (beside) | 1.47 ms | 0.22× that hashing |
 //! | apply flashblock #10,001–#10,100 of one block (10 transactions each) | 16.1 µs | 1.67× #1–#100 of the same block, 9.65 µs; as the median of 200 interleaved runs 1.24× (≤ 1.2×; five other runs: 1.08–1.22× interleaved, 0.95–1.45× by the medians, the lower at the lower load; before the per-block transaction tables 1.93–1.96× interleaved, 2.1× by the medians: 31.7 against 14.9 µs) |
 //! | apply #1–#100 of a block above a block of 10,000 flashblocks | 10.2 µs | 1.05× #1–#100 into an empty overlay |
-//! | apply a JSON flashblock of 1000 signed transfers (senders recovered, k256) | 280 ms | 280 µs a transaction (decoding alone: 0.19 µs); with feature `secp256k1` 3.6–4.3× faster (see Features) |
 //! | point read through a [`CachedReader`] | 46.0 ns | 1.58× a `HashMap` lookup, 29.0 ns (≤ 2×; ✗ in five other runs, 2.1–2.9×: at load 2 the `HashMap` lookup took 19.8 ns and this read 48.3 ns, 2.44×; unchanged by the per-block transaction tables, the same binary before them measured the same) |
 //! | the same while a writer applies ~30,000 flashblocks/s | 107 ns | 3.42× the `HashMap` under the same load (✗: on two cores the writer and the reader share the caches) |
 //! | point read through [`OverlayReader::with`] | 47.8 ns | 1.65× (one `ArcSwap` load more) |
@@ -143,15 +144,10 @@
 //!
 //! ## Features
 //!
-//! A JSON stream carries no nonces: the overlay recovers each transaction's sender
-//! when it applies the flashblock (an ECDSA recovery a transaction), so that the pending
-//! nonce is one lookup. By default that runs on `k256` (pure Rust). `secp256k1` switches
-//! alloy's recovery to libsecp256k1, the C library (built with `cc`), and `parallel`
-//! spreads a flashblock's recoveries over `rayon`'s threads. Measured with the
-//! `overlay_recover` bench on this 2-core machine under other builds, applying 1000
-//! signed transfers: k256 400–480 ms, libsecp256k1 110–113 ms (3.6–4.3×); `parallel`
-//! adds nothing while the other core is busy, and up to the number of idle cores
-//! otherwise.
+//! None. A JSON stream carries no nonces: the senders the overlay indexes come from the
+//! flashblock's preparation (`flashblocks_types::PreparedTransactions`), whose features
+//! `secp256k1` (libsecp256k1 instead of the pure-Rust `k256`) and `parallel` (rayon)
+//! set the speed of the recovery.
 #![doc(test(attr(deny(warnings))))]
 #![forbid(unsafe_code)]
 // Input reaches the library code: no unwrap, no unchecked indexing there.
@@ -177,7 +173,8 @@ pub use canonical::{Answer, CanonicalState, Pending, PendingError, Source};
 pub use changes::ChangeSet;
 pub use config::OverlayConfig;
 pub use error::OverlayError;
-pub use layer::{decode_and_recover, transaction_hash, ReceiptFacts, RecoveredTransaction};
+pub use flashblocks_types::RecoveredTransaction;
+pub use layer::{transaction_hash, ReceiptFacts};
 pub use overlay::{Applied, CachedReader, Overlay, OverlayEvent, OverlayReader};
 pub use rpc::{PendingBlock, SUPPORTED_CAPABILITIES};
 pub use snapshot::{

@@ -8,13 +8,13 @@
 //! memory exactly ([`crate::pmap::PMap::bytes`]).
 
 use crate::{
-    layer::{FlashblockLayer, RecoveredTransaction, TxEntry},
+    layer::{FlashblockLayer, TxEntry},
     pmap::alloc_bytes,
 };
 use alloy_primitives::{Address, Log, B256, U256};
 use flashblocks_types::{
     AccountMetadata, ExecutedMetadata, ExecutedReceipt, ExecutionPayloadStaticV1, Flashblock,
-    Metadata, StorageSlot, TransactionMetadata, Withdrawal,
+    Metadata, RecoveredTransaction, StorageSlot, TransactionMetadata, Withdrawal,
 };
 use op_alloy_consensus::OpReceipt;
 use std::mem::size_of;

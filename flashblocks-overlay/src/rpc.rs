@@ -2,7 +2,7 @@
 //! where OP fields are needed.
 
 use crate::{
-    layer::{BlockLayer, RecoveredTransaction},
+    layer::BlockLayer,
     snapshot::{Lookup, NotHere, PreconfirmedReceipt, PreconfirmedTransaction, View},
 };
 use alloy_consensus::{
@@ -15,6 +15,7 @@ use alloy_rpc_types_eth::{
     Block, BlockTransactions, Log, TransactionReceipt,
 };
 use flashblocks_assemble::{rebuild_header, results_of};
+use flashblocks_types::RecoveredTransaction;
 use op_alloy_consensus::transaction::OpDepositInfo;
 use op_alloy_consensus::{
     transaction::OpTransactionInfo, OpDepositReceipt, OpReceipt, OpTxEnvelope,
@@ -50,12 +51,12 @@ fn saturating_u64(value: U256) -> u64 {
 
 impl View<'_> {
     fn decoded(&self, hash: TxHash) -> Result<Arc<RecoveredTransaction>, NotHere> {
-        let (_, _, raw, entry, _) = self.snapshot.entry(&hash).ok_or(NotHere::Untouched)?;
-        entry.decoded(raw).ok_or(NotHere::Undecodable)
+        let (_, _, _, entry, _) = self.snapshot.entry(&hash).ok_or(NotHere::Untouched)?;
+        entry.decoded().cloned().ok_or(NotHere::Undecodable)
     }
 
-    /// `eth_getTransactionByHash` for a preconfirmed transaction, decoded (once, then
-    /// cached) with its recovered sender.
+    /// `eth_getTransactionByHash` for a preconfirmed transaction, decoded with its
+    /// recovered sender (prepared once, when the flashblock was validated).
     pub fn rpc_transaction(&self, hash: TxHash) -> Lookup<Transaction> {
         match self.receipt(hash) {
             Lookup::Found(found) => {
@@ -96,7 +97,7 @@ impl View<'_> {
     /// `eth_getBlockByNumber("pending", full)`: the newest pending block so far, its
     /// `hash` the latest flashblock's `diff.block_hash` and its `nonce` the latest
     /// flashblock index (the [spec page](flashblocks_types::spec)'s decisions). With `full`, every transaction is
-    /// decoded (each once, then cached); [`NotHere::Undecodable`] if one does not decode.
+    /// decoded (prepared once); [`NotHere::Undecodable`] if one does not decode.
     /// The transactions root is computed on the first call for a snapshot's newest
     /// flashblock and cached.
     pub fn pending_block(&self, full: bool) -> Lookup<PendingBlock> {
@@ -162,7 +163,7 @@ impl View<'_> {
         let transactions = if full {
             let mut txs = Vec::with_capacity(block.tx_count as usize);
             for (index, (raw, entry)) in block.transactions().enumerate() {
-                let Some(recovered) = entry.decoded(raw) else {
+                let Some(recovered) = entry.decoded() else {
                     return Lookup::NotHere(NotHere::Undecodable);
                 };
                 let tx = PreconfirmedTransaction {
@@ -180,7 +181,7 @@ impl View<'_> {
                         deposit_nonce: r.deposit_nonce,
                         deposit_receipt_version: r.deposit_receipt_version,
                     });
-                txs.push(rpc_transaction(&tx, &recovered, deposit));
+                txs.push(rpc_transaction(&tx, recovered, deposit));
             }
             BlockTransactions::Full(txs)
         } else {

@@ -3,7 +3,8 @@
 use crate::{
     AccountMetadata, CodecError, ExecutedMetadata, ExecutionPayloadFlashblockDeltaV1,
     ExecutionPayloadStaticV1, FlashblockAccessListData, FlashblockJson, FlashblockMetadata,
-    FlashblocksPayloadV1, JsonDiff, JsonMetadata, PayloadViewV1, TransactionMetadata, VERSION_V1,
+    FlashblocksPayloadV1, JsonDiff, JsonMetadata, PayloadViewV1, PreparedTransactions,
+    TransactionMetadata, VERSION_V1,
 };
 use alloy_primitives::{Bytes, FixedBytes, Sealable, Sealed, B256};
 use alloy_rpc_types_engine::PayloadId;
@@ -119,6 +120,21 @@ impl PartialEq for Identity {
 
 impl Eq for Identity {}
 
+/// A flashblock's transactions prepared ([`PreparedTransactions`]), once, when first
+/// asked for.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Prepared(OnceLock<Arc<PreparedTransactions>>);
+
+/// Always equal: the preparation is a function of the transactions beside it in the
+/// [`Flashblock`], which the derived comparison compares.
+impl PartialEq for Prepared {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Prepared {}
+
 /// One flashblock, whatever its wire format: the input of every later stage.
 ///
 /// A V1 frame and a JSON flashblock both decode into this. It remembers its
@@ -159,6 +175,7 @@ pub struct Flashblock {
     pub(crate) access_list_data: Option<Box<FlashblockAccessListData>>,
     pub(crate) target_index: Option<u64>,
     pub(crate) metadata: Metadata,
+    pub(crate) prepared: Prepared,
 }
 
 impl Flashblock {
@@ -216,6 +233,7 @@ impl Flashblock {
             access_list_data: None,
             target_index: None,
             metadata: Metadata::V1(payload.metadata),
+            prepared: Prepared::default(),
         }
     }
 
@@ -289,6 +307,7 @@ impl Flashblock {
             access_list_data,
             target_index,
             metadata: Metadata::Json(metadata),
+            prepared: Prepared::default(),
         }
     }
 
@@ -448,6 +467,22 @@ impl Flashblock {
     /// The transactions this flashblock adds.
     pub fn transactions(&self) -> &[Bytes] {
         &self.diff.transactions
+    }
+
+    /// The transactions decoded, hashed and with their senders recovered
+    /// ([`PreparedTransactions`]): done the first time it is asked for, and then kept for
+    /// every later reader (clones made after that share it). The validator asks once a
+    /// flashblock has passed the built-in rules, so the checks, the assembler, the
+    /// overlay and the executor all read the same preparation, and a frame the rules
+    /// reject pays nothing.
+    pub fn prepared(&self) -> &Arc<PreparedTransactions> {
+        self.prepared.0.get_or_init(|| Arc::new(PreparedTransactions::prepare(self.transactions())))
+    }
+
+    /// The preparation, if something asked for it already (see
+    /// [`prepared`](Self::prepared)).
+    pub fn prepared_if_done(&self) -> Option<&Arc<PreparedTransactions>> {
+        self.prepared.0.get()
     }
 
     /// The cumulative `blob_gas_used` a Jovian JSON diff carries (V1 has none).

@@ -155,6 +155,7 @@ mod hash;
 mod json;
 #[cfg(feature = "test-utils")]
 pub mod merkle;
+mod prepared;
 #[cfg(feature = "test-utils")]
 pub mod reference;
 #[cfg(feature = "test-utils")]
@@ -205,6 +206,12 @@ pub use json::{
     FlashblockAccessList, FlashblockAccessListData, FlashblockId, FlashblockJson,
     InvalidFlashblockId, JsonDiff, JsonError, JsonErrorKind, JsonFrameEncoding, JsonFrameReader,
     JsonMessage, JsonMetadata, PayloadEnd, ReceiptStyle, V1Link, DEFAULT_MAX_JSON_LEN,
+};
+#[cfg(feature = "test-utils")]
+pub use prepared::recoveries;
+pub use prepared::{
+    PreparedTransaction, PreparedTransactions, RecoveredTransaction, TransactionDefect,
+    PARALLEL_FROM,
 };
 pub use view::{
     AccountView, AccountsView, BaseView, PayloadViewV1, TransactionMetadataView, TransactionsView,

@@ -9,8 +9,8 @@ use alloy_primitives::{Sealed, B256};
 use core::fmt;
 use flashblocks_types::{
     Dialect, ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, FlashblockSource,
-    JsonFrameReader, JsonMessage, PayloadEnd, PayloadId, MAX_TRANSACTIONS_PER_PAYLOAD,
-    MAX_WITHDRAWALS_PER_PAYLOAD,
+    JsonFrameReader, JsonMessage, PayloadEnd, PayloadId, PreparedTransactions,
+    MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
 };
 use std::sync::Arc;
 
@@ -189,6 +189,13 @@ impl AcceptedFlashblock {
     /// Its block's payload id.
     pub fn payload_id(&self) -> PayloadId {
         self.flashblock.payload_id()
+    }
+
+    /// Its transactions decoded, hashed and with their senders recovered, once, when it
+    /// passed the built-in rules ([`Flashblock::prepared`]): what the assembler, the
+    /// overlay and the executor read instead of decoding again.
+    pub fn prepared(&self) -> &Arc<PreparedTransactions> {
+        self.flashblock.prepared()
     }
 
     /// Its index.
@@ -575,6 +582,10 @@ impl Validator {
         if starts_block {
             self.check_tip(&flashblock)?;
         }
+        // Past the built-in rules: the transactions are decoded, hashed and their senders
+        // recovered, once, for the extra checks and every later stage (a frame rejected
+        // above paid nothing; one an extra check rejects paid what executing it needs).
+        flashblock.prepared();
         let mut outputs = Vec::with_capacity(self.checks.len());
         for check in &mut self.checks {
             outputs.push(check.check(&flashblock, starts_block)?);

@@ -10,7 +10,6 @@
 
 use flashblocks_assemble::Assembler;
 use flashblocks_overlay::{
-    decode_and_recover,
     fuzz::hostile::{self, Feed},
     Lookup, NotHere, Overlay, OverlayConfig,
 };
@@ -212,7 +211,12 @@ fn the_pending_nonce_is_known_when_the_flashblock_is_published() {
     // Every transaction has its own sender here: each one's nonce + 1.
     for nonce in [0, 1, TXS / 2, TXS - 1] {
         let tx = hostile::signed_transfer(1, nonce);
-        let sender = decode_and_recover(&tx).expect("recovers").signer();
+        let sender = flashblocks_types::PreparedTransaction::prepare(&tx)
+            .decoded()
+            .ok()
+            .cloned()
+            .expect("recovers")
+            .signer();
         assert_eq!(view.nonce_from_transactions(sender).into_value(), Some(nonce + 1));
         // The state answer says the source carries no nonce.
         assert_eq!(view.transaction_count(sender).not_here(), Some(NotHere::NotCarried));

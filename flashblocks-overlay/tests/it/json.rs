@@ -7,8 +7,7 @@ use alloy_consensus::{Transaction as _, TxReceipt as _};
 use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_eth::Filter;
 use flashblocks_overlay::{
-    decode_and_recover, transaction_hash, CanonicalState, Lookup, NotHere, Pending, PendingBlock,
-    Source,
+    transaction_hash, CanonicalState, Lookup, NotHere, Pending, PendingBlock, Source,
 };
 use flashblocks_types::{Flashblock, JsonFrameReader};
 use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
@@ -196,7 +195,11 @@ fn json_nonce_falls_back_to_the_pending_transactions(
     }
     let snapshot = overlay.snapshot();
     let view = snapshot.at(0);
-    let last = decode_and_recover(&txs[5]).expect("decodes");
+    let last = flashblocks_types::PreparedTransaction::prepare(&txs[5])
+        .decoded()
+        .ok()
+        .cloned()
+        .expect("decodes");
     assert_eq!(view.transaction_count(last.signer()).not_here(), Some(NotHere::NotCarried));
     let pending = Pending::new(view, &Latest);
     let answer = pending.transaction_count(last.signer())?;

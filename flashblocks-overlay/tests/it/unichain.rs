@@ -95,7 +95,9 @@ fn looks_up_transactions_and_says_not_here_for_what_json_lacks() {
     // The nonce fallback: one more than the sender's highest pending nonce.
     let highest = txs
         .iter()
-        .filter_map(|raw| flashblocks_overlay::decode_and_recover(raw))
+        .filter_map(|raw| {
+            flashblocks_types::PreparedTransaction::prepare(raw).decoded().ok().cloned()
+        })
         .filter(|tx| tx.signer() == from && !tx.inner().is_deposit())
         .map(|tx| tx.inner().nonce())
         .max()

@@ -107,7 +107,12 @@ fn rpc_shapes_over_real_signed_transactions() {
     let real = real_transactions();
     let mut overlay = Fed::default();
     let mut b = BlockBuilder::new(20, B256::ZERO, 2);
-    let sender = flashblocks_overlay::decode_and_recover(&real[1]).expect("decodes").signer();
+    let sender = flashblocks_types::PreparedTransaction::prepare(&real[1])
+        .decoded()
+        .ok()
+        .cloned()
+        .expect("decodes")
+        .signer();
     overlay
         .apply(
             b.push(
