@@ -1,0 +1,219 @@
+//! The whole receive path with execution against its floor, and the executor's cost at
+//! flashblock #10 against #1, in one run, on an executing builder's block of ten
+//! flashblocks of 1000 signed EIP-1559 transfers each (after index 0's deposits), sent
+//! as deployed JSON without balances or receipts (so everything is executed):
+//!
+//! - `receive_1000/floor`: what any executing receiver pays: the 1000 senders recovered
+//!   on all cores (rayon over alloy's recovery), then the same transactions run with bare
+//!   op-revm (a `CacheDB` over the same state, `transact_commit`, no receipts);
+//! - `receive_1000/receive_with_execution`: [`Receiver::receive`] of flashblock #1's
+//!   JSON frame on a receiver that holds index 0: the decode, the rules, the preparation
+//!   (senders recovered once), the execution check (alloy-op-evm's block executor,
+//!   receipts, the changed accounts, the receipts root, the proof against the claims),
+//!   the assembler and the overlay;
+//! - `receive_1000/executor_flashblock_1` and `_10`: [`Executor::execute`] of a freshly
+//!   decoded flashblock #1 (on index 0's state) and #10 (on the layer the first nine
+//!   left), the preparation included: its cost must not grow with the index.
+//!
+//! Wall time (the floor uses every core). After criterion's output the run prints the
+//! medians and the goal ratios (`receive_with_execution / floor <= 1.2`,
+//! `executor #10 / #1 <= 1.2`):
+//!
+//! ```text
+//! cargo bench -p flashblocks-rs --bench receive -- --warm-up-time 1 --measurement-time 3
+//! ```
+
+use alloy_consensus::transaction::SignerRecoverable;
+use alloy_eips::Decodable2718;
+use alloy_evm::FromTxWithEncoded;
+use alloy_op_evm::OpTx;
+use alloy_op_hardforks::OpHardfork;
+use criterion::{BatchSize, Criterion};
+use flashblocks::{
+    execute::{
+        builder::{BuiltFlashblock, ExecutingBuilder, TxPlan},
+        ExecutionCheck, Executor, InMemoryStates,
+    },
+    types::{Flashblock, JsonFrameReader},
+    Receiver, ReceiverConfig,
+};
+use op_alloy_consensus::OpTxEnvelope;
+use op_revm::{DefaultOp, OpBuilder};
+use rayon::prelude::*;
+use revm::{context::Context, database::CacheDB, ExecuteCommitEvm};
+use std::{hint::black_box, path::PathBuf};
+
+const NOW: u64 = 1_000;
+
+/// The block: index 0 (deposits) and ten flashblocks of 1000 transfers.
+fn fixture() -> (ExecutingBuilder, Vec<BuiltFlashblock>) {
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus).with_gas_limit(300_000_000);
+    let block = builder.next_block(&vec![vec![TxPlan::Transfer; 1000]; 10]);
+    (builder, block)
+}
+
+/// A flashblock's JSON frame without balances or receipts.
+fn frame(built: &BuiltFlashblock) -> Vec<u8> {
+    let mut json = built.json.clone();
+    json.metadata.new_account_balances = None;
+    json.metadata.receipts = None;
+    serde_json::to_vec(&json).expect("JSON")
+}
+
+fn bench(c: &mut Criterion) {
+    let (builder, block) = fixture();
+    let config = builder.config().clone();
+    let frames: Vec<Vec<u8>> = block.iter().map(frame).collect();
+    let reader = JsonFrameReader::default();
+    let decode = |i: usize| -> Flashblock { reader.decode(&frames[i]).expect("decodes") };
+
+    // A receiver holding index 0, ready for #1.
+    let receiver_at_1 = || {
+        let check = ExecutionCheck::new(Executor::new(config.clone(), builder.genesis_states()));
+        let mut receiver = Receiver::with_execution(ReceiverConfig::json(), check);
+        let received = receiver.receive(&frames[0], NOW).expect("index 0");
+        assert!(received.outcome.is_accepted());
+        receiver
+    };
+    {
+        let received = receiver_at_1().receive(&frames[1], NOW).expect("#1");
+        assert!(received.outcome.is_accepted());
+        assert!(received.execution.is_empty(), "{:?}", received.execution);
+    }
+
+    // Executors at #1 and at #10.
+    let mut first: Executor<InMemoryStates> =
+        Executor::new(config.clone(), builder.genesis_states());
+    let ex = first.execute(&decode(0), true).expect("index 0");
+    first.commit(ex);
+    let mut tenth: Executor<InMemoryStates> =
+        Executor::new(config.clone(), builder.genesis_states());
+    for i in 0..10 {
+        let ex = tenth.execute(&decode(i), i == 0).expect("executes");
+        assert!(ex.proof().is_ok());
+        tenth.commit(ex);
+    }
+    assert!(first.execute(&decode(1), false).expect("#1").proof().is_ok());
+    assert!(tenth.execute(&decode(10), false).expect("#10").proof().is_ok());
+
+    // The floor's state: genesis plus index 0's changes, as bare revm sees it.
+    let env = config.evm_env(block[0].flashblock.base().expect("base"));
+    let mut cache = CacheDB::new(builder.genesis());
+    {
+        let mut evm = Context::op()
+            .with_db(&mut cache)
+            .with_block(env.block_env.clone())
+            .with_cfg(env.cfg_env.clone())
+            .build_op();
+        for raw in block[0].flashblock.transactions() {
+            let tx = OpTxEnvelope::decode_2718_exact(raw).expect("decodes");
+            let sender = tx.recover_signer().expect("recovers");
+            evm.transact_commit(OpTx::from_encoded_tx(&tx, sender, raw.clone()).0).expect("runs");
+        }
+    }
+    let txs1 = block[1].flashblock.transactions().to_vec();
+
+    let mut g = c.benchmark_group("receive_1000");
+    g.sample_size(10);
+    g.bench_function("floor", |b| {
+        b.iter_batched(
+            || cache.clone(),
+            |mut db| {
+                let recovered: Vec<_> = txs1
+                    .par_iter()
+                    .map(|raw| {
+                        let tx = OpTxEnvelope::decode_2718_exact(raw).expect("decodes");
+                        let sender = tx.recover_signer().expect("recovers");
+                        (tx, sender)
+                    })
+                    .collect();
+                let mut evm = Context::op()
+                    .with_db(&mut db)
+                    .with_block(env.block_env.clone())
+                    .with_cfg(env.cfg_env.clone())
+                    .build_op();
+                for ((tx, sender), raw) in recovered.iter().zip(&txs1) {
+                    let tx = OpTx::from_encoded_tx(tx, *sender, raw.clone());
+                    black_box(evm.transact_commit(tx.0).expect("runs"));
+                }
+                db
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("receive_with_execution", |b| {
+        b.iter_batched(
+            receiver_at_1,
+            |mut receiver| {
+                black_box(receiver.receive(black_box(&frames[1]), NOW).expect("#1"));
+                receiver
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("executor_flashblock_1", |b| {
+        b.iter_batched(
+            || decode(1),
+            |fb| black_box(first.execute(&fb, false).expect("executes")),
+            BatchSize::PerIteration,
+        );
+    });
+    g.bench_function("executor_flashblock_10", |b| {
+        b.iter_batched(
+            || decode(10),
+            |fb| black_box(tenth.execute(&fb, false).expect("executes")),
+            BatchSize::PerIteration,
+        );
+    });
+    g.finish();
+}
+
+/// criterion's median of one benchmark of this run, in nanoseconds.
+fn median(id: &str) -> Option<f64> {
+    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
+            .join("criterion")
+    });
+    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn report() {
+    let ids = [
+        "receive_1000/floor",
+        "receive_1000/receive_with_execution",
+        "receive_1000/executor_flashblock_1",
+        "receive_1000/executor_flashblock_10",
+    ];
+    println!("\nmedians of this run (wall time, ms; {} threads):", rayon::current_num_threads());
+    for id in ids {
+        match median(id) {
+            Some(ns) => println!("  {id:40} {:>10.2}", ns / 1e6),
+            None => println!("  {id:40} {:>10}", "not run"),
+        }
+    }
+    let m = |id| median(id).unwrap_or(f64::NAN);
+    println!("ratios (goal in brackets):");
+    println!(
+        "  receive_with_execution / floor   {:>6.2}x  [<= 1.2]",
+        m("receive_1000/receive_with_execution") / m("receive_1000/floor")
+    );
+    println!(
+        "  executor #10 / #1                {:>6.2}x  [<= 1.2]",
+        m("receive_1000/executor_flashblock_10") / m("receive_1000/executor_flashblock_1")
+    );
+    println!(
+        "  executor #1 / floor              {:>6.2}x",
+        m("receive_1000/executor_flashblock_1") / m("receive_1000/floor")
+    );
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+    report();
+}
