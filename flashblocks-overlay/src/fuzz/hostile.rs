@@ -92,6 +92,15 @@ fn payload_id(number: u64, salt: u8) -> PayloadId {
 /// one account (sorted keys, distinct for each block, so nothing overrides): the index
 /// grows by `slots` entries a block.
 pub fn slot_flood(number: u64, slots: usize) -> Flashblock {
+    Flashblock::from_v1(slot_flood_payload(number, slots))
+}
+
+/// [`slot_flood`] as the SSZ frame a peer sends (about `slots` × 64 bytes).
+pub fn slot_flood_frame(number: u64, slots: usize) -> Vec<u8> {
+    slot_flood_payload(number, slots).encode_ssz()
+}
+
+fn slot_flood_payload(number: u64, slots: usize) -> FlashblocksPayloadV1 {
     let storage_slots = (0..slots as u64)
         .map(|i| StorageSlot {
             key: B256::from(U256::from(number) << 64 | U256::from(i)),
@@ -105,7 +114,7 @@ pub fn slot_flood(number: u64, slots: usize) -> Flashblock {
         code: None,
         storage_slots,
     };
-    Flashblock::from_v1(FlashblocksPayloadV1 {
+    FlashblocksPayloadV1 {
         version: VERSION_V1.into(),
         payload_id: payload_id(number, 0),
         parent_flash_hash: None,
@@ -113,7 +122,7 @@ pub fn slot_flood(number: u64, slots: usize) -> Flashblock {
         base: Some(base(number)),
         diff: ExecutionPayloadFlashblockDeltaV1::default(),
         metadata: FlashblockMetadata { accounts: vec![account], transactions: Vec::new() },
-    })
+    }
 }
 
 /// A V1 flashblock `index` of block `number` (the block's index 0 when `index` is 0,
