@@ -22,7 +22,7 @@ pub fn replay(data: &[u8]) -> usize {
     let mut accepted = 0;
     for frame in &capture.frames {
         let before = (pipeline.payloads(), pipeline.reader().snapshot().id());
-        let report = pipeline.process_at(frame, 0);
+        let report = pipeline.process(frame);
         let after = (pipeline.payloads(), pipeline.reader().snapshot().id());
         match (&report.verdict, &report.flashblock) {
             (Verdict::Accept, Some(fb)) => {

@@ -3,17 +3,14 @@
 
 use crate::{CanonicalStates, Dropped, ExecuteError, Execution, Executor, PendingSnapshot};
 use alloy_primitives::B256;
+use arc_swap::ArcSwapOption;
 use flashblocks_overlay::OverlayEvent;
 use flashblocks_types::{ExecutedMetadata, Flashblock, PayloadId};
 use flashblocks_validate::{
     CheckFailure, CheckOutput, ExecutedFact, ExecutionMismatch, FactSubject, FactValue,
     FlashblockCheck,
 };
-use std::{
-    collections::VecDeque,
-    fmt,
-    sync::{Arc, Mutex},
-};
+use std::{collections::VecDeque, fmt, sync::Arc};
 
 /// How many reports the check keeps until the caller drains them (the oldest go first).
 pub const MAX_REPORTS: usize = 1024;
@@ -53,41 +50,12 @@ pub enum ExecutionReport {
     },
 }
 
-/// The check's reports, shared: the caller keeps a clone (the validator owns the check)
-/// and drains it after each flashblock. At most [`MAX_REPORTS`] are kept (the oldest go
-/// first).
-#[derive(Clone, Debug, Default)]
-pub struct ExecutionReports(Arc<Mutex<VecDeque<ExecutionReport>>>);
-
-impl ExecutionReports {
-    /// The reports since the last call, oldest first.
-    pub fn take(&self) -> Vec<ExecutionReport> {
-        self.lock().drain(..).collect()
-    }
-
-    fn push(&self, report: ExecutionReport) {
-        let mut reports = self.lock();
-        if reports.len() >= MAX_REPORTS {
-            reports.pop_front();
-        }
-        reports.push_back(report);
-    }
-
-    fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<ExecutionReport>> {
-        // A panic while holding the lock leaves a queue that is still a queue.
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// The pending state after the newest accepted flashblock, shared: the check publishes
-/// an owned [`PendingSnapshot`] after each commit and each chain event, and query
-/// threads run `eth_call` / `eth_estimateGas` on it without waiting for the executor
-/// (see [`ExecutionCheck::pending_snapshots`]).
-pub struct PendingSnapshots<S>(Arc<Mutex<Option<Arc<PendingSnapshot<S>>>>>);
+/// The pending state after the newest accepted flashblock, published: the check stores
+/// an owned [`PendingSnapshot`] after each commit and each chain event (one atomic
+/// pointer swap, no lock), and query threads run `eth_call` / `eth_estimateGas` on the
+/// one they load without waiting for the executor (see
+/// [`ExecutionCheck::pending_snapshots`]).
+pub struct PendingSnapshots<S>(Arc<ArcSwapOption<PendingSnapshot<S>>>);
 
 impl<S> Clone for PendingSnapshots<S> {
     fn clone(&self) -> Self {
@@ -104,16 +72,11 @@ impl<S> fmt::Debug for PendingSnapshots<S> {
 impl<S> PendingSnapshots<S> {
     /// The newest pending state (`None` when no block is in progress).
     pub fn latest(&self) -> Option<Arc<PendingSnapshot<S>>> {
-        self.lock().clone()
+        self.0.load_full()
     }
 
     fn set(&self, snapshot: Option<PendingSnapshot<S>>) {
-        *self.lock() = snapshot.map(Arc::new);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<PendingSnapshot<S>>>> {
-        // A panic while holding the lock leaves an Option that is still whole.
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0.store(snapshot.map(Arc::new));
     }
 }
 
@@ -139,14 +102,16 @@ enum Pending<S> {
 /// ([`ExecuteError::ParentStateUnavailable`]) is not invalid: it passes, with no
 /// executed facts, and is reported ([`take_reports`](Self::take_reports)).
 ///
-/// Wiring, once the validator owns the check: keep a [`reports`](Self::reports) handle;
-/// after each accepted flashblock apply its token to the overlay, drain the handle, and
-/// on an [`ExecutionReport::Mismatch`] call the overlay's `void_executed(payload_id)` so
-/// that none of that block's executed facts serve from then on (in
-/// [`Enforcement::Report`]; in [`Enforcement::Enforce`] the flashblock is rejected as
-/// `execution_invalid` instead). Feed the overlay's events to
-/// [`on_overlay_event`](Self::on_overlay_event). For `eth_call` on `pending` from other
-/// threads, keep a [`pending_snapshots`](Self::pending_snapshots) handle.
+/// Wiring: the caller owns the check and passes it to each validation
+/// (`Validator::validate_with`); after each accepted flashblock it applies the token to
+/// the overlay, drains [`take_reports`](Self::take_reports), and on an
+/// [`ExecutionReport::Mismatch`] calls the overlay's `void_executed(payload_id)` so that
+/// none of that block's executed facts serve from then on (in [`Enforcement::Report`];
+/// in [`Enforcement::Enforce`] the flashblock is rejected as `execution_invalid`
+/// instead). It feeds the overlay's events to [`on_overlay_event`](Self::on_overlay_event)
+/// and resets the check with the validator. For `eth_call` on `pending` from other
+/// threads, keep a [`pending_snapshots`](Self::pending_snapshots) handle: the only
+/// thing the check shares.
 pub struct ExecutionCheck<C: CanonicalStates> {
     executor: Executor<C>,
     enforcement: Enforcement,
@@ -154,7 +119,7 @@ pub struct ExecutionCheck<C: CanonicalStates> {
     pending: Option<Pending<C::State>>,
     last_executed: Option<Arc<ExecutedMetadata>>,
     broken: Option<PayloadId>,
-    reports: ExecutionReports,
+    reports: VecDeque<ExecutionReport>,
     snapshots: Option<PendingSnapshots<C::State>>,
 }
 
@@ -183,7 +148,7 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
             pending: None,
             last_executed: None,
             broken: None,
-            reports: ExecutionReports::default(),
+            reports: VecDeque::new(),
             snapshots: None,
         }
     }
@@ -223,26 +188,21 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
         self.broken == Some(payload_id)
     }
 
-    /// The reports since the last call, oldest first.
+    /// The reports since the last call (at most [`MAX_REPORTS`], the oldest dropped
+    /// first), oldest first.
     pub fn take_reports(&mut self) -> Vec<ExecutionReport> {
-        self.reports.take()
-    }
-
-    /// A handle on the reports, for the caller to drain once the validator owns the
-    /// check.
-    pub fn reports(&self) -> ExecutionReports {
-        self.reports.clone()
+        self.reports.drain(..).collect()
     }
 
     /// A handle on the pending state after the newest accepted flashblock, for the
-    /// threads that answer `eth_call` once the validator owns the check. From the first
+    /// threads that answer `eth_call` while the check moves on. From the first
     /// call on, the check publishes a snapshot after each commit, reset and
     /// [`on_overlay_event`](Self::on_overlay_event) (one pointer per flashblock of the
     /// block in progress: every layer is shared, none copied).
     pub fn pending_snapshots(&mut self) -> PendingSnapshots<C::State> {
         let snapshots = self
             .snapshots
-            .get_or_insert_with(|| PendingSnapshots(Arc::new(Mutex::new(None))))
+            .get_or_insert_with(|| PendingSnapshots(Arc::new(ArcSwapOption::empty())))
             .clone();
         self.publish();
         snapshots
@@ -263,7 +223,10 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
     }
 
     fn report(&mut self, report: ExecutionReport) {
-        self.reports.push(report);
+        if self.reports.len() >= MAX_REPORTS {
+            self.reports.pop_front();
+        }
+        self.reports.push_back(report);
     }
 
     /// Runs the check; `Ok(Some(_))` carries the executed facts.

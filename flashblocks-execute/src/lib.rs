@@ -71,8 +71,7 @@ mod state;
 
 pub use call::{CallOutcome, CallRequest, CanonicalCall};
 pub use check::{
-    Enforcement, ExecutionCheck, ExecutionReport, ExecutionReports, PendingSnapshots,
-    StateRootHook, MAX_REPORTS,
+    Enforcement, ExecutionCheck, ExecutionReport, PendingSnapshots, StateRootHook, MAX_REPORTS,
 };
 pub use config::ChainConfig;
 pub use error::ExecuteError;

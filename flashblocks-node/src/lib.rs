@@ -54,6 +54,7 @@ pub mod node;
 pub mod pipeline;
 pub mod rpc;
 pub mod upstream;
+pub mod writer;
 pub mod ws;
 
 pub use error::Error;

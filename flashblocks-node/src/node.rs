@@ -9,6 +9,7 @@
 //! | --- | --- | --- |
 //! | `flashblocks_frames_total{verdict, rule}` | counter | messages by verdict (`accept`, `duplicate`, `reject`) and rule id |
 //! | `flashblocks_apply_seconds` | histogram | decode + validate + assemble + overlay of one message |
+//! | `flashblocks_publish_delay_seconds` | histogram | from an accepted message's arrival (read off the websocket) to its snapshot's publication: the writer's queue and the apply |
 //! | `flashblocks_execution_seconds` | histogram | with `--chain`: the validation of one message, its execution included (the execution check runs inside the validator; the other rules take microseconds) |
 //! | `flashblocks_execution_reports_total{kind}` | counter | with `--chain`: flashblocks whose execution differs from their claims (`mismatch`) or that were not executed (`not_executed`: parent state unavailable, the upstream failed) |
 //! | `flashblocks_newest_age_seconds` | gauge | seconds since the newest accepted flashblock arrived |
@@ -30,36 +31,29 @@
 //! ([`UpstreamState`]). A stripped stream (no balances,
 //! no receipts, as Base and Unichain send) then serves executed balances, nonces, code,
 //! storage and receipts, and `eth_call` / `eth_estimateGas` on `pending` run locally on
-//! the newest executed state ([`PendingSnapshots`]). Execution runs in the consumer task:
-//! its upstream reads wait with `tokio::task::block_in_place`, so the runtime's other
-//! workers keep answering (readers read the overlay's published snapshots, never the
-//! pipeline). `--execution enforce` rejects a flashblock whose execution differs from
-//! its claims; `report` (the default) accepts it, logs and counts the mismatch, and
-//! stops serving that block's executed facts.
+//! the newest executed state ([`PendingSnapshots`]). Execution runs on the writer thread
+//! ([`crate::writer`]), which owns the receiving side: its upstream reads wait there,
+//! parking no runtime worker, and the RPC reads only what the writer publishes (the
+//! overlay's snapshots, the executor's pending snapshot). `--execution enforce` rejects
+//! a flashblock whose execution differs from its claims; `report` (the default) accepts
+//! it, logs and counts the mismatch, and stops serving that block's executed facts;
+//! `off` does not execute.
 
 use crate::{
-    pipeline::{now_ms, Pipeline, Verdict},
-    rpc::{
-        feed::{Feed, FlashblockEvent},
-        serve, Backend, ServerConfig,
-    },
+    pipeline::{now_ms, Pipeline},
+    rpc::{feed::Feed, serve, Backend, NoCanonicalState, ServerConfig},
     upstream::{follow_heads, Upstream, UpstreamState},
+    writer::{Input, Writer, WriterSender, DEFAULT_QUEUE},
     ws::{run, ConsumerConfig, ConsumerEvent, Disconnect},
     Error,
 };
 use flashblocks::{Receiver, ReceiverConfig};
-use flashblocks_execute::{
-    ChainConfig, Enforcement, ExecutionCheck, ExecutionReport, Executor, PendingSnapshots,
-};
-use flashblocks_overlay::{OverlayConfig, OverlayEvent, OverlayReader};
+use flashblocks_execute::{ChainConfig, Enforcement, ExecutionCheck, Executor, PendingSnapshots};
+use flashblocks_overlay::{OverlayConfig, OverlayReader};
 use flashblocks_validate::{RuleSet, ValidatorConfig};
 use jsonrpsee::server::ServerHandle;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
-use std::{
-    net::SocketAddr,
-    sync::{Arc, Mutex, PoisonError},
-    time::Duration,
-};
+use std::{net::SocketAddr, time::Duration};
 use tokio::task::JoinHandle;
 
 /// The local development chain's id (`--chain dev`).
@@ -214,17 +208,26 @@ pub struct Node {
     pub addr: SocketAddr,
     handle: ServerHandle,
     tasks: Vec<JoinHandle<()>>,
+    writer: Writer,
 }
 
 impl Node {
-    /// Stops the server and the stream consumer.
+    /// Stops the server, the stream consumer and the head follower, then waits (at
+    /// most 10 s) for the writer to finish what it was doing.
     pub async fn stop(self) {
         for task in &self.tasks {
             task.abort();
         }
+        for task in self.tasks {
+            // Err: aborted, as asked.
+            let _ = task.await;
+        }
         // Err: already stopped.
         let _ = self.handle.stop();
         self.handle.stopped().await;
+        if tokio::time::timeout(Duration::from_secs(10), self.writer.join()).await.is_err() {
+            tracing::warn!("the writer did not stop within 10 s");
+        }
     }
 }
 
@@ -347,7 +350,7 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
         _ => Pipeline::from_receiver(Receiver::new(config)),
     };
     let reader = pipeline.reader();
-    let pipeline = Arc::new(Mutex::new(pipeline));
+    let writer = Writer::spawn(pipeline, feed.clone(), DEFAULT_QUEUE, executing)?;
     let consumer = ConsumerConfig {
         idle_deadline: match args.idle_deadline_ms {
             0 => Duration::MAX,
@@ -355,33 +358,18 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
         },
         ..ConsumerConfig::default()
     };
-    tasks.push(tokio::spawn(consume(
-        url.clone(),
-        pipeline.clone(),
-        feed.clone(),
-        executing,
-        consumer,
-    )));
+    tasks.push(tokio::spawn(consume(url.clone(), writer.sender(), consumer)));
     tasks.push(tokio::spawn(refresh_gauges(reader.clone())));
+    if let Some(upstream) = &upstream {
+        let poll = Duration::from_millis(args.head_poll_ms);
+        tasks.push(tokio::spawn(follow(upstream.clone(), poll, writer.sender())));
+    }
+    let backend =
+        Backend { reader, canonical: NoCanonicalState, upstream, feed, execution: snapshots };
     let addr = SocketAddr::new(args.host, args.port);
-    let config = args.server_config();
-    let (addr, handle) = match upstream {
-        Some(upstream) => {
-            let poll = Duration::from_millis(args.head_poll_ms);
-            tasks.push(tokio::spawn(follow(upstream.clone(), poll, pipeline, feed.clone())));
-            let backend = Backend {
-                reader,
-                canonical: upstream.clone(),
-                upstream: Some(upstream),
-                feed,
-                execution: snapshots,
-            };
-            serve(addr, backend, &config).await?
-        }
-        None => serve(addr, Backend { feed, ..Backend::new(reader) }, &config).await?,
-    };
+    let (addr, handle) = serve(addr, backend, &args.server_config()).await?;
     tracing::info!(%addr, "serving JSON-RPC (HTTP and websocket), GET /health");
-    Ok(Node { addr, handle, tasks })
+    Ok(Node { addr, handle, tasks, writer })
 }
 
 /// A receiver executing each flashblock under `chain`'s rules over `upstream`'s state,
@@ -402,68 +390,10 @@ fn executing_receiver(
     (Receiver::with_execution(config, check), snapshots)
 }
 
-/// The consumer task: the one writer of the pipeline, recording logs and metrics and
-/// publishing accepted flashblocks to the subscribers.
-async fn consume(
-    url: String,
-    mut pipeline: Arc<Mutex<Pipeline>>,
-    feed: Feed,
-    executing: bool,
-    config: ConsumerConfig,
-) {
-    let reader = pipeline.lock().unwrap_or_else(PoisonError::into_inner).reader();
-    let summary = run(&url, &mut pipeline, &config, |event| match event {
-        ConsumerEvent::Report { report, .. } => {
-            if report.verdict == Verdict::Accept {
-                feed.notify_applied();
-            }
-            if let (Some(flashblock), true) = (&report.accepted, feed.subscribers() > 0) {
-                let snapshot = reader.snapshot();
-                feed.publish(FlashblockEvent::new(flashblock, &snapshot.at(now_ms())));
-            }
-            let (verdict, rule) = match &report.verdict {
-                Verdict::Accept => ("accept", ""),
-                Verdict::Duplicate => ("duplicate", ""),
-                Verdict::Reject(err) => ("reject", err.rule_id()),
-            };
-            metrics::counter!("flashblocks_frames_total", "verdict" => verdict, "rule" => rule)
-                .increment(1);
-            metrics::histogram!("flashblocks_apply_seconds")
-                .record(report.times.total().as_secs_f64());
-            if executing && report.flashblock.is_some() {
-                metrics::histogram!("flashblocks_execution_seconds")
-                    .record(report.times.validate.as_secs_f64());
-            }
-            for execution in &report.execution {
-                let kind = match execution {
-                    ExecutionReport::Mismatch { block_number, index, mismatch } => {
-                        tracing::warn!(block_number, index, %mismatch, "execution mismatch");
-                        "mismatch"
-                    }
-                    ExecutionReport::NotExecuted { index, error } => {
-                        tracing::warn!(index, %error, "flashblock not executed");
-                        "not_executed"
-                    }
-                    _ => "other",
-                };
-                metrics::counter!("flashblocks_execution_reports_total", "kind" => kind)
-                    .increment(1);
-            }
-            match (&report.verdict, &report.flashblock) {
-                (Verdict::Reject(err), _) => {
-                    tracing::warn!(frame = report.frame, rule = err.rule_id(), %err, "rejected");
-                }
-                (_, Some(fb)) => tracing::debug!(
-                    frame = report.frame,
-                    block = fb.block_number,
-                    index = fb.index,
-                    transactions = fb.transactions,
-                    verdict,
-                    "flashblock"
-                ),
-                (_, None) => {}
-            }
-        }
+/// The consumer task: reads the stream into the writer's queue (waiting while it is
+/// full), recording connections and disconnections.
+async fn consume(url: String, mut writer: WriterSender, config: ConsumerConfig) {
+    let summary = run(&url, &mut writer, &config, |event| match event {
         ConsumerEvent::Connected(n) => {
             if n > 1 {
                 metrics::counter!("flashblocks_stream_reconnects_total").increment(1);
@@ -481,13 +411,16 @@ async fn consume(
         ConsumerEvent::Backoff(delay) => {
             tracing::info!(delay_ms = delay.as_millis() as u64, "reconnecting");
         }
+        // The writer records the reports.
+        _ => {}
     })
     .await;
     tracing::info!(?summary, "stream consumer stopped");
 }
 
-/// The canonical head follower: each new head of the upstream goes to the overlay.
-async fn follow(upstream: Upstream, poll: Duration, pipeline: Arc<Mutex<Pipeline>>, feed: Feed) {
+/// The canonical head follower: each new head of the upstream goes to the writer's
+/// queue (waiting while it is full: a head is never dropped).
+async fn follow(upstream: Upstream, poll: Duration, writer: WriterSender) {
     let mut last: Option<flashblocks_overlay::CanonicalHead> = None;
     follow_heads(upstream, poll, |new| {
         if last.is_some_and(|l| new.head.number <= l.number) {
@@ -497,23 +430,11 @@ async fn follow(upstream: Upstream, poll: Duration, pipeline: Arc<Mutex<Pipeline
             tracing::warn!(from = ?last, to = ?new.head, "upstream reorg");
         }
         last = Some(new.head);
-        let events = pipeline
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .advance_canonical(new.head, new.transactions.as_deref());
-        // Waiters look again (what they wait for may now be canonical).
-        feed.notify_applied();
-        tracing::debug!(number = new.head.number, hash = %new.head.hash, "canonical head");
-        for event in events {
-            let kind = match &event {
-                OverlayEvent::Confirmed { .. } => "confirmed",
-                OverlayEvent::Passed { .. } => "passed",
-                OverlayEvent::BrokenPreconfirmation { .. } => "broken_preconfirmation",
-                OverlayEvent::Reorg { .. } => "reorg",
-                _ => "other",
-            };
-            metrics::counter!("flashblocks_canonical_events_total", "kind" => kind).increment(1);
-            tracing::info!(?event, "canonical event");
+        let writer = writer.clone();
+        async move {
+            if writer.send(Input::Head(new)).await.is_err() {
+                tracing::debug!("the writer stopped: head not taken");
+            }
         }
     })
     .await;

@@ -296,13 +296,9 @@ impl Pipeline {
         self.receiver.canonical_head(head, transactions)
     }
 
-    /// Processes one frame with the wall clock as the overlay's clock.
+    /// Processes one frame, calling the receiver stage by stage and timing each
+    /// stage; the wall clock ([`now_ms`]) is the overlay's clock.
     pub fn process(&mut self, frame: &[u8]) -> FrameReport {
-        self.process_at(frame, now_ms())
-    }
-
-    /// Processes one frame; `now_ms` is the overlay's clock.
-    pub fn process_at(&mut self, frame: &[u8], now_ms: u64) -> FrameReport {
         let index = self.frames;
         self.frames += 1;
         let mut report = FrameReport {
@@ -370,7 +366,7 @@ impl Pipeline {
         report.times.assemble = started.elapsed();
 
         let started = Instant::now();
-        match self.receiver.apply(&accepted, now_ms) {
+        match self.receiver.apply(&accepted, now_ms()) {
             Ok(applied) => report.overlay_events = applied.events,
             Err(err) => report.overlay_error = Some(err),
         }

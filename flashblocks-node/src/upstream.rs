@@ -2,19 +2,20 @@
 //! everything that is not `pending`.
 //!
 //! [`Upstream`] forwards requests as they came ([`Upstream::forward`]), answers the
-//! overlay's fallbacks as the [`CanonicalState`] at the latest block, and
-//! [`follow_heads`] reports each new canonical head with its transaction hashes (an
-//! `http(s)://` upstream is polled, a `ws(s)://` one subscribed to `newHeads`), which
-//! the node hands to the overlay (confirmed, broken preconfirmation, reorg).
+//! overlay's fallbacks (asynchronously: [`Upstream::request`]), and [`follow_heads`]
+//! reports each new canonical head with its transaction hashes (an `http(s)://`
+//! upstream is polled, a `ws(s)://` one subscribed to `newHeads`), which the node hands
+//! to the overlay (confirmed, broken preconfirmation, reorg).
 //!
 //! [`UpstreamState`] is the EVM's view of the upstream's state fixed at one block hash
 //! (a [`revm::DatabaseRef`] over the same provider, written here because revm's own
 //! provider database pulls alloy-provider 1.x), and [`Upstream`] is the execution
-//! crate's [`CanonicalStates`] through it.
-//!
-//! The [`CanonicalState`] and [`UpstreamState`] methods are synchronous: they wait for the upstream with
-//! `tokio::task::block_in_place`, so the server must run on tokio's multi-thread
-//! runtime (as `flashblocks-node` does).
+//! crate's [`CanonicalStates`] through it. The EVM reads synchronously: each
+//! [`UpstreamState`] read waits for the upstream with [`Handle::block_on`] on the runtime
+//! the upstream was connected on, so it must run on a thread that is not one of that
+//! runtime's workers (the node's writer thread, or a `spawn_blocking` thread for
+//! `eth_call`): it then parks nothing the runtime needs, and holds nothing another task
+//! waits for.
 
 use crate::Error;
 use alloy_eips::{BlockId, BlockNumberOrTag};
@@ -22,10 +23,9 @@ use alloy_primitives::{Address, Bytes, TxHash, B256, U256, U64};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_rpc_types_eth::Header;
 use flashblocks_execute::CanonicalStates;
-use flashblocks_overlay::{CanonicalHead, CanonicalState, PendingBlock};
+use flashblocks_overlay::CanonicalHead;
 use futures_util::StreamExt;
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
-use op_alloy_rpc_types::{OpTransactionReceipt, Transaction};
 use revm::{
     primitives::KECCAK_EMPTY,
     state::{AccountInfo, Bytecode},
@@ -34,6 +34,7 @@ use revm::{
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::value::RawValue;
 use std::{borrow::Cow, fmt, future::Future, time::Duration};
+use tokio::runtime::Handle;
 
 /// An upstream's failure, as the JSON-RPC error this server answers with: the
 /// upstream's own error object, or -32603 when it could not be reached.
@@ -67,15 +68,17 @@ fn upstream_error(err: alloy_provider::transport::TransportError) -> UpstreamErr
     })
 }
 
-/// A node's JSON-RPC (cheap to clone: one connection).
+/// A node's JSON-RPC (cheap to clone: one connection), and the runtime it was
+/// connected on (where [`UpstreamState`]'s synchronous reads wait).
 #[derive(Clone, Debug)]
 pub struct Upstream {
     provider: DynProvider,
     pubsub: bool,
+    runtime: Handle,
 }
 
 impl Upstream {
-    /// Connects to `url` (`http(s)://` or `ws(s)://`).
+    /// Connects to `url` (`http(s)://` or `ws(s)://`), on the current tokio runtime.
     ///
     /// # Errors
     ///
@@ -90,7 +93,7 @@ impl Upstream {
             .await
             .map_err(|err| Error::Upstream(upstream_error(err)))?
             .erased();
-        Ok(Self { provider, pubsub })
+        Ok(Self { provider, pubsub, runtime: Handle::current() })
     }
 
     /// Whether new heads come by subscription (a websocket upstream) rather than polling.
@@ -140,12 +143,18 @@ impl Upstream {
             .map_err(upstream_error)
     }
 
-    /// Waits for `future` from synchronous code on the multi-thread runtime.
+    /// Waits for `future` from synchronous code on a thread that is not a worker of the
+    /// upstream's runtime (the IO is driven by that runtime's workers).
+    ///
+    /// # Panics
+    ///
+    /// On a thread inside an async context (a runtime worker), as [`Handle::block_on`]:
+    /// the EVM's reads are never made there.
     fn wait<T>(
         &self,
         future: impl Future<Output = Result<T, UpstreamError>>,
     ) -> Result<T, UpstreamError> {
-        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
+        self.runtime.block_on(future)
     }
 
     /// The transaction hashes of the canonical block `hash`.
@@ -159,53 +168,15 @@ impl Upstream {
     }
 }
 
-impl CanonicalState for Upstream {
-    type Error = UpstreamError;
-    fn balance(&self, address: Address, block: BlockId) -> Result<U256, Self::Error> {
-        self.wait(self.request("eth_getBalance", (address, block)))
-    }
-    fn transaction_count(&self, address: Address, block: BlockId) -> Result<u64, Self::Error> {
-        let count: U64 = self.wait(self.request("eth_getTransactionCount", (address, block)))?;
-        Ok(count.to())
-    }
-    fn code(&self, address: Address, block: BlockId) -> Result<Bytes, Self::Error> {
-        self.wait(self.request("eth_getCode", (address, block)))
-    }
-    fn storage_at(
-        &self,
-        address: Address,
-        slot: B256,
-        block: BlockId,
-    ) -> Result<B256, Self::Error> {
-        let slot = U256::from_be_bytes(slot.0);
-        self.wait(self.request("eth_getStorageAt", (address, slot, block)))
-    }
-    fn transaction_by_hash(&self, hash: TxHash) -> Result<Option<Transaction>, Self::Error> {
-        self.wait(self.request("eth_getTransactionByHash", (hash,)))
-    }
-    fn receipt(&self, hash: TxHash) -> Result<Option<OpTransactionReceipt>, Self::Error> {
-        self.wait(self.request("eth_getTransactionReceipt", (hash,)))
-    }
-    fn block(&self, block: BlockId, full: bool) -> Result<Option<PendingBlock>, Self::Error> {
-        match block {
-            BlockId::Hash(hash) => {
-                self.wait(self.request("eth_getBlockByHash", (hash.block_hash, full)))
-            }
-            BlockId::Number(number) => {
-                self.wait(self.request("eth_getBlockByNumber", (number, full)))
-            }
-        }
-    }
-}
-
 /// The upstream's state fixed at one block hash, as the EVM reads it: an account is
 /// `eth_getBalance`, `eth_getTransactionCount` and `eth_getCode` at
 /// `{"blockHash": …}` (EIP-1898), a slot `eth_getStorageAt`, a block hash
 /// `eth_getBlockByNumber`. Nothing is cached (the executor keeps what it read in its
 /// own layers); an account with no balance, nonce or code reads as absent.
 ///
-/// Each read waits for the upstream with `tokio::task::block_in_place`: use it on
-/// tokio's multi-thread runtime.
+/// Each read waits for the upstream on the upstream's runtime ([`Handle::block_on`]):
+/// read it from the node's writer thread or a `spawn_blocking` thread, never from a
+/// runtime worker.
 #[derive(Clone, Debug)]
 pub struct UpstreamState {
     upstream: Upstream,
@@ -298,7 +269,13 @@ pub struct NewHead {
 /// Reports every new canonical head of `upstream` to `on_head`, until the upstream's
 /// subscription ends (websocket) or forever (HTTP, polled every `poll`). A head equal to
 /// the last one is not reported again; a head that goes back or sideways is (a reorg).
-pub async fn follow_heads(upstream: Upstream, poll: Duration, mut on_head: impl FnMut(NewHead)) {
+/// The next head is read once `on_head`'s future is done (the node's waits while the
+/// writer's queue is full: a head is never dropped).
+pub async fn follow_heads<F, Fut>(upstream: Upstream, poll: Duration, mut on_head: F)
+where
+    F: FnMut(NewHead) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let mut last: Option<CanonicalHead> = None;
     if upstream.is_pubsub() {
         match upstream.provider.subscribe_blocks().await {
@@ -331,15 +308,18 @@ pub async fn follow_heads(upstream: Upstream, poll: Duration, mut on_head: impl 
 }
 
 /// Reports `head` with its transactions unless it is the `last` one reported.
-async fn report_new_head(
+async fn report_new_head<F, Fut>(
     upstream: &Upstream,
     last: &mut Option<CanonicalHead>,
     head: CanonicalHead,
-    on_head: &mut impl FnMut(NewHead),
-) {
+    on_head: &mut F,
+) where
+    F: FnMut(NewHead) -> Fut,
+    Fut: Future<Output = ()>,
+{
     if *last != Some(head) {
         *last = Some(head);
         let transactions = upstream.transaction_hashes(head.hash).await.ok().flatten();
-        on_head(NewHead { head, transactions });
+        on_head(NewHead { head, transactions }).await;
     }
 }

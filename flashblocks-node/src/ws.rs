@@ -27,22 +27,30 @@
 //! - after every end of a connection (a TCP reset, a message over the cap, a frame
 //!   header over the cap, a close in mid-frame, raw garbage, invalid UTF-8 in a text
 //!   frame, a stall, a clean close) it reconnects after a capped exponential backoff
-//!   ([`Backoff`]), and forgets the block it was receiving
-//!   ([`Pipeline::reset_stream`]): what it missed meanwhile cannot be assembled, so
+//!   ([`Backoff`]), and tells its sink to forget the block it was receiving
+//!   ([`FrameSink::reset_stream`]): what it missed meanwhile cannot be assembled, so
 //!   the stream starts again at the next index 0;
 //! - `wss://` URLs use rustls with the webpki roots (ring as the crypto provider).
+//!
+//! It hands each message to a [`FrameSink`] with the instant it arrived, and reads the
+//! next one once the sink took it: a [`Pipeline`] processes it there and then (tests,
+//! demos), the node's [`WriterSender`] queues it for the writer thread, and while that
+//! queue is full the consumer reads nothing (backpressure reaches the server through
+//! TCP).
 
 use crate::{
     pipeline::{FrameReport, Pipeline, Verdict},
+    writer::{Input, WriterSender},
     Error,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::{
+    future::Future,
     net::SocketAddr,
-    sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
 use tokio::{net::TcpListener, task::JoinHandle};
+use tokio_tungstenite::tungstenite::Bytes;
 use tokio_tungstenite::tungstenite::{self, protocol::WebSocketConfig, Message};
 
 /// Capped exponential backoff between connection attempts: `initial`, doubled after
@@ -161,6 +169,9 @@ pub enum Disconnect {
     /// Too many control frames in a row without a data message.
     #[error("{0} control frames without a data message")]
     PingFlood(u32),
+    /// The sink closed (the node is stopping): the consumer stops.
+    #[error("the frame sink closed")]
+    SinkClosed,
     /// tungstenite's error: IO (a reset, a close in mid-frame), capacity (a message or
     /// frame over the cap), protocol (garbage), UTF-8, TLS, the handshake.
     #[error(transparent)]
@@ -168,8 +179,9 @@ pub enum Disconnect {
 }
 
 impl Disconnect {
-    /// A short label: `closed`, `stalled`, `idle`, `connect_timeout`, `ping_flood`, `io`,
-    /// `capacity`, `protocol`, `utf8`, `tls`, `handshake`, `write_buffer_full`.
+    /// A short label: `closed`, `stalled`, `idle`, `connect_timeout`, `ping_flood`,
+    /// `sink_closed`, `io`, `capacity`, `protocol`, `utf8`, `tls`, `handshake`,
+    /// `write_buffer_full`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Closed => "closed",
@@ -177,6 +189,7 @@ impl Disconnect {
             Self::Idle(_) => "idle",
             Self::ConnectTimeout(_) => "connect_timeout",
             Self::PingFlood(_) => "ping_flood",
+            Self::SinkClosed => "sink_closed",
             Self::Websocket(err) => match **err {
                 tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => {
                     "closed"
@@ -205,7 +218,8 @@ impl From<tungstenite::Error> for Disconnect {
 pub enum ConsumerEvent<'a> {
     /// Connected (the `n`th connection, from 1).
     Connected(u64),
-    /// A flashblock message went through the pipeline.
+    /// A flashblock message went through the pipeline (a sink that processes frames
+    /// itself: a [`Pipeline`]).
     Report {
         /// What the pipeline did with it.
         report: &'a FrameReport,
@@ -223,7 +237,8 @@ pub enum ConsumerEvent<'a> {
 pub struct ConsumerSummary {
     /// Flashblock messages received (text or binary).
     pub received: usize,
-    /// Accepted by the validator (and applied to the overlay).
+    /// Accepted by the validator (and applied to the overlay); this and the next three
+    /// count what a sink that reports ([`Pipeline`]) did, nothing for a queue.
     pub accepted: usize,
     /// Harmless resends.
     pub duplicates: usize,
@@ -239,30 +254,50 @@ pub struct ConsumerSummary {
 
 const KEPT_REJECTIONS: usize = 64;
 
-/// What the consumer feeds: a [`Pipeline`], or one it shares with another writer (the
-/// canonical head follower) behind a mutex, locked for one frame at a time.
+/// The writer's queue is gone: nothing takes frames any more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the frame sink is closed")]
+pub struct SinkClosed;
+
+/// What the consumer feeds: a [`Pipeline`] (processed in place, with a report), or the
+/// node's writer ([`WriterSender`]: queued, waiting while the queue is full).
 pub trait FrameSink {
-    /// Processes one frame.
-    fn process(&mut self, frame: &[u8]) -> FrameReport;
-    /// Forgets the block being received (after a reconnect).
-    fn reset_stream(&mut self);
+    /// Takes one frame that arrived at `arrived`; the report when the sink processed it
+    /// in place.
+    fn frame(
+        &mut self,
+        frame: Bytes,
+        arrived: Instant,
+    ) -> impl Future<Output = Result<Option<FrameReport>, SinkClosed>> + Send;
+    /// Forgets the block being received (after a reconnect), in order with the frames.
+    fn reset_stream(&mut self) -> impl Future<Output = Result<(), SinkClosed>> + Send;
 }
 
 impl FrameSink for Pipeline {
-    fn process(&mut self, frame: &[u8]) -> FrameReport {
-        Self::process(self, frame)
+    async fn frame(
+        &mut self,
+        frame: Bytes,
+        _arrived: Instant,
+    ) -> Result<Option<FrameReport>, SinkClosed> {
+        Ok(Some(self.process(&frame)))
     }
-    fn reset_stream(&mut self) {
+    async fn reset_stream(&mut self) -> Result<(), SinkClosed> {
         Self::reset_stream(self);
+        Ok(())
     }
 }
 
-impl FrameSink for Arc<Mutex<Pipeline>> {
-    fn process(&mut self, frame: &[u8]) -> FrameReport {
-        self.lock().unwrap_or_else(PoisonError::into_inner).process(frame)
+impl FrameSink for WriterSender {
+    async fn frame(
+        &mut self,
+        frame: Bytes,
+        arrived: Instant,
+    ) -> Result<Option<FrameReport>, SinkClosed> {
+        self.send(Input::Frame { frame, arrived }).await.map_err(|_| SinkClosed)?;
+        Ok(None)
     }
-    fn reset_stream(&mut self) {
-        self.lock().unwrap_or_else(PoisonError::into_inner).reset_stream();
+    async fn reset_stream(&mut self) -> Result<(), SinkClosed> {
+        self.send(Input::Reconnected).await.map_err(|_| SinkClosed)
     }
 }
 
@@ -273,10 +308,10 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Consumes the flashblocks stream at `url` through `pipeline`, reconnecting after every
+/// Consumes the flashblocks stream at `url` into `pipeline`, reconnecting after every
 /// end of a connection as [`ConsumerConfig`] says, until `max_connections` or
-/// `max_messages` is reached (forever without them). `on_event` sees every report,
-/// connection and disconnection.
+/// `max_messages` is reached (forever without them), or the sink closes. `on_event`
+/// sees every report, connection and disconnection.
 pub async fn run(
     url: &str,
     pipeline: &mut impl FrameSink,
@@ -319,9 +354,10 @@ pub async fn run(
             }
         };
         summary.connections += 1;
-        if summary.connections > 1 {
-            // What was sent while we were away is gone: start again at an index 0.
-            pipeline.reset_stream();
+        if summary.connections > 1 && pipeline.reset_stream().await.is_err() {
+            // What was sent while we were away is gone: start again at an index 0 (or
+            // stop: nothing takes frames any more).
+            return summary;
         }
         on_event(ConsumerEvent::Connected(summary.connections));
         let before = summary.received;
@@ -329,6 +365,9 @@ pub async fn run(
         failures = if summary.received > before { 1 } else { failures.saturating_add(1) };
         if let Some(end) = end {
             on_event(ConsumerEvent::Disconnected(&end));
+            if matches!(end, Disconnect::SinkClosed) {
+                return summary;
+            }
         }
     }
 }
@@ -394,8 +433,9 @@ where
             }
         };
         quiet = Duration::ZERO;
-        let frame = match &message {
-            Message::Text(text) => text.as_bytes(),
+        let arrived = Instant::now();
+        let frame = match message {
+            Message::Text(text) => Bytes::from(text),
             Message::Binary(bytes) => bytes,
             Message::Close(_) => break Some(Disconnect::Closed),
             // Pings are answered by tungstenite itself (one pong queued at most).
@@ -410,8 +450,14 @@ where
         // Any data message shows the stream alive, whatever the pipeline makes of it.
         silent = Duration::ZERO;
         control_frames = 0;
-        let report = pipeline.process(frame);
         summary.received += 1;
+        // Waits while the sink's queue is full: nothing more is read meanwhile (and the
+        // wait counts toward neither the read timeout nor the idle deadline).
+        let report = match pipeline.frame(frame.clone(), arrived).await {
+            Ok(report) => report,
+            Err(SinkClosed) => break Some(Disconnect::SinkClosed),
+        };
+        let Some(report) = report else { continue };
         match &report.verdict {
             Verdict::Accept => summary.accepted += 1,
             Verdict::Duplicate => summary.duplicates += 1,
@@ -422,7 +468,7 @@ where
                 }
             }
         }
-        on_event(ConsumerEvent::Report { report: &report, frame });
+        on_event(ConsumerEvent::Report { report: &report, frame: &frame });
     };
     // Best effort, bounded: the server may be gone or not reading.
     let bound = config.ping_interval.min(config.read_timeout);

@@ -568,7 +568,31 @@ impl Validator {
         &mut self,
         flashblock: impl Into<Arc<Flashblock>>,
     ) -> Result<Outcome, ValidationError> {
-        let flashblock = flashblock.into();
+        self.validate_checked(flashblock.into(), None)
+    }
+
+    /// [`validate`](Self::validate) with one more check that the caller owns (and so
+    /// can read between flashblocks without sharing it): `extra` runs after the
+    /// validator's own checks, is committed with them when the flashblock is accepted,
+    /// and its output comes last in [`AcceptedFlashblock::outputs`]. The validator does
+    /// not keep it: the caller resets it when it resets the validator.
+    ///
+    /// # Errors
+    ///
+    /// As [`validate`](Self::validate); a rejection commits nothing, `extra` included.
+    pub fn validate_with(
+        &mut self,
+        flashblock: impl Into<Arc<Flashblock>>,
+        extra: &mut dyn FlashblockCheck,
+    ) -> Result<Outcome, ValidationError> {
+        self.validate_checked(flashblock.into(), Some(extra))
+    }
+
+    fn validate_checked(
+        &mut self,
+        flashblock: Arc<Flashblock>,
+        mut extra: Option<&mut dyn FlashblockCheck>,
+    ) -> Result<Outcome, ValidationError> {
         let (block_start, link) = match self.plan(&flashblock)? {
             Plan::Duplicate => {
                 return Ok(Outcome::Duplicate {
@@ -586,9 +610,12 @@ impl Validator {
         // recovered, once, for the extra checks and every later stage (a frame rejected
         // above paid nothing; one an extra check rejects paid what executing it needs).
         flashblock.prepared();
-        let mut outputs = Vec::with_capacity(self.checks.len());
+        let mut outputs = Vec::with_capacity(self.checks.len() + 1);
         for check in &mut self.checks {
             outputs.push(check.check(&flashblock, starts_block)?);
+        }
+        if let Some(extra) = extra.as_deref_mut() {
+            outputs.push(extra.check(&flashblock, starts_block)?);
         }
         // Accepted: nothing below fails. A restart starts the checks afresh first.
         let restart = block_start.is_some_and(|start| start.is_restart());
@@ -607,6 +634,12 @@ impl Validator {
                 check.restart();
             }
             check.commit(&flashblock, starts_block);
+        }
+        if let Some(extra) = extra {
+            if restart {
+                extra.restart();
+            }
+            extra.commit(&flashblock, starts_block);
         }
         self.apply(&flashblock, block_start);
         let block_number = self.current.as_ref().map_or(0, CurrentBlock::block_number);

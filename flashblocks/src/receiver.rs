@@ -132,70 +132,36 @@ pub struct Received {
     pub execution: Vec<flashblocks_execute::ExecutionReport>,
 }
 
-/// The link from a [`Receiver`] to the execution check its validator owns: its reports,
-/// and the executor that follows the overlay's events.
+/// The receiver's view of the execution check it owns: a check it passes to each
+/// validation, its reports, and the executor that follows the overlay's events.
 #[cfg(feature = "execute")]
 trait ExecutionLink: Send {
-    fn take_reports(&self) -> Vec<flashblocks_execute::ExecutionReport>;
-    fn on_overlay_event(&self, event: &OverlayEvent);
-}
-
-/// The execution check, shared between the validator (which runs it) and the receiver
-/// (which feeds its executor the overlay's events).
-#[cfg(feature = "execute")]
-struct SharedCheck<C: flashblocks_execute::CanonicalStates>(
-    Arc<std::sync::Mutex<flashblocks_execute::ExecutionCheck<C>>>,
-);
-
-#[cfg(feature = "execute")]
-impl<C: flashblocks_execute::CanonicalStates> SharedCheck<C> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, flashblocks_execute::ExecutionCheck<C>> {
-        // A panic while holding the lock leaves a check whose state is still whole.
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+    fn as_check(&mut self) -> &mut dyn flashblocks_validate::FlashblockCheck;
+    fn take_reports(&mut self) -> Vec<flashblocks_execute::ExecutionReport>;
+    fn on_overlay_event(&mut self, event: &OverlayEvent);
 }
 
 #[cfg(feature = "execute")]
-impl<C> flashblocks_validate::FlashblockCheck for SharedCheck<C>
+impl<C> ExecutionLink for flashblocks_execute::ExecutionCheck<C>
 where
-    C: flashblocks_execute::CanonicalStates + Send,
+    C: flashblocks_execute::CanonicalStates,
+    Self: Send,
 {
-    fn check(
-        &mut self,
-        candidate: &Flashblock,
-        starts_block: bool,
-    ) -> Result<flashblocks_validate::CheckOutput, flashblocks_validate::CheckFailure> {
-        self.lock().check(candidate, starts_block)
+    fn as_check(&mut self) -> &mut dyn flashblocks_validate::FlashblockCheck {
+        self
     }
 
-    fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {
-        self.lock().commit(accepted, starts_block);
+    fn take_reports(&mut self) -> Vec<flashblocks_execute::ExecutionReport> {
+        Self::take_reports(self)
     }
 
-    fn reset(&mut self) {
-        self.lock().reset();
-    }
-
-    fn restart(&mut self) {
-        flashblocks_validate::FlashblockCheck::restart(&mut *self.lock());
+    fn on_overlay_event(&mut self, event: &OverlayEvent) {
+        Self::on_overlay_event(self, event);
     }
 }
 
-#[cfg(feature = "execute")]
-impl<C> ExecutionLink for SharedCheck<C>
-where
-    C: flashblocks_execute::CanonicalStates + Send,
-{
-    fn take_reports(&self) -> Vec<flashblocks_execute::ExecutionReport> {
-        self.lock().take_reports()
-    }
-
-    fn on_overlay_event(&self, event: &OverlayEvent) {
-        self.lock().on_overlay_event(event);
-    }
-}
-
-/// The receiver's execution: the link, and the reports not yet handed out (at most
+/// The receiver's execution: the check it owns (no one else holds it: query threads
+/// read the pending state it publishes), and the reports not yet handed out (at most
 /// [`flashblocks_execute::MAX_REPORTS`], the oldest go first).
 #[cfg(feature = "execute")]
 struct Execution {
@@ -286,9 +252,13 @@ impl Receiver {
         }
     }
 
-    /// A receiver that executes each flashblock (feature `execute`): `check` joins the
-    /// validator's checks (rule `execution_invalid`), and the executed facts reach the
-    /// overlay in the accepted tokens.
+    /// A receiver that executes each flashblock (feature `execute`): the receiver owns
+    /// `check` and runs it with every validation, after the validator's own checks
+    /// (rule `execution_invalid`); the executed facts reach the overlay in the accepted
+    /// tokens. Nothing else holds the check: threads that answer queries read the
+    /// pending state it publishes (take an
+    /// [`ExecutionCheck::pending_snapshots`](flashblocks_execute::ExecutionCheck::pending_snapshots)
+    /// handle before passing it here).
     ///
     /// In [`Enforcement::Report`](flashblocks_execute::Enforcement::Report) (the
     /// check's default) a flashblock whose execution differs from its claims is
@@ -306,15 +276,8 @@ impl Receiver {
     where
         C: flashblocks_execute::CanonicalStates + Send + 'static,
     {
-        let shared = Arc::new(std::sync::Mutex::new(check));
-        let mut validator = Validator::new(config.validator);
-        if config.block_hash_check {
-            validator.add_check(Box::new(BlockHashCheck::new()));
-        }
-        validator.add_check(Box::new(SharedCheck(Arc::clone(&shared))));
-        let mut receiver = Self::with_validator(config, validator);
-        receiver.execution =
-            Some(Execution { link: Box::new(SharedCheck(shared)), reports: VecDeque::new() });
+        let mut receiver = Self::new(config);
+        receiver.execution = Some(Execution { link: Box::new(check), reports: VecDeque::new() });
         receiver
     }
 
@@ -344,8 +307,8 @@ impl Receiver {
     }
 
     #[cfg(feature = "execute")]
-    fn events_to_executor(&self, events: &[OverlayEvent]) {
-        if let Some(execution) = self.execution.as_ref() {
+    fn events_to_executor(&mut self, events: &[OverlayEvent]) {
+        if let Some(execution) = self.execution.as_mut() {
             for event in events {
                 execution.link.on_overlay_event(event);
             }
@@ -466,6 +429,10 @@ impl Receiver {
         &mut self,
         flashblock: impl Into<Arc<Flashblock>>,
     ) -> Result<Outcome, ValidationError> {
+        #[cfg(feature = "execute")]
+        if let Some(execution) = self.execution.as_mut() {
+            return self.validator.validate_with(flashblock, execution.link.as_check());
+        }
         self.validator.validate(flashblock)
     }
 
@@ -570,9 +537,19 @@ impl Receiver {
         self.events_to_executor(&events);
         if dropped || implausible {
             self.validator.reset();
+            self.reset_execution();
             self.assembler = None;
         }
         events
+    }
+
+    /// Resets the execution check the receiver owns, with the validator (whose own
+    /// checks the validator resets).
+    fn reset_execution(&mut self) {
+        #[cfg(feature = "execute")]
+        if let Some(execution) = self.execution.as_mut() {
+            execution.link.as_check().reset();
+        }
     }
 
     /// Forgets the block being received (validator and assembler), after the stream
@@ -582,6 +559,7 @@ impl Receiver {
     /// (rule 4), so that what a mirror replays on reconnect is `stale_block`.
     pub fn reset_stream(&mut self) {
         self.validator.reset_stream();
+        self.reset_execution();
         self.assembler = None;
     }
 
@@ -589,6 +567,7 @@ impl Receiver {
     /// every pending block (the finished payloads and the canonical head are kept).
     pub fn reset(&mut self) {
         self.validator.reset();
+        self.reset_execution();
         self.assembler = None;
         self.overlay.reset();
     }

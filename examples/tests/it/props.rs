@@ -32,7 +32,7 @@ proptest! {
             prop_assert!(total <= bytes.len());
             let mut pipeline = Pipeline::new(capture.rule_set());
             for frame in &capture.frames {
-                let _ = pipeline.process_at(frame, 0);
+                let _ = pipeline.process(frame);
             }
         }
     }
@@ -56,7 +56,7 @@ proptest! {
         };
         let mut pipeline = Pipeline::new(rule_set);
         for frame in &stream[..at] {
-            prop_assert_eq!(pipeline.process_at(frame, 0).verdict, Verdict::Accept);
+            prop_assert_eq!(pipeline.process(frame).verdict, Verdict::Accept);
         }
         let mut bad = stream[at].clone();
         for (i, x) in &flips {
@@ -64,11 +64,11 @@ proptest! {
             bad[i] ^= x;
         }
         let before = (pipeline.payloads(), pipeline.reader().snapshot().id());
-        let report = pipeline.process_at(&bad, 0);
+        let report = pipeline.process(&bad);
         if !matches!(report.verdict, Verdict::Accept) {
             prop_assert_eq!((pipeline.payloads(), pipeline.reader().snapshot().id()), before);
             // The right next frame is still accepted.
-            prop_assert_eq!(pipeline.process_at(&stream[at], 0).verdict, Verdict::Accept);
+            prop_assert_eq!(pipeline.process(&stream[at]).verdict, Verdict::Accept);
         }
     }
 }

@@ -8,7 +8,7 @@ use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use flashblocks_examples::simulate::{dev_signers, simulate, SimulationConfig};
 use flashblocks_node::{
     pipeline::{Pipeline, Verdict},
-    rpc::{feed::Feed, serve, Backend, ServerConfig},
+    rpc::{feed::Feed, serve, Backend, NoCanonicalState, ServerConfig},
     upstream::{follow_heads, Upstream},
 };
 use flashblocks_types::Flashblock;
@@ -139,11 +139,12 @@ async fn run() {
         let (upstream, pipeline) = (upstream.clone(), pipeline.clone());
         follow_heads(upstream, Duration::from_millis(20), move |new| {
             pipeline.lock().unwrap().advance_canonical(new.head, new.transactions.as_deref());
+            std::future::ready(())
         })
     });
     let backend = Backend {
         reader: reader.clone(),
-        canonical: upstream.clone(),
+        canonical: NoCanonicalState,
         upstream: Some(upstream),
         feed: feed.clone(),
         execution: None,

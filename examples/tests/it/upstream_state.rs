@@ -61,35 +61,42 @@ async fn upstream_state_reads_accounts_code_slots_and_block_hashes_at_a_block_ha
     let before_deploy = b256(&deploy_block["parentHash"]);
 
     let upstream = Upstream::connect(&rpc).await.unwrap();
-    let state: UpstreamState = upstream.state_at(at_call).unwrap();
-    assert_eq!(state.block_hash(), at_call);
-    // The slot the call wrote, the deployed code, the caller's nonce and balance.
-    assert_eq!(state.storage_ref(contract, U256::from(1)).unwrap(), word);
-    assert_eq!(state.storage_ref(contract, U256::from(2)).unwrap(), U256::ZERO);
     let code: Bytes =
         serde_json::from_value(call(&client, "eth_getCode", rpc_params![contract, "latest"]).await)
             .unwrap();
     assert!(!code.is_empty());
-    let info = state.basic_ref(contract).unwrap().expect("the contract exists");
-    assert_eq!(info.code_hash, keccak256(&code));
-    assert_eq!(info.code.as_ref().unwrap().original_bytes(), code);
-    assert!(state.code_by_hash_ref(info.code_hash).is_err(), "code comes with its account");
-    let sender = state.basic_ref(alice.address()).unwrap().expect("the sender exists");
-    assert_eq!(sender.nonce, 2);
     let balance = call(
         &client,
         "eth_getBalance",
         rpc_params![alice.address(), serde_json::json!({ "blockHash": at_call })],
     )
     .await;
-    assert_eq!(sender.balance, u256(&balance));
-    assert_eq!(state.block_hash_ref(call_number).unwrap(), at_call);
-    // Before the deployment: no contract, no slot, the sender untouched.
-    let before = upstream.state_at(before_deploy).unwrap();
-    assert_eq!(before.basic_ref(contract).unwrap(), None);
-    assert_eq!(before.storage_ref(contract, U256::from(1)).unwrap(), U256::ZERO);
-    assert_eq!(before.basic_ref(alice.address()).unwrap().map(|a| a.nonce), Some(0));
-    // A block the upstream does not hold is an error, not an empty state.
-    let unknown = upstream.state_at(B256::repeat_byte(0x77)).unwrap();
-    assert!(unknown.basic_ref(contract).is_err());
+    let alice = alice.address();
+    // The EVM's reads wait for the upstream synchronously: on a blocking thread (as the
+    // node's writer thread and its `eth_call`s do), never on a runtime worker.
+    tokio::task::spawn_blocking(move || {
+        let state: UpstreamState = upstream.state_at(at_call).unwrap();
+        assert_eq!(state.block_hash(), at_call);
+        // The slot the call wrote, the deployed code, the caller's nonce and balance.
+        assert_eq!(state.storage_ref(contract, U256::from(1)).unwrap(), word);
+        assert_eq!(state.storage_ref(contract, U256::from(2)).unwrap(), U256::ZERO);
+        let info = state.basic_ref(contract).unwrap().expect("the contract exists");
+        assert_eq!(info.code_hash, keccak256(&code));
+        assert_eq!(info.code.as_ref().unwrap().original_bytes(), code);
+        assert!(state.code_by_hash_ref(info.code_hash).is_err(), "code comes with its account");
+        let sender = state.basic_ref(alice).unwrap().expect("the sender exists");
+        assert_eq!(sender.nonce, 2);
+        assert_eq!(sender.balance, u256(&balance));
+        assert_eq!(state.block_hash_ref(call_number).unwrap(), at_call);
+        // Before the deployment: no contract, no slot, the sender untouched.
+        let before = upstream.state_at(before_deploy).unwrap();
+        assert_eq!(before.basic_ref(contract).unwrap(), None);
+        assert_eq!(before.storage_ref(contract, U256::from(1)).unwrap(), U256::ZERO);
+        assert_eq!(before.basic_ref(alice).unwrap().map(|a| a.nonce), Some(0));
+        // A block the upstream does not hold is an error, not an empty state.
+        let unknown = upstream.state_at(B256::repeat_byte(0x77)).unwrap();
+        assert!(unknown.basic_ref(contract).is_err());
+    })
+    .await
+    .unwrap();
 }

@@ -4,7 +4,7 @@
 use flashblocks_examples::simulate::{simulate, SimulationConfig};
 use flashblocks_node::{
     pipeline::{FrameReport, Pipeline},
-    ws::{run, Backoff, ConsumerConfig, ConsumerEvent, FrameSink},
+    ws::{run, Backoff, ConsumerConfig, ConsumerEvent, FrameSink, SinkClosed},
 };
 use flashblocks_validate::RuleSet;
 use futures_util::{SinkExt, StreamExt};
@@ -13,7 +13,7 @@ use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
 };
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Bytes, Message};
 
 /// What the server does on one connection, after sending one valid flashblock.
 #[derive(Clone, Copy, Debug)]
@@ -396,12 +396,18 @@ struct Slow {
 }
 
 impl FrameSink for Slow {
-    fn process(&mut self, frame: &[u8]) -> FrameReport {
-        std::thread::sleep(self.delay);
-        self.pipeline.process(frame)
+    async fn frame(
+        &mut self,
+        frame: Bytes,
+        _arrived: std::time::Instant,
+    ) -> Result<Option<FrameReport>, SinkClosed> {
+        // As a full queue to the writer makes the consumer wait.
+        tokio::time::sleep(self.delay).await;
+        Ok(Some(self.pipeline.process(&frame)))
     }
-    fn reset_stream(&mut self) {
+    async fn reset_stream(&mut self) -> Result<(), SinkClosed> {
         self.pipeline.reset_stream();
+        Ok(())
     }
 }
 

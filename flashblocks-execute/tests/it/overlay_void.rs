@@ -17,15 +17,14 @@ fn a_reported_mismatch_voids_the_blocks_executed_facts() {
     let plan = [vec![TxPlan::Deploy, TxPlan::Transfer], vec![TxPlan::Call]];
     let first = builder.next_block(&plan);
     let second = builder.next_block(&plan);
-    let check =
+    let mut check =
         ExecutionCheck::new(Executor::new(builder.config().clone(), builder.genesis_states()));
-    let reports = check.reports();
-    let mut validator = Validator::new(ValidatorConfig::json()).with_check(Box::new(check));
+    let mut validator = Validator::new(ValidatorConfig::json());
     let mut overlay = Overlay::new(OverlayConfig::default());
     let mut feed = |fb: Flashblock, overlay: &mut Overlay| {
-        let token = validator.validate(fb).unwrap().into_accepted().unwrap();
+        let token = validator.validate_with(fb, &mut check).unwrap().into_accepted().unwrap();
         overlay.apply(&token, 1_000).unwrap();
-        for report in reports.take() {
+        for report in check.take_reports() {
             if let ExecutionReport::Mismatch { mismatch, .. } = report {
                 assert_eq!(mismatch.fact, ExecutedFact::GasUsed);
                 assert!(overlay.void_executed(token.flashblock().payload_id()));

@@ -11,11 +11,11 @@
 //! preconfirmed block's receipts the stream does not carry (a stripped stream not
 //! executed) are an error (-32000), never a partial list.
 
-use super::{forward_or, no_upstream, pending_error, to_raw, Context, RpcResult};
+use super::{forward_or, no_upstream, to_raw, Context, RpcResult};
 use crate::pipeline::now_ms;
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{B256, U64};
-use flashblocks_overlay::{CanonicalState, Lookup, Pending, PendingBlock};
+use flashblocks_overlay::{CanonicalState, Lookup, PendingBlock};
 use jsonrpsee::{
     server::RegisterMethodError,
     types::{ErrorObject, ErrorObjectOwned, Params},
@@ -26,7 +26,7 @@ use std::fmt;
 /// The preconfirmed block `block` names: `Some` when the overlay answers for it
 /// (`pending` always: the pending block, else `latest` from the canonical state),
 /// `None` when it is not the overlay's to answer.
-fn preconfirmed<C>(
+async fn preconfirmed<C>(
     ctx: &Context<C>,
     block: BlockId,
     full: bool,
@@ -35,12 +35,13 @@ where
     C: CanonicalState,
     C::Error: fmt::Display,
 {
+    if block == BlockId::Number(BlockNumberOrTag::Pending) {
+        let answer = super::fallback::answer(ctx, |p| p.block(full)).await?;
+        return Ok(Some(answer.map(|a| a.value)));
+    }
     let snapshot = ctx.reader.snapshot();
     let view = snapshot.at(now_ms());
     Ok(match block {
-        BlockId::Number(BlockNumberOrTag::Pending) => Some(
-            Pending::new(view, &ctx.canonical).block(full).map_err(pending_error)?.map(|a| a.value),
-        ),
         BlockId::Number(BlockNumberOrTag::Number(number)) => {
             view.block_by_number(number, full).into_value().map(Some)
         }
@@ -64,7 +65,7 @@ where
     C::Error: fmt::Display,
     T: serde::Serialize,
 {
-    if let Some(held) = preconfirmed(ctx, block, full)? {
+    if let Some(held) = preconfirmed(ctx, block, full).await? {
         return to_raw(&answer(held.as_ref()));
     }
     forward_or(ctx, method, params, || {

@@ -77,6 +77,7 @@
 //! ```
 
 pub mod blocks;
+mod fallback;
 pub mod feed;
 mod logs;
 pub mod send;
@@ -89,6 +90,7 @@ use crate::{
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256, U64};
 use alloy_rpc_types_eth::{Filter, Log};
+use fallback::{Fallback, FallbackError};
 use feed::Feed;
 use flashblocks_execute::PendingSnapshots;
 use flashblocks_overlay::{CanonicalState, OverlayReader, Pending, PendingError};
@@ -190,17 +192,20 @@ impl Default for ServerConfig {
     }
 }
 
-/// What the methods read: the overlay's reader, the canonical state at its latest
-/// block (the overlay's fallback), the canonical upstream node that non-`pending`
-/// requests are forwarded to, the feed of accepted flashblocks, and the newest executed
-/// pending state when the stream is executed.
+/// What the methods read: the overlay's reader, the canonical state (the overlay's
+/// fallback and every other tag, when there is no upstream), the canonical upstream node
+/// that non-`pending` requests are forwarded to and `pending` answers fall back to
+/// (asynchronously), the feed of accepted flashblocks, and the newest executed pending
+/// state when the stream is executed.
 #[derive(Debug)]
 pub struct Backend<C> {
     /// The overlay's reader.
     pub reader: OverlayReader,
-    /// The canonical state the `pending` answers fall back to.
+    /// The canonical state the `pending` answers fall back to and the other tags read,
+    /// when there is no upstream (read synchronously: in memory, or a node's database).
     pub canonical: C,
-    /// The node non-`pending` requests are forwarded to, if any.
+    /// The node non-`pending` requests are forwarded to and `pending` answers fall
+    /// back to (at `latest`), if any; then `canonical` is not read.
     pub upstream: Option<Upstream>,
     /// The accepted flashblocks, for subscriptions and `eth_sendRawTransactionSync`.
     pub feed: Feed,
@@ -308,7 +313,7 @@ async fn state<C, T>(
     method: &str,
     params: &Params<'_>,
     tag: Option<BlockId>,
-    pending: impl FnOnce(&Pending<'_, C>) -> Result<T, PendingError<C::Error>>,
+    pending: impl Fn(&Pending<'_, Fallback<'_, C>>) -> Result<T, PendingError<FallbackError<C::Error>>>,
     canonical: impl FnOnce(&C, BlockId) -> Result<T, C::Error>,
 ) -> RpcResult
 where
@@ -317,11 +322,7 @@ where
     T: serde::Serialize,
 {
     match target(tag) {
-        Target::Pending => {
-            let snapshot = ctx.reader.snapshot();
-            let view = snapshot.at(now_ms());
-            to_raw(&pending(&Pending::new(view, &ctx.canonical)).map_err(pending_error)?)
-        }
+        Target::Pending => to_raw(&fallback::answer(ctx, pending).await?),
         Target::Canonical(block) => {
             forward_or(ctx, method, params, || {
                 to_raw(&canonical(&ctx.canonical, block).map_err(canonical_error)?)
@@ -341,18 +342,17 @@ where
     let mut seq = params.sequence();
     let (tag, full): (BlockNumberOrTag, Option<bool>) = (seq.next()?, seq.optional_next()?);
     let full = full.unwrap_or(false);
-    let preconfirmed = {
-        let snapshot = ctx.reader.snapshot();
-        let view = snapshot.at(now_ms());
-        match tag {
-            BlockNumberOrTag::Pending => {
-                let block =
-                    Pending::new(view, &ctx.canonical).block(full).map_err(pending_error)?;
-                return to_raw(&block.map(|a| a.value));
-            }
-            BlockNumberOrTag::Number(number) => view.block_by_number(number, full).into_value(),
-            _ => None,
+    let preconfirmed = match tag {
+        BlockNumberOrTag::Pending => {
+            let block = fallback::answer(ctx, |p| p.block(full)).await?;
+            return to_raw(&block.map(|a| a.value));
         }
+        BlockNumberOrTag::Number(number) => {
+            let snapshot = ctx.reader.snapshot();
+            let block = snapshot.at(now_ms()).block_by_number(number, full).into_value();
+            block
+        }
+        _ => None,
     };
     if let Some(block) = preconfirmed {
         return to_raw(&block);
@@ -460,21 +460,15 @@ where
             }
         }
     })?;
-    module.register_method("eth_getTransactionByHash", |params, ctx, _| {
+    module.register_async_method("eth_getTransactionByHash", |params, ctx, _| async move {
         let (hash,): (TxHash,) = params.parse()?;
-        let snapshot = ctx.reader.snapshot();
-        Pending::new(snapshot.at(now_ms()), &ctx.canonical)
-            .transaction_by_hash(hash)
-            .map(|a| a.map(|a| a.value))
-            .map_err(pending_error)
+        let answer = fallback::answer(&ctx, |p| p.transaction_by_hash(hash)).await?;
+        to_raw(&answer.map(|a| a.value))
     })?;
-    module.register_method("eth_getTransactionReceipt", |params, ctx, _| {
+    module.register_async_method("eth_getTransactionReceipt", |params, ctx, _| async move {
         let (hash,): (TxHash,) = params.parse()?;
-        let snapshot = ctx.reader.snapshot();
-        Pending::new(snapshot.at(now_ms()), &ctx.canonical)
-            .receipt(hash)
-            .map(|a| a.map(|a| a.value))
-            .map_err(pending_error)
+        let answer = fallback::answer(&ctx, |p| p.receipt(hash)).await?;
+        to_raw(&answer.map(|a| a.value))
     })?;
     module.register_async_method("eth_getLogs", |params, ctx, _| async move {
         let (filter,): (Filter,) = params.parse()?;
