@@ -11,7 +11,7 @@
 use flashblocks_assemble::Assembler;
 use flashblocks_overlay::{
     fuzz::hostile::{self, Feed},
-    Lookup, NotHere, Overlay, OverlayConfig,
+    Lookup, NotHere, Overlay, OverlayConfig, OverlayEvent,
 };
 use flashblocks_types::{
     Flashblock, FlashblockJson, JsonDiff, JsonMetadata, MAX_TRANSACTIONS_PER_PAYLOAD,
@@ -123,6 +123,47 @@ fn slot_flood_memory_stays_within_the_bound() {
     }
     if let Some(figures) = in_child("slot_flood_memory_stays_within_the_bound") {
         check(&figures);
+    }
+}
+
+/// The storage flood as a peer sends it, past eviction: V1 SSZ index-0 frames of
+/// 5,000 slots of one account, ever-new block numbers, no canonical head, through
+/// `Validator::validate_frame` and `Overlay::apply`, for 60 blocks: 15x the pending-block
+/// bound (4) and over 10x the byte bound (8 MiB) in what the overlay counted.
+fn storage_flood_past_eviction_run() {
+    let config = OverlayConfig { max_bytes: 8 * MIB, max_pending_blocks: 4, ..Default::default() };
+    let mut feed = Feed::new(false, 20, config);
+    let start = status_bytes("VmRSS").unwrap_or_default();
+    let (mut held_max, mut first_block, mut evicted) = (0, 0, 0);
+    for number in 1..=60 {
+        let frame = hostile::slot_flood_frame(number, 5_000);
+        let validated = feed.validator.validate_frame(&frame).expect("accepted");
+        drop(frame);
+        let token = validated.outcome.into_accepted().expect("a new block");
+        let applied = feed.overlay.apply(&token, 0).expect("applies");
+        evicted +=
+            applied.events.iter().filter(|e| matches!(e, OverlayEvent::Evicted { .. })).count();
+        let snapshot = feed.overlay.snapshot();
+        if number == 1 {
+            first_block = snapshot.bytes_held();
+        }
+        held_max = held_max.max(snapshot.bytes_held());
+        assert!(snapshot.pending_block_numbers().count() <= 4);
+        assert!(snapshot.indexed_entries() <= 4 * 5_002, "{}", snapshot.indexed_entries());
+    }
+    assert!(evicted >= 55, "{evicted}");
+    assert!(60 * first_block >= 10 * config.max_bytes, "{first_block}");
+    report(start, &feed.overlay, held_max, 5_000 * 64 * 2);
+}
+
+#[test]
+fn storage_flood_past_eviction_stays_within_the_bound() {
+    if std::env::var_os(CHILD).is_some() {
+        return storage_flood_past_eviction_run();
+    }
+    if let Some(figures) = in_child("storage_flood_past_eviction_stays_within_the_bound") {
+        check(&figures);
+        println!("{figures:?}");
     }
 }
 
