@@ -75,6 +75,16 @@ impl FlashblocksPayloadV1 {
 
     /// As [`hash_tree_root_slow`](Self::hash_tree_root_slow), with the transactions' and
     /// the accounts' roots computed on rayon's thread pool.
+    ///
+    /// ```
+    /// # #[cfg(feature = "test-utils")] {
+    /// use flashblocks_types::{GeneratorConfig, SequenceGenerator};
+    ///
+    /// let block = SequenceGenerator::new(5, GeneratorConfig::default()).next_block();
+    /// let payload = block[0].inner();
+    /// assert_eq!(payload.hash_tree_root_parallel_slow(), payload.hash_tree_root_slow());
+    /// # }
+    /// ```
     #[cfg(feature = "parallel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "parallel")))]
     pub fn hash_tree_root_parallel_slow(&self) -> B256 {

@@ -38,15 +38,8 @@ fn roots<T: Sync>(items: &[T], f: ChunkRoots<T>) -> Vec<Node> {
 }
 
 /// `hash_tree_root(payload)`, the transactions' and accounts' roots computed on rayon's
-/// thread pool. Equal to [`payload_root`](super::payload_root).
-///
-/// ```
-/// use flashblocks_types::{GeneratorConfig, SequenceGenerator};
-///
-/// let block = SequenceGenerator::new(5, GeneratorConfig::default()).next_block();
-/// let payload = block[0].inner();
-/// assert_eq!(payload.hash_tree_root_parallel_slow(), payload.hash_tree_root_slow());
-/// ```
+/// thread pool. Equal to [`payload_root`](super::payload_root) (the public method's doc
+/// test checks it).
 pub(crate) fn payload_root_parallel(payload: &FlashblocksPayloadV1) -> B256 {
     let (txs, accounts) = rayon::join(
         || roots(&payload.diff.transactions, |h, c, push| transaction_roots(h, c, push)),
