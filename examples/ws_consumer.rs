@@ -3,7 +3,7 @@
 //! the block-hash check, keeps the overlay, and prints what it accepts.
 //!
 //! ```text
-//! cargo run --release --example ws_consumer -- wss://HOST/ws [--ssz] [--max N] [--once]
+//! cargo run --release --example ws_consumer -- wss://HOST/ws [--dialect D|--ssz] [--chain NAME [--lagoon-time S]] [--max N] [--once]
 //! cargo run --release --example ws_consumer      # a loopback demo stream
 //! ```
 //!
@@ -22,19 +22,30 @@ use flashblocks_node::{
     pipeline::Pipeline,
     ws::{run, serve_once, ConsumerConfig, ConsumerEvent, WsFrame},
 };
-use flashblocks_types::JsonFrameReader;
-use flashblocks_validate::RuleSet;
+use flashblocks_overlay::OverlayConfig;
+use flashblocks_types::{ChainConfig, Dialect, DialectChoice, JsonFrameReader};
+use flashblocks_validate::{max_flashblocks_per_block, ValidatorConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut url = None;
-    let mut rule_set = RuleSet::Json;
+    let mut dialect = DialectChoice::Auto;
+    let mut chain: Option<ChainConfig> = None;
     let mut max = None;
     let mut once = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--ssz" => rule_set = RuleSet::V1,
+            "--ssz" => dialect = DialectChoice::Fixed(Dialect::SszV1),
+            "--dialect" => dialect = args.next().ok_or("--dialect needs a name")?.parse()?,
+            "--chain" => {
+                let name = args.next().ok_or("--chain needs a name")?;
+                chain = Some(ChainConfig::by_name(&name).ok_or("unknown --chain")?);
+            }
+            "--lagoon-time" => {
+                let time = args.next().ok_or("--lagoon-time needs seconds")?.parse()?;
+                chain = chain.map(|c| c.with_lagoon_time(Some(time)));
+            }
             "--max" => max = Some(args.next().ok_or("--max needs a number")?.parse()?),
             "--once" => once = true,
             _ => url = Some(arg),
@@ -60,14 +71,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             frames.insert(6, WsFrame::Binary(b"\xffnot brotli".to_vec()));
             let (addr, task) = serve_once(([127, 0, 0, 1], 0).into(), frames).await?;
             server = Some(task);
-            rule_set = RuleSet::Json;
+            dialect = DialectChoice::Auto;
             once = true;
             println!("demo: a loopback server streams the simulated blocks as JSON (every other message brotli, one malformed)");
             format!("ws://{addr}")
         }
     };
-    println!("consuming {url} ({rule_set:?} rules)\n{}", header());
-    let mut pipeline = Pipeline::new(rule_set);
+    println!("consuming {url} (dialect {dialect})\n{}", header());
+    let mut validator = ValidatorConfig::v1().with_dialect(dialect);
+    if let Some(chain) = &chain {
+        validator = validator.with_max_flashblocks_per_block(max_flashblocks_per_block(
+            chain.block_time_ms(),
+            chain.flashblock_interval_ms(),
+        ));
+    }
+    let mut pipeline = Pipeline::with_config(validator, OverlayConfig::default());
     let config = ConsumerConfig {
         max_messages: max,
         max_connections: once.then_some(1),

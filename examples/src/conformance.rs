@@ -18,6 +18,7 @@
 //!
 //! ```text
 //! <file> index=<i> txs=<n> gas_used=<0x..> verdict=<accept|duplicate|reject:<rule id>> block_hash=<ok|mismatch computed=<0x..> claimed=<0x..>|skipped>
+//! <file> dialect=<ssz|rollup-boost|subblocks|base|worldchain|xlayer|undecided>
 //! ```
 //!
 //!   The block-hash column is the assembler's check, not a rule: a mismatch is reported,
@@ -29,9 +30,13 @@
 use crate::{capture::read_capture, output::LineSink};
 use alloy_primitives::{hex, B256};
 use flashblocks_node::pipeline::{Pipeline, Verdict};
+use flashblocks_overlay::OverlayConfig;
 use flashblocks_types::vectors::payload_from_value;
 use flashblocks_types::Flashblock;
-use flashblocks_validate::{Outcome, Validator, ValidatorConfig};
+use flashblocks_types::{ChainConfig, DialectChoice};
+use flashblocks_validate::{
+    max_flashblocks_per_block, Outcome, RuleSet, Validator, ValidatorConfig,
+};
 use serde_json::Value;
 use std::{
     fmt,
@@ -85,6 +90,8 @@ pub struct Counts {
 pub struct Runner<W> {
     out: W,
     counts: Counts,
+    dialect: DialectChoice,
+    chain: Option<ChainConfig>,
 }
 
 fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
@@ -106,7 +113,21 @@ fn root_field(v: &Value, name: &str) -> Result<B256, String> {
 impl<W: LineSink> Runner<W> {
     /// A runner writing to `out`.
     pub fn new(out: W) -> Self {
-        Self { out, counts: Counts::default() }
+        Self { out, counts: Counts::default(), dialect: DialectChoice::Auto, chain: None }
+    }
+
+    /// The dialect JSON captures are read in (default `auto`, whose decision is printed
+    /// as `<file> dialect=<name>` after the capture's lines).
+    pub const fn with_dialect(mut self, dialect: DialectChoice) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// The chain captures belong to: its block time and flashblock interval set the
+    /// bound on flashblocks per block.
+    pub fn with_chain(mut self, chain: Option<ChainConfig>) -> Self {
+        self.chain = chain;
+        self
     }
 
     /// What was counted so far.
@@ -271,7 +292,17 @@ impl<W: LineSink> Runner<W> {
             Ok(capture) => capture,
             Err(err) => return self.fail(name, err),
         };
-        let mut pipeline = Pipeline::new(capture.rule_set());
+        let mut validator = match capture.rule_set() {
+            RuleSet::V1 => ValidatorConfig::v1(),
+            RuleSet::Json => ValidatorConfig::json().with_dialect(self.dialect),
+        };
+        if let Some(chain) = &self.chain {
+            validator = validator.with_max_flashblocks_per_block(max_flashblocks_per_block(
+                chain.block_time_ms(),
+                chain.flashblock_interval_ms(),
+            ));
+        }
+        let mut pipeline = Pipeline::with_config(validator, OverlayConfig::default());
         for frame in &capture.frames {
             self.counts.capture_flashblocks += 1;
             let report = pipeline.process(frame);
@@ -295,6 +326,10 @@ impl<W: LineSink> Runner<W> {
                 report.verdict.label(),
                 report.block_hash.label()
             ));
+        }
+        match pipeline.receiver().dialect() {
+            Some(dialect) => self.out.line(format!("{name} dialect={dialect}")),
+            None => self.out.line(format!("{name} dialect=undecided")),
         }
         if let Some(err) = capture.truncated {
             self.fail(name, err);

@@ -69,7 +69,7 @@ fn execute(c: &mut Criterion) {
 
     // The floor's state: genesis plus index 0's changes, as bare revm sees it.
     let genesis = builder.genesis();
-    let env = config.evm_env(block[0].flashblock.base().expect("base"));
+    let env = flashblocks_execute::evm_env(&config, block[0].flashblock.base().expect("base"));
     let mut cache = CacheDB::new(genesis);
     {
         let mut evm = Context::op()

@@ -342,7 +342,7 @@ fn run_call<D>(
 where
     D: revm::Database<Error: std::error::Error + Send + Sync + 'static> + std::fmt::Debug,
 {
-    let mut env = config.evm_env(base);
+    let mut env = crate::evm_env(config, base);
     env.cfg_env.disable_nonce_check = true;
     env.cfg_env.disable_base_fee = request.gas_price.unwrap_or_default() == 0;
     let mut evm = OpEvmFactory::<OpTx>::default().create_evm(db, env);

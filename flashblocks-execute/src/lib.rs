@@ -73,11 +73,12 @@ pub use call::{CallOutcome, CallRequest, CanonicalCall};
 pub use check::{
     Enforcement, ExecutionCheck, ExecutionReport, PendingSnapshots, StateRootHook, MAX_REPORTS,
 };
-pub use config::ChainConfig;
+pub use config::{evm_env, spec_at};
 pub use error::ExecuteError;
 pub use executor::{
     Dropped, Execution, Executor, PendingSnapshot, PendingState, DEFAULT_MAX_BLOCK_GAS_LIMIT,
     DEFAULT_MAX_LAYERS,
 };
+pub use flashblocks_types::ChainConfig;
 pub use memory::{InMemoryAccount, InMemoryState, InMemoryStates};
 pub use state::CanonicalStates;

@@ -125,7 +125,7 @@ pub(crate) fn run_flashblock<S>(
 where
     S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
 {
-    let env = config.evm_env(base);
+    let env = crate::evm_env(config, base);
     let spec = env.cfg_env.spec;
     let db = PendingDb { below, scratch: LayerState::default() };
     let evm = OpEvmFactory::<OpTx>::default().create_evm(db, env);

@@ -50,7 +50,8 @@ use crate::{
 use flashblocks::{Receiver, ReceiverConfig};
 use flashblocks_execute::{ChainConfig, Enforcement, ExecutionCheck, Executor, PendingSnapshots};
 use flashblocks_overlay::{OverlayConfig, OverlayReader};
-use flashblocks_validate::{RuleSet, ValidatorConfig};
+use flashblocks_types::{Dialect, DialectChoice};
+use flashblocks_validate::ValidatorConfig;
 use jsonrpsee::server::ServerHandle;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
 use std::{net::SocketAddr, time::Duration};
@@ -63,7 +64,9 @@ pub const DEV_CHAIN_ID: u64 = 901;
 /// earlier one (`--chain dev`).
 pub const DEV_HARDFORK: alloy_op_hardforks::OpHardfork = alloy_op_hardforks::OpHardfork::Isthmus;
 
-/// The chains `--chain` names: whose hardfork schedule execution follows.
+/// The chains `--chain` names ([`ChainConfig::NAMES`]): their ids, block times and
+/// hardfork schedules (`flashblocks-types`' one definition, from the superchain
+/// registry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ChainName {
     /// The local development chain (the examples' `sequencer`): chain id 901, every
@@ -71,10 +74,22 @@ pub enum ChainName {
     Dev,
     /// OP Mainnet (10).
     OpMainnet,
+    /// OP Sepolia (11155420).
+    OpSepolia,
     /// Base Mainnet (8453).
     BaseMainnet,
     /// Base Sepolia (84532).
     BaseSepolia,
+    /// Unichain (130).
+    UnichainMainnet,
+    /// Unichain Sepolia (1301).
+    UnichainSepolia,
+    /// World Chain (480).
+    WorldchainMainnet,
+    /// Ink (57073).
+    InkMainnet,
+    /// Soneium (1868).
+    SoneiumMainnet,
 }
 
 impl ChainName {
@@ -83,8 +98,14 @@ impl ChainName {
         match self {
             Self::Dev => ChainConfig::dev(DEV_CHAIN_ID, DEV_HARDFORK),
             Self::OpMainnet => ChainConfig::op_mainnet(),
+            Self::OpSepolia => ChainConfig::op_sepolia(),
             Self::BaseMainnet => ChainConfig::base_mainnet(),
             Self::BaseSepolia => ChainConfig::base_sepolia(),
+            Self::UnichainMainnet => ChainConfig::unichain_mainnet(),
+            Self::UnichainSepolia => ChainConfig::unichain_sepolia(),
+            Self::WorldchainMainnet => ChainConfig::worldchain_mainnet(),
+            Self::InkMainnet => ChainConfig::ink_mainnet(),
+            Self::SoneiumMainnet => ChainConfig::soneium_mainnet(),
         }
     }
 }
@@ -122,9 +143,13 @@ pub struct Args {
     /// A flashblocks websocket (`ws://` or `wss://`) to consume, reconnecting as needed.
     #[arg(long, env = "FLASHBLOCKS_NODE_WS", value_name = "URL")]
     pub ws: Option<String>,
-    /// The stream sends SSZ V1 frames (default: JSON, plain or brotli).
-    #[arg(long, env = "FLASHBLOCKS_NODE_SSZ")]
+    /// The stream sends SSZ V1 frames: the same as `--dialect ssz`.
+    #[arg(long, env = "FLASHBLOCKS_NODE_SSZ", conflicts_with = "dialect")]
     pub ssz: bool,
+    /// The stream's dialect: `auto` (decided from the first index 0 among the JSON
+    /// dialects), `ssz`, `rollup-boost`, `subblocks`, `base`, `worldchain` or `xlayer`.
+    #[arg(long, env = "FLASHBLOCKS_NODE_DIALECT", default_value = "auto", value_name = "DIALECT")]
+    pub dialect: DialectChoice,
     /// With --ws, pending answers are "not here" (and /health fails) once the newest
     /// flashblock is older than this; 0 turns the bound off.
     #[arg(long, env = "FLASHBLOCKS_NODE_MAX_AGE_MS", default_value_t = 5_000)]
@@ -162,6 +187,10 @@ pub struct Args {
     /// receipts, and `eth_call` / `eth_estimateGas` on `pending` run locally.
     #[arg(long, env = "FLASHBLOCKS_NODE_CHAIN", value_enum, value_name = "CHAIN")]
     pub chain: Option<ChainName>,
+    /// With --chain: the chain's Lagoon time (seconds since the Unix epoch), overriding
+    /// the configuration's (none is known yet).
+    #[arg(long, env = "FLASHBLOCKS_NODE_LAGOON_TIME", value_name = "SECONDS")]
+    pub lagoon_time: Option<u64>,
     /// With --chain: whether flashblocks are executed (`off`: not), and what one whose
     /// execution differs from its claims gets.
     #[arg(long, env = "FLASHBLOCKS_NODE_EXECUTION", value_enum, default_value_t = ExecutionMode::Report)]
@@ -181,6 +210,26 @@ pub struct Args {
 }
 
 impl Args {
+    /// The stream's dialect (`--ssz` is `--dialect ssz`).
+    pub fn dialect(&self) -> DialectChoice {
+        if self.ssz {
+            DialectChoice::Fixed(Dialect::SszV1)
+        } else {
+            self.dialect
+        }
+    }
+
+    /// The `--chain` configuration, with `--lagoon-time` when given.
+    pub fn chain_config(&self) -> Option<ChainConfig> {
+        self.chain.map(|chain| {
+            let config = chain.config();
+            match self.lagoon_time {
+                Some(time) => config.with_lagoon_time(Some(time)),
+                None => config,
+            }
+        })
+    }
+
     /// The staleness bound for a live stream (`None` without `--ws`, or with
     /// `--max-age-ms 0`).
     pub fn max_age_ms(&self) -> Option<u64> {
@@ -332,11 +381,7 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
         }
         None => None,
     };
-    let rule_set = if args.ssz { RuleSet::V1 } else { RuleSet::Json };
-    let validator = match rule_set {
-        RuleSet::V1 => ValidatorConfig::v1(),
-        RuleSet::Json => ValidatorConfig::json(),
-    };
+    let validator = ValidatorConfig::v1().with_dialect(args.dialect());
     let overlay = OverlayConfig { max_age_ms: args.max_age_ms(), ..OverlayConfig::default() };
     let config = ReceiverConfig::with_validator(validator).with_overlay(overlay);
     let mut snapshots = None;
@@ -384,8 +429,9 @@ fn executing_receiver(
         ExecutionMode::Off | ExecutionMode::Report => Enforcement::Report,
         ExecutionMode::Enforce => Enforcement::Enforce,
     };
-    let mut check = ExecutionCheck::new(Executor::new(chain.config(), upstream.clone()))
-        .with_enforcement(enforcement);
+    let chain = args.chain_config().unwrap_or_else(|| chain.config());
+    let mut check =
+        ExecutionCheck::new(Executor::new(chain, upstream.clone())).with_enforcement(enforcement);
     let snapshots = check.pending_snapshots();
     (Receiver::with_execution(config, check), snapshots)
 }

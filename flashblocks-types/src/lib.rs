@@ -115,7 +115,8 @@
 //! Beyond the project's chosen set: with `test-utils` only, `rand` and `rand_chacha`
 //! drive the seeded `SequenceGenerator` (`ChaCha8` gives the same stream on every
 //! platform and version) and `tree_hash` is the reference merkleizer's hasher.
-//! For the JSON format: `alloy-serde` (the `0x` quantity helpers alloy's own types use),
+//! For the chain configurations: `alloy-op-hardforks` (the hardfork schedule type the
+//! executor follows; no EVM). For the JSON format: `alloy-serde` (the `0x` quantity helpers alloy's own types use),
 //! `alloy-consensus` and `op-alloy-consensus` (the receipt types the deployed JSON
 //! carries, and the transaction envelope to tell contract creations when receipts become
 //! V1 metadata), `brotli` (the compression deployed streams use; pure Rust, no `unsafe`
@@ -134,6 +135,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod chain;
+mod chains;
 mod codec;
 mod constants;
 mod containers;
@@ -184,6 +186,7 @@ mod view;
 pub mod spec {}
 
 pub use chain::{ChainMaker, CumulativeResults, FlashblockStep};
+pub use chains::{ChainConfig, HardforkTimes};
 pub use constants::{
     BYTES_PER_LOGS_BLOOM, DEPOSIT_TX_TYPE, MAX_ACCOUNTS_PER_FLASHBLOCK, MAX_BYTES_PER_CODE,
     MAX_BYTES_PER_TRANSACTION, MAX_EXTRA_DATA_BYTES, MAX_STORAGE_SLOTS_PER_ACCOUNT,

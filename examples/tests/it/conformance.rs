@@ -19,6 +19,14 @@ fn every_vector_passes_with_the_expected_counts() {
         "unichain-sepolia-35535698-full-sequence.json index=0 txs=2 gas_used=0x10994 verdict=accept block_hash=ok"
     ), "{}", capture_lines[0]);
     assert!(capture_lines[4].contains("index=4 txs=1 gas_used=0x32138 verdict=accept"));
+    // What `auto` decided for the capture: Unichain streams rollup-boost's JSON.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l
+                .ends_with("unichain-sepolia-35535698-full-sequence.json dialect=rollup-boost")),
+        "{lines:#?}"
+    );
 
     // The same, path by path.
     let paths = [

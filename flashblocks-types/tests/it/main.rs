@@ -1,6 +1,7 @@
 //! Integration tests of flashblocks-types, one binary.
 
 mod chain;
+mod chains;
 mod corpus;
 mod hash;
 mod json_cases;
