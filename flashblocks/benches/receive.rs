@@ -97,7 +97,7 @@ fn bench(c: &mut Criterion) {
     assert!(tenth.execute(&decode(10), false).expect("#10").proof().is_ok());
 
     // The floor's state: genesis plus index 0's changes, as bare revm sees it.
-    let env = config.evm_env(block[0].flashblock.base().expect("base"));
+    let env = flashblocks_execute::evm_env(&config, block[0].flashblock.base().expect("base"));
     let mut cache = CacheDB::new(builder.genesis());
     {
         let mut evm = Context::op()
