@@ -49,6 +49,9 @@ pub struct ReplaySummary {
     pub block_hash_ok: usize,
     /// Accepted flashblocks whose block hash did not.
     pub block_hash_mismatch: usize,
+    /// Accepted flashblocks whose stream's `diff.block_hash` is unavailable (OP
+    /// Subblocks) or not the header hash (Base): nothing to check.
+    pub block_hash_unavailable: usize,
     /// The time spent in the pipeline (all stages).
     pub pipeline_time: Duration,
     /// The last payloads (see [`Pipeline::payloads`]).
@@ -101,6 +104,8 @@ pub fn row(report: &FrameReport) -> String {
     let hash = match &report.block_hash {
         BlockHashStatus::Ok(_) => "ok",
         BlockHashStatus::Mismatch { .. } => "MISMATCH",
+        BlockHashStatus::Unavailable => "unavailable",
+        BlockHashStatus::NotAHeaderHash => "not_a_header_hash",
         BlockHashStatus::Skipped => "-",
     };
     let t = &report.times;
@@ -134,10 +139,13 @@ pub fn row(report: &FrameReport) -> String {
 /// One final payload, in a few lines.
 pub fn payload_lines(payload: &AssembledPayload) -> Vec<String> {
     let inner = &payload.execution_payload.payload_inner.payload_inner;
+    let known = |root: Option<B256>| root.map_or_else(|| "unavailable".to_owned(), short);
     vec![
         format!(
             "block {} hash {} parent {}",
-            inner.block_number, inner.block_hash, inner.parent_hash
+            inner.block_number,
+            payload.block_hash().map_or_else(|| "unknown".to_owned(), |h| h.to_string()),
+            inner.parent_hash
         ),
         format!(
             "  {} transactions, gas_used {:#x} of {:#x}, timestamp {:#x}, base fee {}",
@@ -149,9 +157,9 @@ pub fn payload_lines(payload: &AssembledPayload) -> Vec<String> {
         ),
         format!(
             "  state_root {} receipts_root {} withdrawals_root {}",
-            short(inner.state_root),
+            known(payload.commitments.state_root),
             short(inner.receipts_root),
-            short(payload.withdrawals_root)
+            known(payload.commitments.withdrawals_root)
         ),
     ]
 }
@@ -161,9 +169,12 @@ pub fn payload_lines(payload: &AssembledPayload) -> Vec<String> {
 ///
 /// # Errors
 ///
-/// `serde_json`'s, which these types do not produce.
+/// A payload with a commitment its stream does not carry (OP Subblocks' zero roots,
+/// Base's block hash) has no such envelope: a zero root would pass for real.
 pub fn payload_json(payload: &AssembledPayload) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&OpExecutionPayloadEnvelopeV4::from(payload.clone()))
+    let envelope = OpExecutionPayloadEnvelopeV4::try_from(payload.clone())
+        .map_err(<serde_json::Error as serde::ser::Error>::custom)?;
+    serde_json::to_string_pretty(&envelope)
 }
 
 /// Replays frames through `pipeline`, writing the table to `out`.
@@ -188,6 +199,9 @@ pub fn replay_frames<'a>(
         match report.block_hash {
             BlockHashStatus::Ok(_) => summary.block_hash_ok += 1,
             BlockHashStatus::Mismatch { .. } => summary.block_hash_mismatch += 1,
+            BlockHashStatus::Unavailable | BlockHashStatus::NotAHeaderHash => {
+                summary.block_hash_unavailable += 1;
+            }
             BlockHashStatus::Skipped => {}
         }
         if summary.frames <= options.max_rows || matches!(report.verdict, Verdict::Reject(_)) {
@@ -208,13 +222,14 @@ pub fn replay_frames<'a>(
     }
     summary.payloads = pipeline.payloads();
     out.line(format!(
-        "{} frames: {} accepted, {} duplicate, {} rejected; block hash ok at {}, mismatch at {}; {:.1}µs per frame in the pipeline",
+        "{} frames: {} accepted, {} duplicate, {} rejected; block hash ok at {}, mismatch at {}, unavailable at {}; {:.1}µs per frame in the pipeline",
         summary.frames,
         summary.accepted,
         summary.duplicates,
         summary.rejected.len(),
         summary.block_hash_ok,
         summary.block_hash_mismatch,
+        summary.block_hash_unavailable,
         summary.pipeline_time.as_secs_f64() * 1e6 / summary.frames.max(1) as f64,
     ));
     out.line(String::new());

@@ -2,13 +2,13 @@
 
 use crate::{
     header::{check_hash, check_sealed, rebuild_header, results_of},
-    AssembleError, AssembledPayload, GroupHashes, TransactionTrie,
+    AssembleError, AssembledPayload, BlockHashOutcome, Commitments, GroupHashes, TransactionTrie,
 };
 use alloy_consensus::Header;
 use alloy_primitives::{Bytes, Sealable, Sealed, B256, U256};
 use alloy_rpc_types_engine::{ExecutionPayloadV1, ExecutionPayloadV2, ExecutionPayloadV3};
 use flashblocks_types::{
-    CumulativeResults, ExecutionPayloadStaticV1, Flashblock, PayloadId, Withdrawal,
+    CumulativeResults, DiffBlockHash, ExecutionPayloadStaticV1, Flashblock, PayloadId, Withdrawal,
     MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
 };
 use flashblocks_validate::AcceptedFlashblock;
@@ -55,6 +55,9 @@ pub struct Assembler {
     blob_gas_used: Option<u64>,
     flashblocks: u64,
     block_value: U256,
+    /// What the stream's `diff.block_hash` is (the dialect's answer): it decides the
+    /// block-hash check's outcome and which commitments the payload has.
+    diff_block_hash: DiffBlockHash,
     /// The header of the block so far, when the block-hash check rebuilt it.
     header: Option<Arc<Sealed<Header>>>,
 }
@@ -71,7 +74,7 @@ impl Assembler {
         if !first.starts_block() {
             return Err(AssembleError::NotBlockStart { index: fb.index() });
         }
-        let mut assembler = Self::start(fb)?;
+        let mut assembler = Self::start(fb, first.dialect().block_hash())?;
         assembler.header = first.header().cloned();
         Ok(assembler)
     }
@@ -92,8 +95,12 @@ impl Assembler {
         Ok(())
     }
 
-    /// Starts a block from an index 0 the caller vouches for (its `base` is present).
-    pub(crate) fn start(first: &Flashblock) -> Result<Self, AssembleError> {
+    /// Starts a block from an index 0 the caller vouches for (its `base` is present), of
+    /// a stream whose `diff.block_hash` is `diff_block_hash`.
+    pub(crate) fn start(
+        first: &Flashblock,
+        diff_block_hash: DiffBlockHash,
+    ) -> Result<Self, AssembleError> {
         let Some(base) = first.base() else {
             return Err(AssembleError::NotBlockStart { index: first.index() });
         };
@@ -109,6 +116,7 @@ impl Assembler {
             blob_gas_used: first.blob_gas_used(),
             flashblocks: 1,
             block_value: U256::ZERO,
+            diff_block_hash,
             header: None,
         })
     }
@@ -223,15 +231,53 @@ impl Assembler {
     }
 
     /// Checks that the header of the block so far ([`header`](Self::header)) hashes to
-    /// the latest `diff.block_hash`; returns the hash.
+    /// the latest `diff.block_hash`; returns the hash. As [`block_hash_outcome`](
+    /// Self::block_hash_outcome), with every outcome but `ok` an error.
     ///
     /// # Errors
     ///
-    /// [`AssembleError::BlockHashMismatch`] with both hashes, or
-    /// [`AssembleError::BaseFeeOverflow`].
+    /// [`AssembleError::BlockHashMismatch`] with both hashes,
+    /// [`AssembleError::NotAHeaderHash`] for a stream whose `diff.block_hash` is not the
+    /// header hash, or [`AssembleError::BaseFeeOverflow`].
     pub fn verify_block_hash(&mut self) -> Result<B256, AssembleError> {
+        match self.block_hash_outcome()? {
+            BlockHashOutcome::Ok(hash) => Ok(hash),
+            BlockHashOutcome::Mismatch { computed, claimed } => {
+                Err(AssembleError::BlockHashMismatch { computed, claimed })
+            }
+            BlockHashOutcome::Unavailable | BlockHashOutcome::NotAHeaderHash => {
+                Err(AssembleError::NotAHeaderHash(self.diff_block_hash))
+            }
+        }
+    }
+
+    /// The block-hash check of the block so far, as the [spec page](
+    /// flashblocks_types::spec)'s table says for the stream's dialect: where
+    /// `diff.block_hash` is the header hash, the header ([`header`](Self::header)) is
+    /// rebuilt and its hash compared (`ok` or `mismatch`); elsewhere nothing is rebuilt
+    /// and the answer is `unavailable` (OP Subblocks) or `not_a_header_hash` (Base).
+    ///
+    /// # Errors
+    ///
+    /// [`AssembleError::BaseFeeOverflow`]: no header can be rebuilt.
+    pub fn block_hash_outcome(&mut self) -> Result<BlockHashOutcome, AssembleError> {
+        if let Some(outcome) = BlockHashOutcome::unchecked(self.diff_block_hash) {
+            return Ok(outcome);
+        }
         let header = self.header()?;
-        check_hash(header.hash(), self.results.block_hash)
+        Ok(match check_hash(header.hash(), self.results.block_hash) {
+            Ok(hash) => BlockHashOutcome::Ok(hash),
+            Err(_) => BlockHashOutcome::Mismatch {
+                computed: header.hash(),
+                claimed: self.results.block_hash,
+            },
+        })
+    }
+
+    /// What the stream's `diff.block_hash` is (the dialect's answer, from the token that
+    /// started the block).
+    pub const fn diff_block_hash(&self) -> DiffBlockHash {
+        self.diff_block_hash
     }
 
     /// The block so far, as an [`AssembledPayload`] (the lists are cloned by reference
@@ -244,6 +290,7 @@ impl Assembler {
             &self.results,
             self.blob_gas_used,
             self.block_value,
+            self.diff_block_hash,
         )
     }
 
@@ -256,6 +303,7 @@ impl Assembler {
             &self.results,
             self.blob_gas_used,
             self.block_value,
+            self.diff_block_hash,
         )
     }
 }
@@ -267,13 +315,15 @@ fn make_payload(
     results: &CumulativeResults,
     blob_gas_used: Option<u64>,
     block_value: U256,
+    diff_block_hash: DiffBlockHash,
 ) -> AssembledPayload {
+    let commitments = Commitments::of(diff_block_hash, results);
     let execution_payload = ExecutionPayloadV3 {
         payload_inner: ExecutionPayloadV2 {
             payload_inner: ExecutionPayloadV1 {
                 parent_hash: base.parent_hash,
                 fee_recipient: base.fee_recipient,
-                state_root: results.state_root,
+                state_root: commitments.state_root.unwrap_or_default(),
                 receipts_root: results.receipts_root,
                 logs_bloom: results.logs_bloom,
                 prev_randao: base.prev_randao,
@@ -283,7 +333,7 @@ fn make_payload(
                 timestamp: base.timestamp,
                 extra_data: base.extra_data,
                 base_fee_per_gas: base.base_fee_per_gas,
-                block_hash: results.block_hash,
+                block_hash: commitments.block_hash.unwrap_or_default(),
                 transactions,
             },
             withdrawals: withdrawals.iter().map(|w| (*w).into()).collect(),
@@ -293,7 +343,7 @@ fn make_payload(
     };
     AssembledPayload {
         execution_payload,
-        withdrawals_root: results.withdrawals_root,
+        commitments,
         parent_beacon_block_root: base.parent_beacon_block_root,
         block_value,
     }

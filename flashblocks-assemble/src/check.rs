@@ -3,7 +3,7 @@
 use crate::{AssembleError, Assembler, GroupHashes};
 use alloy_consensus::Header;
 use alloy_primitives::{Sealed, B256};
-use flashblocks_types::{Flashblock, PayloadId};
+use flashblocks_types::{DiffBlockHash, Flashblock, PayloadId};
 use flashblocks_validate::{CheckFailure, CheckOutput, FlashblockCheck};
 use std::sync::Arc;
 
@@ -18,6 +18,12 @@ use std::sync::Arc;
 /// hashes each transaction's trie leaf about once, not once per flashblock. The header
 /// it rebuilt is its output ([`CheckOutput::BlockHash`]): the accepted flashblock carries
 /// it on to the [`Assembler`], which keeps it instead of rebuilding it.
+///
+/// It runs where `diff.block_hash` is the header hash ([`DiffBlockHash::HeaderHash`], the
+/// default): in a stream whose dialect says otherwise
+/// ([`with_diff_block_hash`](Self::with_diff_block_hash)) there is nothing to check, it
+/// passes every candidate with no output, holds no block, and the outcome to report is
+/// [`BlockHashOutcome::unchecked`](crate::BlockHashOutcome::unchecked).
 ///
 /// It trusts the validator's order: a continuation is appended to the block it holds.
 /// When no header can be rebuilt (no block held, which the validator never lets happen,
@@ -37,10 +43,17 @@ use std::sync::Arc;
 /// check.commit(&first, true);
 /// # Ok::<(), flashblocks_assemble::AssembleError>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct BlockHashCheck {
+    diff_block_hash: DiffBlockHash,
     block: Option<Assembler>,
     pending: Option<Pending>,
+}
+
+impl Default for BlockHashCheck {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Which candidate `check` did its work for: its payload id and index (not its
@@ -61,9 +74,21 @@ enum Pending {
 }
 
 impl BlockHashCheck {
-    /// A check with no block.
+    /// A check with no block, for a stream whose `diff.block_hash` is the header hash.
     pub const fn new() -> Self {
-        Self { block: None, pending: None }
+        Self::with_diff_block_hash(DiffBlockHash::HeaderHash)
+    }
+
+    /// A check with no block, for a stream whose `diff.block_hash` is
+    /// `diff_block_hash` (the dialect's [`block_hash`](flashblocks_types::Dialect::block_hash)):
+    /// anything but the header hash is not checked.
+    pub const fn with_diff_block_hash(diff_block_hash: DiffBlockHash) -> Self {
+        Self { diff_block_hash, block: None, pending: None }
+    }
+
+    /// What the stream's `diff.block_hash` is, as the check was told.
+    pub const fn diff_block_hash(&self) -> DiffBlockHash {
+        self.diff_block_hash
     }
 
     /// The block it holds, if any.
@@ -78,7 +103,7 @@ impl BlockHashCheck {
     ) -> Result<Arc<Sealed<Header>>, AssembleError> {
         let identity = key(candidate);
         if starts_block {
-            let mut block = Assembler::start(candidate)?;
+            let mut block = Assembler::start(candidate, self.diff_block_hash)?;
             block.verify_block_hash()?;
             let header = block.header()?;
             self.pending = Some(Pending::Start(identity, Box::new(block)));
@@ -101,6 +126,9 @@ impl FlashblockCheck for BlockHashCheck {
         starts_block: bool,
     ) -> Result<CheckOutput, CheckFailure> {
         self.pending = None;
+        if !self.diff_block_hash.is_header_hash() {
+            return Ok(CheckOutput::None);
+        }
         match self.try_check(candidate, starts_block) {
             Ok(header) => Ok(CheckOutput::BlockHash(header)),
             Err(AssembleError::BlockHashMismatch { computed, claimed }) => {
@@ -114,12 +142,15 @@ impl FlashblockCheck for BlockHashCheck {
     }
 
     fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {
+        if !self.diff_block_hash.is_header_hash() {
+            return;
+        }
         let identity = key(accepted);
         match (self.pending.take(), starts_block) {
             (Some(Pending::Start(id, block)), true) if id == identity => {
                 self.block = Some(*block);
             }
-            (_, true) => self.block = Assembler::start(accepted).ok(),
+            (_, true) => self.block = Assembler::start(accepted, self.diff_block_hash).ok(),
             (pending, false) => {
                 let groups = match pending {
                     Some(Pending::Next(id, groups)) if id == identity => groups,

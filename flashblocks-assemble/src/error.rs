@@ -1,7 +1,8 @@
 //! [`AssembleError`]: why a flashblock could not be appended, or a header not rebuilt.
 
+use crate::Commitments;
 use alloy_primitives::{B256, U256};
-use flashblocks_types::PayloadId;
+use flashblocks_types::{DiffBlockHash, PayloadId};
 
 /// Why the assembler refused a flashblock, or the block-hash check failed.
 ///
@@ -55,6 +56,17 @@ pub enum AssembleError {
         /// The flashblock's `diff.block_hash`.
         claimed: B256,
     },
+    /// [`Assembler::verify_block_hash`](crate::Assembler::verify_block_hash) on a stream
+    /// whose `diff.block_hash` is not the header hash (OP Subblocks, Base): there is no
+    /// hash to verify ([`Assembler::block_hash_outcome`](
+    /// crate::Assembler::block_hash_outcome) says which).
+    #[error("diff.block_hash is not the header hash in this stream ({0:?})")]
+    NotAHeaderHash(DiffBlockHash),
+    /// The payload lacks a commitment its stream does not carry (OP Subblocks' zero
+    /// roots, Base's block hash), so it does not convert into the Engine API's types: a
+    /// zero root would be passed on as real.
+    #[error("the payload's commitments are unavailable: {0:?}")]
+    CommitmentsUnavailable(Commitments),
 }
 
 impl AssembleError {

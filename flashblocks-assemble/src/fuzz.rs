@@ -62,7 +62,7 @@ impl Harness {
                 assert_eq!(assembler.transactions(), &self.expected[..]);
                 let payload = assembler.payload();
                 assert_eq!(payload.transactions(), &self.expected[..]);
-                assert_eq!(payload.block_hash(), fb.diff().block_hash);
+                assert_eq!(payload.block_hash(), Some(fb.diff().block_hash));
                 assert_eq!(
                     payload.execution_payload.payload_inner.payload_inner.gas_used,
                     fb.diff().gas_used

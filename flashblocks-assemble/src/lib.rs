@@ -40,7 +40,7 @@
 //! let mut assembler = assembler.unwrap();
 //! let payload = assembler.payload();
 //! assert_eq!(payload.transactions().len(), 1 + 5 * 3);
-//! assert_eq!(assembler.verify_block_hash()?, payload.block_hash());
+//! assert_eq!(Some(assembler.verify_block_hash()?), payload.block_hash());
 //! # Ok::<(), flashblocks_assemble::AssembleError>(())
 //! ```
 //!
@@ -77,6 +77,7 @@ mod error;
 pub mod fuzz;
 mod header;
 mod maker;
+mod outcome;
 mod payload;
 mod trie;
 
@@ -85,5 +86,6 @@ pub use check::BlockHashCheck;
 pub use error::AssembleError;
 pub use header::{rebuild_header, results_of, verify_block_hash_slow};
 pub use maker::{with_block_hashes, BlockHashChainMaker};
-pub use payload::AssembledPayload;
+pub use outcome::BlockHashOutcome;
+pub use payload::{AssembledPayload, Commitments};
 pub use trie::{GroupHashes, TransactionTrie};

@@ -126,6 +126,36 @@ impl BuiltFlashblock {
     }
 }
 
+/// `block` (one block's flashblocks, in order) as an OP Subblocks sequencer streams it
+/// (ethereum-optimism/specs `specs/protocol/subblocks.md`, as the spec page's
+/// "Subblocks and the deployed dialects" reads it): each flashblock's JSON with its
+/// metadata stripped, `diff.state_root`, `diff.block_hash` and `diff.withdrawals_root`
+/// zero and `diff.withdrawals` empty, and a heartbeat subblock after index 0 (no
+/// transactions, the same cumulative claims), the later indices one higher.
+pub fn subblocks(block: &[BuiltFlashblock]) -> Vec<FlashblockJson> {
+    let mut out = Vec::with_capacity(block.len() + 1);
+    for built in block {
+        let mut json = built.json.clone();
+        json.metadata.new_account_balances = None;
+        json.metadata.receipts = None;
+        json.diff.state_root = B256::ZERO;
+        json.diff.block_hash = B256::ZERO;
+        json.diff.withdrawals_root = B256::ZERO;
+        json.diff.withdrawals = Vec::new();
+        json.index = out.len() as u64;
+        let heartbeat = (json.index == 0).then(|| {
+            let mut heartbeat = json.clone();
+            heartbeat.index = 1;
+            heartbeat.base = None;
+            heartbeat.diff.transactions = Vec::new();
+            heartbeat
+        });
+        out.push(json);
+        out.extend(heartbeat);
+    }
+    out
+}
+
 /// The builder's full state, for its state root.
 #[derive(Clone, Debug, Default)]
 struct World {

@@ -211,7 +211,7 @@ where
     fn calls(&self) -> Calls<'_, S> {
         Calls {
             config: &self.config,
-            view: BlockView { block: &[], chain: &self.chain },
+            view: BlockView { block: &[], chain: &self.chain, hash: None },
             base: &self.base,
         }
     }

@@ -81,7 +81,9 @@ impl<S> PendingSnapshots<S> {
 }
 
 /// A hook that checks `diff.state_root` with the caller's state trie: given the
-/// flashblock and its executed post-state, it returns the state root it computes.
+/// flashblock and its executed post-state, it returns the state root it computes. It is
+/// not called where the stream's `diff.state_root` is unavailable (OP Subblocks, whose
+/// zero root is no claim: see [`Executor::set_diff_block_hash`]).
 pub type StateRootHook = Box<dyn FnMut(&Flashblock, &ExecutedMetadata) -> Option<B256> + Send>;
 
 /// What `check` prepared for the `commit` that may follow (one at a time: its size does
@@ -259,7 +261,11 @@ impl<C: CanonicalStates> ExecutionCheck<C> {
             }
         };
         let mut mismatch = execution.proof().err().cloned();
-        if mismatch.is_none() {
+        // OP Subblocks' zero `diff.state_root` is unavailable, not a claim: never
+        // compared with what the hook computes.
+        let state_root_claimed =
+            self.executor.diff_block_hash() != flashblocks_types::DiffBlockHash::Unavailable;
+        if mismatch.is_none() && state_root_claimed {
             if let Some(hook) = self.state_root.as_mut() {
                 if let Some(root) = hook(candidate, execution.metadata()) {
                     if root != candidate.diff().state_root {

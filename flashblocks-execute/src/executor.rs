@@ -9,13 +9,15 @@ use crate::{
 use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
 use flashblocks_assemble::{GroupHashes, TransactionTrie};
 use flashblocks_overlay::OverlayEvent;
-use flashblocks_types::{ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, PayloadId};
+use flashblocks_types::{
+    DiffBlockHash, ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, PayloadId,
+};
 use flashblocks_validate::ExecutionMismatch;
 use revm::{
     state::{AccountInfo, Bytecode},
     DatabaseRef,
 };
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// How many preconfirmed blocks the executor keeps above the canonical chain by
 /// default (flashblocks run ahead of the canonical chain, usually by one or two blocks).
@@ -36,7 +38,8 @@ struct CurrentBlock<S> {
     layers: Vec<Arc<LayerState>>,
     totals: Totals,
     receipts: TransactionTrie,
-    block_hash: B256,
+    /// The block's hash so far, where the stream's `diff.block_hash` is the header hash.
+    hash: Option<B256>,
     next_index: u64,
 }
 
@@ -76,7 +79,8 @@ pub struct Execution<S> {
     pub(crate) receipts_root: B256,
     receipt_encodings: Vec<Bytes>,
     group_hashes: GroupHashes,
-    block_hash: B256,
+    /// The block's hash so far, where the stream's `diff.block_hash` is the header hash.
+    block_hash: Option<B256>,
     mismatch: Option<ExecutionMismatch>,
 }
 
@@ -103,7 +107,7 @@ impl<S> Execution<S> {
     /// executing).
     #[cfg(feature = "test-utils")]
     pub(crate) fn set_block_hash(&mut self, block_hash: B256) {
-        self.block_hash = block_hash;
+        self.block_hash = Some(block_hash);
     }
 
     /// The executed post-state and receipts of this flashblock.
@@ -152,7 +156,12 @@ pub struct Dropped {
 /// Index 0 of block `N` executes on the state after its parent: the executor's own
 /// post-state layer of that block when it holds it (the parent was preconfirmed and is
 /// not yet canonical), else the caller's state fixed at `base.parent_hash`
-/// ([`CanonicalStates`]), else [`ExecuteError::ParentStateUnavailable`]. Flashblock `#k`
+/// ([`CanonicalStates`]), else [`ExecuteError::ParentStateUnavailable`]. A preconfirmed
+/// block is the parent when its hash is `base.parent_hash`; where the stream's
+/// `diff.block_hash` is not the header hash ([`set_diff_block_hash`](Self::set_diff_block_hash):
+/// OP Subblocks, Base) a block whose hash is not known yet is the parent of the block
+/// one above it, and `base.parent_hash` becomes its hash (for `BLOCKHASH`, and for the
+/// blocks after) once that index 0 is committed. Flashblock `#k`
 /// runs only its new transactions, on a scratch layer over the block so far, so its cost
 /// does not grow with `k`. The block environment comes from `base`, the OP rules from
 /// the hardfork active at `base.timestamp` ([`ChainConfig`]), and the transaction
@@ -172,6 +181,7 @@ pub struct Executor<C: CanonicalStates> {
     canonical: C,
     max_layers: usize,
     max_block_gas_limit: u64,
+    diff_block_hash: DiffBlockHash,
     preconfirmed: Vec<Preconfirmed<C::State>>,
     current: Option<CurrentBlock<C::State>>,
 }
@@ -191,6 +201,7 @@ impl<C: CanonicalStates> Executor<C> {
             canonical,
             max_layers: max_layers.max(1),
             max_block_gas_limit: DEFAULT_MAX_BLOCK_GAS_LIMIT,
+            diff_block_hash: DiffBlockHash::HeaderHash,
             preconfirmed: Vec::new(),
             current: None,
         }
@@ -204,6 +215,20 @@ impl<C: CanonicalStates> Executor<C> {
         self
     }
 
+    /// Tells the executor what the stream's `diff.block_hash` is (the dialect's
+    /// [`block_hash`](flashblocks_types::Dialect::block_hash); the header hash until
+    /// told; a receiver tells it its stream's): anything but the header hash is never
+    /// taken as a block's hash, and blocks are linked by number and the hash learned
+    /// from the next block's `base.parent_hash`.
+    pub const fn set_diff_block_hash(&mut self, diff_block_hash: DiffBlockHash) {
+        self.diff_block_hash = diff_block_hash;
+    }
+
+    /// What the stream's `diff.block_hash` is, as the executor was told.
+    pub const fn diff_block_hash(&self) -> DiffBlockHash {
+        self.diff_block_hash
+    }
+
     /// The chain configuration.
     pub const fn config(&self) -> &ChainConfig {
         &self.config
@@ -214,10 +239,10 @@ impl<C: CanonicalStates> Executor<C> {
         &self.canonical
     }
 
-    /// The numbers and hashes of the preconfirmed blocks held (complete blocks above
-    /// the canonical chain), oldest first.
-    pub fn preconfirmed(&self) -> Vec<(u64, B256)> {
-        self.preconfirmed.iter().map(|p| (p.block.number, p.block.hash)).collect()
+    /// The numbers and hashes (when known) of the preconfirmed blocks held (complete
+    /// blocks above the canonical chain), oldest first.
+    pub fn preconfirmed(&self) -> Vec<(u64, Option<B256>)> {
+        self.preconfirmed.iter().map(|p| (p.block.number, p.block.hash())).collect()
     }
 
     /// The pending state: the block in progress after its last accepted flashblock, over
@@ -248,7 +273,9 @@ impl<C: CanonicalStates> Executor<C> {
     pub(crate) fn pending_view(
         &self,
     ) -> Option<(BlockView<'_, C::State>, &ExecutionPayloadStaticV1)> {
-        self.current.as_ref().map(|c| (BlockView { block: &c.layers, chain: &c.chain }, &c.base))
+        self.current
+            .as_ref()
+            .map(|c| (BlockView { block: &c.layers, chain: &c.chain, hash: None }, &c.base))
     }
 
     /// The block in progress: its number and the next index it expects.
@@ -296,16 +323,22 @@ impl<C: CanonicalStates> Executor<C> {
                     c.payload_id == flashblock.payload_id() && c.next_index == flashblock.index()
                 })
                 .ok_or(ExecuteError::BlockNotStarted { index: flashblock.index() })?;
-            let view = BlockView { block: &current.layers, chain: &current.chain };
+            let view = BlockView { block: &current.layers, chain: &current.chain, hash: None };
             (&current.base, Some(view), current.totals, None)
         };
         let view = match (&start, view) {
             (_, Some(view)) => view,
             (Some(NewBlock { parent: Parent::Chain(chain), .. }), None) => {
-                BlockView { block: &[], chain }
+                BlockView { block: &[], chain, hash: None }
             }
-            (Some(NewBlock { parent: Parent::Current, .. }), None) => match &self.current {
-                Some(current) => BlockView { block: &current.layers, chain: &current.chain },
+            // The block in progress is the parent, not yet frozen: `BLOCKHASH` of it
+            // reads the hash this block names it by.
+            (Some(NewBlock { parent: Parent::Current, base }), None) => match &self.current {
+                Some(current) => BlockView {
+                    block: &current.layers,
+                    chain: &current.chain,
+                    hash: Some((current.base.block_number, base.parent_hash)),
+                },
                 None => return Err(ExecuteError::BlockNotStarted { index: flashblock.index() }),
             },
             (None, None) => {
@@ -338,7 +371,10 @@ impl<C: CanonicalStates> Executor<C> {
             receipts_root,
             receipt_encodings,
             group_hashes,
-            block_hash: flashblock.diff().block_hash,
+            block_hash: self
+                .diff_block_hash
+                .is_header_hash()
+                .then_some(flashblock.diff().block_hash),
             mismatch,
         })
     }
@@ -361,13 +397,23 @@ impl<C: CanonicalStates> Executor<C> {
         if let Some(NewBlock { base, parent }) = start {
             let chain = match parent {
                 Parent::Chain(chain) => {
-                    self.finish_current(base.block_number);
+                    self.finish_current(base.block_number, None);
+                    // A preconfirmed parent whose hash was unknown: this block names it.
+                    if let Some(parent) = chain
+                        .layers
+                        .first()
+                        .filter(|p| p.number.saturating_add(1) == base.block_number)
+                    {
+                        let _ = parent.hash.set(base.parent_hash);
+                    }
                     chain
                 }
-                Parent::Current => match self.finish_current(base.block_number) {
-                    Some(chain) => chain,
-                    None => return,
-                },
+                Parent::Current => {
+                    match self.finish_current(base.block_number, Some(base.parent_hash)) {
+                        Some(chain) => chain,
+                        None => return,
+                    }
+                }
             };
             self.current = Some(CurrentBlock {
                 payload_id,
@@ -376,7 +422,7 @@ impl<C: CanonicalStates> Executor<C> {
                 layers: Vec::new(),
                 totals: Totals::default(),
                 receipts: TransactionTrie::default(),
-                block_hash: B256::ZERO,
+                hash: None,
                 next_index: 0,
             });
         }
@@ -386,26 +432,34 @@ impl<C: CanonicalStates> Executor<C> {
         }
         current.totals = totals;
         current.receipts.commit(receipt_encodings, group_hashes);
-        current.block_hash = block_hash;
+        current.hash = block_hash;
         current.next_index = index.saturating_add(1);
     }
 
     /// Block `number` became canonical with `hash`. If the executor preconfirmed it with
-    /// that hash, its layer and those below are dropped (the caller's state now holds
-    /// them); if with another hash (a broken preconfirmation), that layer and every
-    /// block built on it (the block in progress included) are dropped.
+    /// that hash (or with a hash it did not know: the overlay confirms such a block by
+    /// its transactions, `gasUsed` and `receiptsRoot`), its layer and those below are
+    /// dropped (the caller's state now holds them); if with another hash (a broken
+    /// preconfirmation), that layer and every block built on it (the block in progress
+    /// included) are dropped.
     pub fn canonical(&mut self, number: u64, hash: B256) -> Dropped {
+        self.drop_at(number, |known| known.is_some_and(|known| known != hash))
+    }
+
+    /// Drops the preconfirmed blocks up to `number`, and those built on a block at
+    /// `number` that `is_broken` (given its hash, when known) says is not canonical.
+    fn drop_at(&mut self, number: u64, is_broken: impl Fn(Option<B256>) -> bool) -> Dropped {
         let mut dropped = Dropped::default();
         let broken: Vec<Arc<FrozenBlock>> = self
             .preconfirmed
             .iter()
-            .filter(|p| p.block.number == number && p.block.hash != hash)
+            .filter(|p| p.block.number == number && is_broken(p.block.hash()))
             .map(|p| Arc::clone(&p.block))
             .collect();
         let current_hash_broken = self
             .current
             .as_ref()
-            .is_some_and(|c| c.base.block_number == number && c.block_hash != hash);
+            .is_some_and(|c| c.base.block_number == number && is_broken(c.hash));
         let built_on_broken = |chain: &StateChain<C::State>| {
             chain.layers.iter().any(|l| broken.iter().any(|b| Arc::ptr_eq(l, b)))
         };
@@ -439,9 +493,9 @@ impl<C: CanonicalStates> Executor<C> {
     pub fn on_overlay_event(&mut self, event: &OverlayEvent) -> Dropped {
         match event {
             OverlayEvent::Confirmed { number, hash } => self.canonical(*number, *hash),
-            OverlayEvent::BrokenPreconfirmation { number, canonical, .. } => {
-                self.canonical(*number, *canonical)
-            }
+            // The overlay decided (by hash, or by transactions, `gasUsed` and
+            // `receiptsRoot` where the hash is unknown): the block at `number` is broken.
+            OverlayEvent::BrokenPreconfirmation { number, .. } => self.drop_at(*number, |_| true),
             OverlayEvent::Passed { number } => self.passed(*number),
             OverlayEvent::Reorg { .. } => self.reset(),
             _ => Dropped::default(),
@@ -471,7 +525,7 @@ impl<C: CanonicalStates> Executor<C> {
     /// a block `next_number` started that the executor does not execute. The block in
     /// progress is kept as a preconfirmed layer when below `next_number`.
     pub fn abandon(&mut self, next_number: u64) {
-        self.finish_current(next_number);
+        self.finish_current(next_number, None);
     }
 
     /// Drops the block in progress (its executed state is not trusted).
@@ -490,15 +544,20 @@ impl<C: CanonicalStates> Executor<C> {
     /// The state a block starting with `base` executes on.
     fn parent(&self, base: &ExecutionPayloadStaticV1) -> Result<Parent<C::State>, ExecuteError> {
         let parent_hash = base.parent_hash;
+        // Known by its hash, or, a hash not known yet, by its number.
+        let is_parent = |number: u64, hash: Option<B256>| match hash {
+            Some(hash) => hash == parent_hash && number < base.block_number,
+            None => number.saturating_add(1) == base.block_number,
+        };
         let current_is_parent = self.current.as_ref().is_some_and(|c| {
-            c.block_hash == parent_hash
-                && c.base.block_number < base.block_number
-                && c.chain.layers.len() < self.max_layers
+            is_parent(c.base.block_number, c.hash) && c.chain.layers.len() < self.max_layers
         });
         if current_is_parent {
             return Ok(Parent::Current);
         }
-        if let Some(p) = self.preconfirmed.iter().rev().find(|p| p.block.hash == parent_hash) {
+        if let Some(p) =
+            self.preconfirmed.iter().rev().find(|p| is_parent(p.block.number, p.block.hash()))
+        {
             return Ok(Parent::Chain(p.chain.clone()));
         }
         match self.canonical.state_at(parent_hash) {
@@ -514,15 +573,24 @@ impl<C: CanonicalStates> Executor<C> {
 
     /// The block in progress ends as a block `next_number` starts: kept as a
     /// preconfirmed layer when below it (its chain returned), dropped when at its height
-    /// (a failover).
-    fn finish_current(&mut self, next_number: u64) -> Option<StateChain<C::State>> {
+    /// (a failover). `named` is the hash the next block names it by when it is that
+    /// block's parent: its hash when it had none.
+    fn finish_current(
+        &mut self,
+        next_number: u64,
+        named: Option<B256>,
+    ) -> Option<StateChain<C::State>> {
         let current = self.current.take()?;
         if current.base.block_number >= next_number {
             return None;
         }
+        let hash = OnceLock::new();
+        if let Some(known) = current.hash.or(named) {
+            let _ = hash.set(known);
+        }
         let block = Arc::new(FrozenBlock {
             number: current.base.block_number,
-            hash: current.block_hash,
+            hash,
             state: merge_layers(current.layers),
         });
         let mut layers = Vec::with_capacity(current.chain.layers.len() + 1);
@@ -585,7 +653,7 @@ impl<S> PendingSnapshot<S> {
     }
 
     pub(crate) const fn view(&self) -> BlockView<'_, S> {
-        BlockView { block: self.block.as_slice(), chain: &self.chain }
+        BlockView { block: self.block.as_slice(), chain: &self.chain, hash: None }
     }
 }
 

@@ -20,7 +20,7 @@ use revm::{
     state::{Account, AccountInfo, Bytecode},
     Database, DatabaseCommit, DatabaseRef,
 };
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The caller's state at canonical blocks: what index 0 of a block executes on when
 /// its parent is canonical.
@@ -140,9 +140,18 @@ impl LayerState {
 #[derive(Debug)]
 pub(crate) struct FrozenBlock {
     pub(crate) number: u64,
-    /// The block's hash (its last flashblock's `diff.block_hash`).
-    pub(crate) hash: B256,
+    /// The block's hash, once known: its last flashblock's `diff.block_hash` where that
+    /// is the header hash, else learned from the next block's `base.parent_hash` (set
+    /// once, when that block's index 0 is committed) or the canonical head.
+    pub(crate) hash: OnceLock<B256>,
     pub(crate) state: LayerState,
+}
+
+impl FrozenBlock {
+    /// The block's hash, if known.
+    pub(crate) fn hash(&self) -> Option<B256> {
+        self.hash.get().copied()
+    }
 }
 
 /// The state a block executes on: the preconfirmed blocks below it (newest first) over
@@ -190,9 +199,12 @@ where
         self.base.code_by_hash_ref(code_hash).map_err(ErasedError::new)
     }
 
+    /// `BLOCKHASH`: a preconfirmed block's known hash, else the caller's state's
+    /// (a preconfirmed block whose hash is not known reads zero, as an unknown block
+    /// does).
     fn block_hash(&self, number: u64) -> Result<B256, ErasedError> {
         if let Some(layer) = self.layers.iter().find(|l| l.number == number) {
-            return Ok(layer.hash);
+            return Ok(layer.hash().unwrap_or_default());
         }
         self.base.block_hash_ref(number).map_err(ErasedError::new)
     }
@@ -203,6 +215,10 @@ where
 pub(crate) struct BlockView<'a, S> {
     pub(crate) block: &'a [Arc<LayerState>],
     pub(crate) chain: &'a StateChain<S>,
+    /// The number and hash of the block these layers make, when a child block executes
+    /// on them before they are frozen (the child's index 0: its `base.parent_hash`
+    /// names them), for `BLOCKHASH`.
+    pub(crate) hash: Option<(u64, B256)>,
 }
 
 impl<S> std::fmt::Debug for BlockView<'_, S> {
@@ -253,7 +269,10 @@ where
     }
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
-        self.chain.block_hash(number)
+        match self.hash {
+            Some((own, hash)) if own == number => Ok(hash),
+            _ => self.chain.block_hash(number),
+        }
     }
 }
 
@@ -404,9 +423,9 @@ mod tests {
                 (c, account(Some(300), &[(2, 302)], false)),
             ]),
         ];
-        let stacked = BlockView { block: &layers, chain: &chain };
+        let stacked = BlockView { block: &layers, chain: &chain, hash: None };
         let merged = [Arc::new(merge_layers(layers.clone()))];
-        let merged = BlockView { block: &merged, chain: &chain };
+        let merged = BlockView { block: &merged, chain: &chain, hash: None };
         let balance = |view: &BlockView<'_, InMemoryState>, address| {
             view.basic_ref(address).unwrap().map(|i| i.balance)
         };
@@ -426,9 +445,9 @@ mod tests {
             assert_eq!(slot(view, c, 2), U256::from(302));
         }
         // Only the first two layers: a's slot 1 reads #1's write, cleared by #2.
-        let two = BlockView { block: &layers[..2], chain: &chain };
+        let two = BlockView { block: &layers[..2], chain: &chain, hash: None };
         assert_eq!(slot(&two, a, 1), U256::ZERO);
-        let one = BlockView { block: &layers[..1], chain: &chain };
+        let one = BlockView { block: &layers[..1], chain: &chain, hash: None };
         assert_eq!(slot(&one, a, 1), U256::from(101));
         assert_eq!(slot(&one, a, 9), U256::from(19));
         // Merging moved nothing out of the shared layers.

@@ -12,9 +12,12 @@
 //! (a Jovian chain) still replays.
 
 use flashblocks::{
-    assemble::{AssembleError, AssembledPayload},
-    overlay::{CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader},
-    primitives::{TxHash, B256},
+    assemble::{AssembledPayload, BlockHashOutcome},
+    overlay::{
+        CanonicalBlock, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent,
+        OverlayReader,
+    },
+    primitives::B256,
     types::{frame_version, Flashblock, JsonFrameEncoding, PayloadId, VERSION_V1},
     validate::{Outcome, RuleSet, ValidationError, Validator, ValidatorConfig},
     Receiver, ReceiverConfig,
@@ -117,6 +120,11 @@ pub enum BlockHashStatus {
         /// The flashblock's `diff.block_hash`.
         claimed: B256,
     },
+    /// The stream's `diff.block_hash` is zero, unavailable (OP Subblocks): nothing to
+    /// check.
+    Unavailable,
+    /// The stream's `diff.block_hash` is not the header hash (Base): nothing to check.
+    NotAHeaderHash,
     /// Not checked: the flashblock was not accepted, or no header could be rebuilt.
     Skipped,
 }
@@ -127,14 +135,16 @@ impl BlockHashStatus {
         matches!(self, Self::Ok(_))
     }
 
-    /// `ok`, `mismatch computed=<0x..> claimed=<0x..>` or `skipped`, as the conformance
-    /// output writes it.
+    /// `ok`, `mismatch computed=<0x..> claimed=<0x..>`, `unavailable`,
+    /// `not_a_header_hash` or `skipped`, as the conformance output writes it.
     pub fn label(&self) -> String {
         match self {
             Self::Ok(_) => "ok".to_owned(),
             Self::Mismatch { computed, claimed } => {
                 format!("mismatch computed={computed} claimed={claimed}")
             }
+            Self::Unavailable => "unavailable".to_owned(),
+            Self::NotAHeaderHash => "not_a_header_hash".to_owned(),
             Self::Skipped => "skipped".to_owned(),
         }
     }
@@ -291,9 +301,9 @@ impl Pipeline {
     pub fn advance_canonical(
         &mut self,
         head: CanonicalHead,
-        transactions: Option<&[TxHash]>,
+        block: Option<&CanonicalBlock>,
     ) -> Vec<OverlayEvent> {
-        self.receiver.canonical_head(head, transactions)
+        self.receiver.canonical_head(head, block)
     }
 
     /// Processes one frame, calling the receiver stage by stage and timing each
@@ -357,10 +367,12 @@ impl Pipeline {
 
         let started = Instant::now();
         report.block_hash = match self.receiver.assemble(&accepted) {
-            Ok(hash) => BlockHashStatus::Ok(hash),
-            Err(AssembleError::BlockHashMismatch { computed, claimed }) => {
+            Ok(BlockHashOutcome::Ok(hash)) => BlockHashStatus::Ok(hash),
+            Ok(BlockHashOutcome::Mismatch { computed, claimed }) => {
                 BlockHashStatus::Mismatch { computed, claimed }
             }
+            Ok(BlockHashOutcome::Unavailable) => BlockHashStatus::Unavailable,
+            Ok(BlockHashOutcome::NotAHeaderHash) => BlockHashStatus::NotAHeaderHash,
             Err(_) => BlockHashStatus::Skipped,
         };
         report.times.assemble = started.elapsed();

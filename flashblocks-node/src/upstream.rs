@@ -23,7 +23,7 @@ use alloy_primitives::{Address, Bytes, TxHash, B256, U256, U64};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_rpc_types_eth::Header;
 use flashblocks_execute::CanonicalStates;
-use flashblocks_overlay::CanonicalHead;
+use flashblocks_overlay::{CanonicalBlock, CanonicalHead};
 use futures_util::StreamExt;
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
 use revm::{
@@ -158,13 +158,22 @@ impl Upstream {
     }
 
     /// The transaction hashes of the canonical block `hash`.
-    async fn transaction_hashes(&self, hash: B256) -> Result<Option<Vec<TxHash>>, UpstreamError> {
+    /// What confirms a preconfirmed block: the block's transaction hashes, `gasUsed`
+    /// and `receiptsRoot`.
+    async fn canonical_block(&self, hash: B256) -> Result<Option<CanonicalBlock>, UpstreamError> {
         #[derive(serde::Deserialize, Debug)]
-        struct Hashes {
+        #[serde(rename_all = "camelCase")]
+        struct Facts {
             transactions: Vec<TxHash>,
+            gas_used: U64,
+            receipts_root: B256,
         }
-        let block: Option<Hashes> = self.request("eth_getBlockByHash", (hash, false)).await?;
-        Ok(block.map(|b| b.transactions))
+        let block: Option<Facts> = self.request("eth_getBlockByHash", (hash, false)).await?;
+        Ok(block.map(|b| {
+            CanonicalBlock::new(b.transactions)
+                .with_gas_used(b.gas_used.to())
+                .with_receipts_root(b.receipts_root)
+        }))
     }
 }
 
@@ -257,13 +266,14 @@ impl CanonicalStates for Upstream {
     }
 }
 
-/// A new canonical head and its transactions, in order.
+/// A new canonical head and what confirms a preconfirmed block at its number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewHead {
     /// The head.
     pub head: CanonicalHead,
-    /// Its transaction hashes (`None` when the upstream no longer had the block).
-    pub transactions: Option<Vec<TxHash>>,
+    /// Its transaction hashes in order, `gasUsed` and `receiptsRoot` (`None` when the
+    /// upstream no longer had the block).
+    pub block: Option<CanonicalBlock>,
 }
 
 /// Reports every new canonical head of `upstream` to `on_head`, until the upstream's
@@ -319,7 +329,7 @@ async fn report_new_head<F, Fut>(
 {
     if *last != Some(head) {
         *last = Some(head);
-        let transactions = upstream.transaction_hashes(head.hash).await.ok().flatten();
-        on_head(NewHead { head, transactions }).await;
+        let block = upstream.canonical_block(head.hash).await.ok().flatten();
+        on_head(NewHead { head, block }).await;
     }
 }

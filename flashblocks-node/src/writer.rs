@@ -167,7 +167,7 @@ impl State {
 
     fn head(&mut self, new: &NewHead) {
         self.summary.heads += 1;
-        let events = self.pipeline.advance_canonical(new.head, new.transactions.as_deref());
+        let events = self.pipeline.advance_canonical(new.head, new.block.as_ref());
         // Waiters look again (what they wait for may now be canonical).
         self.feed.notify_applied();
         tracing::debug!(number = new.head.number, hash = %new.head.hash, "canonical head");

@@ -19,7 +19,7 @@ use flashblocks_node::{
     upstream::{NewHead, Upstream},
     writer::{Input, Writer},
 };
-use flashblocks_overlay::CanonicalHead;
+use flashblocks_overlay::{CanonicalBlock, CanonicalHead};
 use jsonrpsee::{server::Server, RpcModule};
 use revm::DatabaseRef;
 use serde_json::{json, Value};
@@ -124,7 +124,7 @@ async fn run() {
                     number: block[0].flashblock.base().unwrap().block_number,
                     hash: last.diff().block_hash,
                 },
-                transactions: Some(transactions.collect()),
+                block: Some(CanonicalBlock::new(transactions.collect())),
             }
         })
         .collect();

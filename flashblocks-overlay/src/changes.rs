@@ -15,8 +15,9 @@ use flashblocks_types::Metadata;
 pub struct ChangeSet {
     /// The snapshot the flashblock made.
     pub snapshot: SnapshotId,
-    /// The hash of the block so far.
-    pub block_hash: B256,
+    /// The hash of the block so far, when known (`None` where the stream's
+    /// `diff.block_hash` is not the header hash: the hash is learned later).
+    pub block_hash: Option<B256>,
     /// The transactions it added, in order.
     pub transactions: Vec<TxHash>,
     /// Their receipts, one per transaction, in order (`None` where the source has none).
@@ -32,7 +33,7 @@ impl ChangeSet {
     pub(crate) fn of(block: &BlockLayer, layer: &FlashblockLayer) -> Self {
         let fb = &layer.flashblock;
         let snapshot = SnapshotId { block_number: block.number, flashblock_index: fb.index() };
-        let block_hash = fb.diff().block_hash;
+        let block_hash = block.hash_with(fb);
         let touched_accounts = match fb.metadata() {
             Metadata::Executed { executed, .. } => {
                 executed.accounts.iter().map(|a| a.address).collect()
@@ -56,12 +57,13 @@ impl ChangeSet {
     }
 }
 
-/// Appends the RPC logs of `layer`'s transactions, stamped with `block_hash`.
+/// Appends the RPC logs of `layer`'s transactions, stamped with `block_hash` (null while
+/// unknown).
 fn push_logs(
     out: &mut Vec<Log>,
     block: &BlockLayer,
     layer: &FlashblockLayer,
-    block_hash: B256,
+    block_hash: Option<B256>,
     keep: impl Fn(&alloy_primitives::Log) -> bool,
 ) {
     for (offset, tx) in layer.transactions.iter().enumerate() {
@@ -70,7 +72,7 @@ fn push_logs(
         for (i, log) in logs.iter().enumerate().filter(|(_, log)| keep(log)) {
             out.push(Log {
                 inner: log.clone(),
-                block_hash: Some(block_hash),
+                block_hash,
                 block_number: Some(block.number),
                 block_timestamp: Some(block.base.timestamp),
                 transaction_hash: Some(tx.hash),
@@ -92,12 +94,22 @@ impl View<'_> {
         };
         let mut out = Vec::new();
         for block in &self.snapshot().blocks {
-            let num_hash = BlockNumHash { number: block.number, hash: block.block_hash() };
-            if !filter.is_pending_block_filter() && !filter.matches_block(&num_hash) {
-                continue;
+            let hash = block.block_hash();
+            if !filter.is_pending_block_filter() {
+                // A filter by block hash matches only a known hash.
+                let matches = match (hash, filter.get_block_hash()) {
+                    (None, Some(_)) => false,
+                    (hash, _) => filter.matches_block(&BlockNumHash {
+                        number: block.number,
+                        hash: hash.unwrap_or_default(),
+                    }),
+                };
+                if !matches {
+                    continue;
+                }
             }
             for layer in &block.flashblocks {
-                push_logs(&mut out, block, layer, num_hash.hash, |log| filter.matches(log));
+                push_logs(&mut out, block, layer, hash, |log| filter.matches(log));
             }
         }
         Lookup::Found(crate::Preconfirmed { value: out, snapshot })

@@ -12,7 +12,7 @@
 use crate::positions::Positions;
 use alloy_primitives::{keccak256, Address, Bytes, Log, TxHash, B256};
 use flashblocks_types::{
-    ExecutionPayloadStaticV1, Flashblock, FlashblockSource, Metadata, PayloadId,
+    DiffBlockHash, ExecutionPayloadStaticV1, Flashblock, FlashblockSource, Metadata, PayloadId,
     RecoveredTransaction,
 };
 use std::sync::{Arc, OnceLock};
@@ -116,6 +116,12 @@ pub(crate) struct BlockLayer {
     /// Whether a flashblock of the block carries balances (V1 or executed metadata, or
     /// a JSON `new_account_balances` with entries).
     pub(crate) carries_balances: bool,
+    /// What the stream's `diff.block_hash` is: the block's hash only where it is the
+    /// header hash.
+    pub(crate) diff_block_hash: DiffBlockHash,
+    /// The block's hash learned from the next block's `base.parent_hash`, where
+    /// `diff.block_hash` is not the header hash.
+    pub(crate) learned_hash: Option<B256>,
 }
 
 impl BlockLayer {
@@ -124,6 +130,7 @@ impl BlockLayer {
         number: u64,
         payload_id: PayloadId,
         base: Arc<ExecutionPayloadStaticV1>,
+        diff_block_hash: DiffBlockHash,
     ) -> Self {
         Self {
             number,
@@ -137,6 +144,8 @@ impl BlockLayer {
             positions: Arc::default(),
             unexecuted_json: false,
             carries_balances: false,
+            diff_block_hash,
+            learned_hash: None,
         }
     }
 
@@ -203,9 +212,27 @@ impl BlockLayer {
         self.flashblocks.last()
     }
 
-    /// The hash of the block so far: the latest flashblock's `diff.block_hash`.
-    pub(crate) fn block_hash(&self) -> B256 {
-        self.latest().map(|l| l.flashblock.diff().block_hash).unwrap_or_default()
+    /// The hash of the block so far, when known: the latest flashblock's
+    /// `diff.block_hash` where it is the header hash, else the hash learned from the next
+    /// block's `base.parent_hash` (`None` until then).
+    pub(crate) fn block_hash(&self) -> Option<B256> {
+        self.latest().and_then(|l| self.hash_with(&l.flashblock))
+    }
+
+    /// The hash of the block once `latest` is its newest flashblock (as
+    /// [`block_hash`](Self::block_hash)).
+    pub(crate) fn hash_with(&self, latest: &Flashblock) -> Option<B256> {
+        if self.diff_block_hash.is_header_hash() {
+            Some(latest.diff().block_hash)
+        } else {
+            self.learned_hash
+        }
+    }
+
+    /// The latest flashblock's cumulative `gas_used` and `receipts_root`: what a
+    /// canonical block confirms a block whose hash is unknown by.
+    pub(crate) fn gas_and_receipts_root(&self) -> Option<(u64, B256)> {
+        self.latest().map(|l| (l.flashblock.diff().gas_used, l.flashblock.diff().receipts_root))
     }
 
     /// The latest flashblock index.

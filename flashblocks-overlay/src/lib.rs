@@ -98,8 +98,10 @@
 //! ## Spec decisions
 //!
 //! As the [spec page](flashblocks_types::spec) decides (where upstream differs, the page wins): the pending block's
-//! `hash` is the latest flashblock's `diff.block_hash` (upstream writes a `0x0`
-//! placeholder) and its `nonce` the latest flashblock index; a receipt's status, gas and
+//! `hash` is the latest flashblock's `diff.block_hash` where the stream's dialect makes
+//! it the header hash, else `null` until the next block's `base.parent_hash` names it
+//! (upstream writes a `0x0` placeholder; lookups by hash find only known hashes), and
+//! its `nonce` the latest flashblock index; a receipt's status, gas and
 //! contract address come from `TransactionMetadata` and its cumulative gas is the sum
 //! over the block so far; `op_supportedCapabilities` is [`SUPPORTED_CAPABILITIES`].
 //!
@@ -176,8 +178,8 @@ pub use error::OverlayError;
 pub use flashblocks_types::RecoveredTransaction;
 pub use layer::{transaction_hash, ReceiptFacts};
 pub use overlay::{Applied, CachedReader, Overlay, OverlayEvent, OverlayReader};
-pub use rpc::{PendingBlock, SUPPORTED_CAPABILITIES};
+pub use rpc::{PendingBlock, PendingHeader, SUPPORTED_CAPABILITIES};
 pub use snapshot::{
-    CanonicalHead, Lookup, NotHere, Preconfirmed, PreconfirmedReceipt, PreconfirmedTransaction,
-    Snapshot, SnapshotId, View,
+    CanonicalBlock, CanonicalHead, Lookup, NotHere, Preconfirmed, PreconfirmedReceipt,
+    PreconfirmedTransaction, Snapshot, SnapshotId, View,
 };

@@ -5,7 +5,7 @@ use crate::{
     changes::ChangeSet,
     index::Index,
     layer::BlockLayer,
-    snapshot::{CanonicalHead, Snapshot},
+    snapshot::{CanonicalBlock, CanonicalHead, Snapshot},
     OverlayConfig, OverlayError,
 };
 use alloy_primitives::{TxHash, B256};
@@ -18,12 +18,16 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OverlayEvent {
-    /// The canonical chain reached a preconfirmed block with the same hash (and the same
-    /// transactions, when the caller gave them): its layer was dropped.
+    /// The canonical chain reached a preconfirmed block that is the same block: its
+    /// layer was dropped. A block whose hash is known is the same with the same hash
+    /// (and the same transactions, when the caller gave them); one whose hash is unknown
+    /// (its stream's `diff.block_hash` is not the header hash) with the same
+    /// transactions, `gasUsed` and `receiptsRoot` ([`CanonicalBlock`]), and its hash is
+    /// learned from the canonical head.
     Confirmed {
         /// The block number.
         number: u64,
-        /// Its hash.
+        /// Its hash (the canonical head's).
         hash: B256,
     },
     /// The canonical chain moved past a pending block without the caller reporting that
@@ -37,8 +41,8 @@ pub enum OverlayEvent {
     BrokenPreconfirmation {
         /// The block number.
         number: u64,
-        /// The hash the flashblocks preconfirmed.
-        preconfirmed: B256,
+        /// The hash the flashblocks preconfirmed (`None` when it was unknown).
+        preconfirmed: Option<B256>,
         /// The canonical hash.
         canonical: B256,
         /// Preconfirmed transactions the canonical block does not hold (empty when the
@@ -346,7 +350,12 @@ impl Overlay {
                     next.require_canonical(number.saturating_sub(1));
                     before_newest = Some(Index::default());
                 }
-                Some(_) => before_newest = Some(next.index.clone()),
+                Some(_) => {
+                    // The block after the newest: the newest's hash, if unknown, is
+                    // this block's parent hash.
+                    learn_newest_hash(&mut next, base.parent_hash);
+                    before_newest = Some(next.index.clone());
+                }
                 None => {
                     if next.canonical.is_some_and(|c| number > c.number.saturating_add(1)) {
                         next.require_canonical(number - 1);
@@ -354,7 +363,12 @@ impl Overlay {
                     before_newest = Some(next.index.clone());
                 }
             }
-            BlockLayer::new(number, flashblock.payload_id(), Arc::new(base.clone()))
+            BlockLayer::new(
+                number,
+                flashblock.payload_id(),
+                Arc::new(base.clone()),
+                accepted.dialect().block_hash(),
+            )
         } else {
             // The validator accepted it as the next of its block: the overlay holds that
             // block unless it dropped it (confirmed, reorged, evicted or refused).
@@ -426,7 +440,13 @@ impl Overlay {
         // The transactions are the same: the block keeps its positions table.
         let mut block = BlockLayer {
             positions: Arc::clone(&old.positions),
-            ..BlockLayer::new(old.number, old.payload_id, Arc::clone(&old.base))
+            learned_hash: old.learned_hash,
+            ..BlockLayer::new(
+                old.number,
+                old.payload_id,
+                Arc::clone(&old.base),
+                old.diff_block_hash,
+            )
         };
         for layer in &old.flashblocks {
             let carried = Arc::new(Flashblock::clone(&layer.flashblock).without_executed());
@@ -441,12 +461,21 @@ impl Overlay {
 
     /// Tells the overlay the canonical head moved (a new block, or a reorg). Blocks at or
     /// below it are dropped; the block at its height is checked against what was
-    /// preconfirmed: its hash, and its transactions when `transactions` (the canonical
-    /// block's transaction hashes, in order) is given.
+    /// preconfirmed, with what the caller read of the canonical block (`block`):
+    ///
+    /// - a block whose hash is known: the same hash, and the same transactions when
+    ///   `block` is given;
+    /// - a block whose hash is unknown (its stream's `diff.block_hash` is not the header
+    ///   hash): the same transactions, `gasUsed` and `receiptsRoot`; without `block`
+    ///   (or without its `gasUsed` or `receiptsRoot`) it cannot be checked and is
+    ///   dropped unchecked ([`OverlayEvent::Passed`]).
+    ///
+    /// A block that is the same is confirmed, one that differs is a broken
+    /// preconfirmation (every pending block dropped).
     pub fn advance_canonical(
         &mut self,
         head: CanonicalHead,
-        transactions: Option<&[TxHash]>,
+        block: Option<&CanonicalBlock>,
     ) -> Vec<OverlayEvent> {
         let mut next = (*self.current).clone();
         let mut events = Vec::new();
@@ -461,6 +490,7 @@ impl Overlay {
             });
             self.drop_all(&mut next);
         }
+        let transactions = block.map(|b| b.transactions.as_slice());
         while let Some(oldest) = next.blocks.first().cloned() {
             if oldest.number > head.number {
                 break;
@@ -473,7 +503,21 @@ impl Overlay {
             let preconfirmed = oldest.block_hash();
             let same_transactions =
                 transactions.is_none_or(|txs| oldest.transaction_hashes().eq(txs.iter().copied()));
-            if preconfirmed == head.hash && same_transactions {
+            let same = match preconfirmed {
+                Some(hash) => hash == head.hash && same_transactions,
+                None => {
+                    let claimed = oldest.gas_and_receipts_root();
+                    match block.and_then(|b| Some((b.gas_used?, b.receipts_root?))) {
+                        Some(canonical) => same_transactions && claimed == Some(canonical),
+                        None => {
+                            events.push(OverlayEvent::Passed { number: oldest.number });
+                            self.drop_oldest(&mut next);
+                            continue;
+                        }
+                    }
+                }
+            };
+            if same {
                 events.push(OverlayEvent::Confirmed { number: head.number, hash: head.hash });
                 self.drop_oldest(&mut next);
             } else {
@@ -530,5 +574,16 @@ impl Overlay {
         let oldest = next.blocks.remove(0);
         remove_block(&mut next.index, &oldest);
         remove_block(&mut self.before_newest, &oldest);
+    }
+}
+
+/// The newest pending block's hash, if unknown, is `parent_hash`: the next block's
+/// `base.parent_hash` names it.
+fn learn_newest_hash(next: &mut Snapshot, parent_hash: B256) {
+    let Some(newest) = next.blocks.last_mut() else { return };
+    if newest.block_hash().is_none() {
+        let mut block = BlockLayer::clone(newest);
+        block.learned_hash = Some(parent_hash);
+        *newest = Arc::new(block);
     }
 }

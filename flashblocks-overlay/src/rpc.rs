@@ -26,8 +26,60 @@ use std::sync::Arc;
 /// What `op_supportedCapabilities` returns.
 pub const SUPPORTED_CAPABILITIES: [&str; 1] = ["flashblocksv1"];
 
-/// The pending block as `eth_getBlockByNumber("pending", full)` returns it.
-pub type PendingBlock = Block<Transaction>;
+/// The pending block as `eth_getBlockByNumber("pending", full)` returns it: alloy's RPC
+/// block with a [`PendingHeader`], whose `hash` is null while unknown.
+pub type PendingBlock = Block<Transaction, PendingHeader>;
+
+/// A block header as JSON-RPC returns it (alloy's RPC `Header`), except that `hash` is
+/// `null` while the block's hash is unknown: geth answers a pending block so, and a
+/// preconfirmed block whose stream's `diff.block_hash` is not the header hash (OP
+/// Subblocks, Base) has no hash until it is learned ([spec page](flashblocks_types::spec),
+/// "Subblocks and the deployed dialects"). A canonical block's header has its hash.
+///
+/// ```
+/// use flashblocks_overlay::PendingHeader;
+///
+/// let header = PendingHeader { hash: None, inner: Default::default(), total_difficulty: None, size: None };
+/// let json = serde_json::to_value(&header).unwrap();
+/// assert!(json["hash"].is_null());
+/// assert_eq!(json["number"], "0x0");
+/// let back: PendingHeader = serde_json::from_value(json).unwrap();
+/// assert_eq!(back, header);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingHeader {
+    /// The block's hash; `None` (null) while unknown.
+    pub hash: Option<B256>,
+    /// The consensus header.
+    #[serde(flatten)]
+    pub inner: alloy_consensus::Header,
+    /// The total difficulty (deprecated; 0 for a preconfirmed block).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_difficulty: Option<U256>,
+    /// The block's size in bytes, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<U256>,
+}
+
+impl core::ops::Deref for PendingHeader {
+    type Target = alloy_consensus::Header;
+
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl From<alloy_rpc_types_eth::Header> for PendingHeader {
+    fn from(header: alloy_rpc_types_eth::Header) -> Self {
+        Self {
+            hash: Some(header.hash),
+            inner: header.inner,
+            total_difficulty: header.total_difficulty,
+            size: header.size,
+        }
+    }
+}
 
 fn rpc_transaction(
     tx: &PreconfirmedTransaction,
@@ -37,7 +89,7 @@ fn rpc_transaction(
     let info = TransactionInfo {
         hash: Some(tx.hash),
         index: Some(tx.index),
-        block_hash: Some(tx.block_hash),
+        block_hash: tx.block_hash,
         block_number: Some(tx.block_number),
         base_fee: Some(saturating_u64(tx.base_fee_per_gas)),
         block_timestamp: Some(tx.timestamp),
@@ -95,7 +147,8 @@ impl View<'_> {
     }
 
     /// `eth_getBlockByNumber("pending", full)`: the newest pending block so far, its
-    /// `hash` the latest flashblock's `diff.block_hash` and its `nonce` the latest
+    /// `hash` the block's hash when known (the latest flashblock's `diff.block_hash`
+    /// where that is the header hash, else null until learned) and its `nonce` the latest
     /// flashblock index (the [spec page](flashblocks_types::spec)'s decisions). With `full`, every transaction is
     /// decoded (prepared once); [`NotHere::Undecodable`] if one does not decode.
     /// The transactions root is computed on the first call for a snapshot's newest
@@ -118,11 +171,12 @@ impl View<'_> {
         }
     }
 
-    /// `eth_getBlockByHash(hash, full)` for a preconfirmed block, by the block hash of
-    /// its newest flashblock (`diff.block_hash`). [`NotHere::Untouched`] for a hash it
-    /// does not hold.
+    /// `eth_getBlockByHash(hash, full)` for a preconfirmed block whose hash is known (the
+    /// `diff.block_hash` of its newest flashblock where that is the header hash, else the
+    /// hash learned from the next block): a block whose hash is unknown is found by no
+    /// hash, `0x0` included. [`NotHere::Untouched`] for a hash it does not hold.
     pub fn block_by_hash(&self, hash: B256, full: bool) -> Lookup<PendingBlock> {
-        match self.snapshot.blocks.iter().find(|b| b.block_hash() == hash) {
+        match self.snapshot.blocks.iter().find(|b| b.block_hash() == Some(hash)) {
             Some(block) => self.rpc_block(block, full),
             None => Lookup::NotHere(self.ready().err().unwrap_or(NotHere::Untouched)),
         }
@@ -170,7 +224,7 @@ impl View<'_> {
                     hash: entry.hash,
                     raw: raw.clone(),
                     block_number: block.number,
-                    block_hash: diff.block_hash,
+                    block_hash: block.block_hash(),
                     index: index as u64,
                     flashblock_index: 0,
                     timestamp: base.timestamp,
@@ -187,8 +241,8 @@ impl View<'_> {
         } else {
             BlockTransactions::Hashes(block.transaction_hashes().collect())
         };
-        let header = alloy_rpc_types_eth::Header {
-            hash: diff.block_hash,
+        let header = PendingHeader {
+            hash: block.block_hash(),
             inner: header,
             total_difficulty: Some(U256::ZERO),
             size: None,
@@ -264,7 +318,7 @@ fn rpc_receipt(found: &PreconfirmedReceipt, tx: &RecoveredTransaction) -> OpTran
         .enumerate()
         .map(|(i, log)| Log {
             inner: log.clone(),
-            block_hash: Some(meta.block_hash),
+            block_hash: meta.block_hash,
             block_number: Some(meta.block_number),
             block_timestamp: Some(meta.timestamp),
             transaction_hash: Some(meta.hash),
@@ -300,7 +354,7 @@ fn rpc_receipt(found: &PreconfirmedReceipt, tx: &RecoveredTransaction) -> OpTran
             inner: ReceiptWithBloom { receipt: inner, logs_bloom: bloom },
             transaction_hash: meta.hash,
             transaction_index: Some(meta.index),
-            block_hash: Some(meta.block_hash),
+            block_hash: meta.block_hash,
             block_number: Some(meta.block_number),
             gas_used: facts.gas_used,
             effective_gas_price,

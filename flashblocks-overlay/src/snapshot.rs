@@ -18,6 +18,49 @@ pub struct CanonicalHead {
     pub hash: B256,
 }
 
+/// What the caller read of the canonical block at the head, to check the preconfirmed
+/// block at its number against ([`Overlay::advance_canonical`](crate::Overlay::advance_canonical)):
+/// its transactions, and its `gasUsed` and `receiptsRoot`, which confirm a block whose
+/// hash is unknown ([spec page](flashblocks_types::spec), "Subblocks and the deployed
+/// dialects").
+///
+/// ```
+/// use alloy_primitives::{B256, TxHash};
+/// use flashblocks_overlay::CanonicalBlock;
+///
+/// let block = CanonicalBlock::new(vec![TxHash::repeat_byte(1)]).with_gas_used(21_000).with_receipts_root(B256::repeat_byte(2));
+/// assert_eq!((block.gas_used, block.receipts_root), (Some(21_000), Some(B256::repeat_byte(2))));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CanonicalBlock {
+    /// Its transaction hashes, in order.
+    pub transactions: Vec<TxHash>,
+    /// Its `gasUsed`, when read.
+    pub gas_used: Option<u64>,
+    /// Its `receiptsRoot`, when read.
+    pub receipts_root: Option<B256>,
+}
+
+impl CanonicalBlock {
+    /// A block with these transaction hashes (in order), its `gasUsed` and
+    /// `receiptsRoot` not read.
+    pub const fn new(transactions: Vec<TxHash>) -> Self {
+        Self { transactions, gas_used: None, receipts_root: None }
+    }
+
+    /// With its `gasUsed`.
+    pub const fn with_gas_used(mut self, gas_used: u64) -> Self {
+        self.gas_used = Some(gas_used);
+        self
+    }
+
+    /// With its `receiptsRoot`.
+    pub const fn with_receipts_root(mut self, receipts_root: B256) -> Self {
+        self.receipts_root = Some(receipts_root);
+        self
+    }
+}
+
 /// Which snapshot an answer came from: the newest pending block and flashblock at the
 /// time. Two answers with the same id were read from the same state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -151,8 +194,10 @@ pub struct PreconfirmedTransaction {
     pub raw: Bytes,
     /// The block number.
     pub block_number: u64,
-    /// The hash of the block so far (its latest flashblock's `diff.block_hash`).
-    pub block_hash: B256,
+    /// The hash of the block so far, when known: its latest flashblock's
+    /// `diff.block_hash` where that is the header hash, else the hash learned from the
+    /// next block (`None`, answered as null, until then).
+    pub block_hash: Option<B256>,
     /// The index in the block.
     pub index: u64,
     /// The index of the flashblock that carried it.

@@ -1,11 +1,13 @@
 //! [`Receiver`]: the receiving side of a flashblock stream, IO-free, in one place.
 
-use alloy_primitives::{TxHash, B256};
-use flashblocks_assemble::{AssembleError, AssembledPayload, Assembler, BlockHashCheck};
-use flashblocks_overlay::{
-    Applied, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent, OverlayReader,
+use flashblocks_assemble::{
+    AssembleError, AssembledPayload, Assembler, BlockHashCheck, BlockHashOutcome,
 };
-use flashblocks_types::{Dialect, DialectChoice, Flashblock, JsonMessage};
+use flashblocks_overlay::{
+    Applied, CanonicalBlock, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent,
+    OverlayReader,
+};
+use flashblocks_types::{Dialect, DialectChoice, DiffBlockHash, Flashblock, JsonMessage};
 use flashblocks_validate::{
     AcceptedFlashblock, BlockStart, Outcome, PrevBlockLink, RuleSet, ValidationError, Validator,
     ValidatorConfig,
@@ -88,6 +90,13 @@ impl ReceiverConfig {
         self.validator.dialect
     }
 
+    /// What the stream's `diff.block_hash` is: the fixed dialect's
+    /// ([`Dialect::block_hash`](flashblocks_types::Dialect::block_hash)); `auto` reads as
+    /// the header hash until decided.
+    pub fn diff_block_hash(&self) -> DiffBlockHash {
+        self.dialect().fixed().map_or(DiffBlockHash::HeaderHash, |d| d.block_hash())
+    }
+
     /// Sets the stream's dialect, or `auto` (and with it the rule set).
     pub const fn with_dialect(mut self, dialect: DialectChoice) -> Self {
         self.validator = self.validator.with_dialect(dialect);
@@ -120,9 +129,11 @@ pub struct Received {
     /// receiver was made or reset, or a restart); `None` otherwise and for a fixed
     /// dialect. [`Receiver::dialect`] gives the stream's dialect at any time.
     pub dialect_decided: Option<Dialect>,
-    /// The assembled block's hash check after an accepted flashblock (`None` for a
-    /// duplicate): the hash, or why it does not verify.
-    pub block_hash: Option<Result<B256, AssembleError>>,
+    /// The block-hash check of the assembled block after an accepted flashblock (`None`
+    /// for a duplicate): `ok` with the hash, `mismatch` with both hashes, or, where the
+    /// stream's `diff.block_hash` is not the header hash, `unavailable` or
+    /// `not_a_header_hash`; an error when the block could not be assembled.
+    pub block_hash: Option<Result<BlockHashOutcome, AssembleError>>,
     /// What the overlay did with an accepted flashblock (`None` for a duplicate).
     pub applied: Option<Result<Applied, OverlayError>>,
     /// What the execution check reported for this frame (a receiver built with
@@ -229,7 +240,9 @@ impl Receiver {
     pub fn new(config: ReceiverConfig) -> Self {
         let mut validator = Validator::new(config.validator);
         if config.block_hash_check {
-            validator.add_check(Box::new(BlockHashCheck::new()));
+            validator.add_check(Box::new(BlockHashCheck::with_diff_block_hash(
+                config.diff_block_hash(),
+            )));
         }
         Self::with_validator(config, validator)
     }
@@ -276,6 +289,8 @@ impl Receiver {
     where
         C: flashblocks_execute::CanonicalStates + Send + 'static,
     {
+        let mut check = check;
+        check.executor_mut().set_diff_block_hash(config.diff_block_hash());
         let mut receiver = Self::new(config);
         receiver.execution = Some(Execution { link: Box::new(check), reports: VecDeque::new() });
         receiver
@@ -438,14 +453,18 @@ impl Receiver {
 
     /// Step 3: appends an accepted flashblock to its block (a block start finishes or
     /// replaces the previous one; a restart drops it and the kept payloads) and checks
-    /// the block hash of the block so far (free
-    /// when the block-hash check ran: its header came in the token).
+    /// the block hash of the block so far (free when the block-hash check ran: its
+    /// header came in the token), as the stream's dialect allows
+    /// ([`Assembler::block_hash_outcome`]): a mismatch is reported, not enforced here.
     ///
     /// # Errors
     ///
-    /// Why the block hash does not verify (reported, not enforced here), or why the
-    /// block could not be assembled (a list over the payload's limits).
-    pub fn assemble(&mut self, accepted: &AcceptedFlashblock) -> Result<B256, AssembleError> {
+    /// Why the block could not be assembled (a list over the payload's limits), or no
+    /// header rebuilt (a base fee over 64 bits).
+    pub fn assemble(
+        &mut self,
+        accepted: &AcceptedFlashblock,
+    ) -> Result<BlockHashOutcome, AssembleError> {
         let assembler = match accepted.block_start() {
             Some(start) => {
                 let previous = self.assembler.take();
@@ -467,7 +486,7 @@ impl Receiver {
                 None => return Err(AssembleError::NotBlockStart { index: accepted.index() }),
             },
         };
-        assembler.verify_block_hash()
+        assembler.block_hash_outcome()
     }
 
     fn keep(&mut self, payload: AssembledPayload) {
@@ -505,9 +524,10 @@ impl Receiver {
         applied
     }
 
-    /// The canonical chain has a new head (a new block or a reorg); `transactions` are
-    /// its transaction hashes in order, when known, to check the preconfirmed block
-    /// against. Confirmed blocks leave the overlay; a broken preconfirmation or a reorg
+    /// The canonical chain has a new head (a new block or a reorg); `block` is what the
+    /// caller read of it (its transaction hashes in order, `gasUsed` and
+    /// `receiptsRoot`), when known, to check the preconfirmed block against
+    /// ([`Overlay::advance_canonical`]). Confirmed blocks leave the overlay; a broken preconfirmation or a reorg
     /// drops the pending chain and the block being received (the stream resumes at its
     /// next index 0, and the newest block seen is forgotten), as does a block being
     /// received that is further ahead of the head than the validator's
@@ -516,11 +536,11 @@ impl Receiver {
     pub fn canonical_head(
         &mut self,
         head: CanonicalHead,
-        transactions: Option<&[TxHash]>,
+        block: Option<&CanonicalBlock>,
     ) -> Vec<OverlayEvent> {
         self.canonical = Some(head);
         self.validator.set_canonical_head(Some(head.number));
-        let mut events = self.overlay.advance_canonical(head, transactions);
+        let mut events = self.overlay.advance_canonical(head, block);
         let dropped = events.iter().any(|event| {
             matches!(event, OverlayEvent::Reorg { .. } | OverlayEvent::BrokenPreconfirmation { .. })
         });

@@ -38,7 +38,7 @@ fn simulated_stream_rejects_the_injected_frame_and_verifies_every_hash() {
     assert_eq!(summary.payloads.len(), 3);
     for (payload, block) in summary.payloads.iter().zip(&sim.blocks) {
         let last = block.last().unwrap();
-        assert_eq!(payload.block_hash(), last.diff.block_hash);
+        assert_eq!(payload.block_hash(), Some(last.diff.block_hash));
         let count: usize = block.iter().map(|fb| fb.diff.transactions.len()).sum();
         assert_eq!(payload.transactions().len(), count);
     }
@@ -96,7 +96,7 @@ fn unichain_capture_replays_end_to_end() {
     assert_eq!(inner.timestamp, 0x690be89e);
     assert_eq!(
         payload.block_hash(),
-        b256!("c463a3120c35268f610d969f5608b479332ef10953af77c7a6be806195831196")
+        Some(b256!("c463a3120c35268f610d969f5608b479332ef10953af77c7a6be806195831196"))
     );
     let id = pipeline.reader().snapshot().id().unwrap();
     assert_eq!((id.block_number, id.flashblock_index), (0x21e3b52, 4));
@@ -111,6 +111,6 @@ fn unichain_capture_replays_end_to_end() {
     assert_eq!(execution["transactions"].as_array().unwrap().len(), 6);
     assert_eq!(
         execution["withdrawalsRoot"],
-        serde_json::Value::from(payload.withdrawals_root.to_string())
+        serde_json::Value::from(payload.commitments.withdrawals_root.unwrap().to_string())
     );
 }

@@ -138,7 +138,7 @@ async fn run() {
     let follower = tokio::spawn({
         let (upstream, pipeline) = (upstream.clone(), pipeline.clone());
         follow_heads(upstream, Duration::from_millis(20), move |new| {
-            pipeline.lock().unwrap().advance_canonical(new.head, new.transactions.as_deref());
+            pipeline.lock().unwrap().advance_canonical(new.head, new.block.as_ref());
             std::future::ready(())
         })
     });

@@ -48,7 +48,7 @@ fn reassembles_and_verifies_at_every_prefix() {
         assert_eq!(v1.block_number, base.block_number);
         assert_eq!(v1.extra_data, base.extra_data);
         assert_eq!(v1.base_fee_per_gas, base.base_fee_per_gas);
-        assert_eq!(payload.withdrawals_root, last.diff().withdrawals_root);
+        assert_eq!(payload.commitments.withdrawals_root, Some(last.diff().withdrawals_root));
         assert_eq!(payload.parent_beacon_block_root, base.parent_beacon_block_root);
         assert_eq!(payload.block_value, U256::ZERO);
         assert_eq!(payload.execution_payload.blob_gas_used, 0);
@@ -182,11 +182,12 @@ fn a_split_block_reassembles_to_itself() {
 fn converts_into_alloy_payload() {
     let block = verified_block(7, config());
     let payload = assembled(&accept_all(&mut validator(false), &block[..1])).into_payload();
-    let (v3, withdrawals_root, beacon_root, value) = payload.clone().into_parts();
+    let (v3, withdrawals_root, beacon_root, value) =
+        payload.clone().try_into_parts().expect("every commitment");
     assert_eq!(withdrawals_root, block[0].diff().withdrawals_root);
     assert_eq!(beacon_root, block[0].base().expect("base").parent_beacon_block_root);
     assert_eq!(value, U256::ZERO);
-    assert_eq!(ExecutionPayloadV3::from(payload), v3);
+    assert_eq!(ExecutionPayloadV3::try_from(payload), Ok(v3));
 }
 
 #[cfg(feature = "op-alloy")]
@@ -197,8 +198,11 @@ fn converts_into_op_alloy_envelope() {
     let mut assembler = assembled(&accept_all(&mut validator(false), &block[..1]));
     assembler.set_block_value(U256::from(5));
     let payload = assembler.payload();
-    let envelope = OpExecutionPayloadEnvelopeV4::from(payload.clone());
-    assert_eq!(envelope.execution_payload.withdrawals_root, payload.withdrawals_root);
+    let envelope = OpExecutionPayloadEnvelopeV4::try_from(payload.clone()).expect("complete");
+    assert_eq!(
+        Some(envelope.execution_payload.withdrawals_root),
+        payload.commitments.withdrawals_root
+    );
     assert_eq!(envelope.execution_payload.payload_inner, payload.execution_payload);
     assert_eq!(envelope.parent_beacon_block_root, payload.parent_beacon_block_root);
     assert_eq!(envelope.block_value, U256::from(5));

@@ -127,7 +127,7 @@ proptest! {
         prop_assert_eq!(v1.logs_bloom, last.logs_bloom);
         prop_assert_eq!(v1.gas_used, last.gas_used);
         prop_assert!(payload.execution_payload.payload_inner.withdrawals.is_empty());
-        prop_assert_eq!(payload.withdrawals_root, last.withdrawals_root);
+        prop_assert_eq!(payload.commitments.withdrawals_root, Some(last.withdrawals_root));
         prop_assert_eq!(payload.parent_beacon_block_root, base.parent_beacon_block_root);
         prop_assert_eq!(payload.execution_payload.blob_gas_used, 0);
         prop_assert_eq!(payload.execution_payload.excess_blob_gas, 0);

@@ -59,10 +59,10 @@ fn reassembles_and_verifies_at_all_five_flashblocks() {
     assert_eq!(v1.gas_used, 0x32138);
     assert_eq!(v1.block_number, 0x21e3b52);
     assert_eq!(v1.timestamp, 0x690be89e);
-    assert_eq!(payload.block_hash(), canonical_hash());
+    assert_eq!(payload.block_hash(), Some(canonical_hash()));
     assert_eq!(payload.execution_payload.blob_gas_used, 0);
     assert_eq!(payload.parent_beacon_block_root, base.parent_beacon_block_root);
-    assert_eq!(payload.withdrawals_root, block[4].diff().withdrawals_root);
+    assert_eq!(payload.commitments.withdrawals_root, Some(block[4].diff().withdrawals_root));
 }
 
 #[test]

@@ -58,11 +58,11 @@ fn blocks_stay_preconfirmed_until_canonical() {
     feed(&mut receiver, &b3);
     let hash = |b: &[BuiltFlashblock]| b.last().unwrap().flashblock.diff().block_hash;
     // Blocks 1 and 2 are complete and preconfirmed; 3 is in progress on them.
-    assert_eq!(receiver.preconfirmed(), vec![(1, hash(&b1)), (2, hash(&b2))]);
+    assert_eq!(receiver.preconfirmed(), vec![(1, Some(hash(&b1))), (2, Some(hash(&b2)))]);
     assert_eq!(receiver.current(), Some((3, 3)));
     // Block 1 becomes canonical as preconfirmed: its layer goes, the rest stays.
     assert_eq!(receiver.canonical(1, hash(&b1)), Dropped { blocks: vec![1], current: false });
-    assert_eq!(receiver.preconfirmed(), vec![(2, hash(&b2))]);
+    assert_eq!(receiver.preconfirmed(), vec![(2, Some(hash(&b2)))]);
     // Block 4 still executes on block 3's layer (over 2's, over genesis).
     feed(&mut receiver, &builder.next_block(&plan()));
     // Block 2 becomes canonical with another hash: a broken preconfirmation drops it
@@ -134,7 +134,7 @@ fn overlay_events_drop_the_same_layers() {
     feed(&mut receiver, &builder.next_block(&plan()));
     let broken = OverlayEvent::BrokenPreconfirmation {
         number: 3,
-        preconfirmed: hash(&b3),
+        preconfirmed: Some(hash(&b3)),
         canonical: B256::repeat_byte(3),
         dropped_transactions: Vec::new(),
     };

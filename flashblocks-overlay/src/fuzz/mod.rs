@@ -13,7 +13,9 @@ mod model;
 
 pub use model::{ModelBlock, ModelReceipt, NaiveModel};
 
-use crate::{CanonicalHead, Lookup, NotHere, Overlay, OverlayConfig, OverlayEvent, Snapshot};
+use crate::{
+    CanonicalBlock, CanonicalHead, Lookup, NotHere, Overlay, OverlayConfig, OverlayEvent, Snapshot,
+};
 use alloy_primitives::{keccak256, Address, Bytes, TxHash, B256, U256};
 use flashblocks_types::{
     AccountMetadata, ChainMaker, CumulativeResults, ExecutionPayloadStaticV1, Flashblock,
@@ -199,7 +201,8 @@ impl Driver {
     }
 
     fn canonical(&mut self, head: CanonicalHead, transactions: Option<&[TxHash]>) {
-        let events = self.overlay.advance_canonical(head, transactions);
+        let block = transactions.map(|txs| CanonicalBlock::new(txs.to_vec()));
+        let events = self.overlay.advance_canonical(head, block.as_ref());
         self.model.advance_canonical(head, transactions);
         // A receiver keeps its validator's canonical head (rule 4).
         self.validator.set_canonical_head(Some(head.number));

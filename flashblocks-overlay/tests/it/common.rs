@@ -1,9 +1,8 @@
 //! Helpers shared by the tests.
 
-use alloy_primitives::TxHash;
 use alloy_primitives::{Address, Bytes, B256, U256};
 use flashblocks_overlay::{
-    Applied, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent,
+    Applied, CanonicalBlock, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent,
 };
 use flashblocks_types::{
     AccountMetadata, ChainMaker, CumulativeResults, ExecutionPayloadStaticV1, Flashblock,
@@ -214,9 +213,9 @@ impl Fed {
     pub(crate) fn advance_canonical(
         &mut self,
         head: CanonicalHead,
-        transactions: Option<&[TxHash]>,
+        block: Option<&CanonicalBlock>,
     ) -> Vec<OverlayEvent> {
-        let events = self.overlay.advance_canonical(head, transactions);
+        let events = self.overlay.advance_canonical(head, block);
         if events.iter().any(|e| {
             matches!(e, OverlayEvent::Reorg { .. } | OverlayEvent::BrokenPreconfirmation { .. })
         }) {

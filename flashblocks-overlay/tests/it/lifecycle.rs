@@ -6,8 +6,8 @@
 use crate::common::{account, fake_deposit, fake_tx, BlockBuilder, Fed};
 use alloy_primitives::{Address, B256, U256};
 use flashblocks_overlay::{
-    transaction_hash, CanonicalHead, Lookup, NotHere, Overlay, OverlayConfig, OverlayError,
-    OverlayEvent,
+    transaction_hash, CanonicalBlock, CanonicalHead, Lookup, NotHere, Overlay, OverlayConfig,
+    OverlayError, OverlayEvent,
 };
 use flashblocks_types::PayloadId;
 use flashblocks_validate::{Validator, ValidatorConfig};
@@ -62,7 +62,7 @@ fn the_block_boundary_keeps_the_complete_block_under_the_new_one() {
     assert_eq!((found.transaction.block_number, found.transaction.index), (10, 1));
     // The pending block is N+1.
     let block = view.pending_block(false).into_value().expect("pending");
-    assert_eq!(block.header.number, 11);
+    assert_eq!(block.header.inner.number, 11);
 }
 
 #[test]
@@ -149,14 +149,14 @@ fn a_canonical_block_other_than_preconfirmed_is_a_broken_preconfirmation() {
     let mut overlay = Fed::default();
     let (b10, _) = boundary(&mut overlay);
     let other = B256::repeat_byte(0xee);
-    let canonical_txs = [transaction_hash(&fake_deposit(10))];
+    let canonical_txs = CanonicalBlock::new(vec![transaction_hash(&fake_deposit(10))]);
     let events =
         overlay.advance_canonical(CanonicalHead { number: 10, hash: other }, Some(&canonical_txs));
     assert_eq!(
         events,
         vec![OverlayEvent::BrokenPreconfirmation {
             number: 10,
-            preconfirmed: b10.hash_at(1),
+            preconfirmed: Some(b10.hash_at(1)),
             canonical: other,
             dropped_transactions: vec![transaction_hash(&fake_tx(10))],
         }]

@@ -33,7 +33,7 @@ fn serves_the_pending_block() {
     let Lookup::Found(block) = view.pending_block(false) else { panic!("a pending block") };
     assert_eq!(block.snapshot, SnapshotId { block_number: 0x21e3b52, flashblock_index: 4 });
     let header = &block.value.header;
-    assert_eq!(header.hash, LAST_BLOCK_HASH);
+    assert_eq!(header.hash, Some(LAST_BLOCK_HASH));
     assert_eq!(header.inner.number, 0x21e3b52);
     assert_eq!(header.inner.gas_used, 0x32138);
     assert_eq!(header.inner.timestamp, 0x690be89e);

@@ -86,7 +86,7 @@ fn receipts_come_from_the_metadata_with_cumulative_gas() {
     for (i, (raw, success, gas, cumulative, contract)) in expected.into_iter().enumerate() {
         let Lookup::Found(r) = view.receipt(transaction_hash(&raw)) else { panic!("receipt {i}") };
         assert_eq!(r.value.transaction.index, i as u64);
-        assert_eq!(r.value.transaction.block_hash, snapshot_block_hash(&overlay));
+        assert_eq!(r.value.transaction.block_hash, Some(snapshot_block_hash(&overlay)));
         assert_eq!(
             (r.value.facts.success, r.value.facts.gas_used, r.value.facts.cumulative_gas_used),
             (success, gas, cumulative)
@@ -99,7 +99,15 @@ fn receipts_come_from_the_metadata_with_cumulative_gas() {
 }
 
 fn snapshot_block_hash(overlay: &Overlay) -> B256 {
-    overlay.snapshot().at(0).pending_block(false).into_value().expect("pending").header.hash
+    overlay
+        .snapshot()
+        .at(0)
+        .pending_block(false)
+        .into_value()
+        .expect("pending")
+        .header
+        .hash
+        .expect("known")
 }
 
 #[test]
@@ -177,7 +185,7 @@ fn change_sets_and_pending_logs() {
     );
     let applied = overlay.apply(fb, 0).expect("accepted");
     assert_eq!(applied.changes.snapshot.block_number, 10);
-    assert_eq!(applied.changes.block_hash, b.hash_at(0));
+    assert_eq!(applied.changes.block_hash, Some(b.hash_at(0)));
     assert_eq!(
         applied.changes.transactions,
         vec![transaction_hash(&fake_deposit(0)), transaction_hash(&fake_tx(1))]
@@ -247,7 +255,7 @@ fn pending_falls_back_to_the_canonical_state(
     assert!(pending.receipt(TxHash::ZERO)?.is_none());
     assert!(pending.transaction_by_hash(TxHash::ZERO)?.is_none());
     let block = pending.block(false)?.expect("the pending block");
-    assert_eq!(block.value.header.number, 10);
+    assert_eq!(block.value.header.inner.number, 10);
     assert_eq!(pending.supported_capabilities(), ["flashblocksv1"]);
     // Nothing pending: everything from the canonical state, and says why.
     let empty = Fed::default().snapshot();

@@ -4,3 +4,4 @@ mod dialects;
 mod execution;
 mod receiver;
 mod rule4;
+mod subblocks;

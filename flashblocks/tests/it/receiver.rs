@@ -36,7 +36,7 @@ fn receive_all(receiver: &mut Receiver, frames: &[Vec<u8>]) {
     for frame in frames {
         let received = receiver.receive(frame, 0).expect("accepted");
         assert!(received.outcome.is_accepted());
-        assert!(received.block_hash.expect("assembled").is_ok());
+        assert!(received.block_hash.expect("assembled").expect("assembles").is_ok());
         received.applied.expect("applied").expect("the overlay took it");
     }
 }
@@ -60,8 +60,8 @@ fn block_starts_finish_the_previous_block() {
     // The finished block and the current one; both pending in the overlay.
     let payloads = receiver.payloads();
     assert_eq!(payloads.len(), 2);
-    assert_eq!(payloads[0].block_hash(), hash);
-    assert_eq!(payloads[1].block_hash(), last_hash(&receiver));
+    assert_eq!(payloads[0].block_hash(), Some(hash));
+    assert_eq!(payloads[1].block_hash(), Some(last_hash(&receiver)));
     let snapshot = reader.snapshot();
     assert_eq!(snapshot.pending_block_numbers().collect::<Vec<_>>(), [100, 101]);
     let id = snapshot.id().expect("pending");
