@@ -5,7 +5,10 @@
 //! block-hash check → overlay; one table row per flashblock, then the final payloads and
 //! a few `pending` answers from the overlay; then an executing builder's blocks, sent as
 //! JSON without balances or receipts, are re-executed and proved per flashblock
-//! (execution time, proof result) and the executed `pending` state is shown. With a path, it replays a capture whose
+//! (execution time, proof result) and the executed `pending` state is shown; then the
+//! same builder's blocks as an OP Subblocks sequencer sends them (zero roots, a
+//! heartbeat subblock) are executed block after block, their block-hash outcome
+//! `unavailable`, each block's hash learned from the next. With a path, it replays a capture whose
 //! format is read from its content (a JSON array of flashblocks, one object, JSON lines,
 //! or length-prefixed frames, each SSZ, JSON or brotli-compressed JSON).
 //!
@@ -19,13 +22,13 @@
 
 use flashblocks_assemble::AssembledPayload;
 use flashblocks_examples::{
-    executed::executed_replay,
+    executed::{executed_replay, subblock_replay},
     output::Stdout,
     replay::{self, replay_bytes, replay_frames, simulated_stream, ReplayOptions},
     simulate::{dev_signers, simulate, SimulationConfig, L1_BLOCK},
 };
 use flashblocks_node::pipeline::{now_ms, Pipeline};
-use flashblocks_overlay::Lookup;
+use flashblocks_overlay::{Lookup, OverlayEvent};
 use flashblocks_validate::RuleSet;
 use std::process::ExitCode;
 
@@ -120,6 +123,30 @@ fn main() -> ExitCode {
     };
     if executed.proved != executed.executed || executed.builder_facts != executed.executed {
         eprintln!("unexpected execution: {executed:?}");
+        return ExitCode::FAILURE;
+    }
+
+    println!(
+        "\nOP Subblocks (the same builder's blocks with zero state_root, block_hash and \
+         withdrawals_root and a heartbeat subblock, executed; the block hash learned):"
+    );
+    let subblocks = match subblock_replay(&mut Stdout) {
+        Ok(subblocks) => subblocks,
+        Err(err) => {
+            eprintln!("subblocks: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let replayed = &subblocks.replay;
+    let subblocks_ok = replayed.rejected.is_empty()
+        && replayed.accepted == replayed.frames
+        && replayed.block_hash_unavailable == replayed.accepted
+        && subblocks.executed_cleanly
+        && subblocks.pending_hash_null
+        && subblocks.blockhash_of_parent == Some(subblocks.parent_hash)
+        && matches!(subblocks.canonical_events.as_slice(), [OverlayEvent::Confirmed { .. }]);
+    if !subblocks_ok {
+        eprintln!("unexpected subblock replay: {subblocks:?}");
         return ExitCode::FAILURE;
     }
 

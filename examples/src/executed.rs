@@ -2,16 +2,25 @@
 //! metadata stripped (Base's Azul shape: no balances, no receipts), decoded from their
 //! frames and executed by a receiver that proves each flashblock against its claims;
 //! one row per flashblock (execution time, proof result, changed accounts, logs), then
-//! executed `pending` answers the stream never carried.
+//! executed `pending` answers the stream never carried. And the same builder's blocks as
+//! an OP Subblocks sequencer sends them ([`subblock_replay`]).
 
-use crate::output::LineSink;
-use alloy_op_hardforks::OpHardfork;
-use alloy_primitives::{Address, Bytes, U256};
-use flashblocks_execute::{
-    builder::{ExecutingBuilder, TxPlan},
-    CallRequest, ExecuteError, Executor,
+use crate::{
+    output::LineSink,
+    replay::{replay_frames, ReplayOptions, ReplaySummary},
 };
-use flashblocks_types::JsonFrameReader;
+use alloy_op_hardforks::OpHardfork;
+use alloy_primitives::{Address, Bytes, B256, U256};
+use flashblocks::{
+    overlay::{CanonicalBlock, CanonicalHead, OverlayEvent},
+    Receiver, ReceiverConfig,
+};
+use flashblocks_execute::{
+    builder::{subblocks, ExecutingBuilder, TxPlan},
+    CallRequest, ExecuteError, ExecutionCheck, Executor,
+};
+use flashblocks_node::pipeline::{now_ms, Pipeline};
+use flashblocks_types::{Dialect, DialectChoice, JsonFrameReader};
 use revm::DatabaseRef;
 use std::time::Instant;
 
@@ -128,4 +137,124 @@ pub fn executed_replay(out: &mut impl LineSink) -> Result<ExecutedSummary, Execu
         ));
     }
     Ok(summary)
+}
+
+/// What the subblock replay saw.
+#[derive(Clone, Debug)]
+pub struct SubblockSummary {
+    /// The replay's counts (every accepted frame's block-hash outcome `unavailable`).
+    pub replay: ReplaySummary,
+    /// Whether every flashblock executed and proved its claims (the executed pending
+    /// balances are the builder's).
+    pub executed_cleanly: bool,
+    /// Whether the pending block's `hash` answered null.
+    pub pending_hash_null: bool,
+    /// The hash of the pending block's parent as the builder sealed it.
+    pub parent_hash: B256,
+    /// What `BLOCKHASH(number - 1)` read in the pending block.
+    pub blockhash_of_parent: Option<B256>,
+    /// What the canonical block 1 (the builder's, read as a node reads it) did.
+    pub canonical_events: Vec<OverlayEvent>,
+}
+
+/// Initcode that reverts with `BLOCKHASH(NUMBER - 1)`.
+const PARENT_BLOCKHASH: [u8; 13] =
+    [0x60, 0x01, 0x43, 0x03, 0x40, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xfd];
+
+/// The subblock replay: three blocks of an Isthmus executing builder sent as an OP
+/// Subblocks sequencer sends them (zero `state_root`, `block_hash` and
+/// `withdrawals_root`, a heartbeat subblock with no transactions, no metadata), as
+/// brotli JSON frames, through a receiver of the Subblocks dialect that executes them:
+/// the table (block-hash column `unavailable`), then the hashes learned from the next
+/// blocks, the pending block's null hash, `BLOCKHASH` of its parent, and the canonical
+/// block 1 confirming the preconfirmed one by its transactions, `gasUsed` and
+/// `receiptsRoot`.
+///
+/// # Errors
+///
+/// [`ExecuteError`] from the `BLOCKHASH` call on the pending state.
+pub fn subblock_replay(out: &mut impl LineSink) -> Result<SubblockSummary, ExecuteError> {
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let plan = [vec![TxPlan::Deploy, TxPlan::Transfer], vec![TxPlan::Call, TxPlan::Transfer]];
+    let blocks: [_; 3] = std::array::from_fn(|_| builder.next_block(&plan));
+    // The hash the builder sealed a block with: the next block's `base.parent_hash`.
+    let sealed = |next: &[flashblocks_execute::builder::BuiltFlashblock]| {
+        next.first().and_then(|b| b.json.base.as_ref()).map(|b| b.parent_hash).unwrap_or_default()
+    };
+    let mut check =
+        ExecutionCheck::new(Executor::new(builder.config().clone(), builder.genesis_states()));
+    let snapshots = check.pending_snapshots();
+    let config = ReceiverConfig::json().with_dialect(DialectChoice::Fixed(Dialect::Subblocks));
+    let mut pipeline = Pipeline::from_receiver(Receiver::with_execution(config, check));
+    let frames: Vec<Vec<u8>> = blocks
+        .iter()
+        .flat_map(|block| subblocks(block))
+        .filter_map(|json| serde_json::to_vec(&json).ok())
+        .map(|text| JsonFrameReader::encode_brotli(&text))
+        .collect();
+    let replay = replay_frames(
+        &mut pipeline,
+        frames.iter().map(Vec::as_slice),
+        ReplayOptions::default(),
+        out,
+    );
+    let snapshot = pipeline.reader().snapshot();
+    let view = snapshot.at(now_ms());
+    // Executed facts serve only where every flashblock executed and proved its claims:
+    // the pending balances are then the builder's.
+    let executed_cleanly = builder
+        .dev_accounts()
+        .iter()
+        .all(|address| view.balance(*address).into_value() == Some(builder.balance(address)));
+    out.line(format!(
+        "  executed pending balances equal the builder's: {}",
+        if executed_cleanly { "yes" } else { "NO" }
+    ));
+    for number in 1..=3 {
+        if let Some(block) = view.block_by_number(number, false).into_value() {
+            let hash = block.header.hash.map_or_else(|| "null".to_owned(), |h| h.to_string());
+            out.line(format!(
+                "  block {number}: hash {hash}{}",
+                if block.header.hash.is_some() { " (learned from the next block)" } else { "" }
+            ));
+        }
+    }
+    let pending = view.pending_block(false).into_value();
+    let pending_hash_null = pending.as_ref().is_some_and(|b| b.header.hash.is_none());
+    let [first, second, third] = &blocks;
+    let parent_hash = sealed(third);
+    let request =
+        CallRequest { input: Bytes::from_static(&PARENT_BLOCKHASH), ..Default::default() };
+    let blockhash_of_parent = match snapshots.latest() {
+        Some(pending) => {
+            let outcome = pending.call(&request, None)?;
+            (outcome.output.len() == 32).then(|| B256::from_slice(&outcome.output))
+        }
+        None => None,
+    };
+    out.line(format!(
+        "  BLOCKHASH(parent) in the pending block: {} ({})",
+        blockhash_of_parent.map_or_else(|| "none".to_owned(), |h| h.to_string()),
+        if blockhash_of_parent == Some(parent_hash) { "the learned hash" } else { "WRONG" }
+    ));
+    let last = first.last().map(|b| &b.json.diff);
+    let canonical = CanonicalBlock::new(
+        first.iter().flat_map(|b| b.executed.receipts.iter().map(|r| r.transaction_hash)).collect(),
+    )
+    .with_gas_used(last.map_or(0, |d| d.gas_used))
+    .with_receipts_root(last.map_or(B256::ZERO, |d| d.receipts_root));
+    let hash1 = sealed(second);
+    let canonical_events =
+        pipeline.advance_canonical(CanonicalHead { number: 1, hash: hash1 }, Some(&canonical));
+    out.line(format!(
+        "  canonical block 1 (transactions, gasUsed, receiptsRoot): {canonical_events:?}"
+    ));
+    Ok(SubblockSummary {
+        replay,
+        executed_cleanly,
+        pending_hash_null,
+        parent_hash,
+        blockhash_of_parent,
+        canonical_events,
+    })
 }

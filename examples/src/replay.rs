@@ -35,7 +35,7 @@ impl Default for ReplayOptions {
 }
 
 /// What a replay saw.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ReplaySummary {
     /// Frames read.
     pub frames: usize,

@@ -1,7 +1,7 @@
 //! The main job's executed part: every flashblock of the stripped JSON stream proves and
 //! gives exactly the builder's facts, and the table has a row per flashblock.
 
-use flashblocks_examples::executed::executed_replay;
+use flashblocks_examples::executed::{executed_replay, subblock_replay};
 
 #[test]
 fn executed_replay_proves_every_flashblock() {
@@ -11,4 +11,28 @@ fn executed_replay_proves_every_flashblock() {
     assert_eq!((summary.proved, summary.mismatched, summary.builder_facts), (9, 0, 9));
     assert_eq!(lines.iter().filter(|l| l.contains(" ok ")).count(), 9);
     assert!(lines.iter().any(|l| l.contains("eth_call(pending)") && l.contains("success true")));
+}
+
+/// The main job's subblock part: every subblock accepted with the block-hash outcome
+/// `unavailable` (printed in the table), executed block after block with the builder's
+/// balances, the pending block's hash null, `BLOCKHASH` of its parent the hash learned
+/// from it, and the canonical block 1 confirming the preconfirmed one.
+#[test]
+fn subblock_replay_learns_each_blocks_hash_and_executes_on_it() {
+    let mut lines: Vec<String> = Vec::new();
+    let summary = subblock_replay(&mut lines).unwrap();
+    let replay = &summary.replay;
+    // Three blocks of three flashblocks, each with a heartbeat subblock.
+    assert_eq!((replay.frames, replay.accepted, replay.rejected.len()), (12, 12, 0));
+    assert_eq!((replay.block_hash_unavailable, replay.block_hash_ok), (12, 0));
+    let rows = lines.iter().filter(|l| l.contains(" accept ") && l.contains(" unavailable "));
+    assert_eq!(rows.count(), 12, "{lines:#?}");
+    assert!(summary.executed_cleanly, "{lines:#?}");
+    assert!(summary.pending_hash_null);
+    assert_eq!(summary.blockhash_of_parent, Some(summary.parent_hash));
+    assert!(matches!(
+        summary.canonical_events.as_slice(),
+        [flashblocks_overlay::OverlayEvent::Confirmed { number: 1, .. }]
+    ));
+    assert!(lines.iter().any(|l| l.contains("block 1: hash 0x") && l.contains("learned")));
 }
