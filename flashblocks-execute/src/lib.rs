@@ -67,6 +67,7 @@ pub mod fuzz;
 mod memory;
 mod proof;
 mod run;
+mod settle;
 mod state;
 
 pub use call::{CallOutcome, CallRequest, CanonicalCall};
@@ -81,4 +82,5 @@ pub use executor::{
 };
 pub use flashblocks_types::ChainConfig;
 pub use memory::{InMemoryAccount, InMemoryState, InMemoryStates};
+pub use settle::{operator_fee_charge, Move, Settlement};
 pub use state::CanonicalStates;
