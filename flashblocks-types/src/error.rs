@@ -12,6 +12,10 @@ use core::fmt;
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CodecError {
+    /// A `diff.post_exec_tx` that is not a post-exec transaction (the validator's
+    /// `post_exec_invalid`).
+    #[error("post_exec_tx: {0}")]
+    PostExecTx(crate::PostExecTxError),
     /// The frame is shorter than the 4-byte version prefix.
     #[error("frame of {len} bytes is shorter than the 4-byte version")]
     FrameTooShort {

@@ -174,6 +174,7 @@ pub struct Flashblock {
     pub(crate) blob_gas_used: Option<u64>,
     pub(crate) access_list_data: Option<Box<FlashblockAccessListData>>,
     pub(crate) target_index: Option<u64>,
+    pub(crate) post_exec_tx: Option<Bytes>,
     pub(crate) metadata: Metadata,
     pub(crate) prepared: Prepared,
 }
@@ -232,6 +233,7 @@ impl Flashblock {
             blob_gas_used: None,
             access_list_data: None,
             target_index: None,
+            post_exec_tx: None,
             metadata: Metadata::V1(payload.metadata),
             prepared: Prepared::default(),
         }
@@ -293,7 +295,7 @@ impl Flashblock {
     /// ```
     pub fn from_json(json: FlashblockJson) -> Self {
         let FlashblockJson { payload_id, index, base, diff, metadata, target_index } = json;
-        let (diff, blob_gas_used, access_list_data) = diff.into_parts();
+        let (diff, blob_gas_used, access_list_data, post_exec_tx) = diff.into_parts();
         Self {
             source: FlashblockSource::Json,
             identity: Identity::digest(),
@@ -306,6 +308,7 @@ impl Flashblock {
             blob_gas_used,
             access_list_data,
             target_index,
+            post_exec_tx,
             metadata: Metadata::Json(metadata),
             prepared: Prepared::default(),
         }
@@ -340,6 +343,7 @@ impl Flashblock {
                 base: self.base,
                 diff: JsonDiff {
                     access_list_data: self.access_list_data,
+                    post_exec_tx: self.post_exec_tx,
                     ..JsonDiff::from_parts(self.diff, self.blob_gas_used)
                 },
                 metadata,
@@ -493,6 +497,14 @@ impl Flashblock {
     /// World Chain's `diff.access_list_data`, when the flashblock carried one.
     pub fn access_list_data(&self) -> Option<&FlashblockAccessListData> {
         self.access_list_data.as_deref()
+    }
+
+    /// OP Subblocks from Lagoon: `diff.post_exec_tx` as sent (`0x7D || rlp(payload)`),
+    /// when the flashblock carried one; [`PostExecTx::decode`](crate::PostExecTx::decode)
+    /// reads it (the validator does, and its token carries the block's latest). Never
+    /// one of [`transactions`](Self::transactions); V1 has none.
+    pub const fn post_exec_tx(&self) -> Option<&Bytes> {
+        self.post_exec_tx.as_ref()
     }
 
     /// X Layer's `target_index`, when the flashblock carried one.

@@ -157,6 +157,7 @@ mod hash;
 mod json;
 #[cfg(feature = "test-utils")]
 pub mod merkle;
+mod post_exec;
 mod prepared;
 #[cfg(feature = "test-utils")]
 pub mod reference;
@@ -210,6 +211,7 @@ pub use json::{
     InvalidFlashblockId, JsonDiff, JsonError, JsonErrorKind, JsonFrameEncoding, JsonFrameReader,
     JsonMessage, JsonMetadata, PayloadEnd, ReceiptStyle, V1Link, DEFAULT_MAX_JSON_LEN,
 };
+pub use post_exec::{PostExecTx, PostExecTxError};
 #[cfg(feature = "test-utils")]
 pub use prepared::recoveries;
 pub use prepared::{
@@ -222,3 +224,6 @@ pub use view::{
 
 // Re-exported so users name the same versions of these as the public API does.
 pub use alloy_rpc_types_engine::PayloadId;
+pub use op_alloy_consensus::{
+    PostExecPayload, SDMGasEntry, TxPostExec, POST_EXEC_PAYLOAD_VERSION, POST_EXEC_TX_TYPE_ID,
+};

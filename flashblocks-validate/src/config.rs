@@ -154,6 +154,10 @@ pub struct ValidatorConfig {
     /// last restart is an old one replayed, `stale_block`; further below, it restarts the
     /// sequence (default [`DEFAULT_MAX_REPLAY_DISTANCE`]).
     pub max_replay_distance: u64,
+    /// The configured chain's Lagoon time (unix seconds), when known: a
+    /// `diff.post_exec_tx` in a block before it is `post_exec_inactive`. `None` (the
+    /// default): that rule is off; the other Lagoon rules run whether or not it is set.
+    pub lagoon_time: Option<u64>,
 }
 
 impl Default for ValidatorConfig {
@@ -172,6 +176,7 @@ impl ValidatorConfig {
             max_json_len: DEFAULT_MAX_JSON_LEN,
             max_blocks_ahead: DEFAULT_MAX_BLOCKS_AHEAD,
             max_replay_distance: DEFAULT_MAX_REPLAY_DISTANCE,
+            lagoon_time: None,
         }
     }
 
@@ -217,6 +222,13 @@ impl ValidatorConfig {
     /// Sets how far below the newest block seen an index 0 is a replay (rule 4).
     pub const fn with_max_replay_distance(mut self, max: u64) -> Self {
         self.max_replay_distance = max;
+        self
+    }
+
+    /// Sets (or, with `None`, clears) the Lagoon time `post_exec_inactive` holds blocks
+    /// to.
+    pub const fn with_lagoon_time(mut self, time: Option<u64>) -> Self {
+        self.lagoon_time = time;
         self
     }
 

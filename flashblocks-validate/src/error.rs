@@ -6,7 +6,7 @@ use flashblocks_types::{CodecError, ExecutionPayloadStaticV1, FlashblockSource, 
 
 /// The rule ids of the [spec page](flashblocks_types::spec) ("Validity rules"), in the order they are checked, as
 /// the conformance vectors name them; then the optional checks' ids.
-pub const RULE_IDS: [&str; 31] = [
+pub const RULE_IDS: [&str; 36] = [
     "malformed",
     "unknown_version",
     "equivocation",
@@ -35,6 +35,11 @@ pub const RULE_IDS: [&str; 31] = [
     "gas_decreased",
     "gas_over_limit",
     "gas_accounting_mismatch",
+    "post_exec_in_transactions",
+    "post_exec_inactive",
+    "post_exec_invalid",
+    "sdm_invalid",
+    "sdm_restated",
     "head_mismatch",
     "block_hash_mismatch",
     "execution_invalid",
@@ -55,8 +60,16 @@ pub(crate) const JSON_OFF_RULES: [&str; 9] = [
 
 /// The rules only the JSON dialects run ([spec page](flashblocks_types::spec),
 /// "Subblocks and the deployed dialects"): the SSZ V1 stream is unaffected.
-pub(crate) const JSON_ONLY_RULES: [&str; 3] =
-    ["block_number_mismatch", "payload_ended", "prev_flash_id_mismatch"];
+pub(crate) const JSON_ONLY_RULES: [&str; 8] = [
+    "block_number_mismatch",
+    "payload_ended",
+    "prev_flash_id_mismatch",
+    "post_exec_in_transactions",
+    "post_exec_inactive",
+    "post_exec_invalid",
+    "sdm_invalid",
+    "sdm_restated",
+];
 
 /// Why a flashblock was rejected: the first rule it breaks, in the [spec page](flashblocks_types::spec)'s order.
 ///
@@ -355,6 +368,35 @@ pub enum ValidationError {
         /// The receipt's transaction hash.
         hash: B256,
     },
+    /// `post_exec_in_transactions` (JSON dialects): a post-exec transaction (type
+    /// `0x7D`) in `diff.transactions`; it travels in `diff.post_exec_tx` only.
+    #[error("transaction {position} of diff.transactions is a post-exec transaction (0x7d)")]
+    PostExecInTransactions {
+        /// Its position in `diff.transactions`.
+        position: usize,
+    },
+    /// `post_exec_inactive` (JSON dialects): a `diff.post_exec_tx` in a block before the
+    /// configured Lagoon time.
+    #[error("post_exec_tx in a block at time {timestamp}, before Lagoon ({lagoon_time})")]
+    PostExecInactive {
+        /// The block's timestamp.
+        timestamp: u64,
+        /// The configured Lagoon time.
+        lagoon_time: u64,
+    },
+    /// `post_exec_invalid` (JSON dialects): a `diff.post_exec_tx` that does not decode,
+    /// has a version other than 1, or is anchored to another block.
+    #[error("invalid post_exec_tx: {0}")]
+    PostExecInvalid(crate::PostExecInvalid),
+    /// `sdm_invalid` (JSON dialects): the SDM refund list is empty, has a zero refund,
+    /// indices not strictly increasing, or an index that is not a non-deposit
+    /// transaction of the block so far.
+    #[error("invalid SDM refund list: {0}")]
+    SdmInvalid(crate::SdmInvalid),
+    /// `sdm_restated` (JSON dialects): the restatement changes or removes an entry of an
+    /// earlier subblock, or a new entry names a transaction of an earlier subblock.
+    #[error("SDM refunds restated: {0}")]
+    SdmRestated(crate::SdmRestated),
     /// `execution_invalid`: executing the flashblock gave another value than it claims
     /// for the fact named.
     #[error("execution invalid: {0}")]
@@ -403,6 +445,11 @@ impl ValidationError {
             Self::GasDecreased { .. } => "gas_decreased",
             Self::GasOverLimit { .. } => "gas_over_limit",
             Self::GasAccountingMismatch { .. } => "gas_accounting_mismatch",
+            Self::PostExecInTransactions { .. } => "post_exec_in_transactions",
+            Self::PostExecInactive { .. } => "post_exec_inactive",
+            Self::PostExecInvalid(_) => "post_exec_invalid",
+            Self::SdmInvalid(_) => "sdm_invalid",
+            Self::SdmRestated(_) => "sdm_restated",
             Self::HeadMismatch { .. } => "head_mismatch",
             Self::BlockHashMismatch { .. } => "block_hash_mismatch",
             Self::ExecutionInvalid(_) => "execution_invalid",

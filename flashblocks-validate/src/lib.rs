@@ -105,6 +105,7 @@ mod execution;
 pub mod fixture;
 #[cfg(feature = "test-utils")]
 pub mod fuzz;
+mod post_exec;
 mod rules;
 mod validator;
 
@@ -118,4 +119,5 @@ pub use error::{StaleBy, ValidationError, RULE_IDS};
 pub use execution::{
     ExecutedFact, ExecutionMismatch, FactSubject, FactValue, TransactionRejection,
 };
+pub use post_exec::{PostExecInvalid, SdmInvalid, SdmRestated};
 pub use validator::{AcceptedFlashblock, BlockStart, CurrentBlock, Outcome, Validated, Validator};

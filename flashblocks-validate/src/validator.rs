@@ -2,6 +2,7 @@
 
 use crate::{
     dialect::{self, PayloadEnded, PrevBlockLink},
+    post_exec::{self, PostExecState},
     rules, CheckOutput, FlashblockCheck, RuleSet, StaleBy, Tip, ValidationError, ValidatorConfig,
 };
 use alloy_consensus::Header;
@@ -9,7 +10,7 @@ use alloy_primitives::{Sealed, B256};
 use core::fmt;
 use flashblocks_types::{
     Dialect, ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, FlashblockSource,
-    JsonFrameReader, JsonMessage, PayloadEnd, PayloadId, PreparedTransactions,
+    JsonFrameReader, JsonMessage, PayloadEnd, PayloadId, PostExecTx, PreparedTransactions,
     MAX_TRANSACTIONS_PER_PAYLOAD, MAX_WITHDRAWALS_PER_PAYLOAD,
 };
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub struct CurrentBlock {
     withdrawals: u64,
     /// X Layer: the flashblocks the block had when its `PayloadEnd` arrived.
     ended_at: Option<u64>,
+    /// Lagoon: the latest post-exec transaction and what its rules need.
+    post_exec: PostExecState,
 }
 
 /// What the resend rule keeps of an accepted flashblock, to tell a harmless duplicate
@@ -112,6 +115,12 @@ impl CurrentBlock {
         self.gas_used
     }
 
+    /// Lagoon: the block so far's latest post-exec transaction (the last
+    /// `diff.post_exec_tx` accepted; a flashblock that omits the field leaves it).
+    pub fn post_exec_tx(&self) -> Option<&Arc<PostExecTx>> {
+        self.post_exec.latest.as_ref()
+    }
+
     fn kept_at(&self, index: u64) -> Option<&Kept> {
         usize::try_from(index).ok().and_then(|i| self.accepted.get(i))
     }
@@ -173,6 +182,7 @@ pub struct AcceptedFlashblock {
     decided: bool,
     link: Option<PrevBlockLink>,
     outputs: Vec<CheckOutput>,
+    post_exec: Option<Arc<PostExecTx>>,
 }
 
 impl AcceptedFlashblock {
@@ -239,6 +249,16 @@ impl AcceptedFlashblock {
     /// Whether it started a new block.
     pub const fn starts_block(&self) -> bool {
         self.block_start.is_some()
+    }
+
+    /// Lagoon: the latest post-exec transaction of the block so far, this flashblock
+    /// included: its own `diff.post_exec_tx` when it carried one, else the one an
+    /// earlier flashblock of the block carried (restatements only append), `None` while
+    /// the block has none. Decoded with op-alloy's codec and checked by the Lagoon rules
+    /// (`post_exec_invalid`, `sdm_invalid`, `sdm_restated`): its refund indices are
+    /// strictly increasing non-deposit transactions of the block so far.
+    pub fn post_exec_tx(&self) -> Option<&Arc<PostExecTx>> {
+        self.post_exec.as_ref()
     }
 
     /// What the extra checks produced, one entry per check in the order they were
@@ -324,8 +344,9 @@ pub struct Validated {
 /// The decision of steps 1 to 6, taken without touching the state.
 enum Plan {
     Duplicate,
-    /// Accept; `Some(start)` when it starts a new block, with what its Base link says.
-    Accept(Option<BlockStart>, Option<PrevBlockLink>),
+    /// Accept; `Some(start)` when it starts a new block, with what its Base link says
+    /// and the post-exec transaction it carried, decoded.
+    Accept(Option<BlockStart>, Option<PrevBlockLink>, Option<Arc<PostExecTx>>),
 }
 
 /// The reference validator of a flashblock stream: fed one flashblock at a time, it
@@ -593,14 +614,14 @@ impl Validator {
         flashblock: Arc<Flashblock>,
         mut extra: Option<&mut dyn FlashblockCheck>,
     ) -> Result<Outcome, ValidationError> {
-        let (block_start, link) = match self.plan(&flashblock)? {
+        let (block_start, link, post_exec) = match self.plan(&flashblock)? {
             Plan::Duplicate => {
                 return Ok(Outcome::Duplicate {
                     payload_id: flashblock.payload_id(),
                     index: flashblock.index(),
                 })
             }
-            Plan::Accept(start, link) => (start, link),
+            Plan::Accept(start, link, post_exec) => (start, link, post_exec),
         };
         let starts_block = block_start.is_some();
         if starts_block {
@@ -641,8 +662,9 @@ impl Validator {
             }
             extra.commit(&flashblock, starts_block);
         }
-        self.apply(&flashblock, block_start);
+        self.apply(&flashblock, block_start, post_exec);
         let block_number = self.current.as_ref().map_or(0, CurrentBlock::block_number);
+        let post_exec = self.current.as_ref().and_then(|c| c.post_exec.latest.clone());
         Ok(Outcome::Accepted(AcceptedFlashblock {
             flashblock,
             block_number,
@@ -651,6 +673,7 @@ impl Validator {
             decided: decide,
             link,
             outputs,
+            post_exec,
         }))
     }
 
@@ -731,7 +754,20 @@ impl Validator {
                 return Err(ValidationError::GasAccountingMismatch { increase, metadata_sum });
             }
         }
-        Ok(Plan::Accept(start, link))
+        // 7. Lagoon (JSON dialects), against the block so far.
+        let post_exec = if json {
+            let fresh = PostExecState::default();
+            let (base, state) = match (&self.current, start.is_some(), fb.base()) {
+                (_, true, Some(base)) => (base, &fresh),
+                (Some(current), false, _) => (&current.base, &current.post_exec),
+                // `start` comes with a base, a continuation with a current block.
+                _ => return Ok(Plan::Accept(start, link, None)),
+            };
+            post_exec::check(fb, base, state, &self.config)?
+        } else {
+            None
+        };
+        Ok(Plan::Accept(start, link, post_exec))
     }
 
     /// Step 4, rule 4's window: how block `number` starts, or why it does not.
@@ -841,7 +877,12 @@ impl Validator {
     }
 
     /// Takes an accepted flashblock in.
-    fn apply(&mut self, fb: &Arc<Flashblock>, block_start: Option<BlockStart>) {
+    fn apply(
+        &mut self,
+        fb: &Arc<Flashblock>,
+        block_start: Option<BlockStart>,
+        post_exec: Option<Arc<PostExecTx>>,
+    ) {
         let gas_used = fb.diff().gas_used;
         let transactions = fb.transactions().len() as u64;
         let withdrawals = fb.diff().withdrawals.len() as u64;
@@ -862,12 +903,16 @@ impl Validator {
                 current.transactions = transactions;
                 current.withdrawals = withdrawals;
                 current.ended_at = None;
+                current.post_exec = PostExecState::default();
+                current.post_exec.apply(fb, post_exec);
             }
             (Some(_), Some(base), None) => {
                 let mut accepted = Vec::with_capacity(
                     usize::try_from(self.config.max_flashblocks_per_block.min(64)).unwrap_or(64),
                 );
                 accepted.push(Kept::new(fb));
+                let mut state = PostExecState::default();
+                state.apply(fb, post_exec);
                 self.current = Some(CurrentBlock {
                     payload_id: fb.payload_id(),
                     base: base.clone(),
@@ -876,6 +921,7 @@ impl Validator {
                     transactions,
                     withdrawals,
                     ended_at: None,
+                    post_exec: state,
                 });
             }
             (None, _, Some(current)) => {
@@ -883,6 +929,7 @@ impl Validator {
                 current.gas_used = gas_used;
                 current.transactions = current.transactions.saturating_add(transactions);
                 current.withdrawals = current.withdrawals.saturating_add(withdrawals);
+                current.post_exec.apply(fb, post_exec);
             }
             // `plan` accepts a block start only with a base, and a continuation only with
             // a current block.

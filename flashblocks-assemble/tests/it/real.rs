@@ -102,7 +102,7 @@ fn jovian_blob_gas_used_goes_into_the_header_and_the_payload() {
     let mut transactions = Vec::new();
     for (i, fb) in stream.iter_mut().enumerate() {
         let blob_gas = 1000 * (i as u64 + 1);
-        let (diff, _, _) = fb.diff.clone().into_parts();
+        let (diff, _, _, _) = fb.diff.clone().into_parts();
         transactions.extend(diff.transactions.iter().cloned());
         let root = alloy_trie::root::ordered_trie_root_encoded(&transactions);
         let isthmus = rebuild_header(&base, &results_of(&diff), None, root).expect("fits");

@@ -213,6 +213,8 @@ impl FlashblockJson {
             Some("metadata.flashblock_timestamp")
         } else if self.target_index.is_some() {
             Some("target_index")
+        } else if self.diff.post_exec_tx.is_some() {
+            Some("diff.post_exec_tx")
         } else {
             None
         }
@@ -227,7 +229,7 @@ impl FlashblockJson {
     /// [`FlashblockMetadata`] (no accounts and no per-transaction metadata, so a V1
     /// validator's metadata rules reject it when it has transactions).
     pub fn into_v1_without_metadata(self, parent_flash_hash: Option<B256>) -> FlashblocksPayloadV1 {
-        let (diff, _blob_gas_used, _access_list_data) = self.diff.into_parts();
+        let (diff, _blob_gas_used, _access_list_data, _post_exec_tx) = self.diff.into_parts();
         FlashblocksPayloadV1 {
             version: FixedBytes(VERSION_V1),
             payload_id: self.payload_id,

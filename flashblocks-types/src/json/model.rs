@@ -93,16 +93,25 @@ pub struct JsonDiff {
     /// `null`) otherwise. V1 has no such field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_list_data: Option<Box<FlashblockAccessListData>>,
+    /// OP Subblocks from Lagoon: the block so far's post-exec transaction
+    /// (`0x7D || rlp(payload)`, [`PostExecTx`](crate::PostExecTx) decodes it), as sent;
+    /// absent (or `null`) otherwise. Not one of `transactions`. V1 has no such field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_exec_tx: Option<Bytes>,
 }
 
 impl JsonDiff {
-    /// Splits into the SSZ delta container, the Jovian `blob_gas_used` and World Chain's
-    /// access list.
-    #[allow(clippy::type_complexity)] // the three parts, named in the docs
+    /// Splits into the SSZ delta container, the Jovian `blob_gas_used`, World Chain's
+    /// access list and Lagoon's `post_exec_tx`.
+    #[allow(clippy::type_complexity)] // the four parts, named in the docs
     pub fn into_parts(
         self,
-    ) -> (ExecutionPayloadFlashblockDeltaV1, Option<u64>, Option<Box<FlashblockAccessListData>>)
-    {
+    ) -> (
+        ExecutionPayloadFlashblockDeltaV1,
+        Option<u64>,
+        Option<Box<FlashblockAccessListData>>,
+        Option<Bytes>,
+    ) {
         let Self {
             state_root,
             receipts_root,
@@ -114,6 +123,7 @@ impl JsonDiff {
             withdrawals_root,
             blob_gas_used,
             access_list_data,
+            post_exec_tx,
         } = self;
         (
             ExecutionPayloadFlashblockDeltaV1 {
@@ -128,10 +138,12 @@ impl JsonDiff {
             },
             blob_gas_used,
             access_list_data,
+            post_exec_tx,
         )
     }
 
-    /// Joins the SSZ delta container and a Jovian `blob_gas_used` (no access list).
+    /// Joins the SSZ delta container and a Jovian `blob_gas_used` (no access list, no
+    /// post-exec transaction).
     pub fn from_parts(diff: ExecutionPayloadFlashblockDeltaV1, blob_gas_used: Option<u64>) -> Self {
         let ExecutionPayloadFlashblockDeltaV1 {
             state_root,
@@ -154,6 +166,7 @@ impl JsonDiff {
             withdrawals_root,
             blob_gas_used,
             access_list_data: None,
+            post_exec_tx: None,
         }
     }
 }

@@ -57,6 +57,7 @@ impl From<OpFlashblockPayloadDelta> for JsonDiff {
             withdrawals_root: d.withdrawals_root,
             blob_gas_used: d.blob_gas_used,
             access_list_data: None,
+            post_exec_tx: None,
         }
     }
 }
@@ -118,7 +119,8 @@ impl FlashblockJson {
     /// result back gives present-but-empty maps, a different decoded value; an absent
     /// `metadata.block_number` (World Chain) becomes `base.block_number`, or 0 after
     /// index 0. Dropped: the dialects' own fields (`prev_flashblock_id`,
-    /// `access_list_data`, `fees`, `flashblock_timestamp`, `target_index`).
+    /// `access_list_data`, `fees`, `flashblock_timestamp`, `target_index`) and Lagoon's
+    /// `diff.post_exec_tx` (op-alloy 2's delta has no such field).
     /// [`try_into_op_alloy`](Self::try_into_op_alloy) refuses instead.
     ///
     /// ```

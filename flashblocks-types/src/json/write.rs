@@ -90,6 +90,7 @@ impl Serialize for View<'_> {
             withdrawals_root: &d.withdrawals_root,
             blob_gas_used: d.blob_gas_used,
             access_list_data: d.access_list_data.as_deref(),
+            post_exec_tx: d.post_exec_tx.as_ref(),
         };
         st.serialize_field("diff", &diff)?;
         match self.style {
@@ -122,6 +123,8 @@ struct JsonDiffRef<'a> {
     blob_gas_used: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     access_list_data: Option<&'a FlashblockAccessListData>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    post_exec_tx: Option<&'a Bytes>,
 }
 
 /// [`JsonMetadata`] with externally tagged receipts.

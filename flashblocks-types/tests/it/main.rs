@@ -11,6 +11,7 @@ mod json_frame;
 mod json_op_alloy;
 mod json_props;
 mod json_real;
+mod post_exec;
 mod ssz_vectors;
 mod sync;
 mod view;

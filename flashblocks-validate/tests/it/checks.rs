@@ -134,6 +134,6 @@ fn rule_sets_are_configured_not_guessed() {
     let json_ids: Vec<_> = RuleSet::Json.rule_ids().collect();
     assert!(!json_ids.contains(&"parent_hash_mismatch"));
     assert!(json_ids.contains(&"gas_over_limit"));
-    // 9 V1-only rules off, 3 JSON-only dialect rules on.
-    assert_eq!(json_ids.len() + 9, RuleSet::V1.rule_ids().count() + 3);
+    // 9 V1-only rules off, 8 JSON-only dialect rules on (3 dialect, 5 Lagoon).
+    assert_eq!(json_ids.len() + 9, RuleSet::V1.rule_ids().count() + 8);
 }

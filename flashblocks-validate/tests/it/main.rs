@@ -5,6 +5,7 @@ mod corpus;
 mod dialects;
 mod display;
 mod json;
+mod lagoon;
 mod props;
 mod resend;
 mod rule4;
