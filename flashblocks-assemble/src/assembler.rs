@@ -60,6 +60,10 @@ pub struct Assembler {
     diff_block_hash: DiffBlockHash,
     /// The header of the block so far, when the block-hash check rebuilt it.
     header: Option<Arc<Sealed<Header>>>,
+    /// Lagoon: the block's latest `diff.post_exec_tx` as sent (the validator's rules
+    /// checked it before any stage or check sees it; an omitted field leaves it): the
+    /// block so far ends with it, as the sealed block will.
+    post_exec: Option<Bytes>,
 }
 
 impl Assembler {
@@ -118,6 +122,7 @@ impl Assembler {
             block_value: U256::ZERO,
             diff_block_hash,
             header: None,
+            post_exec: first.post_exec_tx().cloned(),
         })
     }
 
@@ -137,7 +142,16 @@ impl Assembler {
         next: &Flashblock,
     ) -> Result<(Sealed<Header>, GroupHashes), AssembleError> {
         check_limits(self.transactions.len(), self.withdrawals.len(), next)?;
-        let (root, groups) = self.transactions.root_with(next.transactions());
+        let (root, groups) = match next.post_exec_tx().or(self.post_exec.as_ref()) {
+            // The sealed block ends with it; the subtree work of a root over it is not
+            // kept (the post-exec transaction is restated, not appended).
+            Some(post) => {
+                let mut more = next.transactions().to_vec();
+                more.push(post.clone());
+                (self.transactions.root_with(&more).0, GroupHashes::default())
+            }
+            None => self.transactions.root_with(next.transactions()),
+        };
         let header =
             rebuild_header(&self.base, &results_of(next.diff()), next.blob_gas_used(), root)?;
         let header = check_sealed(header, next.diff().block_hash)?;
@@ -163,6 +177,9 @@ impl Assembler {
         self.results = results_of(next.diff());
         self.blob_gas_used = next.blob_gas_used();
         self.flashblocks += 1;
+        if let Some(post) = next.post_exec_tx() {
+            self.post_exec = Some(post.clone());
+        }
     }
 
     /// The block's payload id.
@@ -180,9 +197,17 @@ impl Assembler {
         self.flashblocks
     }
 
-    /// The block's transactions so far, in order.
+    /// The block's transactions so far, in order: those of `diff.transactions`, without
+    /// the post-exec transaction ([`post_exec_tx`](Self::post_exec_tx)), which the
+    /// [`payload`](Self::payload) ends with.
     pub fn transactions(&self) -> &[Bytes] {
         self.transactions.transactions()
+    }
+
+    /// Lagoon: the block's latest post-exec transaction as sent (`0x7D || rlp(payload)`),
+    /// when it has one; the payload and the header's transactions root end with it.
+    pub const fn post_exec_tx(&self) -> Option<&Bytes> {
+        self.post_exec.as_ref()
     }
 
     /// The block's withdrawals so far, in order.
@@ -223,7 +248,10 @@ impl Assembler {
         if let Some(header) = &self.header {
             return Ok(Arc::clone(header));
         }
-        let root = self.transactions.root();
+        let mut root = self.transactions.root();
+        if let Some(post) = &self.post_exec {
+            root = self.transactions.root_with(std::slice::from_ref(post)).0;
+        }
         let header = rebuild_header(&self.base, &self.results, self.blob_gas_used, root)?;
         let header = Arc::new(header.seal_slow());
         self.header = Some(Arc::clone(&header));
@@ -281,11 +309,15 @@ impl Assembler {
     }
 
     /// The block so far, as an [`AssembledPayload`] (the lists are cloned by reference
-    /// count).
+    /// count). Its transactions end with the block's latest post-exec transaction, when
+    /// it has one, as the sealed block will.
     pub fn payload(&self) -> AssembledPayload {
+        let mut transactions = Vec::with_capacity(self.transactions.len() + 1);
+        transactions.extend_from_slice(self.transactions.transactions());
+        transactions.extend(self.post_exec.iter().cloned());
         make_payload(
             self.base.clone(),
-            self.transactions.transactions().to_vec(),
+            transactions,
             &self.withdrawals,
             &self.results,
             self.blob_gas_used,
@@ -296,9 +328,11 @@ impl Assembler {
 
     /// The block so far, consuming the assembler.
     pub fn into_payload(self) -> AssembledPayload {
+        let mut transactions = self.transactions.into_transactions();
+        transactions.extend(self.post_exec);
         make_payload(
             self.base,
-            self.transactions.into_transactions(),
+            transactions,
             &self.withdrawals,
             &self.results,
             self.blob_gas_used,

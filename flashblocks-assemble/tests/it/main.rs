@@ -5,5 +5,6 @@ mod assemble;
 mod check;
 mod common;
 mod corpus;
+mod lagoon;
 mod props;
 mod real;
