@@ -124,6 +124,35 @@ impl BuiltFlashblock {
         json.metadata.receipts = None;
         Flashblock::from_json(json)
     }
+
+    /// The JSON form as an OP Stack subblock sequencer sends it (ethereum-optimism/specs
+    /// `specs/protocol/subblocks.md`): stripped, with `diff.state_root`,
+    /// `diff.block_hash` and `diff.withdrawals_root` zero and `diff.withdrawals` empty.
+    pub fn json_subblock(&self) -> FlashblockJson {
+        let mut json = self.json.clone();
+        json.metadata.new_account_balances = None;
+        json.metadata.receipts = None;
+        json.diff.state_root = B256::ZERO;
+        json.diff.block_hash = B256::ZERO;
+        json.diff.withdrawals_root = B256::ZERO;
+        json.diff.withdrawals.clear();
+        json
+    }
+
+    /// The JSON form as Base's builder sends it since 2026-06: `metadata
+    /// {block_number, prev_flashblock_id}`, `prev` naming the frame before (`"0-0"`
+    /// when there is none), and `diff.block_hash` a per-frame identity that is not the
+    /// header hash (here the hash of the block hash and the index).
+    pub fn json_base(&self, prev: flashblocks_types::FlashblockId) -> FlashblockJson {
+        let mut json = self.json.clone();
+        json.metadata.new_account_balances = None;
+        json.metadata.receipts = None;
+        json.metadata.prev_flashblock_id = Some(prev);
+        let mut identity = json.diff.block_hash.to_vec();
+        identity.extend_from_slice(&json.index.to_be_bytes());
+        json.diff.block_hash = keccak256(identity);
+        json
+    }
 }
 
 /// `block` (one block's flashblocks, in order) as an OP Subblocks sequencer streams it

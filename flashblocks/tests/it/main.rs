@@ -1,5 +1,6 @@
 //! Integration tests of the receiver: one binary.
 
+mod dialect_streams;
 mod dialects;
 mod execution;
 mod receiver;

@@ -1,0 +1,115 @@
+//! Synthetic OP Subblocks and Base streams from the executing builder (its blocks
+//! reshaped as each sequencer sends them): `auto` decides each, a heartbeat subblock
+//! (no transactions) is valid, the subblock stream executes, and Base's link is checked
+//! both ways.
+
+use alloy_op_hardforks::OpHardfork;
+use flashblocks::{
+    execute::{
+        builder::{BuiltFlashblock, ExecutingBuilder, TxPlan},
+        ExecutionCheck, Executor,
+    },
+    types::{Dialect, DialectChoice, FlashblockId, FlashblockJson},
+    validate::PrevBlockLink,
+    Receiver, ReceiverConfig,
+};
+
+/// Two blocks of three flashblocks; the middle one of each carries no transaction (a
+/// heartbeat).
+fn built() -> (ExecutingBuilder, Vec<Vec<BuiltFlashblock>>) {
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let plan = [vec![TxPlan::Transfer], vec![], vec![TxPlan::Transfer, TxPlan::Transfer]];
+    let blocks = vec![builder.next_block(&plan), builder.next_block(&plan)];
+    (builder, blocks)
+}
+
+fn auto() -> ReceiverConfig {
+    ReceiverConfig::json().with_dialect(DialectChoice::Auto)
+}
+
+/// Base's frames of `blocks`, each naming the one before.
+fn base_frames(blocks: &[Vec<BuiltFlashblock>]) -> Vec<Vec<FlashblockJson>> {
+    let mut prev = FlashblockId::NONE;
+    blocks
+        .iter()
+        .map(|block| {
+            block
+                .iter()
+                .map(|built| {
+                    let json = built.json_base(prev);
+                    prev = FlashblockId {
+                        block_number: json.metadata.block_number.expect("number"),
+                        index: json.index,
+                    };
+                    json
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_subblock_stream_is_decided_accepted_and_executed() {
+    let (builder, blocks) = built();
+    let heartbeat = blocks[0]
+        .iter()
+        .map(BuiltFlashblock::json_subblock)
+        .find(|json| json.index > 0 && json.diff.transactions.is_empty())
+        .expect("the builder made a heartbeat");
+    assert!(heartbeat.diff.block_hash.is_zero() && heartbeat.diff.state_root.is_zero());
+    let check =
+        ExecutionCheck::new(Executor::new(builder.config().clone(), builder.genesis_states()));
+    let mut receiver = Receiver::with_execution(auto(), check);
+    for (i, built) in blocks[0].iter().enumerate() {
+        let received = receiver.receive(&built.json_subblock().to_vec(), 0).expect("accepted");
+        assert!(received.outcome.is_accepted());
+        assert_eq!(received.dialect_decided, (i == 0).then_some(Dialect::Subblocks));
+        assert!(received.execution.is_empty(), "executed as claimed: {:?}", received.execution);
+    }
+    assert_eq!(receiver.dialect(), Some(Dialect::Subblocks));
+    assert_eq!(Dialect::Subblocks.block_hash(), flashblocks::types::DiffBlockHash::Unavailable);
+    // Without execution the whole stream is taken, block after block.
+    let mut receiver = Receiver::new(auto());
+    for built in blocks.iter().flatten() {
+        receiver.receive(&built.json_subblock().to_vec(), 0).expect("accepted");
+    }
+}
+
+#[test]
+fn a_base_stream_is_decided_and_its_link_checked_both_ways() {
+    let (_, blocks) = built();
+    let frames = base_frames(&blocks);
+    let mut receiver = Receiver::new(auto());
+    let first = receiver.receive(&frames[0][0].to_vec(), 0).expect("accepted");
+    assert_eq!(first.dialect_decided, Some(Dialect::Base));
+    assert_eq!(Dialect::Base.block_hash(), flashblocks::types::DiffBlockHash::NotAHeaderHash);
+    // The right link is accepted ...
+    receiver.receive(&frames[0][1].to_vec(), 0).expect("accepted");
+    // ... a wrong one refused, nothing changed ...
+    let mut wrong = frames[0][2].clone();
+    wrong.metadata.prev_flashblock_id = Some(FlashblockId::NONE);
+    let before = receiver.validator().current_block().cloned();
+    let err = receiver.receive(&wrong.to_vec(), 0).expect_err("refused");
+    assert_eq!(err.rule_id(), "prev_flash_id_mismatch");
+    assert_eq!(receiver.validator().current_block().cloned(), before);
+    // ... and the right one still taken. The next block's link names the last frame
+    // held: nothing to report.
+    for json in &frames[0][2..] {
+        receiver.receive(&json.to_vec(), 0).expect("accepted");
+    }
+    let next = receiver.receive(&frames[1][0].to_vec(), 0).expect("accepted");
+    assert_eq!(next.outcome.accepted().and_then(|a| a.prev_block_link()), None);
+    // A receiver that missed the first block's last frame hears of it at the next
+    // index 0: the block was incomplete (reported, never a rejection).
+    let mut missed = Receiver::new(auto());
+    let held = frames[0].len() as u64 - 1;
+    for json in &frames[0][..held as usize] {
+        missed.receive(&json.to_vec(), 0).expect("accepted");
+    }
+    let next = missed.receive(&frames[1][0].to_vec(), 0).expect("accepted");
+    let number = frames[0][0].metadata.block_number.expect("number");
+    assert_eq!(
+        next.outcome.accepted().and_then(|a| a.prev_block_link()),
+        Some(PrevBlockLink::Incomplete { block_number: number, held, named: held + 1 })
+    );
+}
