@@ -107,7 +107,8 @@ while [ "$t" -lt $((seconds + 60)) ] && kill -0 "$load_pid" 2>/dev/null; do
   rss=$(awk '/^VmRSS/{print $2}' "/proc/$node_pid/status" 2>/dev/null || echo 0)
   now_node=$(ticks "$node_pid"); now_seq=$(ticks "$seq_pid"); now_load=$(ticks "$load_pid")
   read -r all idle < <(cpu_total)
-  pct() { awk -v d="$1" -v hz="$hz" 'BEGIN{printf "%.0f", d*100/hz}'; }
+  # A process that ended reads 0 ticks: its share of that second is not known (0).
+  pct() { awk -v d="$1" -v hz="$hz" 'BEGIN{if (d < 0) d = 0; printf "%.0f", d*100/hz}'; }
   busy=$(awk -v a=$((all - prev_all)) -v i=$((idle - prev_idle)) 'BEGIN{if (a>0) printf "%.0f", (a-i)*100/a; else print 0}')
   echo "$t,${age:-},${pending_age},${rpc_ms},${rpc_ok},${rss},$(pct $((now_node - prev_node))),$(pct $((now_seq - prev_seq))),$(pct $((now_load - prev_load))),$(cut -d' ' -f1 /proc/loadavg),${busy}" >>"$out/samples.csv"
   prev_node=$now_node; prev_seq=$now_seq; prev_load=$now_load; prev_all=$all; prev_idle=$idle
