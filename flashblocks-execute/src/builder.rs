@@ -164,13 +164,7 @@ impl BuiltFlashblock {
 pub fn subblocks(block: &[BuiltFlashblock]) -> Vec<FlashblockJson> {
     let mut out = Vec::with_capacity(block.len() + 1);
     for built in block {
-        let mut json = built.json.clone();
-        json.metadata.new_account_balances = None;
-        json.metadata.receipts = None;
-        json.diff.state_root = B256::ZERO;
-        json.diff.block_hash = B256::ZERO;
-        json.diff.withdrawals_root = B256::ZERO;
-        json.diff.withdrawals = Vec::new();
+        let mut json = built.json_subblock();
         json.index = out.len() as u64;
         let heartbeat = (json.index == 0).then(|| {
             let mut heartbeat = json.clone();
