@@ -19,7 +19,7 @@ use alloy_trie::root::ordered_trie_root_encoded;
 use criterion::{criterion_main, BatchSize, Criterion};
 use flashblocks_assemble::{Assembler, BlockHashChainMaker, BlockHashCheck};
 use flashblocks_types::{
-    ExecutionPayloadStaticV1, Flashblock, FlashblockMetadata, FlashblockStep, PayloadId,
+    Dialect, ExecutionPayloadStaticV1, Flashblock, FlashblockMetadata, FlashblockStep, PayloadId,
     TransactionMetadata,
 };
 use flashblocks_validate::{AcceptedFlashblock, FlashblockCheck, Validator, ValidatorConfig};
@@ -87,7 +87,7 @@ fn assembled(tokens: &[AcceptedFlashblock]) -> Assembler {
 fn check_after(block: &[Flashblock], n: usize) -> BlockHashCheck {
     let mut check = BlockHashCheck::new();
     for (i, fb) in block[..n].iter().enumerate() {
-        check.check(fb, i == 0).expect("verifies");
+        check.check(fb, i == 0, Dialect::SszV1).expect("verifies");
         check.commit(fb, i == 0);
     }
     check
@@ -130,7 +130,7 @@ fn append_checked(c: &mut Criterion) {
             b.iter_batched(
                 || before.clone(),
                 |mut check| {
-                    check.check(black_box(&fbs[at]), false).expect("verifies");
+                    check.check(black_box(&fbs[at]), false, Dialect::SszV1).expect("verifies");
                     check.commit(&fbs[at], false);
                     check
                 },
@@ -175,7 +175,9 @@ fn block_hash(c: &mut Criterion) {
     // The check at the 10th flashblock (100 new transactions on 900 already checked).
     let mut warm = check_after(&ten, 9);
     group.bench_function("check_incremental_1000", |b| {
-        b.iter(|| black_box(warm.check(black_box(&ten[9]), false).expect("verifies")))
+        b.iter(|| {
+            black_box(warm.check(black_box(&ten[9]), false, Dialect::SszV1).expect("verifies"))
+        })
     });
     group.finish();
 }

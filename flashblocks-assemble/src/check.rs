@@ -3,7 +3,7 @@
 use crate::{AssembleError, Assembler, GroupHashes};
 use alloy_consensus::Header;
 use alloy_primitives::{Sealed, B256};
-use flashblocks_types::{DiffBlockHash, Flashblock, PayloadId};
+use flashblocks_types::{Dialect, DiffBlockHash, Flashblock, PayloadId};
 use flashblocks_validate::{CheckFailure, CheckOutput, FlashblockCheck};
 use std::sync::Arc;
 
@@ -19,10 +19,10 @@ use std::sync::Arc;
 /// it rebuilt is its output ([`CheckOutput::BlockHash`]): the accepted flashblock carries
 /// it on to the [`Assembler`], which keeps it instead of rebuilding it.
 ///
-/// It runs where `diff.block_hash` is the header hash ([`DiffBlockHash::HeaderHash`], the
-/// default): in a stream whose dialect says otherwise
-/// ([`with_diff_block_hash`](Self::with_diff_block_hash)) there is nothing to check, it
-/// passes every candidate with no output, holds no block, and the outcome to report is
+/// It runs where the stream's dialect (as the validator passes it, `auto`'s decision
+/// included) says `diff.block_hash` is the header hash ([`DiffBlockHash::HeaderHash`]):
+/// in a stream whose dialect says otherwise there is nothing to check, it passes every
+/// candidate with no output, holds no block, and the outcome to report is
 /// [`BlockHashOutcome::unchecked`](crate::BlockHashOutcome::unchecked).
 ///
 /// It trusts the validator's order: a continuation is appended to the block it holds.
@@ -32,20 +32,19 @@ use std::sync::Arc;
 ///
 /// ```
 /// use flashblocks_assemble::{BlockHashChainMaker, BlockHashCheck};
-/// use flashblocks_types::{ExecutionPayloadStaticV1, Flashblock, FlashblockStep, PayloadId};
+/// use flashblocks_types::{Dialect, ExecutionPayloadStaticV1, Flashblock, FlashblockStep, PayloadId};
 /// use flashblocks_validate::{CheckOutput, FlashblockCheck};
 ///
 /// let mut maker = BlockHashChainMaker::new(PayloadId::new([1; 8]), ExecutionPayloadStaticV1::default())?;
 /// let first = Flashblock::from(maker.push(FlashblockStep::default()));
 /// let mut check = BlockHashCheck::default();
-/// let output = check.check(&first, true).expect("the hash verifies");
+/// let output = check.check(&first, true, Dialect::SszV1).expect("the hash verifies");
 /// assert!(matches!(output, CheckOutput::BlockHash(header) if header.hash() == first.diff().block_hash));
 /// check.commit(&first, true);
 /// # Ok::<(), flashblocks_assemble::AssembleError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct BlockHashCheck {
-    diff_block_hash: DiffBlockHash,
     block: Option<Assembler>,
     pending: Option<Pending>,
 }
@@ -71,24 +70,14 @@ enum Pending {
     Start(Key, Box<Assembler>),
     /// The trie groups the candidate completes in the current block.
     Next(Key, GroupHashes),
+    /// Not checked: the stream's `diff.block_hash` is not the header hash.
+    Unchecked(Key),
 }
 
 impl BlockHashCheck {
-    /// A check with no block, for a stream whose `diff.block_hash` is the header hash.
+    /// A check with no block.
     pub const fn new() -> Self {
-        Self::with_diff_block_hash(DiffBlockHash::HeaderHash)
-    }
-
-    /// A check with no block, for a stream whose `diff.block_hash` is
-    /// `diff_block_hash` (the dialect's [`block_hash`](flashblocks_types::Dialect::block_hash)):
-    /// anything but the header hash is not checked.
-    pub const fn with_diff_block_hash(diff_block_hash: DiffBlockHash) -> Self {
-        Self { diff_block_hash, block: None, pending: None }
-    }
-
-    /// What the stream's `diff.block_hash` is, as the check was told.
-    pub const fn diff_block_hash(&self) -> DiffBlockHash {
-        self.diff_block_hash
+        Self { block: None, pending: None }
     }
 
     /// The block it holds, if any.
@@ -103,7 +92,7 @@ impl BlockHashCheck {
     ) -> Result<Arc<Sealed<Header>>, AssembleError> {
         let identity = key(candidate);
         if starts_block {
-            let mut block = Assembler::start(candidate, self.diff_block_hash)?;
+            let mut block = Assembler::start(candidate, DiffBlockHash::HeaderHash)?;
             block.verify_block_hash()?;
             let header = block.header()?;
             self.pending = Some(Pending::Start(identity, Box::new(block)));
@@ -124,9 +113,12 @@ impl FlashblockCheck for BlockHashCheck {
         &mut self,
         candidate: &Flashblock,
         starts_block: bool,
+        dialect: Dialect,
     ) -> Result<CheckOutput, CheckFailure> {
         self.pending = None;
-        if !self.diff_block_hash.is_header_hash() {
+        if !dialect.block_hash().is_header_hash() {
+            // Nothing to check; its commit leaves no block held.
+            self.pending = Some(Pending::Unchecked(key(candidate)));
             return Ok(CheckOutput::None);
         }
         match self.try_check(candidate, starts_block) {
@@ -142,15 +134,15 @@ impl FlashblockCheck for BlockHashCheck {
     }
 
     fn commit(&mut self, accepted: &Flashblock, starts_block: bool) {
-        if !self.diff_block_hash.is_header_hash() {
-            return;
-        }
         let identity = key(accepted);
         match (self.pending.take(), starts_block) {
+            (Some(Pending::Unchecked(id)), _) if id == identity => self.block = None,
             (Some(Pending::Start(id, block)), true) if id == identity => {
                 self.block = Some(*block);
             }
-            (_, true) => self.block = Assembler::start(accepted, self.diff_block_hash).ok(),
+            (_, true) => {
+                self.block = Assembler::start(accepted, DiffBlockHash::HeaderHash).ok();
+            }
             (pending, false) => {
                 let groups = match pending {
                     Some(Pending::Next(id, groups)) if id == identity => groups,

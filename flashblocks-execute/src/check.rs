@@ -5,7 +5,7 @@ use crate::{CanonicalStates, Dropped, ExecuteError, Execution, Executor, Pending
 use alloy_primitives::B256;
 use arc_swap::ArcSwapOption;
 use flashblocks_overlay::OverlayEvent;
-use flashblocks_types::{ExecutedMetadata, Flashblock, PayloadId};
+use flashblocks_types::{Dialect, ExecutedMetadata, Flashblock, PayloadId};
 use flashblocks_validate::{
     CheckFailure, CheckOutput, ExecutedFact, ExecutionMismatch, FactSubject, FactValue,
     FlashblockCheck,
@@ -315,7 +315,11 @@ impl<C: CanonicalStates> FlashblockCheck for ExecutionCheck<C> {
         &mut self,
         candidate: &Flashblock,
         starts_block: bool,
+        dialect: Dialect,
     ) -> Result<CheckOutput, CheckFailure> {
+        // What the candidate's `diff.block_hash` is follows the stream's dialect, `auto`'s
+        // decision included (the same for every candidate once decided).
+        self.executor.set_diff_block_hash(dialect.block_hash());
         Ok(self.run(candidate, starts_block)?.map_or(CheckOutput::None, CheckOutput::Executed))
     }
 

@@ -217,7 +217,8 @@ impl<C: CanonicalStates> Executor<C> {
 
     /// Tells the executor what the stream's `diff.block_hash` is (the dialect's
     /// [`block_hash`](flashblocks_types::Dialect::block_hash); the header hash until
-    /// told; a receiver tells it its stream's): anything but the header hash is never
+    /// told; an [`ExecutionCheck`](crate::ExecutionCheck) tells it the stream's dialect,
+    /// `auto`'s decision included, at every check): anything but the header hash is never
     /// taken as a block's hash, and blocks are linked by number and the hash learned
     /// from the next block's `base.parent_hash`.
     pub const fn set_diff_block_hash(&mut self, diff_block_hash: DiffBlockHash) {

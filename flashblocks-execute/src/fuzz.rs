@@ -125,10 +125,11 @@ fn feed<C: crate::CanonicalStates>(
     let in_step = reporting.executor().current() == enforcing.executor().current()
         && reporting.executor().preconfirmed() == enforcing.executor().preconfirmed()
         && !reporting.is_broken(fb.payload_id());
-    let reported = reporting.check(fb, starts);
+    let dialect = accepted.dialect();
+    let reported = reporting.check(fb, starts, dialect);
     assert!(reported.is_ok(), "report mode never rejects");
     let executed = reporting.last_executed().cloned();
-    let enforced = enforcing.check(fb, starts);
+    let enforced = enforcing.check(fb, starts, dialect);
     if let (Some(executed), false) = (&executed, mutated) {
         assert_eq!(executed.as_ref(), expected, "unmutated flashblock, other facts");
     }

@@ -3,7 +3,7 @@
 use crate::ExecutionMismatch;
 use alloy_consensus::Header;
 use alloy_primitives::{Sealed, B256};
-use flashblocks_types::{ExecutedMetadata, Flashblock};
+use flashblocks_types::{Dialect, ExecutedMetadata, Flashblock};
 use std::sync::Arc;
 
 /// What an extra check produced for a flashblock it passed, handed on in the
@@ -63,7 +63,9 @@ impl CheckFailure {
 pub trait FlashblockCheck {
     /// Checks `candidate` against the block so far. `starts_block` is true when the
     /// candidate is the index 0 that starts a new block: check it against an empty block,
-    /// not the current one.
+    /// not the current one. `dialect` is the stream's dialect: the configured one, or
+    /// what `auto` decided (or, at the index 0 it decides from, would decide), so that a
+    /// check knows what the candidate's fields are ([`Dialect::block_hash`]).
     ///
     /// It may cache work for the `commit` that may follow (keyed by
     /// [`Flashblock::identity`]), but must answer as if its state were unchanged. What it
@@ -73,6 +75,7 @@ pub trait FlashblockCheck {
         &mut self,
         candidate: &Flashblock,
         starts_block: bool,
+        dialect: Dialect,
     ) -> Result<CheckOutput, CheckFailure>;
 
     /// `accepted` passed every rule and check: take it into the block so far (after

@@ -8,7 +8,8 @@ use crate::{
 };
 use alloy_primitives::B256;
 use flashblocks_types::{
-    Flashblock, FlashblockSource, GeneratorConfig, PayloadId, SealedFlashblock, SequenceGenerator,
+    Dialect, Flashblock, FlashblockSource, GeneratorConfig, PayloadId, SealedFlashblock,
+    SequenceGenerator,
 };
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -143,6 +144,7 @@ impl FlashblockCheck for RecordingCheck {
         &mut self,
         candidate: &Flashblock,
         _starts_block: bool,
+        _dialect: Dialect,
     ) -> Result<CheckOutput, CheckFailure> {
         if candidate.identity().0.first() == Some(&self.reject_first_byte) {
             return Err(CheckFailure::ExecutionInvalid(Box::new(fuzz_mismatch())));

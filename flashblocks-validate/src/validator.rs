@@ -631,22 +631,23 @@ impl Validator {
         // recovered, once, for the extra checks and every later stage (a frame rejected
         // above paid nothing; one an extra check rejects paid what executing it needs).
         flashblock.prepared();
-        let mut outputs = Vec::with_capacity(self.checks.len() + 1);
-        for check in &mut self.checks {
-            outputs.push(check.check(&flashblock, starts_block)?);
-        }
-        if let Some(extra) = extra.as_deref_mut() {
-            outputs.push(extra.check(&flashblock, starts_block)?);
-        }
-        // Accepted: nothing below fails. A restart starts the checks afresh first.
         let restart = block_start.is_some_and(|start| start.is_restart());
         // `auto` decides once, from the first accepted index 0 (again after a reset or
-        // a restart).
+        // a restart): the checks see what it would decide, and it is kept only if the
+        // candidate is accepted.
         let decide = self.config.dialect.fixed().is_none() && (self.dialect.is_none() || restart);
         let dialect = match self.dialect {
             Some(dialect) if !decide => dialect,
             _ => Dialect::detect(&flashblock),
         };
+        let mut outputs = Vec::with_capacity(self.checks.len() + 1);
+        for check in &mut self.checks {
+            outputs.push(check.check(&flashblock, starts_block, dialect)?);
+        }
+        if let Some(extra) = extra.as_deref_mut() {
+            outputs.push(extra.check(&flashblock, starts_block, dialect)?);
+        }
+        // Accepted: nothing below fails. A restart starts the checks afresh first.
         if decide {
             self.dialect = Some(dialect);
         }

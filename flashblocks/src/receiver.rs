@@ -7,7 +7,7 @@ use flashblocks_overlay::{
     Applied, CanonicalBlock, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent,
     OverlayReader,
 };
-use flashblocks_types::{Dialect, DialectChoice, DiffBlockHash, Flashblock, JsonMessage};
+use flashblocks_types::{Dialect, DialectChoice, Flashblock, JsonMessage};
 use flashblocks_validate::{
     AcceptedFlashblock, BlockStart, Outcome, PrevBlockLink, RuleSet, ValidationError, Validator,
     ValidatorConfig,
@@ -88,13 +88,6 @@ impl ReceiverConfig {
     /// The stream's dialect, or `auto` ([`ValidatorConfig::dialect`]).
     pub const fn dialect(&self) -> DialectChoice {
         self.validator.dialect
-    }
-
-    /// What the stream's `diff.block_hash` is: the fixed dialect's
-    /// ([`Dialect::block_hash`](flashblocks_types::Dialect::block_hash)); `auto` reads as
-    /// the header hash until decided.
-    pub fn diff_block_hash(&self) -> DiffBlockHash {
-        self.dialect().fixed().map_or(DiffBlockHash::HeaderHash, |d| d.block_hash())
     }
 
     /// Sets the stream's dialect, or `auto` (and with it the rule set).
@@ -240,9 +233,7 @@ impl Receiver {
     pub fn new(config: ReceiverConfig) -> Self {
         let mut validator = Validator::new(config.validator);
         if config.block_hash_check {
-            validator.add_check(Box::new(BlockHashCheck::with_diff_block_hash(
-                config.diff_block_hash(),
-            )));
+            validator.add_check(Box::new(BlockHashCheck::new()));
         }
         Self::with_validator(config, validator)
     }
@@ -289,8 +280,6 @@ impl Receiver {
     where
         C: flashblocks_execute::CanonicalStates + Send + 'static,
     {
-        let mut check = check;
-        check.executor_mut().set_diff_block_hash(config.diff_block_hash());
         let mut receiver = Self::new(config);
         receiver.execution = Some(Execution { link: Box::new(check), reports: VecDeque::new() });
         receiver

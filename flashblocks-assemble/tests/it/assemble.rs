@@ -9,7 +9,7 @@ use flashblocks_assemble::{
     verify_block_hash_slow, AssembleError, Assembler, BlockHashChainMaker, BlockHashCheck,
 };
 use flashblocks_types::{
-    CumulativeResults, Flashblock, FlashblockStep, FlashblocksPayloadV1, GeneratorConfig,
+    CumulativeResults, Dialect, Flashblock, FlashblockStep, FlashblocksPayloadV1, GeneratorConfig,
 };
 use flashblocks_validate::{CheckOutput, FlashblockCheck, ValidationError};
 use std::sync::Arc;
@@ -165,7 +165,7 @@ fn a_split_block_reassembles_to_itself() {
         }
         let mut check = BlockHashCheck::new();
         for (i, fb) in split.iter().enumerate() {
-            let output = check.check(fb, i == 0).expect("hash verifies");
+            let output = check.check(fb, i == 0, Dialect::SszV1).expect("hash verifies");
             let CheckOutput::BlockHash(header) = output else { panic!("a header") };
             assert_eq!(header.hash(), fb.diff().block_hash);
             check.commit(fb, i == 0);

@@ -6,7 +6,7 @@ use flashblocks_execute::{
     builder::{ExecutingBuilder, TxPlan},
     Enforcement, ExecutionCheck, ExecutionReport, Executor,
 };
-use flashblocks_types::Flashblock;
+use flashblocks_types::{Dialect, Flashblock};
 use flashblocks_validate::{ExecutedFact, ValidationError, Validator, ValidatorConfig};
 
 fn plan() -> Vec<Vec<TxPlan>> {
@@ -63,13 +63,13 @@ fn reported_mismatch_accepts_and_stops_executing_the_block() {
     let block = builder.next_block(&plan());
     use flashblocks_validate::FlashblockCheck;
     let fb0 = block[0].json_stripped();
-    check.check(&fb0, true).unwrap();
+    check.check(&fb0, true, Dialect::RollupBoost).unwrap();
     assert!(check.last_executed().is_some());
     check.commit(&fb0, true);
     let mut json = block[1].json.clone();
     json.diff.gas_used += 1;
     let bad = Flashblock::from_json(json);
-    check.check(&bad, false).unwrap();
+    check.check(&bad, false, Dialect::RollupBoost).unwrap();
     assert!(check.last_executed().is_none());
     check.commit(&bad, false);
     assert!(check.is_broken(bad.payload_id()));
@@ -79,6 +79,6 @@ fn reported_mismatch_accepts_and_stops_executing_the_block() {
     );
     // The rest of the block yields no executed facts.
     let fb2 = block[2].json_stripped();
-    check.check(&fb2, false).unwrap();
+    check.check(&fb2, false, Dialect::RollupBoost).unwrap();
     assert!(check.last_executed().is_none());
 }

@@ -9,7 +9,7 @@ use flashblocks_execute::{
     builder::{ExecutingBuilder, TxPlan},
     Enforcement, ExecutionCheck, Executor,
 };
-use flashblocks_types::{ExecutedMetadata, Flashblock};
+use flashblocks_types::{Dialect, ExecutedMetadata, Flashblock};
 use flashblocks_validate::{CheckFailure, ExecutedFact, FlashblockCheck};
 use std::{
     collections::BTreeMap,
@@ -91,14 +91,18 @@ fn the_hook_checks_the_state_root() {
     for built in &block {
         let fb = built.json_stripped();
         let starts = fb.index() == 0;
-        assert!(check.check(&fb, starts).is_ok(), "state root as the builder's at {}", fb.index());
+        assert!(
+            check.check(&fb, starts, Dialect::RollupBoost).is_ok(),
+            "state root as the builder's at {}",
+            fb.index()
+        );
         check.commit(&fb, starts);
     }
     // The next block's index 0 with a wrong state root is named.
     let next = builder.next_block(&[]);
     let mut json = next[0].json.clone();
     json.diff.state_root = B256::repeat_byte(0x5a);
-    match check.check(&Flashblock::from_json(json), true) {
+    match check.check(&Flashblock::from_json(json), true, Dialect::RollupBoost) {
         Err(CheckFailure::ExecutionInvalid(m)) => {
             assert_eq!(m.fact, ExecutedFact::StateRoot);
             assert_eq!(m.claimed, flashblocks_validate::FactValue::Hash(B256::repeat_byte(0x5a)));

@@ -2,7 +2,7 @@
 
 use crate::{accept, blocks, reject};
 use alloy_primitives::B256;
-use flashblocks_types::{Flashblock, FlashblockSource};
+use flashblocks_types::{Dialect, Flashblock, FlashblockSource};
 use flashblocks_validate::{
     CheckFailure, CheckOutput, ExecutedFact, ExecutionMismatch, FactSubject, FactValue,
     FlashblockCheck, RuleSet, Tip, ValidationError, Validator, ValidatorConfig,
@@ -58,6 +58,7 @@ impl FlashblockCheck for Probe {
         &mut self,
         candidate: &Flashblock,
         starts_block: bool,
+        _dialect: Dialect,
     ) -> Result<CheckOutput, CheckFailure> {
         self.log.lock().unwrap().push(format!("check {} {starts_block}", candidate.index()));
         if candidate.index() == self.fail_at {

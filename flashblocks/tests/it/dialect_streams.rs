@@ -5,6 +5,7 @@
 
 use alloy_op_hardforks::OpHardfork;
 use flashblocks::{
+    assemble::BlockHashOutcome,
     execute::{
         builder::{BuiltFlashblock, ExecutingBuilder, TxPlan},
         ExecutionCheck, Executor,
@@ -59,20 +60,37 @@ fn a_subblock_stream_is_decided_accepted_and_executed() {
     assert!(heartbeat.diff.block_hash.is_zero() && heartbeat.diff.state_root.is_zero());
     let check =
         ExecutionCheck::new(Executor::new(builder.config().clone(), builder.genesis_states()));
+    // `auto` decides at the first index 0, and the decision reaches the block-hash check
+    // and the executor at that same frame: nothing is checked against a zero hash, and
+    // the second block executes on the first, found by number with its learned hash.
     let mut receiver = Receiver::with_execution(auto(), check);
-    for (i, built) in blocks[0].iter().enumerate() {
+    for (i, built) in blocks.iter().flatten().enumerate() {
         let received = receiver.receive(&built.json_subblock().to_vec(), 0).expect("accepted");
         assert!(received.outcome.is_accepted());
         assert_eq!(received.dialect_decided, (i == 0).then_some(Dialect::Subblocks));
+        assert_eq!(received.block_hash, Some(Ok(BlockHashOutcome::Unavailable)), "at {i}");
         assert!(received.execution.is_empty(), "executed as claimed: {:?}", received.execution);
     }
     assert_eq!(receiver.dialect(), Some(Dialect::Subblocks));
     assert_eq!(Dialect::Subblocks.block_hash(), flashblocks::types::DiffBlockHash::Unavailable);
-    // Without execution the whole stream is taken, block after block.
-    let mut receiver = Receiver::new(auto());
+    // With the block-hash check enforced, `auto`'s decision keeps it from reading the
+    // zero hashes as mismatches, from the first frame on.
+    let mut receiver = Receiver::new(auto().with_block_hash_check(true));
     for built in blocks.iter().flatten() {
-        receiver.receive(&built.json_subblock().to_vec(), 0).expect("accepted");
+        let received = receiver.receive(&built.json_subblock().to_vec(), 0).expect("accepted");
+        assert_eq!(received.block_hash, Some(Ok(BlockHashOutcome::Unavailable)));
     }
+    // And a rollup-boost stream under the same configuration is still checked: `auto`
+    // decides per receiver, the check follows.
+    let mut receiver = Receiver::new(auto().with_block_hash_check(true));
+    let mut wrong = blocks[0][0].json.clone();
+    wrong.diff.block_hash.0[0] ^= 1;
+    let err = receiver.receive(&wrong.to_vec(), 0).expect_err("a wrong header hash");
+    assert_eq!(err.rule_id(), "block_hash_mismatch");
+    assert_eq!(receiver.dialect(), None, "a rejected frame decides nothing");
+    let first = receiver.receive(&blocks[0][0].json.to_vec(), 0).expect("accepted");
+    assert_eq!(first.dialect_decided, Some(Dialect::RollupBoost));
+    assert!(matches!(first.block_hash, Some(Ok(BlockHashOutcome::Ok(_)))));
 }
 
 #[test]
