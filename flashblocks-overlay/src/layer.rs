@@ -13,7 +13,7 @@ use crate::positions::Positions;
 use alloy_primitives::{keccak256, Address, Bytes, Log, TxHash, B256};
 use flashblocks_types::{
     DiffBlockHash, ExecutionPayloadStaticV1, Flashblock, FlashblockSource, Metadata, PayloadId,
-    RecoveredTransaction,
+    PostExecTx, RecoveredTransaction,
 };
 use std::sync::{Arc, OnceLock};
 
@@ -122,6 +122,9 @@ pub(crate) struct BlockLayer {
     /// The block's hash learned from the next block's `base.parent_hash`, where
     /// `diff.block_hash` is not the header hash.
     pub(crate) learned_hash: Option<B256>,
+    /// Lagoon: the block's latest post-exec transaction (from the validator's token),
+    /// listed after its transactions, provisional until the block seals.
+    pub(crate) post_exec: Option<Arc<PostExecTx>>,
 }
 
 impl BlockLayer {
@@ -146,6 +149,7 @@ impl BlockLayer {
             carries_balances: false,
             diff_block_hash,
             learned_hash: None,
+            post_exec: None,
         }
     }
 
@@ -267,5 +271,11 @@ impl BlockLayer {
     /// The hashes of the block's transactions, in order.
     pub(crate) fn transaction_hashes(&self) -> impl Iterator<Item = TxHash> + '_ {
         self.flashblocks.iter().flat_map(|l| l.transactions.iter().map(|t| t.hash))
+    }
+
+    /// The hashes the block lists, as the sealed block will: its transactions, then its
+    /// latest post-exec transaction when it has one.
+    pub(crate) fn listed_hashes(&self) -> impl Iterator<Item = TxHash> + '_ {
+        self.transaction_hashes().chain(self.post_exec.as_ref().map(|p| p.hash()))
     }
 }

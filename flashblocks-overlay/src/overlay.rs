@@ -387,6 +387,8 @@ impl Overlay {
             block
         };
         let mut block = block;
+        // Lagoon: the token carries the block's latest post-exec transaction.
+        block.post_exec = accepted.post_exec_tx().cloned();
         let layer = build_layer(&block, flashblock, now_ms);
         let block_bytes = block.bytes.saturating_add(layer.bytes);
         let with_positions =
@@ -441,6 +443,7 @@ impl Overlay {
         let mut block = BlockLayer {
             positions: Arc::clone(&old.positions),
             learned_hash: old.learned_hash,
+            post_exec: old.post_exec.clone(),
             ..BlockLayer::new(
                 old.number,
                 old.payload_id,
@@ -502,7 +505,7 @@ impl Overlay {
             }
             let preconfirmed = oldest.block_hash();
             let same_transactions =
-                transactions.is_none_or(|txs| oldest.transaction_hashes().eq(txs.iter().copied()));
+                transactions.is_none_or(|txs| oldest.listed_hashes().eq(txs.iter().copied()));
             let same = match preconfirmed {
                 Some(hash) => hash == head.hash && same_transactions,
                 None => {
@@ -523,7 +526,7 @@ impl Overlay {
             } else {
                 let dropped_transactions = transactions.map_or_else(Vec::new, |txs| {
                     let canonical: std::collections::HashSet<&TxHash> = txs.iter().collect();
-                    oldest.transaction_hashes().filter(|h| !canonical.contains(h)).collect()
+                    oldest.listed_hashes().filter(|h| !canonical.contains(h)).collect()
                 });
                 events.push(OverlayEvent::BrokenPreconfirmation {
                     number: head.number,

@@ -5,17 +5,19 @@ use crate::{
     layer::BlockLayer,
     snapshot::{Lookup, NotHere, PreconfirmedReceipt, PreconfirmedTransaction, View},
 };
+use alloy_consensus::transaction::Recovered;
 use alloy_consensus::{
     proofs::ordered_trie_root_with_encoder, transaction::TransactionInfo, Eip658Value, Receipt,
     ReceiptWithBloom, Transaction as _,
 };
+use alloy_primitives::Address;
 use alloy_primitives::{logs_bloom, Bytes, TxHash, B256, B64, U256};
 use alloy_rpc_types_eth::{
     state::{AccountOverride, StateOverride},
     Block, BlockTransactions, Log, TransactionReceipt,
 };
 use flashblocks_assemble::{rebuild_header, results_of};
-use flashblocks_types::RecoveredTransaction;
+use flashblocks_types::{PostExecTx, RecoveredTransaction};
 use op_alloy_consensus::transaction::OpDepositInfo;
 use op_alloy_consensus::{
     transaction::OpTransactionInfo, OpDepositReceipt, OpReceipt, OpTxEnvelope,
@@ -97,6 +99,26 @@ fn rpc_transaction(
     Transaction::from_transaction(recovered.clone(), OpTransactionInfo::new(info, deposit))
 }
 
+/// The post-exec transaction as the post-exec page's generic object (op-alloy's RPC
+/// form of [`OpTxEnvelope::PostExec`]): type `0x7D`, `from` the zero address, gas 0,
+/// value 0, `input` the payload; listed after the block's transactions, provisional
+/// until the block seals.
+fn post_exec_rpc_transaction(block: &BlockLayer, post: &PostExecTx) -> Transaction {
+    let info = TransactionInfo {
+        hash: Some(post.hash()),
+        index: Some(u64::from(block.tx_count)),
+        block_hash: block.block_hash(),
+        block_number: Some(block.number),
+        base_fee: Some(saturating_u64(block.base.base_fee_per_gas)),
+        block_timestamp: Some(block.base.timestamp),
+    };
+    let envelope = OpTxEnvelope::PostExec(post.tx().clone());
+    Transaction::from_transaction(
+        Recovered::new_unchecked(envelope, Address::ZERO),
+        OpTransactionInfo::new(info, OpDepositInfo::default()),
+    )
+}
+
 fn saturating_u64(value: U256) -> u64 {
     u64::try_from(value).unwrap_or(u64::MAX)
 }
@@ -109,8 +131,13 @@ impl View<'_> {
 
     /// `eth_getTransactionByHash` for a preconfirmed transaction, decoded with its
     /// recovered sender (prepared once, when the flashblock was validated).
+    ///
+    /// A pending block's latest post-exec transaction (Lagoon) is found too, as the
+    /// post-exec page's generic object (`from` the zero address, gas 0, value 0,
+    /// `input` the payload), at the index after the block's transactions.
     pub fn rpc_transaction(&self, hash: TxHash) -> Lookup<Transaction> {
         match self.receipt(hash) {
+            Lookup::NotHere(NotHere::Untouched) => self.post_exec_transaction(hash),
             Lookup::Found(found) => {
                 let deposit = OpDepositInfo {
                     deposit_nonce: found.value.facts.deposit_nonce,
@@ -128,6 +155,18 @@ impl View<'_> {
             },
             Lookup::NotHere(reason) => Lookup::NotHere(reason),
         }
+    }
+
+    /// The pending block whose latest post-exec transaction has `hash`, as
+    /// `eth_getTransactionByHash` answers it; [`NotHere::Untouched`] when none has.
+    fn post_exec_transaction(&self, hash: TxHash) -> Lookup<Transaction> {
+        let found = self.snapshot.blocks.iter().rev().find_map(|block| {
+            block.post_exec.as_ref().filter(|p| p.hash() == hash).map(|p| (block, p))
+        });
+        Self::answer(self.ready(), || match found {
+            Some((block, post)) => Ok(post_exec_rpc_transaction(block, post)),
+            None => Err(NotHere::Untouched),
+        })
     }
 
     /// `eth_getTransactionReceipt` for a preconfirmed transaction. Status, gas used and
@@ -195,7 +234,10 @@ impl View<'_> {
         let transactions_root = match latest.transactions_root.get() {
             Some(root) => *root,
             None => {
-                let raw: Vec<&Bytes> = block.transactions().map(|(raw, _)| raw).collect();
+                // The sealed block ends with the latest post-exec transaction.
+                let post_exec = block.post_exec.as_ref().map(|p| p.raw());
+                let raw: Vec<&Bytes> =
+                    block.transactions().map(|(raw, _)| raw).chain(post_exec).collect();
                 let root =
                     ordered_trie_root_with_encoder(&raw, |tx, buf| buf.extend_from_slice(tx));
                 let _ = latest.transactions_root.set(root);
@@ -237,9 +279,12 @@ impl View<'_> {
                     });
                 txs.push(rpc_transaction(&tx, recovered, deposit));
             }
+            if let Some(post) = &block.post_exec {
+                txs.push(post_exec_rpc_transaction(block, post));
+            }
             BlockTransactions::Full(txs)
         } else {
-            BlockTransactions::Hashes(block.transaction_hashes().collect())
+            BlockTransactions::Hashes(block.listed_hashes().collect())
         };
         let header = PendingHeader {
             hash: block.block_hash(),

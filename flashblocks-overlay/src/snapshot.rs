@@ -427,7 +427,7 @@ impl<'a> View<'a> {
         Ok(id)
     }
 
-    fn answer<T>(
+    pub(crate) fn answer<T>(
         id: Result<SnapshotId, NotHere>,
         value: impl FnOnce() -> Result<T, NotHere>,
     ) -> Lookup<T> {

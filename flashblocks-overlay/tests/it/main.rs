@@ -4,6 +4,7 @@ mod common;
 mod differential;
 mod hostile;
 mod json;
+mod lagoon;
 mod lifecycle;
 mod threaded;
 mod unichain;
