@@ -32,6 +32,14 @@ pub enum Error {
     /// The websocket failed (connecting, the handshake, reading or writing).
     #[error("websocket: {0}")]
     Websocket(Box<tungstenite::Error>),
+    /// `eth_sendRawTransaction*` with a post-exec transaction (type `0x7D`, Lagoon): the
+    /// sequencer makes it for its block, no user sends one. Answered as JSON-RPC error
+    /// -32000 with the transaction hash as `data`, never forwarded.
+    #[error("transaction type not supported: a post-exec transaction (0x7d) is made by the sequencer, never sent")]
+    PostExecNotSendable {
+        /// The transaction's hash (keccak-256 of the bytes sent).
+        hash: alloy_primitives::TxHash,
+    },
 }
 
 impl From<tungstenite::Error> for Error {

@@ -381,7 +381,19 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
         }
         None => None,
     };
-    let validator = ValidatorConfig::v1().with_dialect(args.dialect());
+    let lagoon_time = args.chain_config().and_then(|c| c.lagoon_time());
+    let validator =
+        ValidatorConfig::v1().with_dialect(args.dialect()).with_lagoon_time(lagoon_time);
+    if validator.rule_set() == flashblocks_validate::RuleSet::Json {
+        match lagoon_time {
+            Some(time) => {
+                tracing::info!(lagoon_time = time, "post_exec_tx before it: post_exec_inactive")
+            }
+            None => tracing::info!(
+                "no Lagoon time (--chain, --lagoon-time): the rule post_exec_inactive is off"
+            ),
+        }
+    }
     let overlay = OverlayConfig { max_age_ms: args.max_age_ms(), ..OverlayConfig::default() };
     let config = ReceiverConfig::with_validator(validator).with_overlay(overlay);
     let mut snapshots = None;

@@ -27,6 +27,10 @@
 //! upstream at `latest` with the overlay's preconfirmed state as a state override (the
 //! caller's own overrides on top; the block environment is then the upstream's latest
 //! block). Any other tag is forwarded as it came.
+//!
+//! Both send methods refuse a post-exec transaction (type `0x7D`, Lagoon: the sequencer
+//! makes it, no user sends one) with -32000 and its hash as `data`, before anything
+//! else ([`Error::PostExecNotSendable`](crate::Error::PostExecNotSendable)).
 
 use super::{forward_or, no_upstream, target, to_raw, Context, RpcResult, Target};
 use crate::{pipeline::now_ms, upstream::UpstreamState};
@@ -199,6 +203,18 @@ async fn local_call(
     answer
 }
 
+/// Refuses a post-exec transaction (type `0x7D`) before it goes anywhere
+/// ([`Error::PostExecNotSendable`](crate::Error::PostExecNotSendable)): -32000, the hash as
+/// `data`.
+fn refuse_post_exec(raw: &[u8]) -> Result<(), ErrorObjectOwned> {
+    if raw.first() != Some(&flashblocks_types::POST_EXEC_TX_TYPE_ID) {
+        return Ok(());
+    }
+    let hash = keccak256(raw);
+    let err = crate::Error::PostExecNotSendable { hash };
+    Err(ErrorObject::owned(-32000, err.to_string(), Some(hash)))
+}
+
 fn timeout_error(hash: TxHash, waited: Duration) -> ErrorObjectOwned {
     ErrorObject::owned(
         -32000,
@@ -216,7 +232,8 @@ where
     C: Send + Sync + 'static,
 {
     module.register_async_method("eth_sendRawTransaction", |params, ctx, _| async move {
-        let (_raw,): (Bytes,) = params.parse()?;
+        let (raw,): (Bytes,) = params.parse()?;
+        refuse_post_exec(&raw)?;
         forward_or(&ctx, "eth_sendRawTransaction", &params, || {
             Err(no_upstream("eth_sendRawTransaction"))
         })
@@ -225,6 +242,7 @@ where
     module.register_async_method("eth_sendRawTransactionSync", |params, ctx, _| async move {
         let mut seq = params.sequence();
         let (raw, timeout_ms): (Bytes, Option<u64>) = (seq.next()?, seq.optional_next()?);
+        refuse_post_exec(&raw)?;
         let timeout = timeout_ms
             .map_or(DEFAULT_SYNC_TIMEOUT, Duration::from_millis)
             .min(ctx.config.max_sync_timeout);
