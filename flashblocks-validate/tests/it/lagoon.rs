@@ -146,10 +146,23 @@ fn post_exec_in_transactions_is_refused_in_every_json_dialect() {
     rejects(&mut v, &bad, "gas_decreased");
     // Every JSON dialect, configured or not; the SSZ stream carries such bytes (the V1
     // vectors do) and runs none of the Lagoon rules.
-    for id in ["post_exec_in_transactions", "post_exec_inactive", "post_exec_invalid"] {
+    for id in [
+        "post_exec_in_transactions",
+        "post_exec_inactive",
+        "post_exec_invalid",
+        "sdm_invalid",
+        "sdm_restated",
+    ] {
         assert!(RuleSet::Json.rule_ids().any(|r| r == id), "{id}");
         assert!(!RuleSet::V1.rule_ids().any(|r| r == id), "{id}");
     }
+    let mut v1 = crate::blocks(12, 1).remove(0);
+    let tx = &mut v1[1].diff.transactions[0];
+    let mut bytes = tx.to_vec();
+    bytes[0] = 0x7d;
+    *tx = bytes.into();
+    let mut v = crate::after(&v1, 1);
+    crate::accept(&mut v, &v1[1]);
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod dialects;
 mod display;
 mod json;
 mod lagoon;
+mod lagoon_vectors;
 mod props;
 mod resend;
 mod rule4;
