@@ -105,6 +105,8 @@ mod execution;
 pub mod fixture;
 #[cfg(feature = "test-utils")]
 pub mod fuzz;
+#[cfg(feature = "test-utils")]
+pub mod fuzz_post_exec;
 mod post_exec;
 mod rules;
 mod validator;

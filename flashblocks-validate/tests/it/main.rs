@@ -7,6 +7,7 @@ mod display;
 mod json;
 mod lagoon;
 mod lagoon_vectors;
+mod post_exec_fuzz;
 mod props;
 mod resend;
 mod rule4;
