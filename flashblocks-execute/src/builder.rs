@@ -33,7 +33,7 @@ use flashblocks_types::{
     ChainMaker, CumulativeResults, ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock,
     FlashblockJson, FlashblockStep, JsonDiff, PayloadId,
 };
-use op_alloy_consensus::{OpTxEnvelope, TxDeposit};
+use op_alloy_consensus::{build_post_exec_tx, OpTxEnvelope, SDMGasEntry, TxDeposit};
 use revm::DatabaseRef;
 use std::{collections::BTreeMap, sync::Arc};
 
@@ -101,6 +101,25 @@ pub enum TxPlan {
     /// An EIP-7702 transaction delegating another development account to a deployed
     /// contract (a transfer when none is deployed).
     Delegate,
+}
+
+/// The SDM gas refund the test builders give the user transaction at `block_index` of a
+/// Lagoon block (the executing builder's [`with_lagoon`](ExecutingBuilder::with_lagoon),
+/// the examples' sequencer): every odd index, 1 000 to 5 000 gas. A test policy, not
+/// block-level warming: any user transaction uses at least 21 000 gas, so the refund is
+/// never above the EVM gas.
+pub const fn sdm_refund(block_index: u64) -> Option<u64> {
+    if block_index % 2 == 1 {
+        Some(1_000 * (1 + (block_index / 2) % 5))
+    } else {
+        None
+    }
+}
+
+/// The post-exec transaction (`0x7D || rlp([1, block_number, entries])`, op-alloy's
+/// codec) carrying `entries`, as `diff.post_exec_tx` sends it.
+pub fn post_exec_tx(block_number: u64, entries: Vec<SDMGasEntry>) -> Bytes {
+    Bytes::from(build_post_exec_tx(block_number, entries).encoded_2718())
 }
 
 /// One flashblock the builder made.
@@ -257,6 +276,7 @@ pub struct ExecutingBuilder {
     counter: u64,
     payload_salt: u8,
     gas_limit: u64,
+    lagoon: bool,
 }
 
 impl ExecutingBuilder {
@@ -291,7 +311,25 @@ impl ExecutingBuilder {
             counter: 0,
             payload_salt: 0,
             gas_limit: GAS_LIMIT,
+            lagoon: false,
         }
+    }
+
+    /// The same builder on a chain where Lagoon is active from genesis: its blocks are
+    /// OP Subblocks with a post-exec transaction whose SDM entries refund the user
+    /// transactions [`sdm_refund`] names. `diff.post_exec_tx` is restated (append-only,
+    /// each new entry naming a transaction of its own flashblock) by each flashblock
+    /// that adds an entry and omitted by the others; the refunds are settled by the
+    /// builder's own execution, and the block's receipts root and hash include the
+    /// post-exec transaction last. Every flashblock is sent as JSON.
+    pub fn with_lagoon(mut self) -> Self {
+        self.lagoon = true;
+        self.config = self.config.clone().with_lagoon_time(Some(0));
+        let mut states = InMemoryStates::default();
+        states.insert(GENESIS_HASH, self.genesis.clone());
+        self.executor = Executor::new(self.config.clone(), states)
+            .with_max_block_gas_limit(self.gas_limit.max(crate::DEFAULT_MAX_BLOCK_GAS_LIMIT));
+        self
     }
 
     /// The same builder, with blocks of `gas_limit` gas (for benches with many
@@ -368,6 +406,11 @@ impl ExecutingBuilder {
         let mut maker = ChainMaker::new(payload_id, base.clone());
         let mut tx_trie = TransactionTrie::default();
         let mut out = Vec::with_capacity(plan.len() + 1);
+        // Lagoon: the block's SDM entries so far, its latest post-exec transaction and
+        // how many transactions it has.
+        let mut entries: Vec<SDMGasEntry> = Vec::new();
+        let mut latest_post_exec: Option<Bytes> = None;
+        let mut block_txs = 0u64;
         for index in 0..=plan.len() {
             let starts = index == 0;
             // Signed after the previous flashblock executed, so nonces are current.
@@ -375,9 +418,25 @@ impl ExecutingBuilder {
                 None => vec![l1_info_deposit(number), self.user_deposit(number)],
                 Some(txs) => txs.iter().map(|&p| self.transaction(p)).collect(),
             };
-            // A candidate with placeholder results: execution reads only the base and
-            // the transactions.
-            let candidate = candidate(&maker, &base, index as u64, &transactions);
+            let first = block_txs;
+            block_txs += transactions.len() as u64;
+            let new: Vec<SDMGasEntry> = (first..block_txs)
+                .filter(|_| self.lagoon && !starts)
+                .filter_map(|i| {
+                    sdm_refund(i).map(|gas_refund| SDMGasEntry { index: i, gas_refund })
+                })
+                .collect();
+            let post_exec = (!new.is_empty()).then(|| {
+                entries.extend(new);
+                post_exec_tx(number, entries.clone())
+            });
+            if post_exec.is_some() {
+                latest_post_exec.clone_from(&post_exec);
+            }
+            // A candidate with placeholder results: execution reads only the base, the
+            // transactions and the post-exec transaction.
+            let candidate =
+                candidate(&maker, &base, index as u64, &transactions, post_exec.clone());
             let mut execution = self
                 .executor
                 .execute(&candidate, starts)
@@ -385,7 +444,13 @@ impl ExecutingBuilder {
             let executed = Arc::clone(execution.metadata());
             self.world.apply(&executed);
             self.track_nonces(&executed);
-            let (tx_root, groups) = tx_trie.root_with(&transactions);
+            let (mut tx_root, groups) = tx_trie.root_with(&transactions);
+            if let Some(post_exec) = &latest_post_exec {
+                // Sealed now, the block would end with its post-exec transaction.
+                let sealed: Vec<Bytes> =
+                    transactions.iter().cloned().chain([post_exec.clone()]).collect();
+                tx_root = tx_trie.root_with(&sealed).0;
+            }
             tx_trie.commit(transactions.iter().cloned(), groups);
             let mut results = CumulativeResults {
                 state_root: self.world.state_root(),
@@ -414,12 +479,18 @@ impl ExecutingBuilder {
                 payload_id,
                 index: v1.index,
                 base: v1.base.clone(),
-                diff: JsonDiff::from_parts(v1.diff.clone(), blob_gas_used),
+                diff: JsonDiff {
+                    post_exec_tx: post_exec,
+                    ..JsonDiff::from_parts(v1.diff.clone(), blob_gas_used)
+                },
                 metadata: executed.to_json(),
                 target_index: None,
             };
-            let flashblock =
-                if jovian { Flashblock::from_json(json.clone()) } else { Flashblock::from(sealed) };
+            let flashblock = if jovian || self.lagoon {
+                Flashblock::from_json(json.clone())
+            } else {
+                Flashblock::from(sealed)
+            };
             out.push(BuiltFlashblock { flashblock, json, executed });
         }
         out
@@ -594,18 +665,20 @@ where
     tx.into_signed(signature).into()
 }
 
-/// A flashblock with `transactions` and placeholder results, for the executor to run.
+/// A flashblock with `transactions` (and a post-exec transaction) and placeholder
+/// results, for the executor to run.
 fn candidate(
     maker: &ChainMaker,
     base: &ExecutionPayloadStaticV1,
     index: u64,
     transactions: &[Bytes],
+    post_exec_tx: Option<Bytes>,
 ) -> Flashblock {
     let json = FlashblockJson {
         payload_id: maker.payload_id(),
         index,
         base: (index == 0).then(|| base.clone()),
-        diff: JsonDiff { transactions: transactions.to_vec(), ..Default::default() },
+        diff: JsonDiff { transactions: transactions.to_vec(), post_exec_tx, ..Default::default() },
         metadata: Default::default(),
         target_index: None,
     };

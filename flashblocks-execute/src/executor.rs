@@ -13,6 +13,7 @@ use flashblocks_types::{
     DiffBlockHash, ExecutedMetadata, ExecutionPayloadStaticV1, Flashblock, PayloadId,
 };
 use flashblocks_validate::ExecutionMismatch;
+use op_alloy_consensus::{OpReceiptEnvelope, OpTxType, PostExecPayload};
 use revm::{
     state::{AccountInfo, Bytecode},
     DatabaseRef,
@@ -40,6 +41,9 @@ struct CurrentBlock<S> {
     receipts: TransactionTrie,
     /// The block's hash so far, where the stream's `diff.block_hash` is the header hash.
     hash: Option<B256>,
+    /// The block's latest post-exec payload (Lagoon): a subblock that omits
+    /// `diff.post_exec_tx` leaves it as it was.
+    post_exec: Option<Arc<PostExecPayload>>,
     next_index: u64,
 }
 
@@ -81,6 +85,8 @@ pub struct Execution<S> {
     group_hashes: GroupHashes,
     /// The block's hash so far, where the stream's `diff.block_hash` is the header hash.
     block_hash: Option<B256>,
+    /// The block's latest post-exec payload after this flashblock.
+    post_exec: Option<Arc<PostExecPayload>>,
     mismatch: Option<ExecutionMismatch>,
 }
 
@@ -346,6 +352,12 @@ impl<C: CanonicalStates> Executor<C> {
                 return Err(ExecuteError::BlockNotStarted { index: flashblock.index() })
             }
         };
+        // The block's latest post-exec payload: this flashblock's, else the last one.
+        let post_exec = match post_exec_payload(flashblock) {
+            Some(payload) => Some(Arc::new(payload)),
+            None if starts_block => None,
+            None => self.current.as_ref().and_then(|c| c.post_exec.clone()),
+        };
         let run = run_flashblock(
             &self.config,
             base,
@@ -354,12 +366,22 @@ impl<C: CanonicalStates> Executor<C> {
             starts_block,
             flashblock.transactions(),
             flashblock.prepared(),
+            post_exec.as_deref(),
         )?;
         let receipt_encodings = run.encodings.clone();
-        let (receipts_root, group_hashes) = match self.current.as_ref().filter(|_| !starts_block) {
-            Some(current) => current.receipts.root_with(&receipt_encodings),
-            None => TransactionTrie::default().root_with(&receipt_encodings),
+        let empty = TransactionTrie::default();
+        let trie = match self.current.as_ref().filter(|_| !starts_block) {
+            Some(current) => &current.receipts,
+            None => &empty,
         };
+        let (mut receipts_root, group_hashes) = trie.root_with(&receipt_encodings);
+        if post_exec.is_some() {
+            // The block so far as the builder would seal it: its post-exec transaction
+            // last, with its receipt (status 1, no logs, the cumulative gas before it).
+            let mut sealed = receipt_encodings.clone();
+            sealed.push(post_exec_receipt(run.totals.gas_used));
+            receipts_root = trie.root_with(&sealed).0;
+        }
         let metadata = Arc::new(run.metadata(base.block_number, view));
         let mismatch = crate::proof::prove(flashblock, &run, receipts_root, view);
         Ok(Execution {
@@ -376,6 +398,7 @@ impl<C: CanonicalStates> Executor<C> {
                 .diff_block_hash
                 .is_header_hash()
                 .then_some(flashblock.diff().block_hash),
+            post_exec,
             mismatch,
         })
     }
@@ -393,6 +416,7 @@ impl<C: CanonicalStates> Executor<C> {
             receipt_encodings,
             group_hashes,
             block_hash,
+            post_exec,
             ..
         } = execution;
         if let Some(NewBlock { base, parent }) = start {
@@ -424,6 +448,7 @@ impl<C: CanonicalStates> Executor<C> {
                 totals: Totals::default(),
                 receipts: TransactionTrie::default(),
                 hash: None,
+                post_exec: None,
                 next_index: 0,
             });
         }
@@ -434,6 +459,7 @@ impl<C: CanonicalStates> Executor<C> {
         current.totals = totals;
         current.receipts.commit(receipt_encodings, group_hashes);
         current.hash = block_hash;
+        current.post_exec = post_exec;
         current.next_index = index.saturating_add(1);
     }
 
@@ -607,6 +633,27 @@ impl<C: CanonicalStates> Executor<C> {
         }
         Some(chain)
     }
+}
+
+/// The post-exec payload `flashblock` carries in `diff.post_exec_tx` (one that does not
+/// decode is the rules' `post_exec_invalid`, never executed).
+fn post_exec_payload(flashblock: &Flashblock) -> Option<PostExecPayload> {
+    let raw = flashblock.post_exec_tx()?;
+    flashblocks_types::PostExecTx::decode(raw.clone()).ok().map(|tx| tx.payload().clone())
+}
+
+/// The EIP-2718 encoding of the post-exec transaction's receipt (post-exec.md,
+/// "Receipt"): status 1, no logs, `cumulative_gas_used` that of the receipt before it.
+pub(crate) fn post_exec_receipt(cumulative_gas_used: u64) -> Bytes {
+    let receipt = OpReceiptEnvelope::<alloy_primitives::Log>::from_parts(
+        true,
+        cumulative_gas_used,
+        std::iter::empty::<&alloy_primitives::Log>(),
+        OpTxType::PostExec,
+        None,
+        None,
+    );
+    Bytes::from(alloy_eips::Encodable2718::encoded_2718(&receipt))
 }
 
 /// The executed pending state after one flashblock, owned (see

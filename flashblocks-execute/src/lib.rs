@@ -39,6 +39,17 @@
 //! # Ok::<(), flashblocks_execute::ExecuteError>(())
 //! ```
 //!
+//! **Lagoon.** An OP Subblocks stream carries, from Lagoon, the block so far's
+//! post-exec transaction (`diff.post_exec_tx`, type `0x7D`; a subblock that omits it
+//! leaves the last one). Each new transaction it names with a Sequencer-Defined
+//! Metering refund is settled as part of its own state change ([`Settlement`]: gas
+//! used = EVM gas − refund, `opGasRefund` on its receipt, the sender credited, the fee
+//! recipient and the base fee and operator fee vaults debited); a refund that cannot
+//! be settled is an execution mismatch (fact `GasRefund`). The receipts root proved is
+//! that of the block as the builder would seal it now: its receipts, then the post-exec
+//! transaction's (status 1, no logs, the cumulative gas before it). The post-exec
+//! transaction itself is never executed.
+//!
 //! Index 0 of a block whose parent is held nowhere answers
 //! [`ExecuteError::ParentStateUnavailable`], never the state of a moving `latest`.
 //!

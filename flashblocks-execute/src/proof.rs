@@ -24,6 +24,9 @@ pub(crate) fn prove<S>(
 where
     S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
 {
+    if let Some(unsettled) = &run.settlement_mismatch {
+        return Some(unsettled.clone());
+    }
     let diff = flashblock.diff();
     let block = |fact, executed, claimed| mismatch(fact, FactSubject::Block, executed, claimed);
     if run.totals.gas_used != diff.gas_used {

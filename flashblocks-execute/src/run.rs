@@ -2,9 +2,11 @@
 
 use crate::{
     fees::receipt_fee_fields,
+    settle::{operator_fee_charge, Settlement},
     state::{BlockView, LayerState, PendingDb},
     ChainConfig, ExecuteError,
 };
+use alloy_consensus::Transaction as _;
 use alloy_eips::{eip2718::WithEncoded, Encodable2718};
 use alloy_evm::{
     block::{BlockExecutionError, BlockExecutor},
@@ -18,10 +20,17 @@ use flashblocks_types::{
     AccountMetadata, ExecutedMetadata, ExecutedReceipt, ExecutionPayloadStaticV1,
     PreparedTransactions, StorageSlot, TransactionDefect,
 };
-use flashblocks_validate::TransactionRejection;
-use op_alloy_consensus::OpReceipt;
+use flashblocks_validate::{
+    ExecutedFact, ExecutionMismatch, FactSubject, FactValue, TransactionRejection,
+};
+use op_alloy_consensus::{OpReceipt, PostExecPayload};
 use op_revm::L1BlockInfo;
-use revm::{primitives::KECCAK_EMPTY, state::AccountInfo, DatabaseRef};
+use revm::{
+    context::Block,
+    primitives::KECCAK_EMPTY,
+    state::{Account, AccountInfo, EvmState},
+    Database, DatabaseRef,
+};
 
 /// The block's cumulative results after a flashblock.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,6 +54,9 @@ pub(crate) struct RunOutput {
     /// The receipts' EIP-2718 encodings with their blooms, as the receipts trie holds
     /// them.
     pub(crate) encodings: Vec<Bytes>,
+    /// The first refund that could not be settled (above the EVM gas, of a deposit, or
+    /// a debit above a balance): the flashblock's execution differs from its claims.
+    pub(crate) settlement_mismatch: Option<ExecutionMismatch>,
 }
 
 impl RunOutput {
@@ -112,7 +124,10 @@ where
 }
 
 /// Runs `transactions` on a scratch layer over `below`, continuing the block's `totals`;
-/// at a block's start (`starts_block`) the pre-execution system calls run first.
+/// at a block's start (`starts_block`) the pre-execution system calls run first. Each
+/// transaction `post_exec` (the block's latest post-exec payload) names with a refund is
+/// settled as part of its own state change (Sequencer-Defined Metering, [`Settlement`]).
+#[allow(clippy::too_many_arguments)] // the flashblock's parts and the block's running state
 pub(crate) fn run_flashblock<S>(
     config: &ChainConfig,
     base: &ExecutionPayloadStaticV1,
@@ -121,6 +136,7 @@ pub(crate) fn run_flashblock<S>(
     starts_block: bool,
     transactions: &[Bytes],
     prepared: &PreparedTransactions,
+    post_exec: Option<&PostExecPayload>,
 ) -> Result<RunOutput, ExecuteError>
 where
     S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
@@ -149,20 +165,74 @@ where
     let mut logs_bloom = totals.logs_bloom;
     let mut encodings = Vec::with_capacity(transactions.len());
     let mut deposits = Vec::with_capacity(transactions.len());
+    let refunds = Refunds::of(post_exec, totals.receipt_count, transactions.len());
+    let mut l1_info: Option<L1BlockInfo> = None;
+    let mut settlement_mismatch = None;
     for (index, (raw, prepared)) in transactions.iter().zip(prepared).enumerate() {
         let hash = prepared.hash();
         let rejected = |rejection| ExecuteError::TransactionRejected { index, hash, rejection };
         // Decoded and recovered once, when the flashblock was validated.
         let recovered = prepared.decoded().map_err(|defect| rejected(rejection_of(defect)))?;
+        // The post-exec transaction is never executed (the rules refuse it here).
+        if recovered.inner().is_post_exec() {
+            return Err(rejected(TransactionRejection::Invalid));
+        }
         let is_deposit = recovered.inner().is_deposit();
         let gas_before = executor.gas_used;
-        let output = executor
+        let mut output = executor
             .execute_transaction_without_commit(WithEncoded::new(raw.clone(), &**recovered))
             .map_err(|e| match e {
                 BlockExecutionError::Validation(_) => rejected(TransactionRejection::Invalid),
                 other => internal(other),
             })?;
         let contract_address = output.inner.result.result.created_address();
+        let block_index = totals.receipt_count.saturating_add(index as u64);
+        let mut op_gas_refund = None;
+        if let Some(refund) = refunds.get(block_index) {
+            let subject = FactSubject::Transaction { index, hash };
+            let evm_gas_used = output.inner.result.result.tx_gas_used();
+            let info = match &mut l1_info {
+                Some(info) => info,
+                None => l1_info.insert(
+                    L1BlockInfo::try_fetch(
+                        executor.evm_mut().db_mut(),
+                        U256::from(base.block_number),
+                        spec,
+                    )
+                    .map_err(|e| ExecuteError::State(Box::new(e)))?,
+                ),
+            };
+            let base_fee = executor.evm().block().basefee();
+            let price = recovered.inner().effective_gas_price(Some(base_fee));
+            let settlement = (!is_deposit)
+                .then(|| {
+                    Settlement::compute(refund, evm_gas_used, price, base_fee, |gas| {
+                        operator_fee_charge(info, raw, spec, gas)
+                    })
+                })
+                .flatten();
+            let applied = match settlement {
+                None => {
+                    Err(refund_mismatch(subject, if is_deposit { 0 } else { evm_gas_used }, refund))
+                }
+                Some(settlement) => {
+                    let fee_recipient = executor.evm().block().beneficiary();
+                    let moves = settlement.moves(*recovered.signer_ref(), fee_recipient);
+                    settle_state(executor.evm_mut().db_mut(), &mut output.inner.result.state, moves)
+                        .map_err(internal_state)?
+                        .map(|()| settlement)
+                }
+            };
+            match applied {
+                Ok(settlement) => {
+                    canonicalize_gas(&mut output.inner.result.result, settlement.refund);
+                    op_gas_refund = Some(settlement.refund);
+                }
+                Err(mismatch) => {
+                    settlement_mismatch.get_or_insert(mismatch);
+                }
+            }
+        }
         executor.commit_transaction(output).map_err(internal)?;
         let Some(envelope) = executor.receipts.pop() else {
             return Err(internal(BlockExecutionError::msg("no receipt")));
@@ -177,6 +247,7 @@ where
             // Filled below, from the L1 block info the block's L1-info deposit set.
             l1_block_info: Default::default(),
             blob_gas_used: None,
+            op_gas_refund,
         });
         deposits.push(is_deposit);
     }
@@ -199,7 +270,111 @@ where
             receipt.blob_gas_used = fees.blob_gas_used;
         }
     }
-    Ok(RunOutput { scratch: db.scratch, totals, receipts, encodings })
+    Ok(RunOutput { scratch: db.scratch, totals, receipts, encodings, settlement_mismatch })
+}
+
+/// The refunds a post-exec payload gives the transactions at block indices
+/// `first..first + len`, sorted by index (entries outside that range were settled, or
+/// are refused by the rules).
+struct Refunds(Vec<(u64, u64)>);
+
+impl Refunds {
+    fn of(post_exec: Option<&PostExecPayload>, first: u64, len: usize) -> Self {
+        let end = first.saturating_add(len as u64);
+        let mut refunds: Vec<(u64, u64)> = post_exec
+            .map(|p| p.gas_refund_entries.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter(|e| (first..end).contains(&e.index))
+            .map(|e| (e.index, e.gas_refund))
+            .collect();
+        refunds.sort_unstable();
+        // An index named twice (the rules refuse it) settles its first entry.
+        refunds.dedup_by_key(|(index, _)| *index);
+        Self(refunds)
+    }
+
+    fn get(&self, index: u64) -> Option<u64> {
+        let found = self.0.binary_search_by_key(&index, |(i, _)| *i).ok()?;
+        self.0.get(found).map(|(_, refund)| *refund)
+    }
+}
+
+/// A refund that cannot be settled: above the transaction's EVM gas (`executed`; zero
+/// for a deposit, which has no refundable gas).
+fn refund_mismatch(subject: FactSubject, executed: u64, refund: u64) -> ExecutionMismatch {
+    ExecutionMismatch {
+        fact: ExecutedFact::GasRefund,
+        subject,
+        executed: FactValue::Quantity(U256::from(executed)),
+        claimed: FactValue::Quantity(U256::from(refund)),
+    }
+}
+
+/// Applies a settlement's balance moves to a transaction's state change, before it is
+/// committed; `Ok(Err(_))` when a debit is above the balance (nothing applied).
+fn settle_state<DB: Database>(
+    db: &mut DB,
+    state: &mut EvmState,
+    moves: [(Address, crate::Move); 4],
+) -> Result<Result<(), ExecutionMismatch>, DB::Error> {
+    let mut balances: Vec<(Address, U256)> = Vec::with_capacity(moves.len());
+    for (address, step) in moves {
+        // A zero move touches nothing (no empty account appears).
+        if matches!(step, crate::Move::Credit(a) | crate::Move::Debit(a) if a.is_zero()) {
+            continue;
+        }
+        let current = match balances.iter().find(|(a, _)| *a == address) {
+            Some((_, balance)) => *balance,
+            None => match state.get(&address) {
+                Some(account) => account.info.balance,
+                None => db.basic(address)?.map(|i| i.balance).unwrap_or_default(),
+            },
+        };
+        let Some(next) = step.apply(current) else {
+            let debit = match step {
+                crate::Move::Debit(amount) | crate::Move::Credit(amount) => amount,
+            };
+            return Ok(Err(ExecutionMismatch {
+                fact: ExecutedFact::GasRefund,
+                subject: FactSubject::Account(address),
+                executed: FactValue::Quantity(current),
+                claimed: FactValue::Quantity(debit),
+            }));
+        };
+        match balances.iter_mut().find(|(a, _)| *a == address) {
+            Some(entry) => entry.1 = next,
+            None => balances.push((address, next)),
+        }
+    }
+    for (address, balance) in balances {
+        let account = match state.entry(address) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let info = db.basic(address)?.unwrap_or_default();
+                entry.insert(Account::from(info))
+            }
+        };
+        account.mark_touch();
+        account.info.balance = balance;
+    }
+    Ok(Ok(()))
+}
+
+/// The result's gas lowered by `refund` (the EVM's own refund counter unchanged), so
+/// the receipt and the block's cumulative gas carry the canonical gas.
+fn canonicalize_gas<H>(result: &mut revm::context::result::ExecutionResult<H>, refund: u64) {
+    use revm::context::result::ExecutionResult;
+    let (ExecutionResult::Success { gas, .. }
+    | ExecutionResult::Revert { gas, .. }
+    | ExecutionResult::Halt { gas, .. }) = result;
+    *gas = gas
+        .with_total_gas_spent(gas.total_gas_spent().saturating_sub(refund))
+        .with_floor_gas(gas.floor_gas().saturating_sub(refund));
+}
+
+fn internal_state<E: std::error::Error + Send + Sync + 'static>(e: E) -> ExecuteError {
+    ExecuteError::State(Box::new(e))
 }
 
 /// Why a prepared transaction cannot be executed.
@@ -214,4 +389,59 @@ const fn rejection_of(defect: TransactionDefect) -> TransactionRejection {
 /// An executor failure that is not the transaction's fault: the state failed.
 fn internal(e: BlockExecutionError) -> ExecuteError {
     ExecuteError::State(Box::new(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Move;
+    use revm::database::EmptyDB;
+
+    fn account(balance: u64) -> Account {
+        let mut account =
+            Account::from(AccountInfo { balance: U256::from(balance), ..Default::default() });
+        account.mark_touch();
+        account
+    }
+
+    #[test]
+    fn a_debit_above_a_balance_applies_nothing_and_names_the_account() {
+        let (sender, recipient) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let mut state = EvmState::default();
+        state.insert(sender, account(10));
+        state.insert(recipient, account(3));
+        let moves = [
+            (sender, Move::Credit(U256::from(5))),
+            (recipient, Move::Debit(U256::from(4))),
+            (Address::repeat_byte(3), Move::Debit(U256::ZERO)),
+            (Address::repeat_byte(4), Move::Debit(U256::ZERO)),
+        ];
+        let mismatch =
+            settle_state(&mut EmptyDB::default(), &mut state, moves).unwrap().unwrap_err();
+        assert_eq!(mismatch.fact, ExecutedFact::GasRefund);
+        assert_eq!(mismatch.subject, FactSubject::Account(recipient));
+        assert_eq!(mismatch.executed, FactValue::Quantity(U256::from(3)));
+        assert_eq!(mismatch.claimed, FactValue::Quantity(U256::from(4)));
+        // Nothing applied, not even the credit before it.
+        assert_eq!(state[&sender].info.balance, U256::from(10));
+        assert_eq!(state[&recipient].info.balance, U256::from(3));
+    }
+
+    #[test]
+    fn moves_on_one_account_apply_in_order_and_zero_moves_touch_nothing() {
+        // The sender is also the fee recipient: its credit comes before its debit.
+        let sender = Address::repeat_byte(1);
+        let vault = Address::repeat_byte(9);
+        let mut state = EvmState::default();
+        state.insert(sender, account(0));
+        let moves = [
+            (sender, Move::Credit(U256::from(5))),
+            (sender, Move::Debit(U256::from(5))),
+            (vault, Move::Debit(U256::ZERO)),
+            (vault, Move::Debit(U256::ZERO)),
+        ];
+        settle_state(&mut EmptyDB::default(), &mut state, moves).unwrap().unwrap();
+        assert_eq!(state[&sender].info.balance, U256::ZERO);
+        assert!(!state.contains_key(&vault), "a zero move touches nothing");
+    }
 }

@@ -410,6 +410,6 @@ fn rpc_receipt(found: &PreconfirmedReceipt, tx: &RecoveredTransaction) -> OpTran
             contract_address: facts.contract_address,
         },
         l1_block_info: found.l1_block_info,
-        op_gas_refund: None,
+        op_gas_refund: found.op_gas_refund,
     }
 }

@@ -222,6 +222,9 @@ pub struct PreconfirmedReceipt {
     /// An executed receipt's `blobGasUsed` (from Jovian, the transaction's DA
     /// footprint); `None` before Jovian and when the stream carried the receipt.
     pub blob_gas_used: Option<u64>,
+    /// An executed receipt's SDM gas refund (`opGasRefund`, from Lagoon): `Some` when
+    /// the block's post-exec transaction refunded it (its gas is then canonical).
+    pub op_gas_refund: Option<u64>,
 }
 
 impl Snapshot {
@@ -549,6 +552,7 @@ impl<'a> View<'a> {
                 facts,
                 l1_block_info: executed.map(|r| r.l1_block_info).unwrap_or_default(),
                 blob_gas_used: executed.and_then(|r| r.blob_gas_used),
+                op_gas_refund: executed.and_then(|r| r.op_gas_refund),
             })
         })
     }

@@ -38,6 +38,10 @@ pub struct ExecutedReceipt {
     /// The receipt's `blobGasUsed`: from Jovian, the transaction's DA footprint (its
     /// estimated compressed size times `daFootprintGasScalar`), `None` before.
     pub blob_gas_used: Option<u64>,
+    /// From Lagoon, the SDM gas refund the block's post-exec transaction gave this
+    /// transaction (the RPC receipt's `opGasRefund`); `gas_used` and the cumulative gas
+    /// are then the canonical gas (the EVM's gas minus the refund).
+    pub op_gas_refund: Option<u64>,
 }
 
 impl ExecutedReceipt {

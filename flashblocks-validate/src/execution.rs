@@ -49,6 +49,10 @@ pub enum ExecutedFact {
     DepositReceiptVersion,
     /// A receipt's transaction type.
     ReceiptType,
+    /// An SDM gas refund of the post-exec transaction that cannot be settled: above the
+    /// transaction's EVM gas (for a transaction; zero for a deposit), or a debit above
+    /// an account's balance (for an account).
+    GasRefund,
 }
 
 impl core::fmt::Display for ExecutedFact {
@@ -72,6 +76,7 @@ impl core::fmt::Display for ExecutedFact {
             Self::DepositNonce => "deposit nonce",
             Self::DepositReceiptVersion => "deposit receipt version",
             Self::ReceiptType => "receipt type",
+            Self::GasRefund => "gas refund settlement",
         })
     }
 }

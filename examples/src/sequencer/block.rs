@@ -66,6 +66,8 @@ impl SealedBlock {
         let envelope = OpTxEnvelope::decode_2718(&mut raw.as_ref()).ok()?;
         let signer = match &envelope {
             OpTxEnvelope::Deposit(d) => d.from,
+            // The post-exec transaction is from the zero address (post-exec.md).
+            OpTxEnvelope::PostExec(_) => Address::ZERO,
             other => other.recover_signer().ok()?,
         };
         let receipt = self.receipts.get(index)?;
@@ -96,6 +98,7 @@ impl SealedBlock {
         let envelope = OpTxEnvelope::decode_2718(&mut raw.as_ref()).ok()?;
         let from = match &envelope {
             OpTxEnvelope::Deposit(d) => d.from,
+            OpTxEnvelope::PostExec(_) => Address::ZERO,
             other => other.recover_signer().ok()?,
         };
         let first_log_index: usize =
@@ -140,7 +143,7 @@ impl SealedBlock {
                 contract_address: executed.contract_address,
             },
             l1_block_info: executed.l1_block_info,
-            op_gas_refund: None,
+            op_gas_refund: executed.op_gas_refund,
         })
     }
 

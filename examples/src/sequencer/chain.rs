@@ -11,8 +11,8 @@ use alloy_trie::EMPTY_ROOT_HASH;
 use flashblocks_assemble::{rebuild_header, TransactionTrie};
 use flashblocks_execute::{
     builder::{
-        apply_executed, l1_info_deposit, ExecutingBuilder, BASE_FEE, DEV_KEYS, L1_BLOCK,
-        SEQUENCER_FEE_VAULT,
+        apply_executed, l1_info_deposit, post_exec_tx, sdm_refund, ExecutingBuilder, BASE_FEE,
+        DEV_KEYS, L1_BLOCK, SEQUENCER_FEE_VAULT,
     },
     ChainConfig, ExecuteError, Execution, Executor, InMemoryAccount, PendingSnapshot,
 };
@@ -20,7 +20,7 @@ use flashblocks_types::{
     ChainMaker, CumulativeResults, ExecutedReceipt, ExecutionPayloadStaticV1, Flashblock,
     FlashblockJson, FlashblockStep, JsonDiff, PayloadId, SealedFlashblock,
 };
-use op_alloy_consensus::OpTxEnvelope;
+use op_alloy_consensus::{OpReceipt, OpTxEnvelope, SDMGasEntry};
 use std::{collections::BTreeMap, sync::Arc};
 
 pub use super::{block::SealedBlock, history::StateAt};
@@ -49,6 +49,12 @@ pub struct ChainSettings {
     pub kept_blocks: usize,
     /// Every block's gas limit.
     pub gas_limit: u64,
+    /// Lagoon's activation time: each block from it carries a post-exec transaction
+    /// whose SDM entries refund the user transactions the test policy
+    /// ([`sdm_refund`]) names, restated by each flashblock that adds an entry
+    /// (`diff.post_exec_tx`), settled by the chain's execution, and sealed last in
+    /// the block.
+    pub lagoon_time: Option<u64>,
 }
 
 impl Default for ChainSettings {
@@ -60,6 +66,7 @@ impl Default for ChainSettings {
             max_mempool: 16_384,
             kept_blocks: 1024,
             gas_limit: DEFAULT_GAS_LIMIT,
+            lagoon_time: None,
         }
     }
 }
@@ -144,6 +151,36 @@ struct Building {
     /// The accounts its flashblocks changed.
     touched: HashSet<Address>,
     gas_used: u64,
+    /// Lagoon is active for it.
+    lagoon: bool,
+    /// Its SDM entries so far.
+    entries: Vec<SDMGasEntry>,
+    /// Its latest post-exec transaction.
+    post_exec: Option<Bytes>,
+}
+
+impl Building {
+    /// The SDM entries a flashblock of `count` transactions after the block's adds
+    /// (none before Lagoon or at index 0).
+    fn new_entries(&self, count: usize) -> Vec<SDMGasEntry> {
+        if !self.lagoon || self.maker.next_index() == 0 {
+            return Vec::new();
+        }
+        let first = self.transactions.len() as u64;
+        (first..first + count as u64)
+            .filter_map(|i| sdm_refund(i).map(|gas_refund| SDMGasEntry { index: i, gas_refund }))
+            .collect()
+    }
+
+    /// The post-exec transaction a flashblock of `count` transactions restates: the
+    /// block's entries and its new ones, `None` when it adds none.
+    fn restated(&self, count: usize) -> Option<Bytes> {
+        let new = self.new_entries(count);
+        (!new.is_empty()).then(|| {
+            let entries = self.entries.iter().cloned().chain(new).collect();
+            post_exec_tx(self.base.block_number, entries)
+        })
+    }
 }
 
 /// The sequencer's chain, synchronous and clock-free: a mempool of submitted
@@ -176,10 +213,10 @@ impl Chain {
             trie.update(*address, account);
         }
         let history = SharedHistory::default();
-        let executor = Executor::new(ChainConfig::dev(CHAIN_ID, HARDFORK), history.clone())
-            .with_max_block_gas_limit(
-                settings.gas_limit.max(flashblocks_execute::DEFAULT_MAX_BLOCK_GAS_LIMIT),
-            );
+        let config = ChainConfig::dev(CHAIN_ID, HARDFORK).with_lagoon_time(settings.lagoon_time);
+        let executor = Executor::new(config, history.clone()).with_max_block_gas_limit(
+            settings.gas_limit.max(flashblocks_execute::DEFAULT_MAX_BLOCK_GAS_LIMIT),
+        );
         let base = ExecutionPayloadStaticV1 {
             parent_beacon_block_root: B256::ZERO,
             parent_hash: B256::ZERO,
@@ -360,19 +397,24 @@ impl Chain {
         let index = building.maker.next_index();
         let payload_id = building.maker.payload_id();
         let base = building.base.clone();
-        let candidate = |transactions: &[Bytes]| {
+        let candidate = |building: &Building, transactions: &[Bytes]| {
+            let post_exec_tx = building.restated(transactions.len());
             Flashblock::from_json(FlashblockJson {
                 payload_id,
                 index,
                 base: starts.then(|| base.clone()),
-                diff: JsonDiff { transactions: transactions.to_vec(), ..Default::default() },
+                diff: JsonDiff {
+                    transactions: transactions.to_vec(),
+                    post_exec_tx,
+                    ..Default::default()
+                },
                 metadata: Default::default(),
                 target_index: None,
             })
         };
         let (transactions, execution) = if starts {
             let txs = vec![l1_info_deposit(base.block_number)];
-            let execution = self.executor.execute(&candidate(&txs), true)?;
+            let execution = self.executor.execute(&candidate(building, &txs), true)?;
             (txs, execution)
         } else {
             let gas_left = base.gas_limit.saturating_sub(building.gas_used);
@@ -393,11 +435,14 @@ impl Chain {
     fn execute_picked(
         &mut self,
         picked: &mut Vec<Submitted>,
-        candidate: &impl Fn(&[Bytes]) -> Flashblock,
+        candidate: &impl Fn(&Building, &[Bytes]) -> Flashblock,
     ) -> Result<(Vec<Bytes>, Execution<StateAt>), ExecuteError> {
         loop {
             let raws: Vec<Bytes> = picked.iter().map(|w| w.raw.clone()).collect();
-            match self.executor.execute(&candidate(&raws), false) {
+            let Some(building) = self.building.as_ref() else {
+                unreachable!("a block is being built")
+            };
+            match self.executor.execute(&candidate(building, &raws), false) {
                 Ok(execution) => return Ok((raws, execution)),
                 Err(ExecuteError::TransactionRejected { index, rejection, .. })
                     if index < picked.len() =>
@@ -434,7 +479,19 @@ impl Chain {
             building.touched.insert(a.address);
             self.trie.update(a.address, self.world.get(&a.address).unwrap_or(&empty));
         }
-        let (tx_root, groups) = building.tx_trie.root_with(&transactions);
+        // What this flashblock restates (as its candidate did), before the block takes it.
+        let post_exec = building.restated(transactions.len());
+        let new = building.new_entries(transactions.len());
+        building.entries.extend(new);
+        if post_exec.is_some() {
+            building.post_exec.clone_from(&post_exec);
+        }
+        let (mut tx_root, groups) = building.tx_trie.root_with(&transactions);
+        if let Some(last) = &building.post_exec {
+            // Sealed now, the block would end with its post-exec transaction.
+            let sealed: Vec<Bytes> = transactions.iter().cloned().chain([last.clone()]).collect();
+            tx_root = building.tx_trie.root_with(&sealed).0;
+        }
         building.tx_trie.commit(transactions.iter().cloned(), groups);
         let mut results = CumulativeResults {
             state_root: self.trie.root(),
@@ -462,14 +519,36 @@ impl Chain {
             payload_id: inner.payload_id,
             index: inner.index,
             base: inner.base.clone(),
-            diff: JsonDiff::from_parts(inner.diff.clone(), None),
+            diff: JsonDiff {
+                post_exec_tx: post_exec,
+                ..JsonDiff::from_parts(inner.diff.clone(), None)
+            },
             metadata: executed.to_json(),
             target_index: None,
         };
         let mut sealed = None;
         if building.maker.next_index() >= building.flashblocks {
-            if let Some(b) = self.building.take() {
+            if let Some(mut b) = self.building.take() {
                 self.executor.drop_current();
+                if let Some(raw) = b.post_exec.take() {
+                    // The block ends with its post-exec transaction (post-exec.md,
+                    // "Receipt": status 1, no logs, the cumulative gas before it).
+                    let receipt = ExecutedReceipt {
+                        transaction_hash: keccak256(&raw),
+                        receipt: OpReceipt::PostExec(alloy_consensus::Receipt {
+                            status: alloy_consensus::Eip658Value::Eip658(true),
+                            cumulative_gas_used: b.gas_used,
+                            logs: Vec::new(),
+                        }),
+                        gas_used: 0,
+                        contract_address: None,
+                        l1_block_info: Default::default(),
+                        blob_gas_used: None,
+                        op_gas_refund: None,
+                    };
+                    b.transactions.push((keccak256(&raw), raw));
+                    b.receipts.push(receipt);
+                }
                 sealed = Some(self.seal(header, b.base, b.transactions, b.receipts, b.touched));
             }
         }
@@ -495,7 +574,8 @@ impl Chain {
             .chain(abandoned.iter().flat_map(|b| b.transactions.iter()))
             .map(|(_, raw)| raw.clone())
             .collect();
-        back.retain(|raw| raw.first().is_none_or(|&t| t != 0x7e));
+        // Deposits and the post-exec transaction are the sequencer's own.
+        back.retain(|raw| raw.first().is_none_or(|&t| t != 0x7e && t != 0x7d));
         // The pending state back to the parent's.
         let touched: HashSet<Address> = removed
             .changed
@@ -567,6 +647,9 @@ impl Chain {
             receipts: Vec::new(),
             touched: HashSet::default(),
             gas_used: 0,
+            lagoon: s.lagoon_time.is_some_and(|lagoon| timestamp >= lagoon),
+            entries: Vec::new(),
+            post_exec: None,
         });
     }
 

@@ -63,6 +63,7 @@ pub use chain::{
 };
 
 use crate::Error;
+use alloy_primitives::B256;
 use flashblocks_execute::PendingSnapshot;
 use flashblocks_types::JsonFrameReader;
 use futures_util::{SinkExt, StreamExt};
@@ -93,6 +94,19 @@ pub enum StreamFormat {
     Brotli,
     /// SSZ V1 frames in binary messages.
     Ssz,
+}
+
+/// The stream's dialect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StreamDialect {
+    /// rollup-boost's JSON (or SSZ V1 with `--format ssz`).
+    #[default]
+    RollupBoost,
+    /// OP Stack Subblocks (the spec page's "Subblocks and the deployed dialects"): the
+    /// JSON with `diff.state_root`, `diff.block_hash` and `diff.withdrawals_root` zero,
+    /// `diff.withdrawals` empty and no metadata (balances, receipts), so a receiver
+    /// executes; an empty mempool makes heartbeat subblocks. JSON or brotli only.
+    Subblocks,
 }
 
 /// `sequencer`'s flags; each can also be set by the environment variable named.
@@ -140,6 +154,16 @@ pub struct Args {
     /// not found".
     #[arg(long, env = "SEQUENCER_KEPT_BLOCKS", default_value_t = 1024)]
     pub kept_blocks: usize,
+    /// The stream's dialect: `rollup-boost` or `subblocks`.
+    #[arg(long, env = "SEQUENCER_DIALECT", value_enum, default_value_t = StreamDialect::RollupBoost)]
+    pub dialect: StreamDialect,
+    /// Lagoon's activation time (Unix seconds; 0: from genesis): each block from it
+    /// carries a post-exec transaction whose SDM entries refund its odd-indexed user
+    /// transactions (`diff.post_exec_tx`, restated by each subblock that adds an entry),
+    /// settled by the chain's execution, and is sealed with it last. Not with
+    /// `--format ssz` (V1 frames cannot carry it).
+    #[arg(long, env = "SEQUENCER_LAGOON_TIME")]
+    pub lagoon_time: Option<u64>,
     /// Stop after this many seconds (default: at Ctrl-C).
     #[arg(long, env = "SEQUENCER_SECONDS")]
     pub seconds: Option<u64>,
@@ -153,6 +177,7 @@ impl Args {
             flashblocks_max: self.flashblocks_max.max(self.flashblocks_min.max(1)),
             gas_limit: self.gas_limit,
             kept_blocks: self.kept_blocks,
+            lagoon_time: self.lagoon_time,
             ..ChainSettings::default()
         }
     }
@@ -228,6 +253,14 @@ fn now_secs() -> u64 {
 ///
 /// [`Error`] when an address cannot be bound.
 pub async fn start(args: &Args) -> Result<Sequencer, Error> {
+    if args.format == StreamFormat::Ssz
+        && (args.dialect == StreamDialect::Subblocks || args.lagoon_time.is_some())
+    {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "--format ssz cannot carry subblocks or Lagoon's post-exec transaction",
+        )));
+    }
     let chain = Chain::new(args.settings(), now_secs().saturating_sub(1));
     let (drops, _) = watch::channel(0u64);
     let (pending_tx, pending) = watch::channel(None);
@@ -253,6 +286,7 @@ pub async fn start(args: &Args) -> Result<Sequencer, Error> {
         frames: frames.clone(),
         format: args.format,
         stripped: args.stripped,
+        dialect: args.dialect,
         interval: Duration::from_millis(args.interval_ms.max(1)),
     };
     std::thread::Builder::new().name("sequencer-chain".into()).spawn(move || owner.run())?;
@@ -270,6 +304,7 @@ struct Owner {
     frames: broadcast::Sender<Message>,
     format: StreamFormat,
     stripped: bool,
+    dialect: StreamDialect,
     interval: Duration,
 }
 
@@ -321,7 +356,7 @@ impl Owner {
             }
         };
         self.publish();
-        let message = encode(&emitted, self.format, self.stripped);
+        let message = encode(&emitted, self.format, self.stripped, self.dialect);
         // Err: no connection.
         let _ = self.frames.send(message);
         let fb = emitted.v1.inner();
@@ -352,13 +387,25 @@ impl Owner {
     }
 }
 
-/// One flashblock as a websocket message in `format`.
-pub fn encode(emitted: &Emitted, format: StreamFormat, stripped: bool) -> Message {
+/// One flashblock as a websocket message in `format` and `dialect` (SSZ only as
+/// rollup-boost's).
+pub fn encode(
+    emitted: &Emitted,
+    format: StreamFormat,
+    stripped: bool,
+    dialect: StreamDialect,
+) -> Message {
     let json = || {
         let mut json = emitted.json.clone();
-        if stripped {
+        if stripped || dialect == StreamDialect::Subblocks {
             json.metadata.new_account_balances = None;
             json.metadata.receipts = None;
+        }
+        if dialect == StreamDialect::Subblocks {
+            json.diff.state_root = B256::ZERO;
+            json.diff.block_hash = B256::ZERO;
+            json.diff.withdrawals_root = B256::ZERO;
+            json.diff.withdrawals = Vec::new();
         }
         json.to_vec()
     };

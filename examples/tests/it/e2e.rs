@@ -556,3 +556,94 @@ async fn executed() {
         .unwrap_or_default();
     assert!(executed > 0, "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lagoon_subblock_refunds_move_the_pending_balances_by_exactly_the_settlement() {
+    tokio::time::timeout(Duration::from_secs(150), lagoon_refunds())
+        .await
+        .expect("bounded in time");
+}
+
+/// `sequencer --dialect subblocks --lagoon-time 0` streams OP Subblocks whose post-exec
+/// transaction refunds the odd-indexed user transactions of each block (1 000 gas for
+/// block index 1); `pending_rpc` executes them. A refunded transfer's receipt carries
+/// `opGasRefund` and the canonical gas, and the pending balances of the sender, the fee
+/// recipient and the base fee and operator fee vaults moved by exactly the settled
+/// amounts: each as for a transfer of 21 000 − refund gas.
+async fn lagoon_refunds() {
+    let lagoon = ["--dialect", "subblocks", "--lagoon-time", "0"];
+    let sequencer_flags = [&["--format", "json"][..], &lagoon[..]].concat();
+    let pending_flags = [&["--chain", "dev"][..], &lagoon[..]].concat();
+    let pair = start_pair_with(&sequencer_flags, &pending_flags).await;
+    let (sequencer, pending) = (&pair.sequencer, &pair.pending);
+    let alice = signer(1);
+    eventually(60, "an executed pending balance", || {
+        let (pending, alice) = (pending.clone(), alice.address());
+        async move {
+            pending.request::<Value, _>("eth_getBalance", rpc_params![alice, "pending"]).await.ok()
+        }
+    })
+    .await;
+    let base_fee_vault = alloy_primitives::address!("0x4200000000000000000000000000000000000019");
+    let operator_fee_vault =
+        alloy_primitives::address!("0x420000000000000000000000000000000000001b");
+    let fee_recipient = flashblocks_execute::builder::SEQUENCER_FEE_VAULT;
+    let watched = [alice.address(), fee_recipient, base_fee_vault, operator_fee_vault];
+    let value = U256::from(1_000_000_000_000u64);
+    // A transfer that is its block's first user transaction (block index 1) is refunded;
+    // one read while still pending and alone in its block is kept.
+    let mut nonce = 0u64;
+    let (receipt, before, after) = loop {
+        assert!(nonce < 12, "a refunded transfer read while pending within 12 transfers");
+        let raw = sign(&alice, nonce, TxKind::Call(fresh_address(60)), value, Bytes::new(), 21_000);
+        nonce += 1;
+        let receipt = send_sync(pending, &raw).await;
+        let block = u256(&receipt["blockNumber"]).to::<u64>();
+        let mut after = Vec::new();
+        for address in watched {
+            after.push(balance(pending, address, json!("pending")).await);
+        }
+        let head = head(sequencer).await.to::<u64>();
+        let alone = u256(&receipt["transactionIndex"]) == U256::from(1);
+        if head < block && alone && receipt["opGasRefund"].is_string() {
+            let before_block = json!(format!("{:#x}", block - 1));
+            let mut before = Vec::new();
+            for address in watched {
+                before.push(balance(sequencer, address, before_block.clone()).await);
+            }
+            break (receipt, before, after);
+        }
+    };
+    // Block index 1: 1 000 gas refunded of the transfer's 21 000.
+    assert_eq!(receipt["opGasRefund"], "0x3e8", "{receipt}");
+    assert_eq!(receipt["gasUsed"], json!(format!("{:#x}", 21_000 - 1_000)));
+    let gas = U256::from(20_000u64);
+    let price = u256(&receipt["effectiveGasPrice"]);
+    let base_fee = U256::from(flashblocks_execute::builder::BASE_FEE);
+    let field = |name: &str| u256(&receipt[name]);
+    let operator_fee =
+        gas * field("operatorFeeScalar") / U256::from(1_000_000u64) + field("operatorFeeConstant");
+    // The sender paid value + 20 000 gas, the L1 fee and the operator fee for 20 000 gas.
+    assert_eq!(before[0] - after[0], value + gas * price + field("l1Fee") + operator_fee);
+    assert_eq!(before[0] - after[0], value + fee_of(&receipt));
+    // The fee recipient got the tip, the vaults the base fee and the operator fee, each
+    // for 20 000 gas (the block's deposit pays none).
+    assert_eq!(after[1] - before[1], gas * (price - base_fee));
+    assert_eq!(after[2] - before[2], gas * base_fee);
+    assert_eq!(after[3] - before[3], operator_fee);
+    // The sealed block ends with the post-exec transaction, and the executed receipt
+    // equals the sealed one.
+    let hash: B256 = serde_json::from_value(receipt["transactionHash"].clone()).unwrap();
+    let sealed = canonical_receipt(sequencer, hash).await;
+    assert_eq!(sealed["gasUsed"], receipt["gasUsed"]);
+    assert_eq!(sealed["opGasRefund"], receipt["opGasRefund"]);
+    assert_eq!(sealed["cumulativeGasUsed"], receipt["cumulativeGasUsed"]);
+    let block =
+        call(sequencer, "eth_getBlockByNumber", rpc_params![sealed["blockNumber"].clone(), true])
+            .await;
+    let transactions = block["transactions"].as_array().unwrap();
+    assert_eq!(transactions.last().unwrap()["type"], "0x7d", "{block}");
+    // Execution agreed with every claim (gas, receipts root with the post-exec receipt).
+    let page = metrics_page(pair.metrics).await;
+    assert!(!page.contains("flashblocks_execution_reports_total{kind=\"mismatch\"}"), "{page}");
+}

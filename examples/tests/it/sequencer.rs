@@ -10,7 +10,7 @@ use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use flashblocks_examples::sequencer::{
-    encode, Chain, ChainSettings, StreamFormat, SubmitError, CHAIN_ID,
+    encode, Chain, ChainSettings, StreamDialect, StreamFormat, SubmitError, CHAIN_ID,
 };
 use flashblocks_execute::builder::{contract_initcode, BASE_FEE, DEV_KEYS, LOG_TOPIC};
 use flashblocks_node::pipeline::{BlockHashStatus, Pipeline, Verdict};
@@ -106,7 +106,7 @@ fn every_flashblock_passes_the_receiving_pipeline_in_every_format() {
         let emitted = chain.tick(1_800_000_000 + tick / 5).unwrap();
         in_block += 1;
         for (format, stripped, pipeline) in &mut pipelines {
-            let frame = match encode(&emitted, *format, *stripped) {
+            let frame = match encode(&emitted, *format, *stripped, StreamDialect::RollupBoost) {
                 Message::Text(text) => text.as_bytes().to_vec(),
                 Message::Binary(bytes) => bytes.to_vec(),
                 other => panic!("unexpected message {other:?}"),

@@ -9,4 +9,5 @@ mod overlay;
 mod overlay_void;
 mod proof;
 mod reexecute;
+mod sdm;
 mod state_root;
