@@ -43,6 +43,8 @@ pub struct ReplaySummary {
     pub accepted: usize,
     /// Harmless resends.
     pub duplicates: usize,
+    /// X Layer's ends of a payload's sequence (not flashblocks).
+    pub payload_ends: usize,
     /// Rejected frames: their position and rule id.
     pub rejected: Vec<(usize, &'static str)>,
     /// Accepted flashblocks whose block hash verified.
@@ -89,6 +91,9 @@ fn short(hash: B256) -> String {
 /// One table row: index, transactions, gas, root prefix, verdict, block hash, the time
 /// per stage. A frame that does not decode gets a one-line error naming it and the rule.
 pub fn row(report: &FrameReport) -> String {
+    if let Verdict::PayloadEnd(ended) = &report.verdict {
+        return format!("{:>5} payload_end {ended:?}", report.frame);
+    }
     let Some(fb) = &report.flashblock else {
         let why = match &report.verdict {
             Verdict::Reject(err) => format!("{} ({err})", err.rule_id()),
@@ -195,6 +200,7 @@ pub fn replay_frames<'a>(
             Verdict::Accept => summary.accepted += 1,
             Verdict::Duplicate => summary.duplicates += 1,
             Verdict::Reject(err) => summary.rejected.push((report.frame, err.rule_id())),
+            Verdict::PayloadEnd(_) => summary.payload_ends += 1,
         }
         match report.block_hash {
             BlockHashStatus::Ok(_) => summary.block_hash_ok += 1,

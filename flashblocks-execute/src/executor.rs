@@ -59,6 +59,9 @@ struct Preconfirmed<S> {
 struct NewBlock<S> {
     base: ExecutionPayloadStaticV1,
     parent: Parent<S>,
+    /// The new block's Base link says the block in progress lacks frames: at the commit
+    /// it is dropped, never kept as a preconfirmed layer.
+    drops_incomplete: bool,
 }
 
 /// Where a new block's parent state is.
@@ -320,8 +323,10 @@ impl<C: CanonicalStates> Executor<C> {
                     max: self.max_block_gas_limit,
                 });
             }
-            let parent = self.parent(base)?;
-            (base, None, Totals::default(), Some(NewBlock { base: base.clone(), parent }))
+            let drops_incomplete = self.current_is_incomplete(flashblock);
+            let parent = self.parent(base, drops_incomplete)?;
+            let start = NewBlock { base: base.clone(), parent, drops_incomplete };
+            (base, None, Totals::default(), Some(start))
         } else {
             let current = self
                 .current
@@ -340,7 +345,7 @@ impl<C: CanonicalStates> Executor<C> {
             }
             // The block in progress is the parent, not yet frozen: `BLOCKHASH` of it
             // reads the hash this block names it by.
-            (Some(NewBlock { parent: Parent::Current, base }), None) => match &self.current {
+            (Some(NewBlock { parent: Parent::Current, base, .. }), None) => match &self.current {
                 Some(current) => BlockView {
                     block: &current.layers,
                     chain: &current.chain,
@@ -419,7 +424,10 @@ impl<C: CanonicalStates> Executor<C> {
             post_exec,
             ..
         } = execution;
-        if let Some(NewBlock { base, parent }) = start {
+        if let Some(NewBlock { base, parent, drops_incomplete }) = start {
+            if drops_incomplete {
+                self.current = None;
+            }
             let chain = match parent {
                 Parent::Chain(chain) => {
                     self.finish_current(base.block_number, None);
@@ -569,16 +577,36 @@ impl<C: CanonicalStates> Executor<C> {
     }
 
     /// The state a block starting with `base` executes on.
-    fn parent(&self, base: &ExecutionPayloadStaticV1) -> Result<Parent<C::State>, ExecuteError> {
+    /// Whether index 0 `first`'s Base link (`metadata.prev_flashblock_id`, spec page,
+    /// "Base") names a frame of the block in progress that it has not executed: that
+    /// block is incomplete, its state is no parent (the new block waits for the
+    /// canonical chain, as after a gap).
+    fn current_is_incomplete(&self, first: &Flashblock) -> bool {
+        let Some(link) = first.json_metadata().and_then(|m| m.prev_flashblock_id) else {
+            return false;
+        };
+        self.current.as_ref().is_some_and(|c| {
+            !link.is_none()
+                && link.block_number == c.base.block_number
+                && c.next_index < link.index.saturating_add(1)
+        })
+    }
+
+    fn parent(
+        &self,
+        base: &ExecutionPayloadStaticV1,
+        current_incomplete: bool,
+    ) -> Result<Parent<C::State>, ExecuteError> {
         let parent_hash = base.parent_hash;
         // Known by its hash, or, a hash not known yet, by its number.
         let is_parent = |number: u64, hash: Option<B256>| match hash {
             Some(hash) => hash == parent_hash && number < base.block_number,
             None => number.saturating_add(1) == base.block_number,
         };
-        let current_is_parent = self.current.as_ref().is_some_and(|c| {
-            is_parent(c.base.block_number, c.hash) && c.chain.layers.len() < self.max_layers
-        });
+        let current_is_parent = !current_incomplete
+            && self.current.as_ref().is_some_and(|c| {
+                is_parent(c.base.block_number, c.hash) && c.chain.layers.len() < self.max_layers
+            });
         if current_is_parent {
             return Ok(Parent::Current);
         }

@@ -7,7 +7,8 @@
 //!
 //! | name | kind | what |
 //! | --- | --- | --- |
-//! | `flashblocks_frames_total{verdict, rule}` | counter | messages by verdict (`accept`, `duplicate`, `reject`) and rule id |
+//! | `flashblocks_frames_total{verdict, rule}` | counter | messages by verdict (`accept`, `duplicate`, `reject`, `payload_end`: X Layer's end of a sequence) and rule id |
+//! | `flashblocks_block_hash_total{outcome}` | counter | accepted flashblocks by the block-hash check's outcome (`ok`, `mismatch`, `unavailable`: OP Subblocks' zero hash, `not_a_header_hash`: Base's per-frame identity, `skipped`: no block assembled) |
 //! | `flashblocks_apply_seconds` | histogram | decode + validate + assemble + overlay of one message |
 //! | `flashblocks_publish_delay_seconds` | histogram | from an accepted message's arrival (read off the websocket) to its snapshot's publication: the writer's queue and the apply |
 //! | `flashblocks_execution_seconds` | histogram | with `--chain`: the validation of one message, its execution included (the execution check runs inside the validator; the other rules take microseconds) |

@@ -18,8 +18,8 @@ use flashblocks::{
         OverlayReader,
     },
     primitives::B256,
-    types::{frame_version, Flashblock, JsonFrameEncoding, PayloadId, VERSION_V1},
-    validate::{Outcome, RuleSet, ValidationError, Validator, ValidatorConfig},
+    types::{frame_version, Flashblock, JsonFrameEncoding, JsonMessage, PayloadId, VERSION_V1},
+    validate::{Outcome, PayloadEnded, RuleSet, ValidationError, Validator, ValidatorConfig},
     Receiver, ReceiverConfig,
 };
 use std::{
@@ -87,6 +87,8 @@ pub enum Verdict {
     /// Rejected: the first rule it breaks (`malformed` and `unknown_version` when the
     /// frame does not decode).
     Reject(ValidationError),
+    /// X Layer's end of a payload's sequence (not a flashblock): what it did.
+    PayloadEnd(PayloadEnded),
 }
 
 impl Verdict {
@@ -96,6 +98,7 @@ impl Verdict {
             Self::Accept => "accept".to_owned(),
             Self::Duplicate => "duplicate".to_owned(),
             Self::Reject(err) => format!("reject:{}", err.rule_id()),
+            Self::PayloadEnd(_) => "payload_end".to_owned(),
         }
     }
 
@@ -103,7 +106,7 @@ impl Verdict {
     pub fn rule_id(&self) -> Option<&'static str> {
         match self {
             Self::Reject(err) => Some(err.rule_id()),
-            Self::Accept | Self::Duplicate => None,
+            Self::Accept | Self::Duplicate | Self::PayloadEnd(_) => None,
         }
     }
 }
@@ -327,7 +330,13 @@ impl Pipeline {
         let decoded = self.receiver.decode(frame);
         report.times.decode = started.elapsed();
         let fb = match decoded {
-            Ok(fb) => Arc::new(fb),
+            Ok(JsonMessage::Flashblock(fb)) => Arc::new(fb),
+            Ok(JsonMessage::PayloadEnd(end)) => {
+                let started = Instant::now();
+                report.verdict = Verdict::PayloadEnd(self.receiver.end_payload(end));
+                report.times.validate = started.elapsed();
+                return report;
+            }
             Err(err) => {
                 report.verdict = Verdict::Reject(err);
                 return report;
@@ -349,7 +358,7 @@ impl Pipeline {
         report.times.validate = started.elapsed();
         let accepted = match outcome {
             Ok(Outcome::Accepted(accepted)) => accepted,
-            // `validate` answers a flashblock, never a PayloadEnd (a message of its own).
+            // `validate` answers a flashblock, never a PayloadEnd (decoded above).
             Ok(Outcome::Duplicate { .. } | Outcome::PayloadEnd(_)) => {
                 report.verdict = Verdict::Duplicate;
                 report.flashblock = Some(summary);

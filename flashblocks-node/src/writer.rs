@@ -16,7 +16,7 @@
 //! queueing included.
 
 use crate::{
-    pipeline::{now_ms, FrameReport, Pipeline, Verdict},
+    pipeline::{now_ms, BlockHashStatus, FrameReport, Pipeline, Verdict},
     rpc::feed::{Feed, FlashblockEvent},
     upstream::NewHead,
 };
@@ -191,9 +191,20 @@ fn record(report: &FrameReport, executing: bool) {
         Verdict::Accept => ("accept", ""),
         Verdict::Duplicate => ("duplicate", ""),
         Verdict::Reject(err) => ("reject", err.rule_id()),
+        Verdict::PayloadEnd(_) => ("payload_end", ""),
     };
     metrics::counter!("flashblocks_frames_total", "verdict" => verdict, "rule" => rule)
         .increment(1);
+    if report.verdict == Verdict::Accept {
+        let outcome = match &report.block_hash {
+            BlockHashStatus::Ok(_) => "ok",
+            BlockHashStatus::Mismatch { .. } => "mismatch",
+            BlockHashStatus::Unavailable => "unavailable",
+            BlockHashStatus::NotAHeaderHash => "not_a_header_hash",
+            BlockHashStatus::Skipped => "skipped",
+        };
+        metrics::counter!("flashblocks_block_hash_total", "outcome" => outcome).increment(1);
+    }
     metrics::histogram!("flashblocks_apply_seconds").record(report.times.total().as_secs_f64());
     if executing && report.flashblock.is_some() {
         metrics::histogram!("flashblocks_execution_seconds")

@@ -242,6 +242,8 @@ pub struct ConsumerSummary {
     pub accepted: usize,
     /// Harmless resends.
     pub duplicates: usize,
+    /// X Layer's ends of a payload's sequence (not flashblocks).
+    pub payload_ends: usize,
     /// The first rejected messages (at most 64): their position and rule id.
     pub rejected: Vec<(usize, &'static str)>,
     /// Rejected messages in all.
@@ -461,6 +463,7 @@ where
         match &report.verdict {
             Verdict::Accept => summary.accepted += 1,
             Verdict::Duplicate => summary.duplicates += 1,
+            Verdict::PayloadEnd(_) => summary.payload_ends += 1,
             Verdict::Reject(err) => {
                 summary.rejected_count += 1;
                 if summary.rejected.len() < KEPT_REJECTIONS {

@@ -11,7 +11,7 @@ use crate::{
 use alloy_primitives::{TxHash, B256};
 use arc_swap::ArcSwap;
 use flashblocks_types::{Flashblock, PayloadId};
-use flashblocks_validate::AcceptedFlashblock;
+use flashblocks_validate::{AcceptedFlashblock, PrevBlockLink};
 use std::sync::Arc;
 
 /// Something the overlay did on its own that a server may want to log or push.
@@ -80,6 +80,20 @@ pub enum OverlayEvent {
         expected: u64,
         /// The block number that started.
         got: u64,
+    },
+    /// Base: the block that started names, in `metadata.prev_flashblock_id`, a last
+    /// frame of the newest pending block that never arrived
+    /// ([`PrevBlockLink::Incomplete`](flashblocks_validate::PrevBlockLink::Incomplete)).
+    /// That block was incomplete: the pending blocks were dropped (its preconfirmed
+    /// state stops serving), and state queries wait for the canonical chain to reach it,
+    /// as after a gap.
+    Incomplete {
+        /// The incomplete block's number.
+        number: u64,
+        /// The frames of it that were received.
+        held: u64,
+        /// The frames the link says it had.
+        named: u64,
     },
     /// A bound was reached: the oldest pending block was evicted, and state queries wait
     /// for the canonical chain to reach it.
@@ -350,6 +364,15 @@ impl Overlay {
                     next.require_canonical(number.saturating_sub(1));
                     before_newest = Some(Index::default());
                 }
+                // The block after the newest, which Base's link says is incomplete.
+                Some((newest, _)) if incomplete(accepted, newest).is_some() => {
+                    if let Some((held, named)) = incomplete(accepted, newest) {
+                        events.push(OverlayEvent::Incomplete { number: newest, held, named });
+                    }
+                    next.clear();
+                    next.require_canonical(newest);
+                    before_newest = Some(Index::default());
+                }
                 Some(_) => {
                     // The block after the newest: the newest's hash, if unknown, is
                     // this block's parent hash.
@@ -588,5 +611,16 @@ fn learn_newest_hash(next: &mut Snapshot, parent_hash: B256) {
         let mut block = BlockLayer::clone(newest);
         block.learned_hash = Some(parent_hash);
         *newest = Arc::new(block);
+    }
+}
+
+/// The frames held and named of block `newest` when `accepted`'s Base link says it is
+/// incomplete.
+fn incomplete(accepted: &AcceptedFlashblock, newest: u64) -> Option<(u64, u64)> {
+    match accepted.prev_block_link() {
+        Some(PrevBlockLink::Incomplete { block_number, held, named }) if block_number == newest => {
+            Some((held, named))
+        }
+        _ => None,
     }
 }

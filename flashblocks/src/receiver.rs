@@ -7,9 +7,9 @@ use flashblocks_overlay::{
     Applied, CanonicalBlock, CanonicalHead, Overlay, OverlayConfig, OverlayError, OverlayEvent,
     OverlayReader,
 };
-use flashblocks_types::{Dialect, DialectChoice, Flashblock, JsonMessage};
+use flashblocks_types::{Dialect, DialectChoice, Flashblock, JsonMessage, PayloadEnd};
 use flashblocks_validate::{
-    AcceptedFlashblock, BlockStart, Outcome, PrevBlockLink, RuleSet, ValidationError, Validator,
+    AcceptedFlashblock, BlockStart, Outcome, PayloadEnded, RuleSet, ValidationError, Validator,
     ValidatorConfig,
 };
 use std::{collections::VecDeque, sync::Arc};
@@ -378,10 +378,10 @@ impl Receiver {
     /// The validator's rejection (`malformed` for bytes that do not decode as the
     /// stream's format, then the first rule broken): nothing changed.
     pub fn receive(&mut self, frame: &[u8], now_ms: u64) -> Result<Received, ValidationError> {
-        let flashblock = match self.validator.decode_message(frame)? {
+        let flashblock = match self.decode(frame)? {
             JsonMessage::Flashblock(flashblock) => Arc::new(flashblock),
             JsonMessage::PayloadEnd(end) => {
-                let ended = self.validator.end_payload(end);
+                let ended = self.end_payload(end);
                 return Ok(Received {
                     flashblock: None,
                     outcome: Outcome::PayloadEnd(ended),
@@ -413,14 +413,23 @@ impl Receiver {
         })
     }
 
-    /// Step 1: decodes a frame as the stream is configured (never guessed). Changes
-    /// nothing.
+    /// Step 1: decodes a frame as the stream is configured (never guessed): a
+    /// flashblock, or, on an X Layer stream (configured, or decided by `auto`), the end
+    /// of a payload's sequence, for [`end_payload`](Self::end_payload)
+    /// ([`Validator::decode_message`]). Changes nothing.
     ///
     /// # Errors
     ///
     /// `malformed` or `unknown_version`.
-    pub fn decode(&self, frame: &[u8]) -> Result<Flashblock, ValidationError> {
-        self.validator.decode_frame(frame)
+    pub fn decode(&self, frame: &[u8]) -> Result<JsonMessage, ValidationError> {
+        self.validator.decode_message(frame)
+    }
+
+    /// Step 2 for X Layer's end of a payload's sequence: when it names the block being
+    /// received, that block is complete (a later index of its payload is
+    /// `payload_ended`); otherwise nothing changes ([`Validator::end_payload`]).
+    pub fn end_payload(&mut self, end: PayloadEnd) -> PayloadEnded {
+        self.validator.end_payload(end)
     }
 
     /// Step 2: validates a decoded flashblock (rule 4's block-start window against the
@@ -499,14 +508,8 @@ impl Receiver {
         accepted: &AcceptedFlashblock,
         now_ms: u64,
     ) -> Result<Applied, OverlayError> {
-        // Base: the index 0 says the block before it had more frames than were received.
-        // That block's executed state stops serving (it is the newest pending block
-        // until this one is applied); what it carried and its transactions still do.
-        if let (Some(PrevBlockLink::Incomplete { .. }), Some(BlockStart::Next { previous })) =
-            (accepted.prev_block_link(), accepted.block_start())
-        {
-            self.overlay.void_executed(previous);
-        }
+        // Base's incomplete block (the index 0 says the block before it had more frames
+        // than were received) is the overlay's to drop: `OverlayEvent::Incomplete`.
         let applied = self.overlay.apply(accepted, now_ms);
         #[cfg(feature = "execute")]
         self.after_apply(accepted, applied.as_ref().map_or(&[][..], |a| &a.events[..]));

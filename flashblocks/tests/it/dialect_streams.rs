@@ -8,8 +8,9 @@ use flashblocks::{
     assemble::BlockHashOutcome,
     execute::{
         builder::{BuiltFlashblock, ExecutingBuilder, TxPlan},
-        ExecutionCheck, Executor,
+        ExecuteError, ExecutionCheck, ExecutionReport, Executor,
     },
+    overlay::{Lookup, NotHere, OverlayEvent},
     types::{Dialect, DialectChoice, FlashblockId, FlashblockJson},
     validate::PrevBlockLink,
     Receiver, ReceiverConfig,
@@ -129,5 +130,57 @@ fn a_base_stream_is_decided_and_its_link_checked_both_ways() {
     assert_eq!(
         next.outcome.accepted().and_then(|a| a.prev_block_link()),
         Some(PrevBlockLink::Incomplete { block_number: number, held, named: held + 1 })
+    );
+}
+
+#[test]
+fn a_base_block_found_incomplete_stops_serving_and_is_no_parent() {
+    let (builder, blocks) = built();
+    let frames = base_frames(&blocks);
+    let check =
+        ExecutionCheck::new(Executor::new(builder.config().clone(), builder.genesis_states()));
+    let mut receiver = Receiver::with_execution(auto(), check);
+    // The first block's last frame never arrives.
+    let held = frames[0].len() - 1;
+    for json in &frames[0][..held] {
+        let received = receiver.receive(&json.to_vec(), 0).expect("accepted");
+        assert!(received.execution.is_empty(), "executed as claimed: {:?}", received.execution);
+    }
+    let sender = builder.dev_accounts()[0];
+    let number = frames[0][0].metadata.block_number.expect("number");
+    let next = receiver.receive(&frames[1][0].to_vec(), 0).expect("never a rejection");
+    // The overlay drops the incomplete block and state reads wait for the canonical
+    // chain to reach it ...
+    let events = next.applied.expect("applied").expect("placed").events;
+    assert!(
+        events.contains(&OverlayEvent::Incomplete {
+            number,
+            held: held as u64,
+            named: held as u64 + 1
+        }),
+        "{events:?}"
+    );
+    let snapshot = receiver.reader().snapshot();
+    assert!(
+        matches!(
+            snapshot.at(0).balance(sender),
+            Lookup::NotHere(NotHere::Incomplete { required, .. }) if required == number
+        ),
+        "{:?}",
+        snapshot.at(0).balance(sender)
+    );
+    // ... and the executor does not take it as the next block's parent: its state is
+    // not held elsewhere, so the next block is not executed (never executed on a block
+    // that lacks frames).
+    assert!(
+        matches!(
+            next.execution.as_slice(),
+            [ExecutionReport::NotExecuted {
+                error: ExecuteError::ParentStateUnavailable { parent_number, .. },
+                ..
+            }] if *parent_number == number
+        ),
+        "{:?}",
+        next.execution
     );
 }
