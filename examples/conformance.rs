@@ -14,7 +14,7 @@
 //! dialect each JSON capture was read in (`--dialect`, default `auto`, whose decision is
 //! printed; `--ssz` is `--dialect ssz`), and last `N passed, M failed`; it exits
 //! non-zero if M > 0. `--chain NAME` sets the bound on flashblocks per block from the
-//! chain's block time; `--lagoon-time SECONDS` overrides its Lagoon time. See
+//! chain's block time and its Lagoon time gates `post_exec_inactive`; `--lagoon-time SECONDS` overrides it. See
 //! [`flashblocks_examples::conformance`] for the exact format.
 
 use flashblocks_examples::{conformance::Runner, output::Stdout};

@@ -80,10 +80,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("consuming {url} (dialect {dialect})\n{}", header());
     let mut validator = ValidatorConfig::v1().with_dialect(dialect);
     if let Some(chain) = &chain {
-        validator = validator.with_max_flashblocks_per_block(max_flashblocks_per_block(
-            chain.block_time_ms(),
-            chain.flashblock_interval_ms(),
-        ));
+        validator = validator
+            .with_max_flashblocks_per_block(max_flashblocks_per_block(
+                chain.block_time_ms(),
+                chain.flashblock_interval_ms(),
+            ))
+            .with_lagoon_time(chain.lagoon_time());
+    }
+    if validator.rule_set() == flashblocks_validate::RuleSet::Json
+        && validator.lagoon_time.is_none()
+    {
+        println!("no Lagoon time (--chain, --lagoon-time): the rule post_exec_inactive is off");
     }
     let mut pipeline = Pipeline::with_config(validator, OverlayConfig::default());
     let config = ConsumerConfig {

@@ -297,10 +297,12 @@ impl<W: LineSink> Runner<W> {
             RuleSet::Json => ValidatorConfig::json().with_dialect(self.dialect),
         };
         if let Some(chain) = &self.chain {
-            validator = validator.with_max_flashblocks_per_block(max_flashblocks_per_block(
-                chain.block_time_ms(),
-                chain.flashblock_interval_ms(),
-            ));
+            validator = validator
+                .with_max_flashblocks_per_block(max_flashblocks_per_block(
+                    chain.block_time_ms(),
+                    chain.flashblock_interval_ms(),
+                ))
+                .with_lagoon_time(chain.lagoon_time());
         }
         let mut pipeline = Pipeline::with_config(validator, OverlayConfig::default());
         for frame in &capture.frames {
