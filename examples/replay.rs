@@ -144,7 +144,10 @@ fn main() -> ExitCode {
         && subblocks.executed_cleanly
         && subblocks.pending_hash_null
         && subblocks.blockhash_of_parent == Some(subblocks.parent_hash)
-        && matches!(subblocks.canonical_events.as_slice(), [OverlayEvent::Confirmed { .. }]);
+        && matches!(subblocks.canonical_events.as_slice(), [OverlayEvent::Confirmed { .. }])
+        && subblocks
+            .refunded_receipt
+            .is_some_and(|r| (r.gas_used, r.op_gas_refund) == (r.builder.0, Some(r.builder.1)));
     if !subblocks_ok {
         eprintln!("unexpected subblock replay: {subblocks:?}");
         return ExitCode::FAILURE;

@@ -155,26 +155,45 @@ pub struct SubblockSummary {
     pub blockhash_of_parent: Option<B256>,
     /// What the canonical block 1 (the builder's, read as a node reads it) did.
     pub canonical_events: Vec<OverlayEvent>,
+    /// A refunded receipt of the pending block as the node answers it (Lagoon): its
+    /// hash, `gasUsed` and `opGasRefund`, and the refund the builder settled.
+    pub refunded_receipt: Option<RefundedReceipt>,
+}
+
+/// A receipt the post-exec transaction refunded (see [`SubblockSummary`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefundedReceipt {
+    /// The transaction's hash.
+    pub hash: B256,
+    /// Its `gasUsed` as the node answers it: the canonical gas.
+    pub gas_used: u64,
+    /// Its `opGasRefund` as the node answers it.
+    pub op_gas_refund: Option<u64>,
+    /// The `gasUsed` and refund the builder's execution gave it.
+    pub builder: (u64, u64),
 }
 
 /// Initcode that reverts with `BLOCKHASH(NUMBER - 1)`.
 const PARENT_BLOCKHASH: [u8; 13] =
     [0x60, 0x01, 0x43, 0x03, 0x40, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xfd];
 
-/// The subblock replay: three blocks of an Isthmus executing builder sent as an OP
-/// Subblocks sequencer sends them (zero `state_root`, `block_hash` and
-/// `withdrawals_root`, a heartbeat subblock with no transactions, no metadata), as
+/// The subblock replay: three blocks of an Isthmus executing builder, Lagoon active
+/// (each block's post-exec transaction refunds gas to its odd-indexed user
+/// transactions), sent as an OP Subblocks sequencer sends them (zero `state_root`,
+/// `block_hash` and `withdrawals_root`, a heartbeat subblock with no transactions, no
+/// metadata, `diff.post_exec_tx` restated by the subblocks that add a refund), as
 /// brotli JSON frames, through a receiver of the Subblocks dialect that executes them:
 /// the table (block-hash column `unavailable`), then the hashes learned from the next
 /// blocks, the pending block's null hash, `BLOCKHASH` of its parent, and the canonical
-/// block 1 confirming the preconfirmed one by its transactions, `gasUsed` and
-/// `receiptsRoot`.
+/// block 1 confirming the preconfirmed one by its transactions (the post-exec
+/// transaction last), `gasUsed` and `receiptsRoot`, and a refunded receipt of the
+/// pending block (`gasUsed`, `opGasRefund`).
 ///
 /// # Errors
 ///
 /// [`ExecuteError`] from the `BLOCKHASH` call on the pending state.
 pub fn subblock_replay(out: &mut impl LineSink) -> Result<SubblockSummary, ExecuteError> {
-    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus).with_lagoon();
     let plan = [vec![TxPlan::Deploy, TxPlan::Transfer], vec![TxPlan::Call, TxPlan::Transfer]];
     let blocks: [_; 3] = std::array::from_fn(|_| builder.next_block(&plan));
     // The hash the builder sealed a block with: the next block's `base.parent_hash`.
@@ -238,8 +257,18 @@ pub fn subblock_replay(out: &mut impl LineSink) -> Result<SubblockSummary, Execu
         if blockhash_of_parent == Some(parent_hash) { "the learned hash" } else { "WRONG" }
     ));
     let last = first.last().map(|b| &b.json.diff);
+    // The sealed block ends with its latest post-exec transaction.
+    let post_exec = first
+        .iter()
+        .rev()
+        .find_map(|b| b.json.diff.post_exec_tx.as_ref())
+        .map(alloy_primitives::keccak256);
     let canonical = CanonicalBlock::new(
-        first.iter().flat_map(|b| b.executed.receipts.iter().map(|r| r.transaction_hash)).collect(),
+        first
+            .iter()
+            .flat_map(|b| b.executed.receipts.iter().map(|r| r.transaction_hash))
+            .chain(post_exec)
+            .collect(),
     )
     .with_gas_used(last.map_or(0, |d| d.gas_used))
     .with_receipts_root(last.map_or(B256::ZERO, |d| d.receipts_root));
@@ -249,6 +278,32 @@ pub fn subblock_replay(out: &mut impl LineSink) -> Result<SubblockSummary, Execu
     out.line(format!(
         "  canonical block 1 (transactions, gasUsed, receiptsRoot): {canonical_events:?}"
     ));
+    // A refunded receipt of the pending block, as the node answers it.
+    let refunded_receipt = third
+        .iter()
+        .flat_map(|b| b.executed.receipts.iter())
+        .find_map(|r| Some((r.transaction_hash, r.gas_used, r.op_gas_refund?)))
+        .and_then(|(hash, gas_used, refund)| {
+            let answered = view.receipt(hash).into_value()?;
+            Some(RefundedReceipt {
+                hash,
+                gas_used: answered.facts.gas_used,
+                op_gas_refund: answered.op_gas_refund,
+                builder: (gas_used, refund),
+            })
+        });
+    match &refunded_receipt {
+        Some(r) => out.line(format!(
+            "  refunded receipt {}: gasUsed {}, opGasRefund {} (EVM gas {}; the builder's {} and {})",
+            r.hash,
+            r.gas_used,
+            r.op_gas_refund.map_or_else(|| "none".to_owned(), |g| g.to_string()),
+            r.gas_used + r.op_gas_refund.unwrap_or_default(),
+            r.builder.0,
+            r.builder.1,
+        )),
+        None => out.line("  refunded receipt: NONE in the pending block".to_owned()),
+    }
     Ok(SubblockSummary {
         replay,
         executed_cleanly,
@@ -256,5 +311,6 @@ pub fn subblock_replay(out: &mut impl LineSink) -> Result<SubblockSummary, Execu
         parent_hash,
         blockhash_of_parent,
         canonical_events,
+        refunded_receipt,
     })
 }

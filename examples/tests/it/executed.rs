@@ -16,7 +16,8 @@ fn executed_replay_proves_every_flashblock() {
 /// The main job's subblock part: every subblock accepted with the block-hash outcome
 /// `unavailable` (printed in the table), executed block after block with the builder's
 /// balances, the pending block's hash null, `BLOCKHASH` of its parent the hash learned
-/// from it, and the canonical block 1 confirming the preconfirmed one.
+/// from it, the canonical block 1 (ending with its post-exec transaction) confirming the
+/// preconfirmed one, and a refunded receipt answered with `gasUsed` and `opGasRefund`.
 #[test]
 fn subblock_replay_learns_each_blocks_hash_and_executes_on_it() {
     let mut lines: Vec<String> = Vec::new();
@@ -35,4 +36,16 @@ fn subblock_replay_learns_each_blocks_hash_and_executes_on_it() {
         [flashblocks_overlay::OverlayEvent::Confirmed { number: 1, .. }]
     ));
     assert!(lines.iter().any(|l| l.contains("block 1: hash 0x") && l.contains("learned")));
+    // Lagoon: the pending block's first refunded transaction is block index 3 (after
+    // the two deposits and the deploy), refunded 2 000 gas (1 000 x (1 + 3 / 2)); the
+    // node answers its canonical gas and `opGasRefund` as the builder settled them.
+    let refunded = summary.refunded_receipt.expect("a refunded receipt in the pending block");
+    assert_eq!(refunded.op_gas_refund, Some(2_000));
+    assert_eq!(
+        (refunded.gas_used, refunded.op_gas_refund),
+        (refunded.builder.0, Some(refunded.builder.1))
+    );
+    assert!(lines
+        .iter()
+        .any(|l| l.contains("refunded receipt 0x") && l.contains("opGasRefund 2000")));
 }
