@@ -8,8 +8,8 @@ use crate::{
 };
 use alloy_primitives::B256;
 use flashblocks_types::{
-    Dialect, Flashblock, FlashblockSource, GeneratorConfig, PayloadId, SealedFlashblock,
-    SequenceGenerator,
+    Dialect, DialectChoice, Flashblock, FlashblockSource, GeneratorConfig, JsonMessage, PayloadId,
+    SealedFlashblock, SequenceGenerator,
 };
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -175,6 +175,8 @@ pub struct SequenceStats {
     pub duplicates: u64,
     /// Frames rejected.
     pub rejected: u64,
+    /// X Layer's ends of a payload's sequence.
+    pub payload_ends: u64,
 }
 
 /// A validator under test with its invariants and the recording check's view.
@@ -202,6 +204,22 @@ impl Harness {
     fn feed(&mut self, frame: &[u8]) {
         let before = self.validator.current_block().cloned();
         let committed_before = self.committed.lock().unwrap().clone();
+        let dialect_before = self.validator.dialect();
+        // X Layer's end of a sequence: it never changes the block's frames or the dialect.
+        if let Ok(JsonMessage::PayloadEnd(end)) = self.validator.decode_message(frame) {
+            self.validator.end_payload(end);
+            self.stats.payload_ends += 1;
+            let identities = |b: Option<&crate::CurrentBlock>| {
+                b.map(|b| b.identities().collect::<Vec<_>>()).unwrap_or_default()
+            };
+            assert_eq!(
+                identities(self.validator.current_block()),
+                identities(before.as_ref()),
+                "a PayloadEnd changed the block"
+            );
+            assert_eq!(self.validator.dialect(), dialect_before, "a PayloadEnd decided");
+            return;
+        }
         match self.validator.validate_frame(frame) {
             Ok(validated) => {
                 self.invariants.observe(&validated.flashblock, &validated.outcome);
@@ -214,6 +232,7 @@ impl Harness {
             Err(_) => {
                 self.stats.rejected += 1;
                 assert_eq!(self.validator.current_block(), before.as_ref(), "rejection moved");
+                assert_eq!(self.validator.dialect(), dialect_before, "a rejection decided");
                 assert_eq!(*self.committed.lock().unwrap(), committed_before, "check moved");
             }
         }
@@ -265,6 +284,16 @@ pub fn encode_raw_input(
     out
 }
 
+/// The JSON stream's dialects the raw-frame mode of [`validate_sequence`] picks from.
+pub const JSON_DIALECTS: [DialectChoice; 6] = [
+    DialectChoice::Fixed(Dialect::RollupBoost),
+    DialectChoice::Fixed(Dialect::Subblocks),
+    DialectChoice::Fixed(Dialect::Base),
+    DialectChoice::Fixed(Dialect::WorldChain),
+    DialectChoice::Fixed(Dialect::XLayer),
+    DialectChoice::Auto,
+];
+
 /// Target `validate_sequence`: arbitrary sequences of frames into one validator; no
 /// panic, every rejection leaves the validator and its extra check unchanged, and
 /// whatever it accepts keeps the sequence invariants ([`SequenceInvariants`]).
@@ -272,7 +301,9 @@ pub fn encode_raw_input(
 /// Layout: byte 0 is the mode, byte 1 the bound on flashblocks per block, byte 2 the
 /// first identity byte the extra check rejects. Mode even: the rest is raw frames, each
 /// a 2-byte little-endian length then its bytes, fed to a V1 stream (mode bit 1 clear)
-/// or a JSON stream (bit 1 set). Mode odd: the next 8 bytes seed a
+/// or a JSON stream (bit 1 set) whose dialect is picked by `(mode >> 2) % 6`
+/// ([`JSON_DIALECTS`]: rollup-boost, OP Subblocks, Base, World Chain, X Layer, `auto`),
+/// so each dialect's rules and X Layer's `PayloadEnd` messages are fuzzed too. Mode odd: the next 8 bytes seed a
 /// [`SequenceGenerator`] of three small blocks, and each following pair of bytes is an
 /// operation on those frames (feed one, feed one with a byte flipped or cut short, feed
 /// one of an older block, reset).
@@ -284,7 +315,7 @@ pub fn validate_sequence(data: &[u8]) -> SequenceStats {
     let [mode, max, reject, rest @ ..] = data else { return SequenceStats::default() };
     let mut config = ValidatorConfig::default().with_max_flashblocks_per_block(u64::from(*max));
     if mode & 3 == 2 {
-        config = config.with_dialect(flashblocks_types::Dialect::RollupBoost.into());
+        config = config.with_dialect(JSON_DIALECTS[usize::from(mode >> 2) % JSON_DIALECTS.len()]);
     }
     let mut harness = Harness::new(config, *reject);
     if mode & 1 == 0 {

@@ -18,11 +18,24 @@ fn validate_sequence_corpus() {
         let stats = validate_sequence(&std::fs::read(file).unwrap());
         let name = file.file_name().unwrap().to_str().unwrap();
         if name.starts_with("json-plain") || name.starts_with("json-brotli") {
-            assert_eq!(stats, SequenceStats { accepted: 5, duplicates: 0, rejected: 0 }, "{name}");
+            let all = SequenceStats { accepted: 5, duplicates: 0, rejected: 0, payload_ends: 0 };
+            assert_eq!(stats, all, "{name}");
+        }
+        // The capture with an X Layer end after its fourth frame: on the X Layer stream
+        // it ends the block (the fifth frame is payload_ended); elsewhere it is no
+        // flashblock (malformed) and the fifth frame is taken.
+        if name == "dialect-4-xlayer" {
+            let ended = SequenceStats { accepted: 4, duplicates: 0, rejected: 1, payload_ends: 1 };
+            assert_eq!(stats, ended, "{name}");
+        }
+        if name == "dialect-0-rollup-boost" {
+            let taken = SequenceStats { accepted: 5, duplicates: 0, rejected: 1, payload_ends: 0 };
+            assert_eq!(stats, taken, "{name}");
         }
         total.accepted += stats.accepted;
         total.duplicates += stats.duplicates;
         total.rejected += stats.rejected;
+        total.payload_ends += stats.payload_ends;
     }
     // The corpus reaches every answer.
     assert!(total.accepted > 100 && total.duplicates > 0 && total.rejected > 30, "{total:?}");
@@ -63,9 +76,22 @@ fn write_corpus() {
     shuffled.swap(1, 3);
     shuffled.push(plain[0].clone());
     for (name, frames) in
-        [("json-plain", plain), ("json-brotli", brotli), ("json-shuffled", shuffled)]
+        [("json-plain", plain.clone()), ("json-brotli", brotli), ("json-shuffled", shuffled)]
     {
         std::fs::write(dir.join(name), encode_raw_input(RuleSet::Json, 20, &frames)).unwrap();
+    }
+    // The capture with an X Layer end of its payload after the fourth frame, on a
+    // stream of each JSON dialect the raw mode picks ((mode >> 2) % 6).
+    let payload_id = values[0]["payload_id"].as_str().unwrap();
+    let end = format!(r#"{{"payload_id":"{payload_id}"}}"#).into_bytes();
+    let mut ended = plain[..4].to_vec();
+    ended.push(end);
+    ended.push(plain[4].clone());
+    let names = ["rollup-boost", "subblocks", "base", "worldchain", "xlayer", "auto"];
+    for (i, name) in names.iter().enumerate() {
+        let mut input = encode_raw_input(RuleSet::Json, 20, &ended);
+        input[0] = 2 | ((i as u8) << 2);
+        std::fs::write(dir.join(format!("dialect-{i}-{name}")), input).unwrap();
     }
     for seed in 0u8..8 {
         // mode (odd), bound, rejected identity byte, 8 seed bytes, then operations.
