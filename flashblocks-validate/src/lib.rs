@@ -42,6 +42,7 @@
 //! | 4. block start | the canonical head the caller keeps, the newest block seen since the last restart | `stale_block`, `too_far_ahead`; far below the newest: a restart ([`BlockStart::Restart`]) |
 //! | 5. along the block | the current block | `not_started`, `payload_id_mismatch`, `index_gap`, `parent_hash_mismatch`, `unexpected_base`, `too_many_flashblocks` |
 //! | 6. gas | the previous cumulative gas | `gas_decreased`, `gas_over_limit`, `gas_accounting_mismatch` |
+//! | 6b. Lagoon (JSON dialects) | the block so far: its transactions, deposits and latest post-exec transaction; the Lagoon time ([`ValidatorConfig::lagoon_time`]) | `post_exec_in_transactions`, `post_exec_inactive`, `post_exec_invalid` ([`PostExecInvalid`]), `sdm_invalid` ([`SdmInvalid`]), `sdm_restated` ([`SdmRestated`]); the accepted one travels in the token ([`AcceptedFlashblock::post_exec_tx`]) |
 //! | 7. optional | the tip; the block so far (kept by the check) | `head_mismatch`, `block_hash_mismatch`, `execution_invalid` |
 //!
 //! [`ValidationError::rule_id`] gives each variant's id ([`RULE_IDS`] lists them in
