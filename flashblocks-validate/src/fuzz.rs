@@ -315,7 +315,10 @@ pub fn validate_sequence(data: &[u8]) -> SequenceStats {
     let [mode, max, reject, rest @ ..] = data else { return SequenceStats::default() };
     let mut config = ValidatorConfig::default().with_max_flashblocks_per_block(u64::from(*max));
     if mode & 3 == 2 {
-        config = config.with_dialect(JSON_DIALECTS[usize::from(mode >> 2) % JSON_DIALECTS.len()]);
+        let pick = usize::from(mode >> 2) % JSON_DIALECTS.len();
+        if let Some(dialect) = JSON_DIALECTS.get(pick) {
+            config = config.with_dialect(*dialect);
+        }
     }
     let mut harness = Harness::new(config, *reject);
     if mode & 1 == 0 {
