@@ -1,34 +1,5 @@
 //! Sequencer-Defined Metering (ethereum-optimism/specs `specs/protocol/lagoon/sdm.md`):
 //! settling one transaction's gas refund.
-//!
-//! From Lagoon a block's post-execution transaction (type `0x7D`, op-alloy's
-//! [`TxPostExec`](op_alloy_consensus::TxPostExec)) names transactions of the block with
-//! a gas refund ([`SDMGasEntry`](op_alloy_consensus::SDMGasEntry)). The EVM has already
-//! charged the sender and paid the fee recipient and the vaults for the EVM gas; the
-//! refund rolls that back for the refunded gas, as part of the transaction's own state
-//! change:
-//!
-//! | | amount |
-//! | --- | --- |
-//! | canonical gas (the receipt's `gasUsed`, the block's cumulative gas) | EVM gas − refund |
-//! | sender, credited | refund × effective gas price + operator fee delta |
-//! | fee recipient (`base.fee_recipient`), debited | refund × (effective gas price − base fee), at least 0 |
-//! | base fee vault (`0x4200…0019`), debited | refund × base fee |
-//! | operator fee vault (`0x4200…001b`), debited | operator fee delta |
-//!
-//! where the operator fee delta is the operator fee op-revm charges for the EVM gas minus
-//! the one it would charge for the canonical gas (each rounded as op-revm rounds it:
-//! Isthmus `gas × scalar / 10^6 + constant`, Jovian `gas × scalar × 100 + constant`;
-//! zero before Isthmus). The L1 data fee does not depend on gas and does not move. A
-//! refund above the EVM gas, or a debit above the debited account's balance, settles
-//! nothing: the flashblock's execution does not match its claims.
-//!
-//! Checked against: the optimism monorepo's `rust/alloy-op-evm/src/block/mod.rs`
-//! (`post_exec_settlement_deltas`, `apply_post_exec_refund_to_state`: the same five
-//! amounts, the sender credited first, then the three debits, each checked), op-revm 20's
-//! `operator_fee_charge` and fee payout (`reward_beneficiary`), and op-alloy-consensus 2's
-//! `post_exec.rs`. No released `alloy-op-evm` (0.32.0 is the newest on crates.io) or
-//! `op-revm` (20.0.0) settles SDM; both run a `0x7D` transaction as an ordinary one.
 
 use alloy_primitives::{Address, U256};
 use op_revm::{
@@ -36,8 +7,37 @@ use op_revm::{
     L1BlockInfo, OpSpecId,
 };
 
-/// One transaction's SDM settlement: its canonical gas and the four balance moves (see
-/// the [module docs](self)).
+/// One transaction's SDM settlement (ethereum-optimism/specs `specs/protocol/lagoon/sdm.md`):
+/// its canonical gas and the four balance moves.
+///
+/// From Lagoon a block's post-execution transaction (type `0x7D`, op-alloy's
+/// [`TxPostExec`](op_alloy_consensus::TxPostExec)) names transactions of the block with
+/// a gas refund ([`SDMGasEntry`](op_alloy_consensus::SDMGasEntry)). The EVM has already
+/// charged the sender and paid the fee recipient and the vaults for the EVM gas; the
+/// refund rolls that back for the refunded gas, as part of the transaction's own state
+/// change:
+///
+/// | | amount |
+/// | --- | --- |
+/// | canonical gas (the receipt's `gasUsed`, the block's cumulative gas) | EVM gas − refund |
+/// | sender, credited | refund × effective gas price + operator fee delta |
+/// | fee recipient (`base.fee_recipient`), debited | refund × (effective gas price − base fee), at least 0 |
+/// | base fee vault (`0x4200…0019`), debited | refund × base fee |
+/// | operator fee vault (`0x4200…001b`), debited | operator fee delta |
+///
+/// where the operator fee delta is the operator fee op-revm charges for the EVM gas minus
+/// the one it would charge for the canonical gas (each rounded as op-revm rounds it:
+/// Isthmus `gas × scalar / 10^6 + constant`, Jovian `gas × scalar × 100 + constant`;
+/// zero before Isthmus). The L1 data fee does not depend on gas and does not move. A
+/// refund above the EVM gas, or a debit above the debited account's balance, settles
+/// nothing: the flashblock's execution does not match its claims.
+///
+/// Checked against: the optimism monorepo's `rust/alloy-op-evm/src/block/mod.rs`
+/// (`post_exec_settlement_deltas`, `apply_post_exec_refund_to_state`: the same five
+/// amounts, the sender credited first, then the three debits, each checked), op-revm 20's
+/// `operator_fee_charge` and fee payout (`reward_beneficiary`), and op-alloy-consensus 2's
+/// `post_exec.rs`. No released `alloy-op-evm` (0.32.0 is the newest on crates.io) or
+/// `op-revm` (20.0.0) settles SDM; both run a `0x7D` transaction as an ordinary one.
 ///
 /// ```
 /// use alloy_primitives::U256;
