@@ -119,6 +119,34 @@ fn post_exec_rpc_transaction(block: &BlockLayer, post: &PostExecTx) -> Transacti
     )
 }
 
+/// The post-exec transaction's receipt in `block` (see [`View::rpc_receipt`]).
+fn post_exec_rpc_receipt(block: &BlockLayer, hash: TxHash) -> OpTransactionReceipt {
+    let cumulative_gas_used = block.gas_and_receipts_root().map_or(0, |(gas, _)| gas);
+    let receipt =
+        Receipt { status: Eip658Value::Eip658(true), cumulative_gas_used, logs: Vec::new() };
+    OpTransactionReceipt {
+        inner: TransactionReceipt {
+            inner: ReceiptWithBloom {
+                receipt: OpReceipt::PostExec(receipt),
+                logs_bloom: alloy_primitives::Bloom::ZERO,
+            },
+            transaction_hash: hash,
+            transaction_index: Some(u64::from(block.tx_count)),
+            block_hash: block.block_hash(),
+            block_number: Some(block.number),
+            gas_used: 0,
+            effective_gas_price: 0,
+            blob_gas_used: None,
+            blob_gas_price: None,
+            from: Address::ZERO,
+            to: Some(Address::ZERO),
+            contract_address: None,
+        },
+        l1_block_info: Default::default(),
+        op_gas_refund: None,
+    }
+}
+
 fn saturating_u64(value: U256) -> u64 {
     u64::try_from(value).unwrap_or(u64::MAX)
 }
@@ -176,13 +204,33 @@ impl View<'_> {
     /// the OP fee fields as op-reth serves them (`l1Fee`, `l1GasPrice`, `l1GasUsed`,
     /// the scalars, the operator fee, Jovian's `daFootprintGasScalar` and
     /// `blobGasUsed`); a receipt the stream carried has none (no stream carries them).
+    ///
+    /// A pending block's latest post-exec transaction (Lagoon; the stream carries no
+    /// receipt for it) answers the receipt the sealed block will give it, provisional
+    /// until the block seals (post-exec.md, "Receipt"): status 1, no logs, gas used 0,
+    /// the cumulative gas of the block so far (`diff.gas_used`, which execution proves
+    /// where the node executes).
     pub fn rpc_receipt(&self, hash: TxHash) -> Lookup<OpTransactionReceipt> {
         match self.receipt(hash) {
             Lookup::Found(found) => {
                 found_or(self.decoded(hash), found.snapshot, |tx| rpc_receipt(&found.value, &tx))
             }
+            Lookup::NotHere(NotHere::Untouched) => self.post_exec_receipt(hash),
             Lookup::NotHere(reason) => Lookup::NotHere(reason),
         }
+    }
+
+    /// The receipt of the pending block's latest post-exec transaction `hash`;
+    /// [`NotHere::Untouched`] when no block has it.
+    fn post_exec_receipt(&self, hash: TxHash) -> Lookup<OpTransactionReceipt> {
+        let found =
+            self.snapshot.blocks.iter().rev().find_map(|block| {
+                block.post_exec.as_ref().filter(|p| p.hash() == hash).map(|_| block)
+            });
+        Self::answer(self.ready(), || match found {
+            Some(block) => Ok(post_exec_rpc_receipt(block, hash)),
+            None => Err(NotHere::Untouched),
+        })
     }
 
     /// `eth_getBlockByNumber("pending", full)`: the newest pending block so far, its

@@ -642,7 +642,21 @@ async fn lagoon_refunds() {
         call(sequencer, "eth_getBlockByNumber", rpc_params![sealed["blockNumber"].clone(), true])
             .await;
     let transactions = block["transactions"].as_array().unwrap();
-    assert_eq!(transactions.last().unwrap()["type"], "0x7d", "{block}");
+    let post_exec = transactions.last().unwrap();
+    assert_eq!(post_exec["type"], "0x7d", "{block}");
+    // Its sealed receipt: status 1, no gas, the block's cumulative gas (post-exec.md).
+    let post_exec_receipt =
+        call(sequencer, "eth_getTransactionReceipt", rpc_params![post_exec["hash"].clone()]).await;
+    assert_eq!(post_exec_receipt["status"], "0x1");
+    assert_eq!(post_exec_receipt["gasUsed"], "0x0");
+    assert_eq!(post_exec_receipt["cumulativeGasUsed"], block["gasUsed"]);
+    // The node confirms the sealed blocks (their transactions end with the post-exec
+    // one, the receipts roots cover its receipt): never a broken preconfirmation.
+    eventually(30, "a confirmed block at pending_rpc", || async {
+        (canonical_events(pair.metrics, &["confirmed"]).await > 0).then_some(())
+    })
+    .await;
+    assert_eq!(canonical_events(pair.metrics, &["broken_preconfirmation"]).await, 0);
     // Execution agreed with every claim (gas, receipts root with the post-exec receipt).
     let page = metrics_page(pair.metrics).await;
     assert!(!page.contains("flashblocks_execution_reports_total{kind=\"mismatch\"}"), "{page}");

@@ -143,3 +143,28 @@ fn a_canonical_block_confirms_the_block_with_its_post_exec_transaction() {
         );
     }
 }
+
+#[test]
+fn the_latest_post_exec_transaction_answers_its_provisional_receipt() {
+    let (frames, first, second) = frames();
+    let mut fed = fed();
+    for fb in &frames {
+        fed.apply(Arc::clone(fb), 0).expect("applies");
+    }
+    let snapshot = fed.snapshot();
+    let view = snapshot.at(0);
+    let receipt = view.rpc_receipt(keccak256(&second)).into_value().expect("its receipt");
+    let json = serde_json::to_value(&receipt).expect("json");
+    // post-exec.md, "Receipt": status 1, no logs, the cumulative gas of the block so far.
+    assert_eq!(json["type"], "0x7d");
+    assert_eq!(json["status"], "0x1");
+    assert_eq!(json["gasUsed"], "0x0");
+    let gas = frames.last().expect("frames").diff().gas_used;
+    assert_eq!(json["cumulativeGasUsed"], Value::String(format!("{gas:#x}")));
+    assert_eq!(json["logs"], Value::Array(Vec::new()));
+    assert_eq!(json["from"], serde_json::to_value(Address::ZERO).expect("zero"));
+    let count = hashes(&frames, frames.len()).len();
+    assert_eq!(json["transactionIndex"], Value::String(format!("{count:#x}")));
+    // The replaced one has none.
+    assert!(matches!(view.rpc_receipt(keccak256(&first)), Lookup::NotHere(NotHere::Untouched)));
+}
