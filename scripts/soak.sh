@@ -78,6 +78,7 @@ load_pid=$!; pids+=("$load_pid")
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 hz=$(getconf CLK_TCK)
 cpu_total() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8, $5+$6}' /proc/stat; }
+echo "t_s,cache_bytes,hits,misses,upstream_requests,node_rss_kb" >"$out/cache.csv"
 echo "t_s,age_metric_s,pending_age_s,rpc_ms,rpc_ok,node_rss_kb,node_cpu_pct,sequencer_cpu_pct,loadgen_cpu_pct,load1,machine_busy_pct" >"$out/samples.csv"
 prev_node=$(ticks "$node_pid"); prev_seq=$(ticks "$seq_pid"); prev_load=$(ticks "$load_pid")
 read -r prev_all prev_idle < <(cpu_total)
@@ -92,7 +93,14 @@ while [ "$t" -lt $((seconds + 60)) ] && kill -0 "$load_pid" 2>/dev/null; do
   t=$((t + 1))
   age=""
   if [ -n "$metrics_addr" ]; then
-    age=$(curl -s --max-time 2 "http://$metrics_addr/metrics" | awk '/^flashblocks_newest_age_seconds /{print $2}')
+    curl -s --max-time 2 "http://$metrics_addr/metrics" >"$out/metrics.txt" || true
+    age=$(awk '/^flashblocks_newest_age_seconds /{print $2}' "$out/metrics.txt")
+    # The state cache and the upstream, each second: t, cache bytes, hits, misses,
+    # upstream requests (every method), the node's RSS.
+    awk -v t="$t" -v rss="$(awk '/^VmRSS/{print $2}' "/proc/$node_pid/status" 2>/dev/null || echo 0)" '
+      /^flashblocks_state_cache_bytes / {b = $2} /^flashblocks_state_cache_hits_total / {h = $2}
+      /^flashblocks_state_cache_misses_total / {m = $2} /^flashblocks_upstream_requests_total/ {r += $2}
+      END {printf "%d,%.0f,%.0f,%.0f,%.0f,%d\n", t, b, h, m, r, rss}' "$out/metrics.txt" >>"$out/cache.csv"
   fi
   t0=$(date +%s.%N)
   answer=$(curl -s --max-time 5 -H 'content-type: application/json' \
@@ -114,6 +122,7 @@ while [ "$t" -lt $((seconds + 60)) ] && kill -0 "$load_pid" 2>/dev/null; do
   prev_node=$now_node; prev_seq=$now_seq; prev_load=$now_load; prev_all=$all; prev_idle=$idle
 done
 wait "$load_pid" || true
+[ -n "$metrics_addr" ] && curl -s --max-time 5 "http://$metrics_addr/metrics" >"$out/metrics-end.txt" || true
 elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}')
 
 {
@@ -131,6 +140,27 @@ elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}')
       printf "rpc eth_getBlockByNumber(pending): failures=%d mean_ms=%.1f max_ms=%.1f\n", fail+0, rs/n, rm;
       printf "node rss_kb first=%d last=%d max=%d; cpu mean %%: node=%.0f sequencer=%.0f loadgen=%.0f; load1 mean=%.2f machine busy mean=%.0f%%\n", r1, rl, rx, nc/n, sc/n, lc/n, ld/n, mb/n;
     }' "$out/samples.csv"
+  if [ -s "$out/metrics-end.txt" ]; then
+    # Publish delay (frame arrival -> published snapshot): p50/p99 as the bucket bounds
+    # that hold them, and the share within one flashblock interval (0.2 s).
+    awk '/^flashblocks_publish_delay_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n++; les[n] = le; cs[n] = $2 }
+      /^flashblocks_publish_delay_seconds_count/ { total = $2 }
+      END { if (total == 0) { print "publish delay: no samples"; exit }
+        for (i = 1; i <= n; i++) { if (p50 == "" && cs[i] >= 0.5 * total) p50 = les[i]; if (p99 == "" && cs[i] >= 0.99 * total) p99 = les[i]; if (les[i] == "0.2") w = cs[i] }
+        printf "publish delay: frames=%d p50<=%ss p99<=%ss within_0.2s=%.2f%%\n", total, p50, p99, 100 * w / total }' "$out/metrics-end.txt"
+    awk '/^flashblocks_state_cache_hits_total / {h = $2} /^flashblocks_state_cache_misses_total / {m = $2}
+      /^flashblocks_state_cache_drops_total / {d = $2}
+      /^flashblocks_upstream_requests_total/ { match($0, /method="[^"]*"/); k = substr($0, RSTART + 8, RLENGTH - 9); r[k] += $2; all += $2 }
+      /^flashblocks_upstream_batches_total / {b = $2}
+      END { printf "state cache: hits=%d misses=%d hit_rate=%.4f drops=%d; upstream requests=%d batches=%d:", h, m, (h + m) ? h / (h + m) : 0, d, all, b;
+        for (k in r) printf " %s=%d", k, r[k]; print "" }' "$out/metrics-end.txt"
+    # RSS from the first sample where the cache is within 5 % of its largest size.
+    awk -F, 'NR > 1 { n++; t[n] = $1; b[n] = $2; rss[n] = $6; if ($2 + 0 > mb) mb = $2 + 0 }
+      END { for (i = 1; i <= n; i++) if (b[i] >= 0.95 * mb) { f = i; break }
+        if (!f) { print "cache: no samples"; exit }
+        lo = rss[f]; hi = rss[f]; for (i = f; i <= n; i++) { if (rss[i] < lo) lo = rss[i]; if (rss[i] > hi) hi = rss[i] }
+        printf "cache bytes max=%d, full (>= 95%%) from t=%ss: node rss_kb then=%d min=%d max=%d last=%d (max/min %.3f)\n", mb, t[f], rss[f], lo, hi, rss[n], hi / lo }' "$out/cache.csv"
+  fi
   cat "$out/loadgen.out"
   # The sequencer's flashblocks (its debug log): transactions each, and the owner's time
   # to make one (execute, state root, seal, encode).

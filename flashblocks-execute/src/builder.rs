@@ -367,6 +367,12 @@ impl ExecutingBuilder {
         states
     }
 
+    /// The builder's whole state after its last block (what a canonical node holds at
+    /// that block's hash).
+    pub fn state(&self) -> InMemoryState {
+        InMemoryState::new(self.world.accounts.clone())
+    }
+
     /// The builder's current balance of `address` (its whole simulated state).
     pub fn balance(&self, address: &Address) -> U256 {
         self.world.accounts.get(address).map_or(U256::ZERO, |a| a.balance)

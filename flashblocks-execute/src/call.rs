@@ -18,7 +18,6 @@ use revm::{
     database::CacheDB,
     DatabaseRef,
 };
-use std::sync::Arc;
 
 /// The least gas any transaction needs (the search's lower bound).
 const INTRINSIC_GAS: u64 = 21_000;
@@ -179,7 +178,7 @@ where
     /// Calls on `state` (the state after a block) in the environment of that block's
     /// `base` (its header's fields), with `config`'s rules.
     pub fn new(config: ChainConfig, base: ExecutionPayloadStaticV1, state: S) -> Self {
-        Self { config, base, chain: StateChain { layers: Vec::new(), base: Arc::new(state) } }
+        Self { config, base, chain: StateChain::over(state) }
     }
 
     /// `eth_call` at the block, as [`Executor::call`] on `pending`.

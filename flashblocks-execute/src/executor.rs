@@ -2,8 +2,9 @@
 //! one left, keeping a post-state layer per preconfirmed block.
 
 use crate::{
+    cache::{named_keys, prefetch, StateCache, StateCacheStats, DEFAULT_STATE_CACHE_BYTES},
     run::{run_flashblock, Totals},
-    state::{merge_layers, BlockView, FrozenBlock, LayerState, StateChain},
+    state::{merge_layers, BlockView, FrozenBlock, LayerState, PendingDb, StateChain},
     CanonicalStates, ChainConfig, ExecuteError,
 };
 use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
@@ -91,6 +92,8 @@ pub struct Execution<S> {
     /// The block's latest post-exec payload after this flashblock.
     post_exec: Option<Arc<PostExecPayload>>,
     mismatch: Option<ExecutionMismatch>,
+    /// State reads answered by what the executor holds, and keys read from the caller.
+    cache_counts: (u64, u64),
 }
 
 impl<S> Execution<S> {
@@ -184,6 +187,18 @@ pub struct Dropped {
 /// [`reset`](Self::reset) (a reorg of the unsafe chain: everything dropped). A failover
 /// (a new `payload_id` at the same height) replaces the block in progress at the next
 /// commit of its index 0.
+///
+/// State rolls forward: each flashblock's layer keeps what its execution read from the
+/// caller's state (a key is read from the caller once, not once per transaction), and
+/// when the canonical chain confirms block `N` as preconfirmed, `N` and the blocks below
+/// it join the state cache, which is then the state at `N`: the blocks after it
+/// execute on the cache over the caller's state at `N`'s hash. The cache is bounded in
+/// (estimated) bytes ([`with_state_cache_bytes`](Self::with_state_cache_bytes), the
+/// oldest part going first), dropped by a broken preconfirmation, a reorg, a block the
+/// canonical chain passed unconfirmed and a reset, and counted
+/// ([`state_cache_stats`](Self::state_cache_stats)). Before a flashblock runs, what it
+/// names that nothing here holds (senders, recipients, access and authorization lists)
+/// is read ahead in one go ([`CanonicalStates::prefetch`]).
 #[derive(Debug)]
 pub struct Executor<C: CanonicalStates> {
     config: ChainConfig,
@@ -193,6 +208,7 @@ pub struct Executor<C: CanonicalStates> {
     diff_block_hash: DiffBlockHash,
     preconfirmed: Vec<Preconfirmed<C::State>>,
     current: Option<CurrentBlock<C::State>>,
+    cache: StateCache<C::State>,
 }
 
 impl<C: CanonicalStates> Executor<C> {
@@ -213,7 +229,21 @@ impl<C: CanonicalStates> Executor<C> {
             diff_block_hash: DiffBlockHash::HeaderHash,
             preconfirmed: Vec::new(),
             current: None,
+            cache: StateCache::new(DEFAULT_STATE_CACHE_BYTES),
         }
+    }
+
+    /// The same executor, its rolled state cache bounded to `max_bytes` (estimated;
+    /// [`DEFAULT_STATE_CACHE_BYTES`] by default). With 0 nothing rolls: each block
+    /// after a confirmed one reads what it needs from the caller's state again.
+    pub fn with_state_cache_bytes(mut self, max_bytes: usize) -> Self {
+        self.cache.max_bytes = max_bytes;
+        self
+    }
+
+    /// The state cache's counters (hits, misses, size): a handle any thread may read.
+    pub fn state_cache_stats(&self) -> StateCacheStats {
+        self.cache.stats.clone()
     }
 
     /// The same executor, executing blocks of at most `max` gas
@@ -363,10 +393,17 @@ impl<C: CanonicalStates> Executor<C> {
             None if starts_block => None,
             None => self.current.as_ref().and_then(|c| c.post_exec.clone()),
         };
+        // What the flashblock names that nothing here holds, read ahead in one go.
+        let wanted = named_keys(
+            flashblock.prepared(),
+            |a| view.holds_account(a),
+            |a, k| view.holds_slot(a, k),
+        );
+        let prefetched = prefetch(&self.canonical, &view.chain.base, &wanted);
         let run = run_flashblock(
             &self.config,
             base,
-            view,
+            PendingDb::new(view, prefetched),
             totals,
             starts_block,
             flashblock.transactions(),
@@ -405,6 +442,7 @@ impl<C: CanonicalStates> Executor<C> {
                 .then_some(flashblock.diff().block_hash),
             post_exec,
             mismatch,
+            cache_counts: (run.hits, run.misses),
         })
     }
 
@@ -422,8 +460,10 @@ impl<C: CanonicalStates> Executor<C> {
             group_hashes,
             block_hash,
             post_exec,
+            cache_counts: (hits, misses),
             ..
         } = execution;
+        self.cache.stats.add(hits, misses);
         if let Some(NewBlock { base, parent, drops_incomplete }) = start {
             if drops_incomplete {
                 self.current = None;
@@ -431,6 +471,7 @@ impl<C: CanonicalStates> Executor<C> {
             let chain = match parent {
                 Parent::Chain(chain) => {
                     self.finish_current(base.block_number, None);
+                    let chain = self.rebase(chain);
                     // A preconfirmed parent whose hash was unknown: this block names it.
                     if let Some(parent) = chain
                         .layers
@@ -477,8 +518,42 @@ impl<C: CanonicalStates> Executor<C> {
     /// dropped (the caller's state now holds them); if with another hash (a broken
     /// preconfirmation), that layer and every block built on it (the block in progress
     /// included) are dropped.
+    ///
+    /// Confirmed as preconfirmed, the block and those below it roll into the state
+    /// cache (the state at `hash` from then on, over the caller's state at `hash`);
+    /// otherwise the rolled state is dropped.
     pub fn canonical(&mut self, number: u64, hash: B256) -> Dropped {
+        self.roll(number, hash);
         self.drop_at(number, |known| known.is_some_and(|known| known != hash))
+    }
+
+    /// The state cache rolls forward over block `number`, canonical with `hash`, if the
+    /// executor preconfirmed it with that hash (or one it did not know); else what
+    /// rolled is dropped.
+    fn roll(&mut self, number: u64, hash: B256) {
+        let confirmed = self
+            .preconfirmed
+            .iter()
+            .find(|p| p.block.number == number && p.block.hash().is_none_or(|h| h == hash));
+        let Some(confirmed) = confirmed else {
+            // The canonical chain moved on without a block the executor holds.
+            self.cache.drop_rolled();
+            return;
+        };
+        let _ = confirmed.block.hash.set(hash);
+        let chain = confirmed.chain.clone();
+        match self.canonical.state_at(hash) {
+            Some(base) => self.cache.roll(&chain, hash, base),
+            None => self.cache.drop_rolled(),
+        }
+    }
+
+    /// `chain` over the rolled state cache when it is built on the block the cache is at.
+    fn rebase(&self, chain: StateChain<C::State>) -> StateChain<C::State> {
+        match &self.cache.rolled {
+            Some(rolled) => rolled.rebase(chain),
+            None => chain,
+        }
     }
 
     /// Drops the preconfirmed blocks up to `number`, and those built on a block at
@@ -530,8 +605,14 @@ impl<C: CanonicalStates> Executor<C> {
             OverlayEvent::Confirmed { number, hash } => self.canonical(*number, *hash),
             // The overlay decided (by hash, or by transactions, `gasUsed` and
             // `receiptsRoot` where the hash is unknown): the block at `number` is broken.
-            OverlayEvent::BrokenPreconfirmation { number, .. } => self.drop_at(*number, |_| true),
-            OverlayEvent::Passed { number } => self.passed(*number),
+            OverlayEvent::BrokenPreconfirmation { number, .. } => {
+                self.cache.drop_rolled();
+                self.drop_at(*number, |_| true)
+            }
+            OverlayEvent::Passed { number } => {
+                self.cache.drop_rolled();
+                self.passed(*number)
+            }
             OverlayEvent::Reorg { .. } => self.reset(),
             _ => Dropped::default(),
         }
@@ -571,6 +652,7 @@ impl<C: CanonicalStates> Executor<C> {
     /// Forgets every preconfirmed layer and the block in progress (a reorg of the unsafe
     /// chain, or the caller's reset).
     pub fn reset(&mut self) -> Dropped {
+        self.cache.drop_rolled();
         let blocks = self.preconfirmed.drain(..).map(|p| p.block.number).collect();
         let current = self.current.take().is_some();
         Dropped { blocks, current }
@@ -613,12 +695,13 @@ impl<C: CanonicalStates> Executor<C> {
         if let Some(p) =
             self.preconfirmed.iter().rev().find(|p| is_parent(p.block.number, p.block.hash()))
         {
-            return Ok(Parent::Chain(p.chain.clone()));
+            return Ok(Parent::Chain(self.rebase(p.chain.clone())));
+        }
+        if let Some(rolled) = self.cache.rolled.as_ref().filter(|r| r.hash == parent_hash) {
+            return Ok(Parent::Chain(rolled.chain()));
         }
         match self.canonical.state_at(parent_hash) {
-            Some(state) => {
-                Ok(Parent::Chain(StateChain { layers: Vec::new(), base: Arc::new(state) }))
-            }
+            Some(state) => Ok(Parent::Chain(StateChain::over(state))),
             None => Err(ExecuteError::ParentStateUnavailable {
                 parent_hash,
                 parent_number: base.block_number.saturating_sub(1),
@@ -651,7 +734,11 @@ impl<C: CanonicalStates> Executor<C> {
         let mut layers = Vec::with_capacity(current.chain.layers.len() + 1);
         layers.push(Arc::clone(&block));
         layers.extend(current.chain.layers);
-        let chain = StateChain { layers, base: current.chain.base };
+        let chain = self.rebase(StateChain {
+            layers,
+            rolled: current.chain.rolled,
+            base: current.chain.base,
+        });
         self.preconfirmed.push(Preconfirmed { block, chain: chain.clone() });
         // Failed-over or replaced blocks at the new height are stale.
         self.preconfirmed.retain(|p| p.block.number < next_number);

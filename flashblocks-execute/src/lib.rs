@@ -67,6 +67,7 @@
 
 #[cfg(feature = "test-utils")]
 pub mod builder;
+mod cache;
 mod call;
 mod check;
 mod config;
@@ -81,6 +82,7 @@ mod run;
 mod settle;
 mod state;
 
+pub use cache::{StateCacheStats, DEFAULT_STATE_CACHE_BYTES};
 pub use call::{CallOutcome, CallRequest, CanonicalCall};
 pub use check::{
     Enforcement, ExecutionCheck, ExecutionReport, PendingSnapshots, StateRootHook, MAX_REPORTS,
@@ -94,4 +96,4 @@ pub use executor::{
 pub use flashblocks_types::ChainConfig;
 pub use memory::{InMemoryAccount, InMemoryState, InMemoryStates};
 pub use settle::{operator_fee_charge, Move, Settlement};
-pub use state::CanonicalStates;
+pub use state::{CanonicalStates, Prefetch};

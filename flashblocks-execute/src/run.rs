@@ -3,7 +3,7 @@
 use crate::{
     fees::receipt_fee_fields,
     settle::{operator_fee_charge, Settlement},
-    state::{BlockView, LayerState, PendingDb},
+    state::{BlockView, LayerState, PendingDb, Reads},
     ChainConfig, ExecuteError,
 };
 use alloy_consensus::Transaction as _;
@@ -57,6 +57,10 @@ pub(crate) struct RunOutput {
     /// The first refund that could not be settled (above the EVM gas, of a deposit, or
     /// a debit above a balance): the flashblock's execution differs from its claims.
     pub(crate) settlement_mismatch: Option<ExecutionMismatch>,
+    /// State reads answered by what the executor holds.
+    pub(crate) hits: u64,
+    /// Keys read from the caller's state (prefetched ones included).
+    pub(crate) misses: u64,
 }
 
 impl RunOutput {
@@ -67,9 +71,14 @@ impl RunOutput {
         S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
     {
         let mut accounts = Vec::with_capacity(self.scratch.accounts.len());
+        let reads = &self.scratch.reads;
         for (address, account) in &self.scratch.accounts {
-            let before = below.basic_ref(*address).ok().flatten();
-            if let Some(meta) = changed_account(*address, before.as_ref(), account, below) {
+            // What the flashblock read from the caller's state is the state before it.
+            let before = match reads.accounts.get(address) {
+                Some(info) => info.clone(),
+                None => below.basic_ref(*address).ok().flatten(),
+            };
+            if let Some(meta) = changed_account(*address, before.as_ref(), account, below, reads) {
                 accounts.push(meta);
             }
         }
@@ -85,6 +94,7 @@ fn changed_account<S>(
     before: Option<&AccountInfo>,
     after: &crate::state::LayerAccount,
     below: BlockView<'_, S>,
+    reads: &Reads,
 ) -> Option<AccountMetadata>
 where
     S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
@@ -106,7 +116,13 @@ where
     let mut storage_slots: Vec<StorageSlot> = after
         .storage
         .iter()
-        .filter(|(key, value)| below.storage_ref(address, **key).ok() != Some(**value))
+        .filter(|(key, value)| {
+            let before = match reads.slots.get(&(address, **key)) {
+                Some(before) => Some(*before),
+                None => below.storage_ref(address, **key).ok(),
+            };
+            before != Some(**value)
+        })
         .map(|(key, value)| StorageSlot { key: B256::from(*key), value: B256::from(*value) })
         .collect();
     storage_slots.sort_unstable_by_key(|s| s.key);
@@ -131,7 +147,7 @@ where
 pub(crate) fn run_flashblock<S>(
     config: &ChainConfig,
     base: &ExecutionPayloadStaticV1,
-    below: BlockView<'_, S>,
+    db: PendingDb<'_, S>,
     totals: Totals,
     starts_block: bool,
     transactions: &[Bytes],
@@ -143,7 +159,6 @@ where
 {
     let env = crate::evm_env(config, base);
     let spec = env.cfg_env.spec;
-    let db = PendingDb { below, scratch: LayerState::default() };
     let evm = OpEvmFactory::<OpTx>::default().create_evm(db, env);
     let ctx = OpBlockExecutionCtx {
         parent_hash: base.parent_hash,
@@ -270,7 +285,15 @@ where
             receipt.blob_gas_used = fees.blob_gas_used;
         }
     }
-    Ok(RunOutput { scratch: db.scratch, totals, receipts, encodings, settlement_mismatch })
+    Ok(RunOutput {
+        scratch: db.scratch,
+        totals,
+        receipts,
+        encodings,
+        settlement_mismatch,
+        hits: db.hits,
+        misses: db.misses,
+    })
 }
 
 /// The refunds a post-exec payload gives the transactions at block indices

@@ -35,6 +35,34 @@ pub trait CanonicalStates {
 
     /// The state after the block `block_hash`, if the caller holds it.
     fn state_at(&self, block_hash: B256) -> Option<Self::State>;
+
+    /// Reads, before a flashblock executes, what it names that the executor does not
+    /// hold (its senders, recipients, EIP-2930 and EIP-7702 lists), at once: a caller
+    /// whose reads are round trips batches them ([`Prefetch`]). What it answers is taken
+    /// as `state`'s answer; what it leaves out (or a failed read) the EVM reads one by
+    /// one. By default nothing is read ahead.
+    fn prefetch(&self, state: &Self::State, wanted: &Prefetch) -> Prefetch {
+        let _ = (state, wanted);
+        Prefetch::default()
+    }
+}
+
+/// Accounts and slots a flashblock names, read ahead of its execution (see
+/// [`CanonicalStates::prefetch`]): asked for with `None` values, answered with the
+/// state's values (an account `Some(None)` when it does not exist).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Prefetch {
+    /// Accounts, and (answered) their balance, nonce and code.
+    pub accounts: Vec<(Address, Option<Option<AccountInfo>>)>,
+    /// Slots, and (answered) their values.
+    pub slots: Vec<(Address, U256, Option<U256>)>,
+}
+
+impl Prefetch {
+    /// Whether it names nothing.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.slots.is_empty()
+    }
 }
 
 /// One account in a layer: its post-state (`None`: it does not exist) and the slots
@@ -49,27 +77,66 @@ pub(crate) struct LayerAccount {
     pub(crate) storage_cleared: bool,
 }
 
-/// What a block or a flashblock changed.
+/// What a layer's execution read from the caller's canonical state (no layer below it
+/// knew those keys): still the values after the layer for every key the layer did not
+/// write (a write shadows its read, see [`layer_basic`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Reads {
+    /// Accounts read (`None`: it does not exist), with their code.
+    pub(crate) accounts: HashMap<Address, Option<AccountInfo>>,
+    /// Slots read.
+    pub(crate) slots: HashMap<(Address, U256), U256>,
+}
+
+impl Reads {
+    fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.slots.is_empty()
+    }
+}
+
+/// What a block or a flashblock changed, and what its execution read from the caller's
+/// state.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LayerState {
     pub(crate) accounts: HashMap<Address, LayerAccount>,
     pub(crate) codes: HashMap<B256, Bytecode>,
+    pub(crate) reads: Reads,
 }
 
 /// A layer's answer for an account: `None` when the layer does not know it.
 fn layer_basic(layer: &LayerState, address: &Address) -> Option<Option<AccountInfo>> {
-    layer.accounts.get(address).map(|a| a.info.clone())
+    match layer.accounts.get(address) {
+        Some(account) => Some(account.info.clone()),
+        None => layer.reads.accounts.get(address).cloned(),
+    }
 }
 
 /// A layer's answer for a slot: `None` when the layer does not know it.
 fn layer_storage(layer: &LayerState, address: &Address, key: &U256) -> Option<U256> {
-    let account = layer.accounts.get(address)?;
-    match account.storage.get(key) {
-        Some(value) => Some(*value),
-        None if account.storage_cleared => Some(U256::ZERO),
-        None => None,
+    if let Some(account) = layer.accounts.get(address) {
+        match account.storage.get(key) {
+            Some(value) => return Some(*value),
+            None if account.storage_cleared => return Some(U256::ZERO),
+            None => {}
+        }
     }
+    layer.reads.slots.get(&(*address, *key)).copied()
 }
+
+/// Where a read was answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A layer the executor holds (a block's, or the rolled cache).
+    Held,
+    /// The caller's canonical state (for the node: the upstream).
+    Canonical,
+}
+
+/// Bytes an account entry is taken to cost (the key, the entry, the map's share), code
+/// and slots apart.
+const ACCOUNT_BYTES: usize = 256;
+/// Bytes a slot entry is taken to cost.
+const SLOT_BYTES: usize = 128;
 
 /// One layer holding what `layers` (oldest first) changed, newest winning: the block's
 /// layer once it ends. A layer no snapshot shares is moved, not copied.
@@ -84,13 +151,32 @@ pub(crate) fn merge_layers(layers: Vec<Arc<LayerState>>) -> LayerState {
 }
 
 impl LayerState {
-    /// Whether the layer changes nothing.
+    /// Whether the layer changes and read nothing.
     pub(crate) fn is_empty(&self) -> bool {
-        self.accounts.is_empty() && self.codes.is_empty()
+        self.accounts.is_empty() && self.codes.is_empty() && self.reads.is_empty()
+    }
+
+    /// What the layer is taken to cost in memory: a fixed price per account and slot
+    /// entry, and the code's bytes (an estimate, used to bound the rolled cache).
+    pub(crate) fn approx_bytes(&self) -> usize {
+        let code = |info: &Option<AccountInfo>| {
+            info.as_ref().and_then(|i| i.code.as_ref()).map_or(0, |c| c.original_bytes().len())
+        };
+        let written: usize = self
+            .accounts
+            .values()
+            .map(|a| ACCOUNT_BYTES + code(&a.info) + a.storage.len() * SLOT_BYTES)
+            .sum();
+        let codes: usize = self.codes.values().map(|c| c.original_bytes().len()).sum();
+        let read: usize = self.reads.accounts.values().map(|i| ACCOUNT_BYTES + code(i)).sum();
+        written + codes + read + self.reads.slots.len() * SLOT_BYTES
     }
 
     /// Takes `newer` (a later layer) into this one.
     pub(crate) fn merge(&mut self, newer: Self) {
+        // A later layer read only what no earlier one knew; its writes shadow every read.
+        self.reads.accounts.extend(newer.reads.accounts);
+        self.reads.slots.extend(newer.reads.slots);
         for (address, account) in newer.accounts {
             if account.storage_cleared {
                 self.accounts.insert(address, account);
@@ -154,17 +240,39 @@ impl FrozenBlock {
     }
 }
 
+/// The rolled state cache: the state at the canonical block a chain's base is fixed at,
+/// as the executor holds it (what its blocks read and wrote, confirmed), in chunks,
+/// newest first (see [`Executor`](crate::Executor)'s docs).
+pub(crate) type Rolled = Arc<Vec<Arc<LayerState>>>;
+
 /// The state a block executes on: the preconfirmed blocks below it (newest first) over
-/// the caller's state fixed at a canonical block.
+/// the rolled cache and the caller's state fixed at a canonical block.
 #[derive(Debug)]
 pub(crate) struct StateChain<S> {
     pub(crate) layers: Vec<Arc<FrozenBlock>>,
+    /// The state at `base`'s block the executor holds.
+    pub(crate) rolled: Rolled,
     pub(crate) base: Arc<S>,
 }
 
 impl<S> Clone for StateChain<S> {
     fn clone(&self) -> Self {
-        Self { layers: self.layers.clone(), base: Arc::clone(&self.base) }
+        Self {
+            layers: self.layers.clone(),
+            rolled: Arc::clone(&self.rolled),
+            base: Arc::clone(&self.base),
+        }
+    }
+}
+
+impl<S> StateChain<S> {
+    /// A chain of no preconfirmed block over `base`, with nothing rolled.
+    pub(crate) fn over(base: S) -> Self {
+        Self { layers: Vec::new(), rolled: Rolled::default(), base: Arc::new(base) }
+    }
+
+    fn held_layers(&self) -> impl Iterator<Item = &LayerState> {
+        self.layers.iter().map(|l| &l.state).chain(self.rolled.iter().map(|l| &**l))
     }
 }
 
@@ -172,27 +280,39 @@ impl<S> StateChain<S>
 where
     S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
 {
-    fn basic(&self, address: Address) -> Result<Option<AccountInfo>, ErasedError> {
-        for layer in &self.layers {
-            if let Some(info) = layer_basic(&layer.state, &address) {
-                return Ok(info);
+    fn basic(&self, address: Address) -> Result<(Option<AccountInfo>, Source), ErasedError> {
+        for layer in self.held_layers() {
+            if let Some(info) = layer_basic(layer, &address) {
+                return Ok((info, Source::Held));
             }
         }
-        self.base.basic_ref(address).map_err(ErasedError::new)
+        let info = self.base.basic_ref(address).map_err(ErasedError::new)?;
+        Ok((info, Source::Canonical))
     }
 
-    fn storage(&self, address: Address, key: U256) -> Result<U256, ErasedError> {
-        for layer in &self.layers {
-            if let Some(value) = layer_storage(&layer.state, &address, &key) {
-                return Ok(value);
+    fn storage(&self, address: Address, key: U256) -> Result<(U256, Source), ErasedError> {
+        for layer in self.held_layers() {
+            if let Some(value) = layer_storage(layer, &address, &key) {
+                return Ok((value, Source::Held));
             }
         }
-        self.base.storage_ref(address, key).map_err(ErasedError::new)
+        let value = self.base.storage_ref(address, key).map_err(ErasedError::new)?;
+        Ok((value, Source::Canonical))
+    }
+
+    /// Whether a layer the executor holds knows the account.
+    pub(crate) fn holds_account(&self, address: &Address) -> bool {
+        self.held_layers().any(|l| layer_basic(l, address).is_some())
+    }
+
+    /// Whether a layer the executor holds knows the slot.
+    pub(crate) fn holds_slot(&self, address: &Address, key: &U256) -> bool {
+        self.held_layers().any(|l| layer_storage(l, address, key).is_some())
     }
 
     fn code_by_hash(&self, code_hash: B256) -> Result<Bytecode, ErasedError> {
-        for layer in &self.layers {
-            if let Some(code) = layer.state.codes.get(&code_hash) {
+        for layer in self.held_layers() {
+            if let Some(code) = layer.codes.get(&code_hash) {
                 return Ok(code.clone());
             }
         }
@@ -235,6 +355,50 @@ impl<S> Clone for BlockView<'_, S> {
 
 impl<S> Copy for BlockView<'_, S> {}
 
+impl<S> BlockView<'_, S>
+where
+    S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
+{
+    /// An account, and where it was answered.
+    pub(crate) fn basic_src(
+        &self,
+        address: Address,
+    ) -> Result<(Option<AccountInfo>, Source), ErasedError> {
+        for layer in self.block.iter().rev() {
+            if let Some(info) = layer_basic(layer, &address) {
+                return Ok((info, Source::Held));
+            }
+        }
+        self.chain.basic(address)
+    }
+
+    /// A slot, and where it was answered.
+    pub(crate) fn storage_src(
+        &self,
+        address: Address,
+        index: U256,
+    ) -> Result<(U256, Source), ErasedError> {
+        for layer in self.block.iter().rev() {
+            if let Some(value) = layer_storage(layer, &address, &index) {
+                return Ok((value, Source::Held));
+            }
+        }
+        self.chain.storage(address, index)
+    }
+
+    /// Whether the account is held (answered without the caller's state).
+    pub(crate) fn holds_account(&self, address: &Address) -> bool {
+        self.block.iter().any(|l| layer_basic(l, address).is_some())
+            || self.chain.holds_account(address)
+    }
+
+    /// Whether the slot is held (answered without the caller's state).
+    pub(crate) fn holds_slot(&self, address: &Address, key: &U256) -> bool {
+        self.block.iter().any(|l| layer_storage(l, address, key).is_some())
+            || self.chain.holds_slot(address, key)
+    }
+}
+
 impl<S> DatabaseRef for BlockView<'_, S>
 where
     S: DatabaseRef<Error: std::error::Error + Send + Sync + 'static>,
@@ -242,12 +406,7 @@ where
     type Error = ErasedError;
 
     fn basic_ref(&self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
-        for layer in self.block.iter().rev() {
-            if let Some(info) = layer_basic(layer, &address) {
-                return Ok(info);
-            }
-        }
-        self.chain.basic(address)
+        self.basic_src(address).map(|(info, _)| info)
     }
 
     fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
@@ -260,12 +419,7 @@ where
     }
 
     fn storage_ref(&self, address: Address, index: U256) -> Result<U256, Self::Error> {
-        for layer in self.block.iter().rev() {
-            if let Some(value) = layer_storage(layer, &address, &index) {
-                return Ok(value);
-            }
-        }
-        self.chain.storage(address, index)
+        self.storage_src(address, index).map(|(value, _)| value)
     }
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, Self::Error> {
@@ -276,10 +430,26 @@ where
     }
 }
 
-/// The database one flashblock executes on: a scratch layer over the block so far.
+/// The database one flashblock executes on: a scratch layer over the block so far. What
+/// it reads from the caller's state is kept in the scratch's [`Reads`] (read once per
+/// chain, not once per transaction), and counted: `hits` are reads answered by
+/// anything the executor holds but the flashblock's own writes, `misses` keys read
+/// from the caller's state.
 pub(crate) struct PendingDb<'a, S> {
     pub(crate) below: BlockView<'a, S>,
     pub(crate) scratch: LayerState,
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+}
+
+impl<'a, S> PendingDb<'a, S> {
+    /// A scratch layer over `below`, holding `prefetched` (read ahead from the caller's
+    /// state, counted as misses).
+    pub(crate) fn new(below: BlockView<'a, S>, prefetched: Reads) -> Self {
+        let misses = (prefetched.accounts.len() + prefetched.slots.len()) as u64;
+        let scratch = LayerState { reads: prefetched, ..LayerState::default() };
+        Self { below, scratch, hits: 0, misses }
+    }
 }
 
 impl<S> std::fmt::Debug for PendingDb<'_, S> {
@@ -295,10 +465,22 @@ where
     type Error = ErasedError;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, Self::Error> {
-        match layer_basic(&self.scratch, &address) {
-            Some(info) => Ok(info),
-            None => self.below.basic_ref(address),
+        if let Some(account) = self.scratch.accounts.get(&address) {
+            return Ok(account.info.clone());
         }
+        if let Some(info) = self.scratch.reads.accounts.get(&address) {
+            self.hits += 1;
+            return Ok(info.clone());
+        }
+        let (info, source) = self.below.basic_src(address)?;
+        match source {
+            Source::Held => self.hits += 1,
+            Source::Canonical => {
+                self.misses += 1;
+                self.scratch.reads.accounts.insert(address, info.clone());
+            }
+        }
+        Ok(info)
     }
 
     fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, Self::Error> {
@@ -309,10 +491,26 @@ where
     }
 
     fn storage(&mut self, address: Address, index: U256) -> Result<U256, Self::Error> {
-        match layer_storage(&self.scratch, &address, &index) {
-            Some(value) => Ok(value),
-            None => self.below.storage_ref(address, index),
+        if let Some(account) = self.scratch.accounts.get(&address) {
+            match account.storage.get(&index) {
+                Some(value) => return Ok(*value),
+                None if account.storage_cleared => return Ok(U256::ZERO),
+                None => {}
+            }
         }
+        if let Some(value) = self.scratch.reads.slots.get(&(address, index)) {
+            self.hits += 1;
+            return Ok(*value);
+        }
+        let (value, source) = self.below.storage_src(address, index)?;
+        match source {
+            Source::Held => self.hits += 1,
+            Source::Canonical => {
+                self.misses += 1;
+                self.scratch.reads.slots.insert((address, index), value);
+            }
+        }
+        Ok(value)
     }
 
     fn block_hash(&mut self, number: u64) -> Result<B256, Self::Error> {
@@ -379,7 +577,7 @@ mod tests {
     }
 
     fn layer(accounts: Vec<(Address, LayerAccount)>) -> Arc<LayerState> {
-        Arc::new(LayerState { accounts: accounts.into_iter().collect(), codes: HashMap::default() })
+        Arc::new(LayerState { accounts: accounts.into_iter().collect(), ..Default::default() })
     }
 
     /// Layers shadow older ones, a cleared account hides every older slot, untouched
@@ -408,7 +606,7 @@ mod tests {
                 },
             ),
         ]);
-        let chain = StateChain { layers: Vec::new(), base: Arc::new(canonical) };
+        let chain = StateChain::over(canonical);
         let layers = vec![
             // #1 writes a's slots 1 and 2, and b.
             layer(vec![

@@ -40,7 +40,8 @@
 //! `tracing` with `tracing-subscriber`, `metrics` with `metrics-exporter-prometheus`
 //! (its HTTP listener only), and `tower`'s timeout layer (the per-request time bound);
 //! for `--upstream` `alloy-provider` (HTTP through `reqwest` with rustls on the ring
-//! provider installed above, websocket through `alloy-transport-ws`), and `revm`'s
+//! provider installed above, websocket through `alloy-transport-ws`; `alloy-rpc-client`,
+//! its client, for the JSON-RPC batches of state read ahead of a flashblock), and `revm`'s
 //! database trait for the EVM's reads of the upstream's state; `serde_json` with
 //! `raw_value` to forward requests without re-serializing them.
 #![doc(test(attr(deny(warnings))))]

@@ -22,7 +22,7 @@ use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, Bytes, TxHash, B256, U256, U64};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_rpc_types_eth::Header;
-use flashblocks_execute::CanonicalStates;
+use flashblocks_execute::{CanonicalStates, Prefetch};
 use flashblocks_overlay::{CanonicalBlock, CanonicalHead};
 use futures_util::StreamExt;
 use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
@@ -68,6 +68,9 @@ fn upstream_error(err: alloy_provider::transport::TransportError) -> UpstreamErr
     })
 }
 
+/// Calls in one JSON-RPC batch by default when state is read ahead of a flashblock.
+pub const DEFAULT_BATCH_SIZE: usize = 64;
+
 /// A node's JSON-RPC (cheap to clone: one connection), and the runtime it was
 /// connected on (where [`UpstreamState`]'s synchronous reads wait).
 #[derive(Clone, Debug)]
@@ -75,6 +78,7 @@ pub struct Upstream {
     provider: DynProvider,
     pubsub: bool,
     runtime: Handle,
+    batch_size: usize,
 }
 
 impl Upstream {
@@ -93,7 +97,15 @@ impl Upstream {
             .await
             .map_err(|err| Error::Upstream(upstream_error(err)))?
             .erased();
-        Ok(Self { provider, pubsub, runtime: Handle::current() })
+        Ok(Self { provider, pubsub, runtime: Handle::current(), batch_size: DEFAULT_BATCH_SIZE })
+    }
+
+    /// The same upstream, reading state ahead of a flashblock in JSON-RPC batches of
+    /// `calls` calls ([`DEFAULT_BATCH_SIZE`] by default; 0: not reading ahead).
+    #[must_use]
+    pub const fn with_batch_size(mut self, calls: usize) -> Self {
+        self.batch_size = calls;
+        self
     }
 
     /// Whether new heads come by subscription (a websocket upstream) rather than polling.
@@ -116,6 +128,7 @@ impl Upstream {
             UpstreamError(ErrorObject::owned(-32603, format!("upstream: {err}"), None::<()>))
         };
         let params = serde_json::value::to_raw_value(&params).map_err(invalid)?;
+        metrics::counter!("flashblocks_upstream_requests_total", "method" => method).increment(1);
         let raw = self
             .provider
             .raw_request_dyn(Cow::Borrowed(method), &params)
@@ -137,6 +150,8 @@ impl Upstream {
         let params = RawValue::from_string(params.unwrap_or("[]").to_owned()).map_err(|err| {
             UpstreamError(ErrorObject::owned(-32602, err.to_string(), None::<()>))
         })?;
+        metrics::counter!("flashblocks_upstream_requests_total", "method" => "forwarded")
+            .increment(1);
         self.provider
             .raw_request_dyn(Cow::Owned(method.to_owned()), &params)
             .await
@@ -180,8 +195,10 @@ impl Upstream {
 /// The upstream's state fixed at one block hash, as the EVM reads it: an account is
 /// `eth_getBalance`, `eth_getTransactionCount` and `eth_getCode` at
 /// `{"blockHash": …}` (EIP-1898), a slot `eth_getStorageAt`, a block hash
-/// `eth_getBlockByNumber`. Nothing is cached (the executor keeps what it read in its
-/// own layers); an account with no balance, nonce or code reads as absent.
+/// `eth_getBlockByNumber`. Nothing is cached here (the executor keeps what it read in
+/// its own layers, and rolls it forward: see [`Executor`](flashblocks_execute::Executor));
+/// an account with no balance, nonce or code reads as absent. Read ahead of a
+/// flashblock, many keys go in JSON-RPC batches ([`CanonicalStates::prefetch`]).
 ///
 /// Each read waits for the upstream on the upstream's runtime ([`Handle::block_on`]):
 /// read it from the node's writer thread or a `spawn_blocking` thread, never from a
@@ -219,14 +236,7 @@ impl DatabaseRef for UpstreamState {
             let code = upstream.request::<_, Bytes>("eth_getCode", (address, self.at()));
             futures_util::try_join!(balance, nonce, code)
         })?;
-        let nonce = nonce.to::<u64>();
-        if balance.is_zero() && nonce == 0 && code.is_empty() {
-            return Ok(None);
-        }
-        let code = Bytecode::new_raw_checked(code).map_err(|err| {
-            UpstreamError(ErrorObject::owned(-32603, format!("upstream code: {err}"), None::<()>))
-        })?;
-        Ok(Some(AccountInfo::new(balance, nonce, code.hash_slow(), code)))
+        account_info(balance, nonce.to::<u64>(), code)
     }
 
     fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
@@ -264,6 +274,122 @@ impl CanonicalStates for Upstream {
     fn state_at(&self, block_hash: B256) -> Option<UpstreamState> {
         Some(UpstreamState::new(self.clone(), block_hash))
     }
+
+    /// Reads `wanted` in JSON-RPC batches of the upstream's batch size (an account is
+    /// three calls, a slot one), all sent at once, waiting on this thread as the EVM's
+    /// reads do; a failed batch leaves its keys to the EVM.
+    fn prefetch(&self, state: &UpstreamState, wanted: &Prefetch) -> Prefetch {
+        if self.batch_size == 0 {
+            return Prefetch::default();
+        }
+        state.read_many(wanted, self.batch_size)
+    }
+}
+
+/// One call of a batch.
+enum Call {
+    Account(Address),
+    Slot(Address, U256),
+}
+
+impl UpstreamState {
+    /// Reads `wanted` at this state's block in batches of at most `batch_size` calls,
+    /// sent concurrently; what was answered.
+    fn read_many(&self, wanted: &Prefetch, batch_size: usize) -> Prefetch {
+        let per_batch = batch_size.max(3);
+        let mut calls: Vec<Call> = wanted.accounts.iter().map(|(a, _)| Call::Account(*a)).collect();
+        calls.extend(wanted.slots.iter().map(|(a, k, _)| Call::Slot(*a, *k)));
+        // Accounts cost three calls each; slots one.
+        let mut batches: Vec<Vec<Call>> = Vec::new();
+        let mut size = 0;
+        for call in calls {
+            let cost = if matches!(call, Call::Account(_)) { 3 } else { 1 };
+            match batches.last_mut() {
+                Some(batch) if size + cost <= per_batch => batch.push(call),
+                _ => {
+                    batches.push(vec![call]);
+                    size = 0;
+                }
+            }
+            size += cost;
+        }
+        let at = self.at();
+        let upstream = &self.upstream;
+        let answered = upstream.runtime.block_on(futures_util::future::join_all(
+            batches.iter().map(|batch| upstream.batch(batch, at)),
+        ));
+        let mut out = Prefetch::default();
+        for part in answered.into_iter().flatten() {
+            out.accounts.extend(part.accounts);
+            out.slots.extend(part.slots);
+        }
+        out
+    }
+}
+
+impl Upstream {
+    /// One batch of state reads at `at`; `None` when it failed as a whole (a call that
+    /// failed is left out).
+    async fn batch(&self, calls: &[Call], at: BlockId) -> Option<Prefetch> {
+        let mut batch = alloy_rpc_client::BatchRequest::new(self.provider.client());
+        let mut accounts = Vec::new();
+        let mut slots = Vec::new();
+        let mut count = 0u64;
+        for call in calls {
+            match *call {
+                Call::Account(address) => {
+                    let balance =
+                        batch.add_call::<_, U256>("eth_getBalance", &(address, at)).ok()?;
+                    let nonce =
+                        batch.add_call::<_, U64>("eth_getTransactionCount", &(address, at)).ok()?;
+                    let code = batch.add_call::<_, Bytes>("eth_getCode", &(address, at)).ok()?;
+                    accounts.push((address, balance, nonce, code));
+                    count += 3;
+                }
+                Call::Slot(address, key) => {
+                    let value =
+                        batch.add_call::<_, U256>("eth_getStorageAt", &(address, key, at)).ok()?;
+                    slots.push((address, key, value));
+                    count += 1;
+                }
+            }
+        }
+        metrics::counter!("flashblocks_upstream_batches_total").increment(1);
+        metrics::counter!("flashblocks_upstream_requests_total", "method" => "batched")
+            .increment(count);
+        batch.send().await.ok()?;
+        let mut out = Prefetch::default();
+        for (address, balance, nonce, code) in accounts {
+            let (Ok(balance), Ok(nonce), Ok(code)) = (balance.await, nonce.await, code.await)
+            else {
+                continue;
+            };
+            if let Ok(info) = account_info(balance, nonce.to::<u64>(), code) {
+                out.accounts.push((address, Some(info)));
+            }
+        }
+        for (address, key, value) in slots {
+            if let Ok(value) = value.await {
+                out.slots.push((address, key, Some(value)));
+            }
+        }
+        Some(out)
+    }
+}
+
+/// An account as the upstream reports it: absent when it has no balance, nonce or code.
+fn account_info(
+    balance: U256,
+    nonce: u64,
+    code: Bytes,
+) -> Result<Option<AccountInfo>, UpstreamError> {
+    if balance.is_zero() && nonce == 0 && code.is_empty() {
+        return Ok(None);
+    }
+    let code = Bytecode::new_raw_checked(code).map_err(|err| {
+        UpstreamError(ErrorObject::owned(-32603, format!("upstream code: {err}"), None::<()>))
+    })?;
+    Ok(Some(AccountInfo::new(balance, nonce, code.hash_slow(), code)))
 }
 
 /// A new canonical head and what confirms a preconfirmed block at its number.

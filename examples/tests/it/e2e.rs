@@ -555,6 +555,24 @@ async fn executed() {
         .and_then(|v| v.trim().parse::<u64>().ok())
         .unwrap_or_default();
     assert!(executed > 0, "{page}");
+    // The publish delay is a histogram with a bucket at one flashblock interval.
+    assert!(page.contains("flashblocks_publish_delay_seconds_bucket{le=\"0.2\"}"), "{page}");
+    // State was read ahead in batches, and reads were answered without the upstream
+    // (the cache's counters are copied into the page every second).
+    let value = |page: &str, name: &str| {
+        page.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or_default()
+    };
+    eventually(10, "state cache hits and upstream batches", || async move {
+        let page = metrics_page(metrics).await;
+        (value(&page, "flashblocks_state_cache_hits_total ") > 0.0
+            && value(&page, "flashblocks_state_cache_misses_total ") > 0.0
+            && value(&page, "flashblocks_upstream_batches_total ") > 0.0)
+            .then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

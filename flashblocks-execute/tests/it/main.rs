@@ -10,4 +10,5 @@ mod overlay_void;
 mod proof;
 mod reexecute;
 mod sdm;
+mod state_cache;
 mod state_root;
