@@ -47,8 +47,10 @@
 //! recipient and the base fee and operator fee vaults debited); a refund that cannot
 //! be settled is an execution mismatch (fact `GasRefund`). The receipts root proved is
 //! that of the block as the builder would seal it now: its receipts, then the post-exec
-//! transaction's (status 1, no logs, the cumulative gas before it). The post-exec
-//! transaction itself is never executed.
+//! transaction's (status 1, no logs, the cumulative gas before it). The block gas
+//! limit bounds the gas before refunds (a transaction is admitted against the EVM's
+//! total, as the optimism monorepo's executor does). The post-exec transaction itself
+//! is never executed.
 //!
 //! Index 0 of a block whose parent is held nowhere answers
 //! [`ExecuteError::ParentStateUnavailable`], never the state of a moving `latest`.

@@ -35,8 +35,11 @@ use revm::{
 /// The block's cumulative results after a flashblock.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Totals {
-    /// Cumulative gas used.
+    /// Cumulative gas used (canonical: after SDM refunds).
     pub(crate) gas_used: u64,
+    /// Cumulative gas the EVM used, before SDM refunds: what the block gas limit bounds
+    /// (as the optimism monorepo's executor admits transactions).
+    pub(crate) evm_gas_used: u64,
     /// Cumulative data-availability footprint (Jovian).
     pub(crate) blob_gas_used: u64,
     /// OR of the receipts' blooms.
@@ -181,6 +184,7 @@ where
     let mut encodings = Vec::with_capacity(transactions.len());
     let mut deposits = Vec::with_capacity(transactions.len());
     let refunds = Refunds::of(post_exec, totals.receipt_count, transactions.len());
+    let mut evm_gas_used = totals.evm_gas_used;
     let mut l1_info: Option<L1BlockInfo> = None;
     let mut settlement_mismatch = None;
     for (index, (raw, prepared)) in transactions.iter().zip(prepared).enumerate() {
@@ -194,18 +198,23 @@ where
         }
         let is_deposit = recovered.inner().is_deposit();
         let gas_before = executor.gas_used;
-        let mut output = executor
-            .execute_transaction_without_commit(WithEncoded::new(raw.clone(), &**recovered))
-            .map_err(|e| match e {
-                BlockExecutionError::Validation(_) => rejected(TransactionRejection::Invalid),
-                other => internal(other),
-            })?;
+        // The block gas limit bounds the gas before refunds: the admission check reads
+        // the executor's gas used, the EVM's total for it, the canonical one after.
+        executor.gas_used = evm_gas_used.min(base.gas_limit);
+        let executed = executor
+            .execute_transaction_without_commit(WithEncoded::new(raw.clone(), &**recovered));
+        executor.gas_used = gas_before;
+        let mut output = executed.map_err(|e| match e {
+            BlockExecutionError::Validation(_) => rejected(TransactionRejection::Invalid),
+            other => internal(other),
+        })?;
+        evm_gas_used = evm_gas_used.saturating_add(output.inner.result.result.tx_gas_used());
         let contract_address = output.inner.result.result.created_address();
         let block_index = totals.receipt_count.saturating_add(index as u64);
         let mut op_gas_refund = None;
         if let Some(refund) = refunds.get(block_index) {
             let subject = FactSubject::Transaction { index, hash };
-            let evm_gas_used = output.inner.result.result.tx_gas_used();
+            let tx_evm_gas = output.inner.result.result.tx_gas_used();
             let info = match &mut l1_info {
                 Some(info) => info,
                 None => l1_info.insert(
@@ -221,14 +230,14 @@ where
             let price = recovered.inner().effective_gas_price(Some(base_fee));
             let settlement = (!is_deposit)
                 .then(|| {
-                    Settlement::compute(refund, evm_gas_used, price, base_fee, |gas| {
+                    Settlement::compute(refund, tx_evm_gas, price, base_fee, |gas| {
                         operator_fee_charge(info, raw, spec, gas)
                     })
                 })
                 .flatten();
             let applied = match settlement {
                 None => {
-                    Err(refund_mismatch(subject, if is_deposit { 0 } else { evm_gas_used }, refund))
+                    Err(refund_mismatch(subject, if is_deposit { 0 } else { tx_evm_gas }, refund))
                 }
                 Some(settlement) => {
                     let fee_recipient = executor.evm().block().beneficiary();
@@ -268,6 +277,7 @@ where
     }
     let totals = Totals {
         gas_used: executor.gas_used,
+        evm_gas_used,
         blob_gas_used: executor.da_footprint_used,
         logs_bloom,
         receipt_count: totals.receipt_count.saturating_add(receipts.len() as u64),

@@ -243,3 +243,39 @@ fn a_refund_above_the_evm_gas_or_of_a_deposit_is_a_mismatch() {
         .unwrap();
     assert_eq!(execution.proof().unwrap_err().fact, ExecutedFact::GasUsed);
 }
+
+/// The block gas limit bounds the gas before refunds (as the optimism monorepo's
+/// executor admits transactions): with `D` the deposits' gas, 48 transfers (block
+/// indices 2..=49, every odd one refunded) fit a limit of `D + 48 x 21 000`, and the
+/// 48th does not fit one gas less (`D + 47 x 21 000` EVM gas before it leaves 20 999),
+/// although the canonical gas before it (less the refunds) would leave room. The limit
+/// stays above the L1-info deposit's gas limit (1 000 000).
+#[test]
+fn the_block_gas_limit_bounds_the_gas_before_refunds() {
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus).with_lagoon();
+    let block = builder.next_block(&[vec![TxPlan::Transfer; 48]]);
+    let deposits = block[0].executed.cumulative_gas_used().unwrap();
+    let refunded: u64 = block[1].executed.receipts.iter().filter_map(|r| r.op_gas_refund).sum();
+    assert!(refunded > 0);
+    let fit = deposits + 48 * 21_000;
+    assert!(fit - 1 > 1_000_000);
+    for (limit, fits) in [(fit, true), (fit - 1, false)] {
+        let mut receiver = Executor::new(builder.config().clone(), builder.genesis_states());
+        let mut first = block[0].json.clone();
+        first.metadata = Default::default();
+        first.base.as_mut().unwrap().gas_limit = limit;
+        let execution = receiver.execute(&Flashblock::from_json(first), true).unwrap();
+        receiver.commit(execution);
+        match receiver.execute(&block[1].json_stripped(), false) {
+            Ok(execution) => {
+                assert!(fits, "{limit}");
+                assert_eq!(execution.gas_used(), fit - refunded);
+            }
+            Err(flashblocks_execute::ExecuteError::TransactionRejected { index, .. }) => {
+                assert!(!fits, "{limit}");
+                assert_eq!(index, 47);
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+}
