@@ -148,14 +148,7 @@ impl BuiltFlashblock {
     /// `specs/protocol/subblocks.md`): stripped, with `diff.state_root`,
     /// `diff.block_hash` and `diff.withdrawals_root` zero and `diff.withdrawals` empty.
     pub fn json_subblock(&self) -> FlashblockJson {
-        let mut json = self.json.clone();
-        json.metadata.new_account_balances = None;
-        json.metadata.receipts = None;
-        json.diff.state_root = B256::ZERO;
-        json.diff.block_hash = B256::ZERO;
-        json.diff.withdrawals_root = B256::ZERO;
-        json.diff.withdrawals.clear();
-        json
+        into_subblock(self.json.clone())
     }
 
     /// The JSON form as Base's builder sends it since 2026-06: `metadata
@@ -196,6 +189,20 @@ pub fn subblocks(block: &[BuiltFlashblock]) -> Vec<FlashblockJson> {
         out.extend(heartbeat);
     }
     out
+}
+
+/// `json` as an OP Stack subblock sequencer sends it (see
+/// [`BuiltFlashblock::json_subblock`]; the examples' sequencer reshapes its flashblocks
+/// with it): stripped, with `diff.state_root`, `diff.block_hash` and
+/// `diff.withdrawals_root` zero and `diff.withdrawals` empty (`diff.post_exec_tx` kept).
+pub fn into_subblock(mut json: FlashblockJson) -> FlashblockJson {
+    json.metadata.new_account_balances = None;
+    json.metadata.receipts = None;
+    json.diff.state_root = B256::ZERO;
+    json.diff.block_hash = B256::ZERO;
+    json.diff.withdrawals_root = B256::ZERO;
+    json.diff.withdrawals.clear();
+    json
 }
 
 /// The builder's full state, for its state root.

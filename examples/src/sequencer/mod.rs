@@ -63,7 +63,6 @@ pub use chain::{
 };
 
 use crate::Error;
-use alloy_primitives::B256;
 use flashblocks_execute::PendingSnapshot;
 use flashblocks_types::JsonFrameReader;
 use futures_util::{SinkExt, StreamExt};
@@ -396,16 +395,13 @@ pub fn encode(
     dialect: StreamDialect,
 ) -> Message {
     let json = || {
+        if dialect == StreamDialect::Subblocks {
+            return flashblocks_execute::builder::into_subblock(emitted.json.clone()).to_vec();
+        }
         let mut json = emitted.json.clone();
-        if stripped || dialect == StreamDialect::Subblocks {
+        if stripped {
             json.metadata.new_account_balances = None;
             json.metadata.receipts = None;
-        }
-        if dialect == StreamDialect::Subblocks {
-            json.diff.state_root = B256::ZERO;
-            json.diff.block_hash = B256::ZERO;
-            json.diff.withdrawals_root = B256::ZERO;
-            json.diff.withdrawals = Vec::new();
         }
         json.to_vec()
     };

@@ -142,6 +142,79 @@ fn every_flashblock_passes_the_receiving_pipeline_in_every_format() {
     assert_eq!(chain.pending_account(&alice.address()).nonce, nonce, "every transfer executed");
 }
 
+/// `--dialect subblocks --lagoon-time 0`: every subblock passes a Subblocks receiver
+/// with the Lagoon rules on (zero roots, `diff.post_exec_tx` restated append-only with
+/// refunds of the odd block indices), and each sealed block ends with the latest
+/// post-exec transaction, its receipt last in the receipts root.
+#[test]
+fn lagoon_subblocks_pass_the_lagoon_rules_and_seal_with_the_post_exec_transaction() {
+    use alloy_consensus::TxReceipt;
+    use flashblocks_types::{Dialect, DialectChoice, FlashblockJson, PostExecTx};
+    use flashblocks_validate::ValidatorConfig;
+    let settings = ChainSettings { lagoon_time: Some(0), ..settings() };
+    let mut chain = Chain::new(settings, 1_800_000_000);
+    let validator = ValidatorConfig::json()
+        .with_dialect(DialectChoice::Fixed(Dialect::Subblocks))
+        .with_lagoon_time(Some(0));
+    let mut pipeline = Pipeline::with_config(validator, Default::default());
+    let alice = signer(2);
+    let (mut nonce, mut sealed_with_post_exec) = (0, 0);
+    let mut latest: Option<Bytes> = None;
+    for tick in 0..40u64 {
+        if tick % 2 == 1 {
+            for _ in 0..2 {
+                let raw = sign(
+                    &alice,
+                    nonce,
+                    TxKind::Call(fresh_address(3)),
+                    U256::from(7),
+                    Bytes::new(),
+                    21_000,
+                );
+                chain.submit(raw).unwrap();
+                nonce += 1;
+            }
+        }
+        let emitted = chain.tick(1_800_000_000 + tick / 5).unwrap();
+        let Message::Text(text) =
+            encode(&emitted, StreamFormat::Json, false, StreamDialect::Subblocks)
+        else {
+            panic!("JSON text")
+        };
+        let json: FlashblockJson = serde_json::from_str(text.as_str()).unwrap();
+        assert_eq!((json.diff.state_root, json.diff.block_hash), (B256::ZERO, B256::ZERO));
+        assert!(json.metadata.receipts.is_none() && json.metadata.new_account_balances.is_none());
+        if json.index == 0 {
+            latest = None;
+        }
+        if let Some(raw) = &json.diff.post_exec_tx {
+            let post = PostExecTx::decode(raw.clone()).unwrap();
+            assert!(post.gas_refund_entries().iter().all(|e| e.index % 2 == 1));
+            latest = Some(raw.clone());
+        }
+        let report = pipeline.process(text.as_bytes());
+        assert_eq!(report.verdict, Verdict::Accept, "tick {tick}: {:?}", report.verdict);
+        if let Some(block) = emitted.sealed {
+            if let Some(raw) = &latest {
+                let (hash, last) = block.transactions.last().unwrap();
+                assert_eq!((hash, last), (&alloy_primitives::keccak256(raw), raw));
+                let receipt = block.rpc_receipt(block.transactions.len() - 1).unwrap();
+                assert_eq!(receipt.inner.gas_used, 0);
+                assert_eq!(
+                    receipt.inner.inner.receipt.cumulative_gas_used(),
+                    block.header.gas_used
+                );
+                let refunded = (0..block.transactions.len())
+                    .filter_map(|i| block.rpc_receipt(i)?.op_gas_refund)
+                    .count();
+                assert!(refunded > 0);
+                sealed_with_post_exec += 1;
+            }
+        }
+    }
+    assert!(sealed_with_post_exec >= 2, "blocks sealed with a post-exec transaction");
+}
+
 /// Ticks until the block holding `hash` is sealed; its number.
 fn seal_with(chain: &mut Chain, hash: B256) -> u64 {
     for tick in 0..40 {
