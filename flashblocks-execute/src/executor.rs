@@ -536,8 +536,17 @@ impl<C: CanonicalStates> Executor<C> {
             .iter()
             .find(|p| p.block.number == number && p.block.hash().is_none_or(|h| h == hash));
         let Some(confirmed) = confirmed else {
-            // The canonical chain moved on without a block the executor holds.
-            self.cache.drop_rolled();
+            // A head confirming the block still in progress (the next block has not
+            // started): nothing to roll over yet, and what rolled below it stays the
+            // canonical state. Otherwise the canonical chain moved on without a block
+            // the executor holds.
+            let in_progress = self
+                .current
+                .as_ref()
+                .is_some_and(|c| c.base.block_number == number && c.hash.is_none_or(|h| h == hash));
+            if !in_progress {
+                self.cache.drop_rolled();
+            }
             return;
         };
         let _ = confirmed.block.hash.set(hash);

@@ -249,3 +249,34 @@ fn the_bound_holds() {
     assert!(stats.bytes() > 0 && stats.bytes() <= bound as u64, "{} > {bound}", stats.bytes());
     assert_eq!(stats.rolls(), 11);
 }
+
+/// A head confirming the block still in progress (its next block not started) keeps
+/// what rolled: nothing is dropped, the next blocks execute right and roll on.
+#[test]
+fn a_head_confirming_the_block_in_progress_keeps_the_rolled_state() {
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let mut canonical = Counting::default();
+    canonical.states.insert(GENESIS_HASH, builder.genesis());
+    let blocks: Vec<Vec<BuiltFlashblock>> = (0..4)
+        .map(|_| {
+            let block = builder.next_block(&plan());
+            canonical.states.insert(hash(&block), builder.state());
+            block
+        })
+        .collect();
+    let mut executor = Executor::new(builder.config().clone(), canonical);
+    let stats = executor.state_cache_stats();
+    feed(&mut executor, &blocks[0]);
+    feed(&mut executor, &blocks[1]);
+    executor.canonical(1, hash(&blocks[0]));
+    assert_eq!((stats.rolls(), stats.drops()), (1, 0));
+    // Block 2 is complete but still the block in progress when the head confirms it.
+    executor.canonical(2, hash(&blocks[1]));
+    assert_eq!((stats.rolls(), stats.drops()), (1, 0));
+    assert!(stats.bytes() > 0);
+    feed(&mut executor, &blocks[2]);
+    feed(&mut executor, &blocks[3]);
+    executor.canonical(3, hash(&blocks[2]));
+    assert_eq!(stats.drops(), 0);
+    assert!(stats.rolls() >= 2);
+}
