@@ -130,7 +130,8 @@ pub(crate) fn index_layer(index: &mut Index, number: u64, layer: &FlashblockLaye
     }
 }
 
-/// Removes from `index` what `block` set and no later block overrode.
+/// Removes from `index` what `block` set and no later block overrode: work in
+/// proportion to the accounts and senders it lists, not to its storage slots.
 pub(crate) fn remove_block(index: &mut Index, block: &BlockLayer) {
     let flashblocks = || block.flashblocks.iter().map(|l| &l.flashblock);
     let accounts: Vec<&Address> = flashblocks()
@@ -145,16 +146,12 @@ pub(crate) fn remove_block(index: &mut Index, block: &BlockLayer) {
             _ => Vec::new(),
         })
         .collect();
-    let slots = flashblocks().flat_map(|fb| {
-        state_accounts(fb)
-            .iter()
-            .flat_map(|a| a.storage_slots.iter().map(move |s| (a.address, s.key)))
-    });
     let senders = block
         .flashblocks
         .iter()
         .flat_map(|l| nonces_from_transactions(l).iter().filter_map(signed_nonce));
-    index.remove_block(block.number, accounts, slots, senders.map(|(sender, _)| sender));
+    // The block's storage slots go with it (its own map).
+    index.remove_block(block.number, accounts, senders.map(|(sender, _)| sender));
 }
 
 /// The transactions whose senders' nonces the layer sets: all of them where the source

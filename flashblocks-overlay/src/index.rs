@@ -1,5 +1,6 @@
-//! The lookup index: one persistent map per kind of key, over every pending block (the
-//! transactions are in each block's own table, [`crate::positions`]).
+//! The lookup index of the accounts: one persistent map per kind of key, over every
+//! pending block (the transactions are in each block's own table, [`crate::positions`],
+//! and the storage slots in each block's own map, `BlockLayer::storage`).
 //!
 //! Each map is a [`PMap`]: cloning it is O(1) and an insert copies only the nodes of its
 //! path that the previous snapshot shares, so a snapshot shares everything it did not
@@ -14,7 +15,7 @@
 //! no later block overrode.
 
 use crate::pmap::PMap;
-use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_primitives::{Address, Bytes, U256};
 use flashblocks_types::AccountMetadata;
 
 /// A value and the number of the block that set it.
@@ -24,7 +25,14 @@ pub(crate) struct Stamped<T> {
     pub(crate) block: u64,
 }
 
-/// The merged view of every pending block: the newest value of each key.
+/// The merged view of every pending block: the newest value of each account field.
+///
+/// Storage slots are kept by each block instead (a block may set 100,000 of them in one
+/// flashblock, where an account sets four fields): a merged map would copy most of its
+/// shared nodes for every such block and walk its slots again to drop it, so that an
+/// apply would cost what the pending blocks hold; a block's own map is built from
+/// empty and dropped whole. The nonce of every account a block lists is here, stamped
+/// with the newest block that listed it, which is where a storage read starts.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Index {
     // One map per field keeps each entry small: a trie node (32 entries) is copied on
@@ -32,14 +40,14 @@ pub(crate) struct Index {
     pub(crate) balances: PMap<Address, Stamped<U256>>,
     pub(crate) nonces: PMap<Address, Stamped<u64>>,
     pub(crate) codes: PMap<Address, Stamped<Bytes>>,
-    pub(crate) storage: PMap<(Address, B256), Stamped<B256>>,
     /// For sources without nonces (deployed JSON): one more than the highest nonce of a
     /// pending transaction each sender signed, maintained as flashblocks arrive.
     pub(crate) sender_nonces: PMap<Address, Stamped<u64>>,
 }
 
 impl Index {
-    /// Records the post-state of the accounts a flashblock of `block` touched.
+    /// Records the post-state of the accounts a flashblock of `block` touched (but their
+    /// storage slots, which the block keeps: `BlockLayer::record_storage`).
     pub(crate) fn apply_accounts(&mut self, block: u64, accounts: &[AccountMetadata]) {
         for account in accounts {
             if let Some(balance) = account.balance {
@@ -48,10 +56,6 @@ impl Index {
             self.nonces.insert(account.address, Stamped { value: account.nonce, block });
             if let Some(code) = &account.code {
                 self.codes.insert(account.address, Stamped { value: code.clone(), block });
-            }
-            for slot in &account.storage_slots {
-                self.storage
-                    .insert((account.address, slot.key), Stamped { value: slot.value, block });
             }
         }
     }
@@ -78,7 +82,6 @@ impl Index {
         &mut self,
         block: u64,
         accounts: impl IntoIterator<Item = &'a Address>,
-        slots: impl IntoIterator<Item = (Address, B256)>,
         senders: impl IntoIterator<Item = Address>,
     ) {
         for address in senders {
@@ -89,18 +92,11 @@ impl Index {
             remove_if_set_by(&mut self.nonces, address, block);
             remove_if_set_by(&mut self.codes, address, block);
         }
-        for key in slots {
-            remove_if_set_by(&mut self.storage, &key, block);
-        }
     }
 
-    /// The number of entries: balances, nonces, codes, storage slots, senders' nonces.
+    /// The number of entries: balances, nonces, codes, senders' nonces.
     pub(crate) fn len(&self) -> usize {
-        self.balances.len()
-            + self.nonces.len()
-            + self.codes.len()
-            + self.storage.len()
-            + self.sender_nonces.len()
+        self.balances.len() + self.nonces.len() + self.codes.len() + self.sender_nonces.len()
     }
 
     /// The bytes of the index's maps (their nodes and entries; the code bytes are
@@ -111,7 +107,6 @@ impl Index {
             + self.nonces.bytes()
             + self.codes.bytes()
             + self.codes.len() * CODE_HANDLE_BYTES
-            + self.storage.bytes()
             + self.sender_nonces.bytes()
     }
 
@@ -121,7 +116,6 @@ impl Index {
         self.balances.retired()
             + self.nonces.retired()
             + self.codes.retired()
-            + self.storage.retired()
             + self.sender_nonces.retired()
     }
 
@@ -130,7 +124,6 @@ impl Index {
         self.balances.reset_retired();
         self.nonces.reset_retired();
         self.codes.reset_retired();
-        self.storage.reset_retired();
         self.sender_nonces.reset_retired();
     }
 }

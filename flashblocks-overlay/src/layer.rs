@@ -9,7 +9,7 @@
 //! come from the flashblock's preparation ([`Flashblock::prepared`], done once when the
 //! validator let it through), shared by every snapshot.
 
-use crate::positions::Positions;
+use crate::{pmap::PMap, positions::Positions};
 use alloy_primitives::{keccak256, Address, Bytes, Log, TxHash, B256};
 use flashblocks_types::{
     DiffBlockHash, ExecutionPayloadStaticV1, Flashblock, FlashblockSource, Metadata, PayloadId,
@@ -110,6 +110,10 @@ pub(crate) struct BlockLayer {
     pub(crate) bytes: usize,
     /// The block's transactions by hash, shared with every snapshot of the block.
     pub(crate) positions: Arc<Positions>,
+    /// The storage slots the block set, the newest value of each (a persistent map:
+    /// each snapshot of the block shares what the flashblocks before it set). Built
+    /// from empty for each block and dropped with it.
+    pub(crate) storage: PMap<(Address, B256), B256>,
     /// Whether a flashblock of the block comes from a JSON source and was not executed
     /// (its nonces, code and storage are not known).
     pub(crate) unexecuted_json: bool,
@@ -145,6 +149,7 @@ impl BlockLayer {
             cumulative_gas: 0,
             bytes: 0,
             positions: Arc::default(),
+            storage: PMap::default(),
             unexecuted_json: false,
             carries_balances: false,
             diff_block_hash,
@@ -169,9 +174,20 @@ impl BlockLayer {
         self.flashblocks.push_back(Arc::new(layer));
     }
 
-    /// The bytes the block holds: its layers and its positions table.
+    /// The bytes the block holds: its layers, its positions table and its storage map.
     pub(crate) fn bytes_held(&self) -> usize {
-        self.bytes.saturating_add(self.positions.bytes())
+        self.bytes.saturating_add(self.positions.bytes()).saturating_add(self.storage.bytes())
+    }
+
+    /// Records the storage slots `layer`'s flashblock sets (its executed post-state, or
+    /// its V1 metadata's) in the block's map. The writer does it before it checks the
+    /// block's bytes: the map is this block's copy, dropped with it if it is refused.
+    pub(crate) fn record_storage(&mut self, layer: &FlashblockLayer) {
+        for account in crate::build::state_accounts(&layer.flashblock) {
+            for slot in &account.storage_slots {
+                self.storage.insert((account.address, slot.key), slot.value);
+            }
+        }
     }
 
     /// The position of the transaction `hash` in this block, if it holds it, with its

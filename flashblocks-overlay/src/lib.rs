@@ -58,20 +58,30 @@
 //! ## Design
 //!
 //! A [`Snapshot`] is the list of pending blocks (each a persistent vector of immutable
-//! per-flashblock layers behind `Arc`s, holding the flashblock itself, never copied,
-//! and a table of the block's transactions by hash) and one merged index: persistent
-//! hash maps (the crate's own hash array mapped trie) of accounts, storage slots and,
-//! for sources without nonces, the senders' next nonces, each value stamped with the
-//! block that set it. Applying a flashblock clones the block's layer list and the index
-//! in O(1), inserts the accounts and slots the flashblock carries, copying only the trie
-//! nodes on those paths that the previous snapshot shares, and appends its transactions
-//! to the block's table in place (a block only grows: every snapshot of the block shares
-//! the one table and reads the positions below its own transaction count); so an apply
-//! costs what the flashblock carries at any flashblock index and any fill. Dropping the
-//! oldest block removes the values it set that no later block overrode (work in
-//! proportion to that block, done once) and drops its table; a failover restores the
-//! index kept from before the replaced block. A point read hashes its key once and
-//! walks a few trie nodes, however many blocks are pending; a transaction by hash
+//! per-flashblock layers behind `Arc`s, holding the flashblock itself, never copied, a
+//! table of the block's transactions by hash, and a persistent map of the storage slots
+//! the block set) and one merged index of the accounts: persistent hash maps (the
+//! crate's own hash array mapped trie) of balances, nonces, codes and, for sources
+//! without nonces, the senders' next nonces, each value stamped with the block that set
+//! it. Applying a flashblock clones the block's layer list, its storage map and the
+//! index in O(1), inserts the accounts and slots the flashblock carries, copying only
+//! the trie nodes on those paths that the previous snapshot shares, and appends its
+//! transactions to the block's table in place (a block only grows: every snapshot of
+//! the block shares the one table and reads the positions below its own transaction
+//! count); so an apply costs what the flashblock carries at any flashblock index and
+//! any fill. The slots are kept per block, not merged, because a block may set 100,000
+//! of them where it touches a few accounts: inserted into a merged map, they copied
+//! most of its nodes (shared with the previous snapshot) for each such block, and
+//! dropping the block walked them again, in the live index and in the one kept for a
+//! failover, so that the apply's cost grew with what the pending blocks held (1.72×
+//! at block 120 of the storage flood). Dropping the oldest block removes the account
+//! values it set that no later block overrode (work in proportion to the accounts it
+//! listed, done once) and drops its table and its slots whole; a failover restores the
+//! index kept from before the replaced block and drops that block. A point read of an
+//! account hashes its key once and
+//! walks a few trie nodes, however many blocks are pending; a storage read starts at the
+//! newest block that listed the account (its nonce's stamp: one lookup when no pending
+//! block touched it) and probes the blocks' maps down from there; a transaction by hash
 //! probes each pending block's table, newest first (one or two blocks while the
 //! canonical chain keeps up, at most [`OverlayConfig::max_pending_blocks`]). The overlay
 //! decodes nothing itself: each transaction's hash, decoded form and sender come from the
@@ -86,14 +96,31 @@
 //! holds, checked against [`OverlayConfig::max_bytes`] after each apply (the oldest
 //! blocks are evicted to stay under it): every decoded flashblock with all it carries,
 //! each layer with its receipt facts, logs and room for its transactions' decoded forms,
-//! each block's transaction table (at most 32 bytes a transaction), and the index node
-//! by node, allocator overhead included, with what the index kept for a failover holds
-//! beyond it. The trie's nodes hold pointers only and have exactly the
-//! capacity they use, so the index's memory follows its entries, and each version counts
+//! each block's transaction table (at most 32 bytes a transaction) and storage map, and
+//! the index node by node, allocator overhead included, with what the index kept for a
+//! failover holds beyond it. The trie's nodes hold pointers only and have exactly the
+//! capacity they use, so the maps' memory follows their entries, and each version counts
 //! what it stopped sharing with older ones. The writer keeps no retired snapshot: a
 //! replaced snapshot is freed when its last reader lets it go, and until then it keeps
 //! what it held. The hostile-stream suite (`tests/it/hostile.rs`) checks the count
-//! against the process's own peak memory; the `hostile` example runs the full-size floods.
+//! against the process's own peak memory; the `hostile` and `storage_flood` examples
+//! run the full-size floods.
+//!
+//! What the process holds also depends on its allocator, which this crate leaves to the
+//! program. Under the storage flood (V1 index-0 frames of 6.4 MB, 100,000 slots each,
+//! ever-new blocks, no canonical head: one block evicted for each one taken) glibc's
+//! `malloc` with its default settings did not hold the bound: it raises its mmap
+//! threshold to the size of the first large buffer freed, so that every later frame and
+//! slot list comes from the main heap between small allocations of the index, and the
+//! holes they leave are neither reused nor returned. The process grew about 6.9 MB a
+//! block (1,221 MiB at block 150 with the default 256 MiB bound) while
+//! [`Snapshot::bytes_held`] read at most 235 MiB; with a fixed threshold
+//! (`MALLOC_MMAP_THRESHOLD_=131072`) it stayed at 220 MiB. A program that takes a
+//! stream from a peer should set a global allocator that returns freed memory, as
+//! `flashblocks-node` does (jemalloc, its default feature `jemalloc`), or fix glibc's
+//! threshold in its environment. The `storage_flood` example (with jemalloc) measures
+//! it in process; `flashblocks-node`'s `storage_flood_ws` example measures a consumer
+//! program over a websocket.
 //!
 //! ## Spec decisions
 //!

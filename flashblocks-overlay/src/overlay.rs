@@ -413,7 +413,10 @@ impl Overlay {
         // Lagoon: the token carries the block's latest post-exec transaction.
         block.post_exec = accepted.post_exec_tx().cloned();
         let layer = build_layer(&block, flashblock, now_ms);
-        let block_bytes = block.bytes.saturating_add(layer.bytes);
+        // The block's own copy of its storage map: dropped with `block` if refused.
+        block.record_storage(&layer);
+        let block_bytes =
+            block.bytes.saturating_add(layer.bytes).saturating_add(block.storage.bytes());
         let with_positions =
             block_bytes.saturating_add(block.positions_bytes_with(layer.transactions.len()));
         if with_positions > self.config.max_bytes {
@@ -477,6 +480,7 @@ impl Overlay {
         for layer in &old.flashblocks {
             let carried = Arc::new(Flashblock::clone(&layer.flashblock).without_executed());
             let layer = build_layer(&block, carried, layer.received_at_ms);
+            block.record_storage(&layer);
             index_layer(&mut next.index, block.number, &layer);
             block.push(layer);
         }

@@ -379,12 +379,15 @@ impl View<'_> {
             out.entry(*address).or_insert_with(AccountOverride::default).code =
                 Some(code.value.clone());
         }
-        for ((address, slot), value) in &self.snapshot.index.storage {
-            out.entry(*address)
-                .or_default()
-                .state_diff
-                .get_or_insert_with(Default::default)
-                .insert(*slot, value.value);
+        // Oldest block first: a newer block's value of a slot replaces an older one's.
+        for block in &self.snapshot.blocks {
+            for ((address, slot), value) in &block.storage {
+                out.entry(*address)
+                    .or_default()
+                    .state_diff
+                    .get_or_insert_with(Default::default)
+                    .insert(*slot, *value);
+            }
         }
         Lookup::Found(crate::Preconfirmed { value: out, snapshot })
     }

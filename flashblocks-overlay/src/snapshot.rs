@@ -309,8 +309,9 @@ impl Snapshot {
     /// - each pending flashblock: the decoded flashblock itself (every list and map it
     ///   carries, JSON receipts and logs included), its layer (hashes, receipt facts and
     ///   their logs) and room for every transaction's decoded form;
-    /// - each pending block's table of its transactions by hash;
-    /// - the merged index, counted node by node with the allocator's overhead;
+    /// - each pending block's table of its transactions by hash and its map of the
+    ///   storage slots it set, counted node by node with the allocator's overhead;
+    /// - the merged index of the accounts, counted the same way;
     /// - what older versions of the index that the writer keeps (for a failover) hold
     ///   beyond this one.
     ///
@@ -334,12 +335,12 @@ impl Snapshot {
         self.layer_bytes().saturating_add(self.index.bytes()).saturating_add(self.beside)
     }
 
-    /// The entries of the merged index (accounts, storage slots, senders' nonces) and of
-    /// the pending blocks' transaction tables: zero when nothing is pending, and never
-    /// more than the pending blocks set.
+    /// The entries of the merged index (accounts, senders' nonces) and of the pending
+    /// blocks' storage maps and transaction tables: zero when nothing is pending, and
+    /// never more than the pending blocks set.
     pub fn indexed_entries(&self) -> usize {
-        let positions = self.blocks.iter().map(|b| b.tx_count as usize).sum::<usize>();
-        self.index.len().saturating_add(positions)
+        let blocks = self.blocks.iter().map(|b| b.tx_count as usize + b.storage.len());
+        self.index.len().saturating_add(blocks.sum::<usize>())
     }
 
     /// When the newest flashblock was applied, on the caller's clock.
@@ -514,11 +515,19 @@ impl<'a> View<'a> {
     /// `eth_getStorageAt(address, slot, "pending")`: a slot set by a pending block.
     pub fn storage_at(&self, address: Address, slot: B256) -> Lookup<B256> {
         Self::answer(self.state_ready(), || {
-            self.snapshot
-                .index
-                .storage
-                .get(&(address, slot))
-                .map(|s| s.value)
+            // Every block that set a slot of `address` listed it, and the account's
+            // nonce is stamped with the newest such block: start there.
+            let key = (address, slot);
+            let newest = self.snapshot.index.nonces.get(&address).map(|n| n.block);
+            newest
+                .and_then(|newest| {
+                    self.snapshot
+                        .blocks
+                        .iter()
+                        .rev()
+                        .skip_while(|b| b.number > newest)
+                        .find_map(|b| b.storage.get(&key).copied())
+                })
                 .ok_or_else(|| self.untouched_or_not_carried())
         })
     }
