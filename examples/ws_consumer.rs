@@ -26,6 +26,12 @@ use flashblocks_overlay::OverlayConfig;
 use flashblocks_types::{ChainConfig, Dialect, DialectChoice, JsonFrameReader};
 use flashblocks_validate::{max_flashblocks_per_block, ValidatorConfig};
 
+// The node's allocator (jemalloc): with glibc's the process grows far past the
+// overlay's bound under large frames (flashblocks-node's docs, "Memory and the global
+// allocator").
+#[global_allocator]
+static GLOBAL: flashblocks_node::GlobalAllocator = flashblocks_node::GlobalAllocator;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut url = None;

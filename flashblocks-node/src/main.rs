@@ -6,6 +6,13 @@ use flashblocks_node::node::{install_metrics, start, Args};
 use std::{process::ExitCode, time::Duration};
 use tracing_subscriber::EnvFilter;
 
+// jemalloc (default feature `jemalloc`): glibc's malloc lets the process grow far past
+// the overlay's bound under large frames (the crate docs, "Memory and the global
+// allocator").
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: flashblocks_node::GlobalAllocator = flashblocks_node::GlobalAllocator;
+
 #[tokio::main]
 async fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let args = Args::parse();

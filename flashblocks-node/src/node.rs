@@ -59,7 +59,7 @@ use crate::{
     pipeline::{now_ms, Pipeline},
     rpc::{feed::Feed, serve, Backend, NoCanonicalState, ServerConfig},
     upstream::{follow_heads, Upstream, UpstreamState},
-    writer::{Input, Writer, WriterSender, DEFAULT_QUEUE},
+    writer::{Input, Writer, WriterSender, DEFAULT_QUEUE, DEFAULT_QUEUE_BYTES},
     ws::{run, ConsumerConfig, ConsumerEvent, Disconnect},
     Error,
 };
@@ -178,6 +178,17 @@ pub struct Args {
     /// dropped and reconnected; 0 turns the deadline off.
     #[arg(long, env = "FLASHBLOCKS_NODE_IDLE_DEADLINE_MS", default_value_t = 2_000)]
     pub idle_deadline_ms: u64,
+    /// Pending blocks the overlay keeps above the canonical head; beyond it the oldest
+    /// is evicted (state reads then wait for the canonical chain to reach it).
+    #[arg(long, env = "FLASHBLOCKS_NODE_MAX_PENDING_BLOCKS", default_value_t = 64)]
+    pub max_pending_blocks: usize,
+    /// The overlay's memory bound in bytes, as it counts what it holds (flashblocks,
+    /// their layers, the index); beyond it the oldest pending blocks are evicted and a
+    /// single larger block is refused. The process's peak stays within about 1.5 times
+    /// this plus its memory at start (the crate docs, "Memory and the global
+    /// allocator").
+    #[arg(long, env = "FLASHBLOCKS_NODE_MAX_OVERLAY_BYTES", default_value_t = 256 << 20)]
+    pub max_overlay_bytes: usize,
     /// The time one HTTP request may take, headers to answer, before its connection is
     /// closed.
     #[arg(long, env = "FLASHBLOCKS_NODE_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
@@ -261,6 +272,16 @@ impl Args {
     /// `--max-age-ms 0`).
     pub fn max_age_ms(&self) -> Option<u64> {
         (self.ws.is_some() && self.max_age_ms > 0).then_some(self.max_age_ms)
+    }
+
+    /// The overlay's bounds (`--max-pending-blocks`, `--max-overlay-bytes`) and
+    /// staleness bound.
+    pub fn overlay_config(&self) -> OverlayConfig {
+        OverlayConfig {
+            max_pending_blocks: self.max_pending_blocks,
+            max_bytes: self.max_overlay_bytes,
+            max_age_ms: self.max_age_ms(),
+        }
     }
 
     /// The server's bounds.
@@ -430,8 +451,7 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
             ),
         }
     }
-    let overlay = OverlayConfig { max_age_ms: args.max_age_ms(), ..OverlayConfig::default() };
-    let config = ReceiverConfig::with_validator(validator).with_overlay(overlay);
+    let config = ReceiverConfig::with_validator(validator).with_overlay(args.overlay_config());
     let mut snapshots = None;
     let mut cache_stats = None;
     let pipeline = match (args.chain, &upstream) {
@@ -445,7 +465,9 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
         _ => Pipeline::from_receiver(Receiver::new(config)),
     };
     let reader = pipeline.reader();
-    let writer = Writer::spawn(pipeline, feed.clone(), DEFAULT_QUEUE, executing)?;
+    // The frames waiting for the writer stay a small part of the overlay's bound.
+    let queue_bytes = DEFAULT_QUEUE_BYTES.min(args.max_overlay_bytes / 16);
+    let writer = Writer::spawn(pipeline, feed.clone(), DEFAULT_QUEUE, queue_bytes, executing)?;
     let consumer = ConsumerConfig {
         idle_deadline: match args.idle_deadline_ms {
             0 => Duration::MAX,

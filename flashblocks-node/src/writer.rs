@@ -3,8 +3,9 @@
 //! overlay, and with `--chain` the executor and its execution check).
 //!
 //! Frames and canonical heads reach it in arrival order through one bounded queue
-//! ([`Input`], [`WriterSender`]): when the queue is full the websocket consumer and the
-//! head follower wait (backpressure; a head is never dropped). Nothing else touches the
+//! ([`Input`], [`WriterSender`]), bounded in inputs and in the frames' bytes: when it is
+//! full the websocket consumer and the head follower wait (backpressure; a head is never
+//! dropped), so that a stream of large frames waits on the socket rather than in memory. Nothing else touches the
 //! receiving side: the RPC, the subscribers' feed and the gauges read what it publishes
 //! (the overlay's snapshots, the executor's pending snapshot), never a lock the writer
 //! holds. The EVM's synchronous reads of the upstream wait on this thread
@@ -22,12 +23,17 @@ use crate::{
 };
 use flashblocks_execute::ExecutionReport;
 use flashblocks_overlay::OverlayEvent;
-use std::{io, thread, time::Instant};
-use tokio::sync::mpsc;
+use std::{io, sync::Arc, thread, time::Instant};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_tungstenite::tungstenite::Bytes;
 
 /// The writer's queue length by default: about a dozen 200 ms blocks of flashblocks.
 pub const DEFAULT_QUEUE: usize = 128;
+
+/// The most frame bytes the writer's queue holds by default (the node takes the smaller
+/// of this and a sixteenth of the overlay's byte bound). A frame larger than the
+/// queue's bound waits until the queue is empty.
+pub const DEFAULT_QUEUE_BYTES: usize = 16 << 20;
 
 /// What reaches the writer, in arrival order.
 #[derive(Debug)]
@@ -49,16 +55,36 @@ pub enum Input {
 
 /// The writer's queue (cheap to clone); [`send`](Self::send) waits while it is full.
 #[derive(Clone, Debug)]
-pub struct WriterSender(mpsc::Sender<Input>);
+pub struct WriterSender {
+    inputs: mpsc::Sender<Queued>,
+    /// The queue's frame bytes still free, one permit a byte.
+    bytes: Arc<Semaphore>,
+    max_bytes: u32,
+}
+
+/// An input in the queue, with the frame bytes it holds there (released once the writer
+/// is done with it).
+type Queued = (Input, Option<OwnedSemaphorePermit>);
 
 impl WriterSender {
-    /// Queues `input`, waiting while the queue is full.
+    /// Queues `input`, waiting while the queue is full (in inputs, or in frame bytes).
     ///
     /// # Errors
     ///
     /// `input` back when the writer stopped.
     pub async fn send(&self, input: Input) -> Result<(), Input> {
-        self.0.send(input).await.map_err(|err| err.0)
+        let permit = match &input {
+            Input::Frame { frame, .. } => {
+                let bytes = u32::try_from(frame.len()).unwrap_or(u32::MAX).min(self.max_bytes);
+                match Arc::clone(&self.bytes).acquire_many_owned(bytes).await {
+                    Ok(permit) => Some(permit),
+                    // Never closed while a sender lives.
+                    Err(_) => return Err(input),
+                }
+            }
+            _ => None,
+        };
+        self.inputs.send((input, permit)).await.map_err(|err| err.0 .0)
     }
 }
 
@@ -84,8 +110,10 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread over `pipeline`, publishing accepted flashblocks on
-    /// `feed`, with a queue of `queue` inputs (at least 1). `executing` says whether the
-    /// pipeline's receiver executes (it records `flashblocks_execution_seconds`).
+    /// `feed`, with a queue of `queue` inputs (at least 1) holding at most `queue_bytes`
+    /// of frames (at least 1; a larger frame waits until the queue is empty).
+    /// `executing` says whether the pipeline's receiver executes (it records
+    /// `flashblocks_execution_seconds`).
     ///
     /// # Errors
     ///
@@ -94,14 +122,18 @@ impl Writer {
         pipeline: Pipeline,
         feed: Feed,
         queue: usize,
+        queue_bytes: usize,
         executing: bool,
     ) -> io::Result<Self> {
-        let (sender, receiver) = mpsc::channel(queue.max(1));
+        let (inputs, receiver) = mpsc::channel(queue.max(1));
+        let max_bytes = u32::try_from(queue_bytes).unwrap_or(u32::MAX).max(1);
+        let sender =
+            WriterSender { inputs, bytes: Arc::new(Semaphore::new(max_bytes as usize)), max_bytes };
         let state = State { pipeline, feed, executing, summary: WriterSummary::default() };
         let thread = thread::Builder::new()
             .name("flashblocks-writer".into())
             .spawn(|| state.run(receiver))?;
-        Ok(Self { sender: WriterSender(sender), thread })
+        Ok(Self { sender, thread })
     }
 
     /// A sender on the writer's queue. The writer stops once every sender is gone (this
@@ -134,8 +166,9 @@ struct State {
 }
 
 impl State {
-    fn run(mut self, mut inputs: mpsc::Receiver<Input>) -> WriterSummary {
-        while let Some(input) = inputs.blocking_recv() {
+    fn run(mut self, mut inputs: mpsc::Receiver<Queued>) -> WriterSummary {
+        // The frame's bytes leave the queue's count once it is processed (`_bytes`).
+        while let Some((input, _bytes)) = inputs.blocking_recv() {
             match input {
                 Input::Frame { frame, arrived } => self.frame(&frame, arrived),
                 Input::Reconnected => {

@@ -138,7 +138,7 @@ async fn run() {
     let reader = pipeline.reader();
     let feed = Feed::default();
     // A short queue, so that the producers wait on it (backpressure) most of the time.
-    let writer = Writer::spawn(pipeline, feed.clone(), 4, true).unwrap();
+    let writer = Writer::spawn(pipeline, feed.clone(), 4, 1 << 20, true).unwrap();
     let backend = Backend {
         reader: reader.clone(),
         canonical: NoCanonicalState,

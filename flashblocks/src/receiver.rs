@@ -221,6 +221,18 @@ impl Default for Receiver {
 
 /// The bytes a payload is counted as: its transactions, and a fixed cost per payload,
 /// transaction and withdrawal.
+/// Copies a finished payload's transactions and extra data out of the frames they were
+/// decoded from: a V1 frame is one buffer that its transactions point into, so a kept
+/// payload holding them would keep each frame whole (a 6 MB frame of storage slots with
+/// one deposit in it), beyond what [`payload_bytes`] counts and the overlay's bound.
+fn detach(payload: &mut AssembledPayload) {
+    let v1 = &mut payload.execution_payload.payload_inner.payload_inner;
+    for tx in &mut v1.transactions {
+        *tx = alloy_primitives::Bytes::copy_from_slice(tx);
+    }
+    v1.extra_data = alloy_primitives::Bytes::copy_from_slice(&v1.extra_data);
+}
+
 fn payload_bytes(payload: &AssembledPayload) -> usize {
     let v1 = &payload.execution_payload.payload_inner.payload_inner;
     let transactions: usize = v1.transactions.iter().map(|tx| tx.len() + 32).sum();
@@ -487,7 +499,8 @@ impl Receiver {
         assembler.block_hash_outcome()
     }
 
-    fn keep(&mut self, payload: AssembledPayload) {
+    fn keep(&mut self, mut payload: AssembledPayload) {
+        detach(&mut payload);
         let bytes = payload_bytes(&payload);
         self.finished_bytes += bytes;
         self.finished.push_back((payload, bytes));

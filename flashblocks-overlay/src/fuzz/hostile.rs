@@ -90,7 +90,8 @@ fn payload_id(number: u64, salt: u8) -> PayloadId {
 
 /// Case 1: a V1 index 0 of block `number` whose metadata sets `slots` storage slots of
 /// one account (sorted keys, distinct for each block, so nothing overrides): the index
-/// grows by `slots` entries a block.
+/// grows by `slots` entries a block. Its one transaction is the block's L1-info deposit,
+/// so that it passes the OP rules too (a consumer program keeps them on).
 pub fn slot_flood(number: u64, slots: usize) -> Flashblock {
     Flashblock::from_v1(slot_flood_payload(number, slots))
 }
@@ -120,9 +121,32 @@ fn slot_flood_payload(number: u64, slots: usize) -> FlashblocksPayloadV1 {
         parent_flash_hash: None,
         index: 0,
         base: Some(base(number)),
-        diff: ExecutionPayloadFlashblockDeltaV1::default(),
-        metadata: FlashblockMetadata { accounts: vec![account], transactions: Vec::new() },
+        diff: ExecutionPayloadFlashblockDeltaV1 {
+            transactions: vec![l1_info_deposit(number)],
+            ..ExecutionPayloadFlashblockDeltaV1::default()
+        },
+        metadata: FlashblockMetadata {
+            accounts: vec![account],
+            transactions: vec![TransactionMetadata {
+                status: 1,
+                gas_used: 0,
+                contract_address: None,
+            }],
+        },
     }
+}
+
+/// A deposit as the first transaction of block `number` (the L1-info deposit's shape:
+/// from the depositor to the L1-block contract, a source hash of its own).
+fn l1_info_deposit(number: u64) -> Bytes {
+    let deposit = op_alloy_consensus::TxDeposit {
+        source_hash: B256::from(U256::from(number)),
+        from: flashblocks_types::devnet::L1_INFO_DEPOSITOR,
+        to: TxKind::Call(Address::with_last_byte(0x15)),
+        gas_limit: 1_000_000,
+        ..Default::default()
+    };
+    Bytes::from(OpTxEnvelope::Deposit(alloy_primitives::Sealed::new(deposit)).encoded_2718())
 }
 
 /// A V1 flashblock `index` of block `number` (the block's index 0 when `index` is 0,

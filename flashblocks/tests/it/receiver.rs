@@ -252,3 +252,29 @@ fn kept_payloads_are_bounded_by_bytes() {
     }
     assert_eq!(receiver.payloads().len(), 20);
 }
+
+/// A kept payload owns its transactions: a V1 frame is one buffer that its
+/// transactions point into, and a payload sharing them would keep every frame whole
+/// (storage slots and all) beyond what the bound counts.
+#[test]
+fn kept_payloads_do_not_hold_the_frames() {
+    let mut receiver = receiver();
+    let mut in_frames = Vec::new();
+    for frame in block(1, 100, 1, B256::ZERO) {
+        let received = receiver.receive(&frame, 0).expect("accepted");
+        let flashblock = received.flashblock.expect("a flashblock");
+        in_frames.extend(flashblock.transactions().iter().map(|tx| tx.as_ptr()));
+    }
+    // The block being received shares the frames' bytes (nothing is copied per frame).
+    let current = receiver.payloads().pop().expect("the current block");
+    let current = &current.execution_payload.payload_inner.payload_inner.transactions;
+    assert_eq!(current.len(), in_frames.len());
+    assert!(current.iter().zip(&in_frames).all(|(tx, ptr)| tx.as_ptr() == *ptr));
+    let parent = last_hash(&receiver);
+    receive_all(&mut receiver, &block(2, 101, 2, parent));
+    let kept = receiver.payloads().remove(0);
+    let kept = &kept.execution_payload.payload_inner.payload_inner;
+    assert_eq!(kept.block_number, 100);
+    assert_eq!(kept.transactions, *current, "the same bytes");
+    assert!(kept.transactions.iter().all(|tx| !in_frames.contains(&tx.as_ptr())), "copied");
+}
