@@ -21,13 +21,16 @@
 //! threshold to the size of the first large buffer freed, so every later frame and slot
 //! list came from the heap between the index's small allocations, and the holes were
 //! neither reused nor returned. This program now runs on jemalloc, as a program should
-//! (the crate docs, "Memory"): baseline 3.8 MiB, RSS 239 MiB from block 50 on and a
-//! peak of 246 MiB through block 250 of 600 (load average 12-13).
-//! The apply's cost, in instructions (callgrind, 10,000 slots a block, bound 25 MiB,
-//! inside `Overlay::apply`): with the slots in the merged index, the last 30 of 60 blocks
-//! averaged 4.40× the first 5 (every third apply removed a block's slots from the
-//! index and from the copy kept for a failover); with the slots kept per block, 1.16×
-//! (blocks 9-20 against 2-6).
+//! (the crate docs, "Memory"): baseline 3.8 MiB, RSS 239 MiB from block 50 on, and a
+//! peak of 246.0 MiB through block 600 (limit 1.5 × bound + baseline = 387.8 MiB),
+//! `bytes_held()` at most 252.7 MiB, 7 blocks pending (load average 12-13, with a
+//! callgrind run beside it). The apply's cost, in instructions (callgrind, 10,000 slots
+//! a block, bound 25 MiB, inside `Overlay::apply`): with the slots in the merged index,
+//! the last 30 of 60 blocks averaged 4.40× the first 5 (every third apply removed a
+//! block's slots from the index and from the copy kept for a failover: 162 M
+//! instructions against 16 M); with the slots kept per block, 1.155× (14.1 M against
+//! 12.2 M: freeing the evicted block). Wall time at that load is no measure: the same
+//! run printed 195 ms for the first applies and 351 ms for the last (1.80×).
 
 use flashblocks_overlay::{fuzz::hostile, Overlay, OverlayConfig};
 use flashblocks_validate::{Validator, ValidatorConfig};
