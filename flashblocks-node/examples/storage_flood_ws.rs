@@ -34,7 +34,7 @@ async fn main() -> ExitCode {
         slots: 100_000,
         first: 100,
         second: 50,
-        settle: Duration::from_secs(2),
+        settle: Duration::from_millis(500),
         deadline: Duration::from_secs(1_800),
     };
     let mut bound_mib: usize = 256;
