@@ -451,7 +451,12 @@ pub async fn start(args: &Args) -> Result<Node, Error> {
             ),
         }
     }
-    let config = ReceiverConfig::with_validator(validator).with_overlay(args.overlay_config());
+    // The node serves no finished payload (`Receiver::payloads`): it keeps none, rather
+    // than the receiver's default 64 MiB of blocks it would never read.
+    let config = ReceiverConfig {
+        max_payload_bytes: 0,
+        ..ReceiverConfig::with_validator(validator).with_overlay(args.overlay_config())
+    };
     let mut snapshots = None;
     let mut cache_stats = None;
     let pipeline = match (args.chain, &upstream) {

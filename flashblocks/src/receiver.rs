@@ -45,7 +45,8 @@ pub struct ReceiverConfig {
     pub overlay: OverlayConfig,
     /// The bytes of finished payloads kept for [`Receiver::payloads`] (default 64 MiB,
     /// counted as their transactions' bytes plus a fixed cost per payload, transaction
-    /// and withdrawal); the oldest are dropped first.
+    /// and withdrawal); the oldest are dropped first. `0` keeps none (a node that serves
+    /// no payload: `flashblocks-node` runs so).
     pub max_payload_bytes: usize,
 }
 
@@ -500,6 +501,9 @@ impl Receiver {
     }
 
     fn keep(&mut self, mut payload: AssembledPayload) {
+        if self.config.max_payload_bytes == 0 {
+            return;
+        }
         detach(&mut payload);
         let bytes = payload_bytes(&payload);
         self.finished_bytes += bytes;

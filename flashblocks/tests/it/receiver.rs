@@ -251,6 +251,17 @@ fn kept_payloads_are_bounded_by_bytes() {
         parent = last_hash(&receiver);
     }
     assert_eq!(receiver.payloads().len(), 20);
+    // A bound of 0 keeps none: only the block being received is listed.
+    let config = ReceiverConfig { max_payload_bytes: 0, ..ReceiverConfig::v1() };
+    let mut receiver = Receiver::new(config);
+    let mut parent = B256::ZERO;
+    for n in 0..5u64 {
+        receive_all(&mut receiver, &block(n, 100 + n, n as u8 + 1, parent));
+        parent = last_hash(&receiver);
+    }
+    let payloads = receiver.payloads();
+    assert_eq!(payloads.len(), 1);
+    assert_eq!(payloads[0].execution_payload.payload_inner.payload_inner.block_number, 104);
 }
 
 /// A kept payload owns its transactions: a V1 frame is one buffer that its
