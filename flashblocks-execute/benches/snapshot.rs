@@ -22,7 +22,8 @@ use flashblocks_execute::{
     builder::{BuiltFlashblock, ExecutingBuilder, TxPlan},
     Executor, InMemoryStates,
 };
-use std::{hint::black_box, path::PathBuf};
+use flashblocks_types::benchmark::criterion_median_ns as median_ns;
+use std::hint::black_box;
 
 /// Transfers to new accounts in each flashblock after index 0.
 const PER_FLASHBLOCK: usize = 2000;
@@ -82,21 +83,8 @@ fn publish(c: &mut Criterion) {
     g.finish();
 }
 
-/// criterion's median of one benchmark of this run, in nanoseconds.
-fn median(id: &str) -> Option<f64> {
-    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
-            .join("criterion")
-    });
-    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
-
 fn report() {
-    let m = |id: &str| median(&format!("publish_2000/{id}")).unwrap_or(f64::NAN);
+    let m = |id: &str| median_ns(&format!("publish_2000/{id}")).unwrap_or(f64::NAN);
     println!("\nmedians of this run (ms):");
     for id in [
         "snapshot_after_1",

@@ -5,25 +5,14 @@
 use alloy_primitives::{keccak256, Bytes};
 use flashblocks_node::rpc::{module, Backend, ServerConfig};
 use flashblocks_overlay::{Overlay, OverlayConfig};
-use flashblocks_types::{PostExecPayload, SDMGasEntry};
+use flashblocks_types::post_exec_raw;
 use serde_json::Value;
-
-fn post_exec() -> Bytes {
-    let payload = PostExecPayload {
-        version: 1,
-        block_number: 7,
-        gas_refund_entries: vec![SDMGasEntry { index: 1, gas_refund: 21 }],
-    };
-    let mut raw = vec![0x7d];
-    raw.extend_from_slice(&payload.to_rlp_bytes());
-    raw.into()
-}
 
 #[tokio::test]
 async fn a_post_exec_transaction_is_refused_on_both_send_methods() {
     let overlay = Overlay::new(OverlayConfig::default());
     let rpc = module(Backend::new(overlay.reader()), &ServerConfig::default()).expect("module");
-    let raw = post_exec();
+    let raw = post_exec_raw(1, 7, &[(1, 21)]);
     for method in ["eth_sendRawTransaction", "eth_sendRawTransactionSync"] {
         let err = rpc.call::<_, Value>(method, [raw.clone()]).await.expect_err("refused");
         let jsonrpsee::MethodsError::JsonRpc(err) = err else { panic!("{method}: {err}") };

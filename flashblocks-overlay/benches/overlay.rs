@@ -35,6 +35,7 @@ use alloy_primitives::{keccak256, Address, TxHash, B256, U256};
 use criterion::{BatchSize, Criterion};
 use flashblocks_assemble::{with_block_hashes, Assembler};
 use flashblocks_overlay::{Overlay, OverlayConfig};
+use flashblocks_types::benchmark::criterion_median_ns as median_ns;
 use flashblocks_types::{
     Flashblock, FlashblocksPayloadV1, GeneratorConfig, PayloadId, SequenceGenerator,
 };
@@ -42,7 +43,6 @@ use flashblocks_validate::{Validator, ValidatorConfig};
 use std::{
     collections::HashMap,
     hint::black_box,
-    path::PathBuf,
     sync::atomic::{AtomicBool, Ordering},
 };
 
@@ -405,19 +405,6 @@ fn recover(c: &mut Criterion) {
     g.finish();
 }
 
-/// criterion's median of one benchmark of this run, in nanoseconds.
-fn median(id: &str) -> Option<f64> {
-    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
-            .join("criterion")
-    });
-    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
-
 fn report() {
     let ids = [
         "overlay_apply/plain_hashmaps",
@@ -441,12 +428,12 @@ fn report() {
     ];
     println!("\nmedians of this run (ns):");
     for id in ids {
-        match median(id) {
+        match median_ns(id) {
             Some(ns) => println!("  {id:44} {ns:>14.1}"),
             None => println!("  {id:44} {:>14}", "not run"),
         }
     }
-    let m = |id| median(id).unwrap_or(f64::NAN);
+    let m = |id| median_ns(id).unwrap_or(f64::NAN);
     let keccak = m("overlay_apply/keccak_transactions");
     println!("ratios (goal in brackets):");
     println!(

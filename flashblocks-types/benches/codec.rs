@@ -65,6 +65,7 @@ mod common {
 
 use common::cpu_time::{now_ns, ThreadCpuTime};
 use criterion::{Criterion, Throughput};
+use flashblocks_types::benchmark::criterion_median_ns as median_ns;
 use flashblocks_types::{
     decode_json_text, hash, merkle, reference::decode_frame, FlashblockJson, FlashblocksPayloadV1,
     GeneratorConfig, JsonFrameReader, PayloadViewV1, SequenceGenerator,
@@ -73,7 +74,7 @@ use op_alloy_rpc_types_engine::{
     OpFlashblockPayload, OpFlashblockPayloadBase, OpFlashblockPayloadDelta,
     OpFlashblockPayloadMetadata,
 };
-use std::{hint::black_box, path::PathBuf};
+use std::hint::black_box;
 
 /// The bench fixture (see the file docs).
 fn fixture() -> FlashblocksPayloadV1 {
@@ -211,19 +212,6 @@ fn hashing(c: &mut Criterion<ThreadCpuTime>) {
     g.finish();
 }
 
-/// criterion's median of one benchmark of this run, in nanoseconds.
-fn median(id: &str) -> Option<f64> {
-    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
-            .join("criterion")
-    });
-    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
-
 fn report() {
     let p = fixture();
     let nodes = hash::node_hash_count(&p);
@@ -247,12 +235,12 @@ fn report() {
     ];
     println!("\nmedians of this run (thread CPU time, ns):");
     for id in ids {
-        match median(id) {
+        match median_ns(id) {
             Some(ns) => println!("  {id:32} {ns:>14.1}"),
             None => println!("  {id:32} {:>14}", "not run"),
         }
     }
-    let m = |id| median(id).unwrap_or(f64::NAN);
+    let m = |id| median_ns(id).unwrap_or(f64::NAN);
     let floor = nodes as f64 * m("hash_tree_root/one_node_hash");
     println!(
         "node hashes of the fixture: {nodes}; floor = {nodes} x one node hash = {floor:.0} ns"

@@ -101,7 +101,9 @@
 //! `GeneratorConfig`), the reader of the shared vectors (`vectors`), the fast hasher's
 //! internals (`hash`), the JSON text decode without the frame reader's cap and the
 //! identity (`decode_json_text`, which the bench times and the tests hold to
-//! `serde_json`'s derive decode) and the fuzz targets' bodies (`fuzz`).
+//! `serde_json`'s derive decode), a post-exec transaction's bytes of any version
+//! (`post_exec_raw`), the benches' reader of criterion's medians (`benchmark`) and the
+//! fuzz targets' bodies (`fuzz`).
 //!
 //! ## Constants
 //!
@@ -134,6 +136,8 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::indexing_slicing))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "test-utils")]
+pub mod benchmark;
 mod chain;
 mod chains;
 mod codec;
@@ -211,6 +215,8 @@ pub use json::{
     InvalidFlashblockId, JsonDiff, JsonError, JsonErrorKind, JsonFrameEncoding, JsonFrameReader,
     JsonMessage, JsonMetadata, PayloadEnd, ReceiptStyle, V1Link, DEFAULT_MAX_JSON_LEN,
 };
+#[cfg(feature = "test-utils")]
+pub use post_exec::post_exec_raw;
 pub use post_exec::{PostExecTx, PostExecTxError};
 #[cfg(feature = "test-utils")]
 pub use prepared::recoveries;

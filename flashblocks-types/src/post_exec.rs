@@ -159,3 +159,21 @@ impl PostExecTx {
         &self.payload().gas_refund_entries
     }
 }
+
+/// `0x7D || rlp([version, block_number, [[index, gas_refund], ...]])` for any version
+/// (one [`PostExecTx::decode`] refuses included): the tests' and fuzz targets' post-exec
+/// transactions. A builder sends op-alloy's `build_post_exec_tx(..).encoded_2718()`.
+#[cfg(feature = "test-utils")]
+pub fn post_exec_raw(version: u8, block_number: u64, entries: &[(u64, u64)]) -> Bytes {
+    let payload = PostExecPayload {
+        version,
+        block_number,
+        gas_refund_entries: entries
+            .iter()
+            .map(|&(index, gas_refund)| SDMGasEntry { index, gas_refund })
+            .collect(),
+    };
+    let mut raw = vec![POST_EXEC_TX_TYPE_ID];
+    raw.extend_from_slice(&payload.to_rlp_bytes());
+    raw.into()
+}

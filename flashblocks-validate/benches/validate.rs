@@ -8,9 +8,10 @@
 //! baseline, read back from criterion's estimates of this same run.
 
 use criterion::{BatchSize, Criterion, Throughput};
+use flashblocks_types::benchmark::criterion_median_ns as median_ns;
 use flashblocks_types::{Flashblock, GeneratorConfig, SequenceGenerator};
 use flashblocks_validate::{Validator, ValidatorConfig};
-use std::{hint::black_box, path::PathBuf, sync::Arc};
+use std::{hint::black_box, sync::Arc};
 
 fn frames() -> Vec<Vec<u8>> {
     let config = GeneratorConfig {
@@ -62,21 +63,9 @@ fn block_of_10x100(c: &mut Criterion) {
 mod group {
     criterion::criterion_group!(benches, super::block_of_10x100);
 }
-/// criterion's median of one benchmark of this run, in nanoseconds.
-fn median(id: &str) -> Option<f64> {
-    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
-            .join("criterion")
-    });
-    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
 
 fn report() {
-    let m = |id: &str| median(&format!("block_10x100/{id}")).unwrap_or(f64::NAN);
+    let m = |id: &str| median_ns(&format!("block_10x100/{id}")).unwrap_or(f64::NAN);
     let (base, full, rules) =
         (m("baseline_decode_and_root"), m("validate_frames"), m("rules_only"));
     println!(

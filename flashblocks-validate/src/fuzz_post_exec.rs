@@ -20,9 +20,8 @@
 use crate::{Validator, ValidatorConfig};
 use alloy_primitives::{keccak256, Bytes};
 use flashblocks_types::{
-    Dialect, DialectChoice, Flashblock, FlashblockJson, GeneratorConfig, PostExecPayload,
-    PostExecTx, SDMGasEntry, SequenceGenerator, TxPostExec, DEPOSIT_TX_TYPE,
-    POST_EXEC_PAYLOAD_VERSION,
+    Dialect, DialectChoice, Flashblock, FlashblockJson, GeneratorConfig, PostExecTx, SDMGasEntry,
+    SequenceGenerator, TxPostExec, DEPOSIT_TX_TYPE, POST_EXEC_PAYLOAD_VERSION,
 };
 use std::sync::{Arc, OnceLock};
 
@@ -105,13 +104,6 @@ impl Input<'_> {
     }
 }
 
-fn encode(version: u8, block_number: u64, entries: Vec<SDMGasEntry>) -> Bytes {
-    let payload = PostExecPayload { version, block_number, gas_refund_entries: entries };
-    let mut raw = vec![flashblocks_types::POST_EXEC_TX_TYPE_ID];
-    raw.extend_from_slice(&payload.to_rlp_bytes());
-    raw.into()
-}
-
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)] // a panic is the finding
 fn rules(mode: u8, rest: &[u8]) -> PostExecStats {
     let block = block();
@@ -163,7 +155,9 @@ fn rules(mode: u8, rest: &[u8]) -> PostExecStats {
                     }
                     let version = if choice >> 7 == 1 { input.byte() } else { 1 };
                     let anchored = if choice & 0x40 != 0 { number + 1 } else { number };
-                    Some(encode(version, anchored, entries))
+                    let pairs: Vec<(u64, u64)> =
+                        entries.iter().map(|e| (e.index, e.gas_refund)).collect();
+                    Some(flashblocks_types::post_exec_raw(version, anchored, &pairs))
                 }
             };
             let before = v.current_block().cloned();

@@ -10,7 +10,7 @@
 
 use crate::sequencer::{
     call, eventually, fee_of, fresh_address, sign, signer, start_pending_rpc, start_sequencer,
-    u256, ChildGuard,
+    transfer, u256, ChildGuard,
 };
 use alloy_primitives::{keccak256, Address, Bytes, TxKind, B256, U256};
 use flashblocks_execute::builder::{contract_initcode, LOG_TOPIC};
@@ -145,7 +145,7 @@ async fn sync_transfer() {
     // preconfirmed: up to five transfers, until `latest` is seen not to have moved.
     for nonce in 0..5u64 {
         let value = U256::from(1_000_000_000u64 * (nonce + 1));
-        let raw = sign(&alice, nonce, TxKind::Call(bob), value, Bytes::new(), 21_000);
+        let raw = transfer(&alice, nonce, bob, value);
         let preconfirmed = send_sync(&pair.pending, &raw).await;
         assert_eq!(preconfirmed["status"], "0x1");
         let n = u256(&preconfirmed["blockNumber"]).to::<u64>();
@@ -281,7 +281,7 @@ async fn reconnect() {
     // A transfer sent now is preconfirmed with its exact pending balance.
     let alice = signer(2);
     let bob = fresh_address(8);
-    let raw = sign(&alice, 0, TxKind::Call(bob), U256::from(42), Bytes::new(), 21_000);
+    let raw = transfer(&alice, 0, bob, U256::from(42));
     let preconfirmed = send_sync(&pair.pending, &raw).await;
     assert_eq!(preconfirmed["status"], "0x1");
     assert_eq!(balance(&pair.pending, bob, json!("pending")).await, U256::from(42));
@@ -302,7 +302,7 @@ async fn reorg() {
     let alice = signer(3);
     let bob = fresh_address(9);
     let value = U256::from(31_337u64);
-    let raw = sign(&alice, 0, TxKind::Call(bob), value, Bytes::new(), 21_000);
+    let raw = transfer(&alice, 0, bob, value);
     let hash = keccak256(&raw);
     let preconfirmed = send_sync(&pair.pending, &raw).await;
     let old_block = preconfirmed["blockHash"].clone();
@@ -367,14 +367,7 @@ async fn sync_latency_over_100_transfers() {
     let alice = signer(0);
     let mut micros = Vec::with_capacity(100);
     for nonce in 0..100u64 {
-        let raw = sign(
-            &alice,
-            nonce,
-            TxKind::Call(fresh_address(10)),
-            U256::from(1),
-            Bytes::new(),
-            21_000,
-        );
+        let raw = transfer(&alice, nonce, fresh_address(10), U256::from(1));
         // Sent at a spread of phases of the 200 ms interval (a receipt returns just
         // after a flashblock, so back-to-back sends would all start at one phase).
         tokio::time::sleep(Duration::from_millis(nonce * 37 % 200)).await;
@@ -613,7 +606,7 @@ async fn lagoon_refunds() {
     let mut nonce = 0u64;
     let (receipt, before, after) = loop {
         assert!(nonce < 12, "a refunded transfer read while pending within 12 transfers");
-        let raw = sign(&alice, nonce, TxKind::Call(fresh_address(60)), value, Bytes::new(), 21_000);
+        let raw = transfer(&alice, nonce, fresh_address(60), value);
         nonce += 1;
         let receipt = send_sync(pending, &raw).await;
         let block = u256(&receipt["blockNumber"]).to::<u64>();

@@ -56,6 +56,11 @@ pub(crate) fn sign(
     Bytes::from(envelope.encoded_2718())
 }
 
+/// A signed plain transfer of `value` to `to` (21 000 gas).
+pub(crate) fn transfer(from: &PrivateKeySigner, nonce: u64, to: Address, value: U256) -> Bytes {
+    sign(from, nonce, TxKind::Call(to), value, Bytes::new(), 21_000)
+}
+
 /// A fresh recipient nobody else touches.
 pub(crate) fn fresh_address(tag: u8) -> Address {
     Address::repeat_byte(0xa0 | (tag & 0x0f))
@@ -92,14 +97,7 @@ fn every_flashblock_passes_the_receiving_pipeline_in_every_format() {
     let mut nonce = 0;
     for tick in 0..60u64 {
         if tick % 3 == 1 {
-            let raw = sign(
-                &alice,
-                nonce,
-                TxKind::Call(fresh_address(1)),
-                U256::from(7),
-                Bytes::new(),
-                21_000,
-            );
+            let raw = transfer(&alice, nonce, fresh_address(1), U256::from(7));
             chain.submit(raw).unwrap();
             nonce += 1;
         }
@@ -163,14 +161,7 @@ fn lagoon_subblocks_pass_the_lagoon_rules_and_seal_with_the_post_exec_transactio
     for tick in 0..40u64 {
         if tick % 2 == 1 {
             for _ in 0..2 {
-                let raw = sign(
-                    &alice,
-                    nonce,
-                    TxKind::Call(fresh_address(3)),
-                    U256::from(7),
-                    Bytes::new(),
-                    21_000,
-                );
+                let raw = transfer(&alice, nonce, fresh_address(3), U256::from(7));
                 chain.submit(raw).unwrap();
                 nonce += 1;
             }
@@ -231,19 +222,8 @@ fn a_transfer_and_a_contract_call_land_with_exact_balances_and_logs() {
     let mut chain = Chain::new(settings(), 1_800_000_000);
     let (alice, bob) = (signer(0), fresh_address(2));
     let value = U256::from(123_456_789u64);
-    let hash =
-        chain.submit(sign(&alice, 0, TxKind::Call(bob), value, Bytes::new(), 21_000)).unwrap();
-    assert_eq!(
-        hash,
-        alloy_primitives::keccak256(sign(
-            &alice,
-            0,
-            TxKind::Call(bob),
-            value,
-            Bytes::new(),
-            21_000
-        ))
-    );
+    let hash = chain.submit(transfer(&alice, 0, bob, value)).unwrap();
+    assert_eq!(hash, alloy_primitives::keccak256(transfer(&alice, 0, bob, value)));
     let number = seal_with(&mut chain, hash);
     let (block, index) = chain.transaction(&hash).unwrap();
     assert!(index >= 1, "after the L1-info deposit");
@@ -316,7 +296,7 @@ fn refused_submissions_are_typed_and_change_nothing() {
         chain.submit(Bytes::from_static(b"\x02garbage")),
         Err(SubmitError::Undecodable(_))
     ));
-    let raw = sign(&alice, 0, TxKind::Call(fresh_address(3)), U256::from(1), Bytes::new(), 21_000);
+    let raw = transfer(&alice, 0, fresh_address(3), U256::from(1));
     chain.submit(raw.clone()).unwrap();
     assert_eq!(chain.submit(raw), Err(SubmitError::AlreadyKnown));
     // Another chain's signature.
@@ -331,13 +311,11 @@ fn refused_submissions_are_typed_and_change_nothing() {
     let other: OpTxEnvelope = tx.into_signed(signature).into();
     assert_eq!(chain.submit(Bytes::from(other.encoded_2718())), Err(SubmitError::ChainId(1)));
     let hash = {
-        let raw =
-            sign(&alice, 1, TxKind::Call(fresh_address(3)), U256::from(1), Bytes::new(), 21_000);
+        let raw = transfer(&alice, 1, fresh_address(3), U256::from(1));
         chain.submit(raw).unwrap()
     };
     seal_with(&mut chain, hash);
-    let stale =
-        sign(&alice, 0, TxKind::Call(fresh_address(4)), U256::from(1), Bytes::new(), 21_000);
+    let stale = transfer(&alice, 0, fresh_address(4), U256::from(1));
     assert_eq!(chain.submit(stale), Err(SubmitError::NonceTooLow { expected: 2, got: 0 }));
     assert_eq!(chain.mempool_len(), 0);
     // A transaction that cannot execute (more value than the balance) is dropped at its
@@ -345,16 +323,7 @@ fn refused_submissions_are_typed_and_change_nothing() {
     let broke =
         sign(&signer(1), 0, TxKind::Call(fresh_address(4)), U256::MAX >> 1, Bytes::new(), 21_000);
     let broke = chain.submit(broke).unwrap();
-    let after = chain
-        .submit(sign(
-            &alice,
-            2,
-            TxKind::Call(fresh_address(4)),
-            U256::from(9),
-            Bytes::new(),
-            21_000,
-        ))
-        .unwrap();
+    let after = chain.submit(transfer(&alice, 2, fresh_address(4), U256::from(9))).unwrap();
     seal_with(&mut chain, after);
     assert!(chain.transaction(&broke).is_none());
     assert_eq!(chain.mempool_len(), 0);
@@ -365,9 +334,7 @@ fn a_reorg_replaces_the_head_and_requeues_its_transactions() {
     let mut chain = Chain::new(settings(), 1_800_000_000);
     let alice = signer(0);
     let bob = fresh_address(5);
-    let hash = chain
-        .submit(sign(&alice, 0, TxKind::Call(bob), U256::from(1000), Bytes::new(), 21_000))
-        .unwrap();
+    let hash = chain.submit(transfer(&alice, 0, bob, U256::from(1000))).unwrap();
     let number = seal_with(&mut chain, hash);
     let removed = chain.head();
     assert_eq!(removed.number(), number);
@@ -502,7 +469,7 @@ async fn the_program_streams_takes_transactions_answers_and_obeys_its_debug_meth
     let alice = signer(0);
     let bob = fresh_address(6);
     let value = U256::from(5_000_000_000u64);
-    let raw = sign(&alice, 0, TxKind::Call(bob), value, Bytes::new(), 21_000);
+    let raw = transfer(&alice, 0, bob, value);
     let hash: B256 = serde_json::from_value(
         call(&client, "eth_sendRawTransaction", rpc_params![raw.clone()]).await,
     )

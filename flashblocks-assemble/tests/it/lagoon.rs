@@ -6,24 +6,10 @@ use alloy_primitives::Bytes;
 use alloy_trie::root::ordered_trie_root_encoded;
 use flashblocks_assemble::{Assembler, BlockHashCheck};
 use flashblocks_types::{
-    Dialect, DialectChoice, Flashblock, FlashblockJson, GeneratorConfig, PostExecPayload,
-    SDMGasEntry, SequenceGenerator,
+    post_exec_raw, Dialect, DialectChoice, Flashblock, FlashblockJson, GeneratorConfig,
+    SequenceGenerator,
 };
 use flashblocks_validate::{AcceptedFlashblock, Validator, ValidatorConfig};
-
-fn post_exec_raw(block_number: u64, entries: &[(u64, u64)]) -> Bytes {
-    let payload = PostExecPayload {
-        version: 1,
-        block_number,
-        gas_refund_entries: entries
-            .iter()
-            .map(|&(index, gas_refund)| SDMGasEntry { index, gas_refund })
-            .collect(),
-    };
-    let mut raw = vec![0x7d];
-    raw.extend_from_slice(&payload.to_rlp_bytes());
-    raw.into()
-}
 
 /// A generated block as JSON, subblock 1 carrying a post-exec transaction refunding its
 /// first transaction and subblock 3 restating it with one more; subblock 2 omits it.
@@ -34,8 +20,8 @@ fn block_with_post_exec() -> (Vec<FlashblockJson>, Bytes, Bytes) {
     let mut json: Vec<FlashblockJson> =
         block.iter().map(|fb| FlashblockJson::from_v1_lossy(fb, number)).collect();
     let at = |i: usize| json[..i].iter().map(|fb| fb.diff.transactions.len() as u64).sum::<u64>();
-    let first = post_exec_raw(number, &[(at(1), 700)]);
-    let second = post_exec_raw(number, &[(at(1), 700), (at(3), 9)]);
+    let first = post_exec_raw(1, number, &[(at(1), 700)]);
+    let second = post_exec_raw(1, number, &[(at(1), 700), (at(3), 9)]);
     json[1].diff.post_exec_tx = Some(first.clone());
     json[3].diff.post_exec_tx = Some(second.clone());
     (json, first, second)

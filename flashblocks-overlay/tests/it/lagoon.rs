@@ -9,26 +9,10 @@ use alloy_rpc_types_eth::BlockTransactions;
 use flashblocks_overlay::{
     transaction_hash, CanonicalBlock, CanonicalHead, Lookup, NotHere, OverlayConfig, OverlayEvent,
 };
-use flashblocks_types::{
-    Dialect, DialectChoice, Flashblock, JsonFrameReader, PostExecPayload, SDMGasEntry,
-};
+use flashblocks_types::{post_exec_raw, Dialect, DialectChoice, Flashblock, JsonFrameReader};
 use flashblocks_validate::{Validator, ValidatorConfig};
 use serde_json::Value;
 use std::sync::Arc;
-
-fn post_exec_raw(block_number: u64, entries: &[(u64, u64)]) -> Bytes {
-    let payload = PostExecPayload {
-        version: 1,
-        block_number,
-        gas_refund_entries: entries
-            .iter()
-            .map(|&(index, gas_refund)| SDMGasEntry { index, gas_refund })
-            .collect(),
-    };
-    let mut raw = vec![0x7d];
-    raw.extend_from_slice(&payload.to_rlp_bytes());
-    raw.into()
-}
 
 /// The real Unichain block as OP Subblocks: flashblock 1 carries a post-exec transaction
 /// refunding its first transaction, flashblock 3 restates it with one more.
@@ -39,8 +23,8 @@ fn frames() -> (Vec<Arc<Flashblock>>, Bytes, Bytes) {
     let count = |f: &Value| f["diff"]["transactions"].as_array().expect("txs").len() as u64;
     let at = |i: usize, frames: &[Value]| frames[..i].iter().map(count).sum::<u64>();
     assert!(count(&frames[1]) > 0 && count(&frames[3]) > 0, "the vector's shape");
-    let first = post_exec_raw(number, &[(at(1, &frames), 500)]);
-    let second = post_exec_raw(number, &[(at(1, &frames), 500), (at(3, &frames), 7)]);
+    let first = post_exec_raw(1, number, &[(at(1, &frames), 500)]);
+    let second = post_exec_raw(1, number, &[(at(1, &frames), 500), (at(3, &frames), 7)]);
     frames[1]["diff"]["post_exec_tx"] = Value::String(first.to_string());
     frames[3]["diff"]["post_exec_tx"] = Value::String(second.to_string());
     let decoded = frames

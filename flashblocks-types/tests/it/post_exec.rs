@@ -2,27 +2,12 @@
 //! the identity, refused by the strict conversions to V1 and op-alloy's model, and
 //! decoded by [`PostExecTx::decode`] with op-alloy's codec.
 
-use alloy_primitives::{keccak256, Bytes};
+use alloy_primitives::keccak256;
 use flashblocks_types::{
-    decode_json_text, CodecError, FlashblockJson, GeneratorConfig, JsonFrameReader,
-    PostExecPayload, PostExecTx, PostExecTxError, SDMGasEntry, SequenceGenerator, TxPostExec,
-    V1Link,
+    decode_json_text, post_exec_raw, CodecError, FlashblockJson, GeneratorConfig, JsonFrameReader,
+    PostExecTx, PostExecTxError, SequenceGenerator, TxPostExec, V1Link,
 };
 use serde_json::{json, Value};
-
-fn raw(version: u8, block_number: u64, entries: &[(u64, u64)]) -> Bytes {
-    let payload = PostExecPayload {
-        version,
-        block_number,
-        gas_refund_entries: entries
-            .iter()
-            .map(|&(index, gas_refund)| SDMGasEntry { index, gas_refund })
-            .collect(),
-    };
-    let mut raw = vec![0x7d];
-    raw.extend_from_slice(&payload.to_rlp_bytes());
-    raw.into()
-}
 
 fn sample() -> Value {
     let block = SequenceGenerator::new(9, GeneratorConfig::default()).next_block();
@@ -33,7 +18,7 @@ fn sample() -> Value {
 
 #[test]
 fn post_exec_tx_reads_as_sent_writes_back_and_is_part_of_the_identity() {
-    let sent = raw(1, 42, &[(1, 2_100), (3, 7)]);
+    let sent = post_exec_raw(1, 42, &[(1, 2_100), (3, 7)]);
     let mut value = sample();
     value["diff"]["post_exec_tx"] = json!(sent.to_string());
     let text = serde_json::to_vec(&value).expect("encode");
@@ -61,7 +46,7 @@ fn post_exec_tx_reads_as_sent_writes_back_and_is_part_of_the_identity() {
     assert!(!String::from_utf8_lossy(&absent.to_vec()).contains("post_exec_tx"));
     // Another payload, another identity.
     let mut other = json.clone();
-    other.diff.post_exec_tx = Some(raw(1, 42, &[(1, 2_100)]));
+    other.diff.post_exec_tx = Some(post_exec_raw(1, 42, &[(1, 2_100)]));
     assert_ne!(other.identity(), json.identity());
     // V1 and op-alloy 2's model have no place for it.
     assert_eq!(
@@ -72,7 +57,7 @@ fn post_exec_tx_reads_as_sent_writes_back_and_is_part_of_the_identity() {
 
 #[test]
 fn decode_is_op_alloys_codec_and_names_each_defect() {
-    let good = raw(1, 42, &[(1, 2_100)]);
+    let good = post_exec_raw(1, 42, &[(1, 2_100)]);
     let post = PostExecTx::decode(good.clone()).expect("decodes");
     let tx = TxPostExec::new(post.payload().clone());
     assert_eq!(post.hash(), tx.tx_hash());
@@ -87,11 +72,11 @@ fn decode_is_op_alloys_codec_and_names_each_defect() {
     typed[0] = 0x7e;
     assert_eq!(reason(typed), PostExecTxError::NotPostExec { ty: 0x7e });
     assert_eq!(
-        reason(raw(2, 42, &[(1, 2_100)]).to_vec()),
+        reason(post_exec_raw(2, 42, &[(1, 2_100)]).to_vec()),
         PostExecTxError::UnsupportedVersion { version: 2 }
     );
     assert_eq!(
-        reason(raw(0, 42, &[(1, 2_100)]).to_vec()),
+        reason(post_exec_raw(0, 42, &[(1, 2_100)]).to_vec()),
         PostExecTxError::UnsupportedVersion { version: 0 }
     );
     let mut trailing = good.to_vec();

@@ -6,7 +6,7 @@
 
 use alloy_primitives::{keccak256, Bytes};
 use flashblocks_types::{
-    Dialect, DialectChoice, Flashblock, FlashblockJson, PostExecPayload, SDMGasEntry,
+    post_exec_raw, Dialect, DialectChoice, Flashblock, FlashblockJson, SDMGasEntry,
     SequenceGenerator,
 };
 use flashblocks_validate::{
@@ -14,21 +14,6 @@ use flashblocks_validate::{
     ValidatorConfig,
 };
 use std::sync::Arc;
-
-/// `0x7D || rlp([version, block_number, [[index, refund], ...]])`.
-pub(crate) fn post_exec_raw(version: u8, block_number: u64, entries: &[(u64, u64)]) -> Bytes {
-    let payload = PostExecPayload {
-        version,
-        block_number,
-        gas_refund_entries: entries
-            .iter()
-            .map(|&(index, gas_refund)| SDMGasEntry { index, gas_refund })
-            .collect(),
-    };
-    let mut raw = vec![0x7d];
-    raw.extend_from_slice(&payload.to_rlp_bytes());
-    raw.into()
-}
 
 /// A generated block as OP Subblocks (4 subblocks; index 0 opens with the L1 info
 /// deposit), at time `timestamp`.

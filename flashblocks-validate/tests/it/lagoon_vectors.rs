@@ -12,7 +12,7 @@
 
 use crate::{json_files, read_json};
 use alloy_primitives::{keccak256, Bytes};
-use flashblocks_types::{Dialect, DialectChoice, PostExecPayload, SDMGasEntry};
+use flashblocks_types::{post_exec_raw, Dialect, DialectChoice};
 use flashblocks_validate::{Validator, ValidatorConfig};
 use serde_json::{json, Value};
 use std::{collections::BTreeSet, path::PathBuf};
@@ -84,20 +84,6 @@ fn lagoon_vectors() {
     }
 }
 
-fn raw(version: u8, number: u64, entries: &[(u64, u64)]) -> Bytes {
-    let payload = PostExecPayload {
-        version,
-        block_number: number,
-        gas_refund_entries: entries
-            .iter()
-            .map(|&(index, gas_refund)| SDMGasEntry { index, gas_refund })
-            .collect(),
-    };
-    let mut raw = vec![0x7d];
-    raw.extend_from_slice(&payload.to_rlp_bytes());
-    raw.into()
-}
-
 /// The Unichain frames as OP Subblocks.
 fn frames() -> (Vec<Value>, u64, u64) {
     let path = crate::vectors_dir().join("real/unichain-sepolia-35535698-full-sequence.json");
@@ -151,9 +137,9 @@ fn scenario(
 fn write_lagoon_vectors() {
     let (f, n, time) = frames();
     // Transactions: 0 (deposit) and 1 in subblock 0, then 2, 3, 4, 5 in subblocks 1 to 4.
-    let a = raw(1, n, &[(2, 1_000)]);
-    let b = raw(1, n, &[(2, 1_000), (4, 50)]);
-    let c = raw(1, n, &[(2, 1_000), (4, 50), (5, 7)]);
+    let a = post_exec_raw(1, n, &[(2, 1_000)]);
+    let b = post_exec_raw(1, n, &[(2, 1_000), (4, 50)]);
+    let c = post_exec_raw(1, n, &[(2, 1_000), (4, 50), (5, 7)]);
     let acc = |fr: &Value, latest: Option<&Bytes>| step(fr, "accept", None, latest);
     let rej = |fr: &Value, rule: &str| step(fr, "reject", Some(rule), None);
     let mut out = Vec::new();
@@ -171,20 +157,20 @@ fn write_lagoon_vectors() {
         "post_exec_in_transactions",
         "a 0x7D transaction in diff.transactions; with the gas decreased as well, gas_decreased comes first; with an invalid post_exec_tx as well, post_exec_in_transactions comes first",
         Some(0),
-        vec![acc(&f[0], None), rej(&in_txs, "post_exec_in_transactions"), rej(&in_txs_gas, "gas_decreased"), rej(&with_post(&in_txs, &raw(2, n, &[(2, 1)])), "post_exec_in_transactions"), acc(&f[1], None)],
+        vec![acc(&f[0], None), rej(&in_txs, "post_exec_in_transactions"), rej(&in_txs_gas, "gas_decreased"), rej(&with_post(&in_txs, &post_exec_raw(2, n, &[(2, 1)])), "post_exec_in_transactions"), acc(&f[1], None)],
     ));
     out.push(scenario(
         "post_exec_inactive",
         "the block is one second before the configured Lagoon time; an invalid one is inactive first; without it the subblock is accepted",
         Some(time + 1),
-        vec![acc(&f[0], None), rej(&with_post(&f[1], &a), "post_exec_inactive"), rej(&with_post(&f[1], &raw(2, n, &[(2, 1)])), "post_exec_inactive"), acc(&f[1], None)],
+        vec![acc(&f[0], None), rej(&with_post(&f[1], &a), "post_exec_inactive"), rej(&with_post(&f[1], &post_exec_raw(2, n, &[(2, 1)])), "post_exec_inactive"), acc(&f[1], None)],
     ));
     let mut invalid = vec![acc(&f[0], None)];
     for bad in [
-        raw(2, n, &[(2, 1_000)]),
-        raw(0, n, &[(2, 1_000)]),
-        raw(1, n + 1, &[(2, 1_000)]),
-        raw(1, n - 1, &[(2, 1_000)]),
+        post_exec_raw(2, n, &[(2, 1_000)]),
+        post_exec_raw(0, n, &[(2, 1_000)]),
+        post_exec_raw(1, n + 1, &[(2, 1_000)]),
+        post_exec_raw(1, n - 1, &[(2, 1_000)]),
         Bytes::from_static(&[0x7d, 0xc0]),
         Bytes::from_static(&[0x7d]),
         Bytes::new(),
@@ -215,9 +201,9 @@ fn write_lagoon_vectors() {
         &[(1, 5), (3, 5)],
         &[(u64::MAX, 5)],
     ] {
-        sdm.push(rej(&with_post(&f[1], &raw(1, n, entries)), "sdm_invalid"));
+        sdm.push(rej(&with_post(&f[1], &post_exec_raw(1, n, entries)), "sdm_invalid"));
     }
-    let ok = raw(1, n, &[(2, 5)]);
+    let ok = post_exec_raw(1, n, &[(2, 5)]);
     sdm.push(acc(&with_post(&f[1], &ok), Some(&ok)));
     out.push(scenario(
         "sdm_invalid",
@@ -231,14 +217,14 @@ fn write_lagoon_vectors() {
         Some(0),
         vec![
             acc(&f[0], None),
-            rej(&with_post(&f[1], &raw(1, n, &[(1, 5), (2, 1_000)])), "sdm_restated"),
+            rej(&with_post(&f[1], &post_exec_raw(1, n, &[(1, 5), (2, 1_000)])), "sdm_restated"),
             acc(&with_post(&f[1], &a), Some(&a)),
-            rej(&with_post(&f[2], &raw(1, n, &[(2, 1_001)])), "sdm_restated"),
-            rej(&with_post(&f[2], &raw(1, n, &[(3, 5)])), "sdm_restated"),
-            rej(&with_post(&f[2], &raw(1, n, &[(1, 5), (2, 1_000)])), "sdm_restated"),
-            rej(&with_post(&f[2], &raw(1, n, &[(2, 1_000), (3, 5), (3, 6)])), "sdm_invalid"),
+            rej(&with_post(&f[2], &post_exec_raw(1, n, &[(2, 1_001)])), "sdm_restated"),
+            rej(&with_post(&f[2], &post_exec_raw(1, n, &[(3, 5)])), "sdm_restated"),
+            rej(&with_post(&f[2], &post_exec_raw(1, n, &[(1, 5), (2, 1_000)])), "sdm_restated"),
+            rej(&with_post(&f[2], &post_exec_raw(1, n, &[(2, 1_000), (3, 5), (3, 6)])), "sdm_invalid"),
             acc(&f[2], Some(&a)),
-            rej(&with_post(&f[3], &raw(1, n, &[(2, 1_000), (3, 5)])), "sdm_restated"),
+            rej(&with_post(&f[3], &post_exec_raw(1, n, &[(2, 1_000), (3, 5)])), "sdm_restated"),
             acc(&with_post(&f[3], &b), Some(&b)),
         ],
     ));

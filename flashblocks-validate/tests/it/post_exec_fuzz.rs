@@ -2,7 +2,7 @@
 //! (`tests/corpus/post_exec/`) and over a few thousand inputs from a seeded generator,
 //! so that stable CI runs what cargo-fuzz runs; crash inputs are kept in the corpus.
 
-use flashblocks_types::{PostExecPayload, SDMGasEntry};
+use flashblocks_types::post_exec_raw;
 use flashblocks_validate::fuzz_post_exec::{post_exec, PostExecStats};
 use std::path::{Path, PathBuf};
 
@@ -59,16 +59,8 @@ fn post_exec_seeded_inputs() {
 fn write_post_exec_corpus() {
     std::fs::create_dir_all(dir()).expect("dir");
     let raw = |version: u8, number: u64, entries: &[(u64, u64)]| {
-        let payload = PostExecPayload {
-            version,
-            block_number: number,
-            gas_refund_entries: entries
-                .iter()
-                .map(|&(index, gas_refund)| SDMGasEntry { index, gas_refund })
-                .collect(),
-        };
-        let mut raw = vec![0x00, 0x7d];
-        raw.extend_from_slice(&payload.to_rlp_bytes());
+        let mut raw = vec![0x00];
+        raw.extend_from_slice(&post_exec_raw(version, number, entries));
         raw
     };
     let mut inputs: Vec<(&str, Vec<u8>)> = vec![
