@@ -27,29 +27,17 @@
 
 use alloy_consensus::transaction::SignerRecoverable;
 use alloy_eips::Decodable2718;
-use alloy_evm::FromTxWithEncoded;
-use alloy_op_evm::OpTx;
-use alloy_op_hardforks::OpHardfork;
 use criterion::{BatchSize, Criterion};
 use flashblocks_execute::{
-    builder::{BuiltFlashblock, ExecutingBuilder, TxPlan},
+    benchmark::{transfer_block, Floor},
     Executor, InMemoryStates,
 };
+use flashblocks_types::benchmark::criterion_median_ns as median_ns;
 use op_alloy_consensus::OpTxEnvelope;
-use op_revm::{DefaultOp, OpBuilder};
-use rayon::prelude::*;
-use revm::{context::Context, database::CacheDB, ExecuteCommitEvm};
-use std::{hint::black_box, path::PathBuf};
-
-/// The block: index 0 (deposits) and ten flashblocks of 1000 transfers.
-fn fixture() -> (ExecutingBuilder, Vec<BuiltFlashblock>) {
-    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus).with_gas_limit(300_000_000);
-    let block = builder.next_block(&vec![vec![TxPlan::Transfer; 1000]; 10]);
-    (builder, block)
-}
+use std::hint::black_box;
 
 fn execute(c: &mut Criterion) {
-    let (builder, block) = fixture();
+    let (builder, block) = transfer_block();
     let config = builder.config().clone();
     let mut first = Executor::new(config.clone(), builder.genesis_states());
     let ex = first.execute(&block[0].json_stripped(), true).expect("index 0");
@@ -67,48 +55,17 @@ fn execute(c: &mut Criterion) {
     assert!(first.execute(&fb1, false).expect("#1").proof().is_ok());
     assert!(tenth.execute(&fb10, false).expect("#10").proof().is_ok());
 
-    // The floor's state: genesis plus index 0's changes, as bare revm sees it.
-    let genesis = builder.genesis();
-    let env = flashblocks_execute::evm_env(&config, block[0].flashblock.base().expect("base"));
-    let mut cache = CacheDB::new(genesis);
-    {
-        let mut evm = Context::op()
-            .with_db(&mut cache)
-            .with_block(env.block_env.clone())
-            .with_cfg(env.cfg_env.clone())
-            .build_op();
-        for raw in block[0].flashblock.transactions() {
-            let tx = OpTxEnvelope::decode_2718_exact(raw).expect("decodes");
-            let sender = tx.recover_signer().expect("recovers");
-            evm.transact_commit(OpTx::from_encoded_tx(&tx, sender, raw.clone()).0).expect("runs");
-        }
-    }
+    let floor = Floor::after(&builder, &block[0]);
 
     let mut g = c.benchmark_group("execute_1000");
     g.sample_size(10);
     let txs1 = fb1.transactions().to_vec();
     g.bench_function("floor_recover_and_op_revm", |b| {
         b.iter_batched(
-            || cache.clone(),
-            |mut db| {
-                let recovered: Vec<_> = txs1
-                    .par_iter()
-                    .map(|raw| {
-                        let tx = OpTxEnvelope::decode_2718_exact(raw).expect("decodes");
-                        let sender = tx.recover_signer().expect("recovers");
-                        (tx, sender)
-                    })
-                    .collect();
-                let mut evm = Context::op()
-                    .with_db(&mut db)
-                    .with_block(env.block_env.clone())
-                    .with_cfg(env.cfg_env.clone())
-                    .build_op();
-                for ((tx, sender), raw) in recovered.iter().zip(&txs1) {
-                    let tx = OpTx::from_encoded_tx(tx, *sender, raw.clone());
-                    black_box(evm.transact_commit(tx.0).expect("runs"));
-                }
-                db
+            || floor.state(),
+            |mut state| {
+                floor.run(&mut state, &txs1);
+                state
             },
             BatchSize::PerIteration,
         );
@@ -140,19 +97,6 @@ fn execute(c: &mut Criterion) {
     g.finish();
 }
 
-/// criterion's median of one benchmark of this run, in nanoseconds.
-fn median(id: &str) -> Option<f64> {
-    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
-            .join("criterion")
-    });
-    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
-
 fn report() {
     let ids = [
         "execute_1000/floor_recover_and_op_revm",
@@ -162,12 +106,12 @@ fn report() {
     ];
     println!("\nmedians of this run (ms):");
     for id in ids {
-        match median(id) {
+        match median_ns(id) {
             Some(ns) => println!("  {id:44} {:>10.2}", ns / 1e6),
             None => println!("  {id:44} {:>10}", "not run"),
         }
     }
-    let m = |id| median(id).unwrap_or(f64::NAN);
+    let m = |id| median_ns(id).unwrap_or(f64::NAN);
     let floor = m("execute_1000/floor_recover_and_op_revm");
     let one = m("execute_1000/executor_flashblock_1");
     let ten = m("execute_1000/executor_flashblock_10");

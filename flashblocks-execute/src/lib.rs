@@ -68,6 +68,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "test-utils")]
+pub mod benchmark;
+#[cfg(feature = "test-utils")]
 pub mod builder;
 mod cache;
 mod call;

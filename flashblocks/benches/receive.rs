@@ -34,34 +34,20 @@
 //! With wall time on a shared machine the spread between runs is 10-20 %; what bounds
 //! the path is the floor itself (op-revm's transfers, then the recovery on two cores).
 
-use alloy_consensus::transaction::SignerRecoverable;
-use alloy_eips::Decodable2718;
-use alloy_evm::FromTxWithEncoded;
-use alloy_op_evm::OpTx;
-use alloy_op_hardforks::OpHardfork;
 use criterion::{BatchSize, Criterion};
+use flashblocks::types::benchmark::criterion_median_ns as median_ns;
 use flashblocks::{
     execute::{
-        builder::{BuiltFlashblock, ExecutingBuilder, TxPlan},
+        benchmark::{transfer_block, Floor},
+        builder::BuiltFlashblock,
         ExecutionCheck, Executor, InMemoryStates,
     },
     types::{Flashblock, JsonFrameReader},
     Receiver, ReceiverConfig,
 };
-use op_alloy_consensus::OpTxEnvelope;
-use op_revm::{DefaultOp, OpBuilder};
-use rayon::prelude::*;
-use revm::{context::Context, database::CacheDB, ExecuteCommitEvm};
-use std::{hint::black_box, path::PathBuf};
+use std::hint::black_box;
 
 const NOW: u64 = 1_000;
-
-/// The block: index 0 (deposits) and ten flashblocks of 1000 transfers.
-fn fixture() -> (ExecutingBuilder, Vec<BuiltFlashblock>) {
-    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus).with_gas_limit(300_000_000);
-    let block = builder.next_block(&vec![vec![TxPlan::Transfer; 1000]; 10]);
-    (builder, block)
-}
 
 /// A flashblock's JSON frame without balances or receipts.
 fn frame(built: &BuiltFlashblock) -> Vec<u8> {
@@ -72,7 +58,7 @@ fn frame(built: &BuiltFlashblock) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let (builder, block) = fixture();
+    let (builder, block) = transfer_block();
     let config = builder.config().clone();
     let frames: Vec<Vec<u8>> = block.iter().map(frame).collect();
     let reader = JsonFrameReader::default();
@@ -107,47 +93,17 @@ fn bench(c: &mut Criterion) {
     assert!(first.execute(&decode(1), false).expect("#1").proof().is_ok());
     assert!(tenth.execute(&decode(10), false).expect("#10").proof().is_ok());
 
-    // The floor's state: genesis plus index 0's changes, as bare revm sees it.
-    let env = flashblocks_execute::evm_env(&config, block[0].flashblock.base().expect("base"));
-    let mut cache = CacheDB::new(builder.genesis());
-    {
-        let mut evm = Context::op()
-            .with_db(&mut cache)
-            .with_block(env.block_env.clone())
-            .with_cfg(env.cfg_env.clone())
-            .build_op();
-        for raw in block[0].flashblock.transactions() {
-            let tx = OpTxEnvelope::decode_2718_exact(raw).expect("decodes");
-            let sender = tx.recover_signer().expect("recovers");
-            evm.transact_commit(OpTx::from_encoded_tx(&tx, sender, raw.clone()).0).expect("runs");
-        }
-    }
+    let floor = Floor::after(&builder, &block[0]);
     let txs1 = block[1].flashblock.transactions().to_vec();
 
     let mut g = c.benchmark_group("receive_1000");
     g.sample_size(10);
     g.bench_function("floor", |b| {
         b.iter_batched(
-            || cache.clone(),
-            |mut db| {
-                let recovered: Vec<_> = txs1
-                    .par_iter()
-                    .map(|raw| {
-                        let tx = OpTxEnvelope::decode_2718_exact(raw).expect("decodes");
-                        let sender = tx.recover_signer().expect("recovers");
-                        (tx, sender)
-                    })
-                    .collect();
-                let mut evm = Context::op()
-                    .with_db(&mut db)
-                    .with_block(env.block_env.clone())
-                    .with_cfg(env.cfg_env.clone())
-                    .build_op();
-                for ((tx, sender), raw) in recovered.iter().zip(&txs1) {
-                    let tx = OpTx::from_encoded_tx(tx, *sender, raw.clone());
-                    black_box(evm.transact_commit(tx.0).expect("runs"));
-                }
-                db
+            || floor.state(),
+            |mut state| {
+                floor.run(&mut state, &txs1);
+                state
             },
             BatchSize::PerIteration,
         );
@@ -179,19 +135,6 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-/// criterion's median of one benchmark of this run, in nanoseconds.
-fn median(id: &str) -> Option<f64> {
-    let root = std::env::var_os("CRITERION_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")))
-            .join("criterion")
-    });
-    let text = std::fs::read_to_string(root.join(id).join("new/estimates.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
-
 fn report() {
     let ids = [
         "receive_1000/floor",
@@ -199,14 +142,17 @@ fn report() {
         "receive_1000/executor_flashblock_1",
         "receive_1000/executor_flashblock_10",
     ];
-    println!("\nmedians of this run (wall time, ms; {} threads):", rayon::current_num_threads());
+    println!(
+        "\nmedians of this run (wall time, ms; {} threads):",
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
     for id in ids {
-        match median(id) {
+        match median_ns(id) {
             Some(ns) => println!("  {id:40} {:>10.2}", ns / 1e6),
             None => println!("  {id:40} {:>10}", "not run"),
         }
     }
-    let m = |id| median(id).unwrap_or(f64::NAN);
+    let m = |id| median_ns(id).unwrap_or(f64::NAN);
     println!("ratios (goal in brackets):");
     println!(
         "  receive_with_execution / floor   {:>6.2}x  [<= 1.2]",
