@@ -13,6 +13,7 @@
 //! | `flashblocks_publish_delay_seconds` | histogram | from an accepted message's arrival (read off the websocket) to its snapshot's publication: the writer's queue and the apply (buckets 1 ms to 5 s, with 0.2 s, one flashblock interval: p99 <= 0.2 s when `le="0.2"` holds 99 % of `_count`) |
 //! | `flashblocks_execution_seconds` | histogram | with `--chain`: the validation of one message, its execution included (the execution check runs inside the validator; the other rules take microseconds) |
 //! | `flashblocks_execution_reports_total{kind}` | counter | with `--chain`: flashblocks whose execution differs from their claims (`mismatch`) or that were not executed (`not_executed`: parent state unavailable, the upstream failed) |
+//! | `flashblocks_heads_deferred_total` | counter | canonical heads that arrived before the last flashblocks of their block (its transactions extend what arrived): taken in once that block is over |
 //! | `flashblocks_newest_age_seconds` | gauge | seconds since the newest accepted flashblock arrived |
 //! | `flashblocks_pending_behind_seconds` | gauge | wall clock minus the pending block's timestamp |
 //! | `flashblocks_stream_reconnects_total` | counter | connections after the first |

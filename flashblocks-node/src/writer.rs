@@ -11,6 +11,14 @@
 //! holds. The EVM's synchronous reads of the upstream wait on this thread
 //! ([`UpstreamState`](crate::upstream::UpstreamState)), parking no runtime worker.
 //!
+//! A canonical head can overtake the last flashblocks of its own block (the head
+//! follower and the websocket are two paths: a sequencer seals the block as it sends
+//! its last flashblock). A head at the height of the block being received whose
+//! transactions extend what arrived so far waits in the writer until that block is over
+//! (a frame of a later block, a reset, or the next head), and is taken in then: checked
+//! against the whole block, not reported as a broken preconfirmation of part of it
+//! (`flashblocks_heads_deferred_total`).
+//!
 //! The writer times each stage of each frame ([`Pipeline::process`]) and records the
 //! metrics of [`node`](crate::node), among them `flashblocks_publish_delay_seconds`:
 //! from a frame's arrival (read off the websocket) to its snapshot's publication,
@@ -129,7 +137,8 @@ impl Writer {
         let max_bytes = u32::try_from(queue_bytes).unwrap_or(u32::MAX).max(1);
         let sender =
             WriterSender { inputs, bytes: Arc::new(Semaphore::new(max_bytes as usize)), max_bytes };
-        let state = State { pipeline, feed, executing, summary: WriterSummary::default() };
+        let state =
+            State { pipeline, feed, executing, summary: WriterSummary::default(), deferred: None };
         let thread = thread::Builder::new()
             .name("flashblocks-writer".into())
             .spawn(|| state.run(receiver))?;
@@ -163,6 +172,8 @@ struct State {
     feed: Feed,
     executing: bool,
     summary: WriterSummary,
+    /// A head waiting for the rest of its block's flashblocks (see the module's docs).
+    deferred: Option<NewHead>,
 }
 
 impl State {
@@ -175,8 +186,32 @@ impl State {
                     self.summary.reconnections += 1;
                     self.pipeline.reset_stream();
                 }
-                Input::Head(head) => self.head(&head),
+                Input::Head(head) => {
+                    // A later head: the one waiting goes first, whatever came of its block.
+                    if let Some(waiting) = self.deferred.take() {
+                        self.head(&waiting);
+                    }
+                    if waits_for_its_flashblocks(&self.pipeline, &head) {
+                        metrics::counter!("flashblocks_heads_deferred_total").increment(1);
+                        tracing::debug!(
+                            number = head.head.number,
+                            "head before its last flashblocks"
+                        );
+                        self.deferred = Some(head);
+                    } else {
+                        self.head(&head);
+                    }
+                }
             }
+            if self.deferred.as_ref().is_some_and(|h| !waits_for_its_flashblocks(&self.pipeline, h))
+            {
+                if let Some(waiting) = self.deferred.take() {
+                    self.head(&waiting);
+                }
+            }
+        }
+        if let Some(waiting) = self.deferred.take() {
+            self.head(&waiting);
         }
         tracing::info!(summary = ?self.summary, "writer stopped");
         self.summary
@@ -216,6 +251,22 @@ impl State {
             tracing::info!(?event, "canonical event");
         }
     }
+}
+
+/// Whether `head` is at the height of the block being received (the newest pending
+/// one) and its transactions extend that block's so far: the rest of its flashblocks
+/// are still on their way, so what arrived cannot be checked against it yet.
+fn waits_for_its_flashblocks(pipeline: &Pipeline, head: &NewHead) -> bool {
+    let Some(canonical) = &head.block else { return false };
+    let snapshot = pipeline.reader().snapshot();
+    if snapshot.pending_block_numbers().last() != Some(head.head.number) {
+        return false;
+    }
+    let Some(received) = snapshot.at(now_ms()).pending_transaction_hashes().into_value() else {
+        return false;
+    };
+    received.len() < canonical.transactions.len()
+        && canonical.transactions.get(..received.len()) == Some(&received[..])
 }
 
 /// Records one frame's report as metrics and logs.

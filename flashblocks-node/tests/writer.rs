@@ -227,3 +227,66 @@ async fn run() {
     assert!(reader.snapshot().canonical_head().is_some());
     upstream_server.stop().unwrap();
 }
+
+/// A block's canonical head that overtakes its last flashblock (the sequencer sealed it
+/// as it sent that flashblock: two paths to the node) waits for the rest of the block:
+/// the block is confirmed whole, its last flashblock is accepted and the next block goes
+/// on, where taking the head in at once would call part of the block a broken
+/// preconfirmation, drop it and refuse its last flashblock (`not_started`). A head whose
+/// transactions differ from what arrived is taken in at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_before_the_last_flashblocks_of_its_block_waits_for_them() {
+    let mut builder = ExecutingBuilder::new(OpHardfork::Isthmus);
+    let plan = [vec![TxPlan::Transfer], vec![TxPlan::Transfer, TxPlan::Transfer]];
+    let blocks: Vec<_> = (0..3).map(|_| builder.next_block(&plan)).collect();
+    let frame = |b: usize, i: usize| Input::Frame {
+        frame: Frame::from(blocks[b][i].json.to_vec()),
+        arrived: Instant::now(),
+    };
+    let head = |b: usize, transactions: Vec<B256>| {
+        let last = &blocks[b].last().unwrap().flashblock;
+        Input::Head(NewHead {
+            head: CanonicalHead {
+                number: blocks[b][0].flashblock.base().unwrap().block_number,
+                hash: last.diff().block_hash,
+            },
+            block: Some(CanonicalBlock::new(transactions)),
+        })
+    };
+    let hashes = |b: usize| -> Vec<B256> {
+        blocks[b].iter().flat_map(|f| f.flashblock.transactions().iter().map(keccak256)).collect()
+    };
+    let pipeline = Pipeline::from_receiver(Receiver::new(ReceiverConfig::json()));
+    let reader = pipeline.reader();
+    let writer = Writer::spawn(pipeline, Feed::default(), 16, 1 << 20, false).unwrap();
+    let sender = writer.sender();
+    let last = plan.len();
+    // Block 0 but its last flashblock, its head, then the rest and the next block.
+    for i in 0..last {
+        sender.send(frame(0, i)).await.unwrap();
+    }
+    sender.send(head(0, hashes(0))).await.unwrap();
+    sender.send(frame(0, last)).await.unwrap();
+    for i in 0..=last {
+        sender.send(frame(1, i)).await.unwrap();
+    }
+    // Block 1's head with other transactions (its last one missing and another in its
+    // place): not an extension, taken in at once, a broken preconfirmation.
+    let mut other = hashes(1);
+    *other.last_mut().unwrap() = B256::repeat_byte(9);
+    sender.send(head(1, other)).await.unwrap();
+    sender.send(frame(2, 0)).await.unwrap();
+    drop(sender);
+    let summary = writer.join().await.expect("the writer thread did not panic");
+    assert_eq!(summary.heads, 2);
+    assert_eq!(summary.frames, 2 * (last + 1) + 1);
+    // Block 0 confirmed whole; block 1 dropped by its broken head; block 2 pending.
+    assert_eq!(summary.accepted, summary.frames, "{summary:?}");
+    let snapshot = reader.snapshot();
+    assert_eq!(
+        snapshot.canonical_head().map(|h| h.number),
+        Some(blocks[1][0].flashblock.base().unwrap().block_number)
+    );
+    let pending: Vec<u64> = snapshot.pending_block_numbers().collect();
+    assert_eq!(pending, vec![blocks[2][0].flashblock.base().unwrap().block_number]);
+}
