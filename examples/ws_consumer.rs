@@ -32,6 +32,9 @@ use flashblocks_validate::{max_flashblocks_per_block, ValidatorConfig};
 #[global_allocator]
 static GLOBAL: flashblocks_node::GlobalAllocator = flashblocks_node::GlobalAllocator;
 
+const USAGE: &str = "usage: ws_consumer [URL] [--dialect D|--ssz] [--chain NAME [--lagoon-time S]] [--max N] [--once]
+  URL: a flashblocks websocket (ws:// or wss://); without one, a loopback demo stream";
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut url = None;
@@ -54,6 +57,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "--max" => max = Some(args.next().ok_or("--max needs a number")?.parse()?),
             "--once" => once = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            flag if flag.starts_with('-') => {
+                eprintln!("unknown option {flag}\n{USAGE}");
+                std::process::exit(2);
+            }
             _ => url = Some(arg),
         }
     }

@@ -159,7 +159,11 @@ elapsed=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}')
       END { for (i = 1; i <= n; i++) if (b[i] >= 0.95 * mb) { f = i; break }
         if (!f) { print "cache: no samples"; exit }
         lo = rss[f]; hi = rss[f]; for (i = f; i <= n; i++) { if (rss[i] < lo) lo = rss[i]; if (rss[i] > hi) hi = rss[i] }
-        printf "cache bytes max=%d, full (>= 95%%) from t=%ss: node rss_kb then=%d min=%d max=%d last=%d (max/min %.3f)\n", mb, t[f], rss[f], lo, hi, rss[n], hi / lo }' "$out/cache.csv"
+        printf "cache bytes max=%d, full (>= 95%%) from t=%ss: node rss_kb then=%d min=%d max=%d last=%d (max/min %.3f)\n", mb, t[f], rss[f], lo, hi, rss[n], hi / lo
+        # The trend: RSS averaged over each whole minute after the cache is full.
+        for (i = f; i <= n; i++) { m = int((t[i] - t[f]) / 60); ms[m] += rss[i]; mn[m]++ }
+        for (m in mn) if (mn[m] >= 30) { v = ms[m] / mn[m]; if (mlo == "" || v < mlo) mlo = v; if (v > mhi) mhi = v; k++ }
+        if (k) printf "node rss_kb minute means after full: %d minutes, min=%.0f max=%.0f (max/min %.3f)\n", k, mlo, mhi, mhi / mlo }' "$out/cache.csv"
   fi
   cat "$out/loadgen.out"
   # The sequencer's flashblocks (its debug log): transactions each, and the owner's time
