@@ -180,8 +180,10 @@ pub struct Snapshot {
     /// publication, see [`bytes_held`](Self::bytes_held)).
     pub(crate) beside: usize,
     pub(crate) sequence: u64,
-    /// Cached at publish: the newest block and flashblock, and its arrival time.
+    /// Cached at publish: the newest block and flashblock.
     pub(crate) id: Option<SnapshotId>,
+    /// The newest flashblock taken and when it arrived, kept when its block leaves.
+    pub(crate) newest_received: Option<SnapshotId>,
     pub(crate) received_at_ms: Option<u64>,
 }
 
@@ -238,6 +240,7 @@ impl Snapshot {
             beside: 0,
             sequence: 0,
             id: None,
+            newest_received: None,
             received_at_ms: None,
         }
     }
@@ -247,7 +250,12 @@ impl Snapshot {
         let newest = self.blocks.last();
         self.id = newest
             .map(|b| SnapshotId { block_number: b.number, flashblock_index: b.flashblock_index() });
-        self.received_at_ms = newest.and_then(|b| b.latest()).map(|l| l.received_at_ms);
+        // The stream's liveness outlives the blocks: a confirmed or dropped block leaves
+        // its newest flashblock's id and arrival time behind.
+        if let Some(at) = newest.and_then(|b| b.latest()).map(|l| l.received_at_ms) {
+            self.newest_received = self.id;
+            self.received_at_ms = Some(at);
+        }
     }
 
     /// Drops every pending block, and with them what their state reads waited for.
@@ -343,12 +351,21 @@ impl Snapshot {
         self.index.len().saturating_add(blocks.sum::<usize>())
     }
 
-    /// When the newest flashblock was applied, on the caller's clock.
+    /// When the newest flashblock was applied, on the caller's clock; kept when its
+    /// block is confirmed or dropped (`None` before the first flashblock).
     pub const fn received_at_ms(&self) -> Option<u64> {
         self.received_at_ms
     }
 
-    /// How old the newest flashblock is at `now_ms` (0 if the clock went back).
+    /// The newest flashblock applied (its block number and index), kept when its block
+    /// is confirmed or dropped, unlike [`id`](Self::id): what a health check reports
+    /// between a block's confirmation and the next block's first flashblock.
+    pub const fn newest_received(&self) -> Option<SnapshotId> {
+        self.newest_received
+    }
+
+    /// How old the newest flashblock applied is at `now_ms` (0 if the clock went back),
+    /// whether or not its block is still pending.
     pub fn age_ms(&self, now_ms: u64) -> Option<u64> {
         self.received_at_ms().map(|t| now_ms.saturating_sub(t))
     }

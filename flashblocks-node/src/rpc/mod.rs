@@ -526,7 +526,7 @@ fn unknown_chain() -> ErrorObjectOwned {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
-    /// The pending block's number.
+    /// The newest flashblock's block number (pending, or confirmed since).
     pub block_number: u64,
     /// Its newest flashblock's index.
     pub flashblock_index: u64,
@@ -538,7 +538,9 @@ pub struct Health {
 /// there is none or it is older than `max_age_ms`.
 fn health(reader: &OverlayReader, max_age_ms: Option<u64>) -> Result<Health, ErrorObjectOwned> {
     let snapshot = reader.snapshot();
-    let Some(id) = snapshot.id() else {
+    // The newest flashblock taken, pending or not: between a block's confirmation and
+    // the next block's first flashblock nothing is pending, and the stream is as fresh.
+    let Some(id) = snapshot.newest_received() else {
         return Err(ErrorObject::owned(-32000, "no flashblock received yet", None::<()>));
     };
     let age_ms = snapshot.age_ms(now_ms()).unwrap_or_default();

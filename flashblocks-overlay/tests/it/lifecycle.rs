@@ -7,7 +7,7 @@ use crate::common::{account, fake_deposit, fake_tx, BlockBuilder, Fed};
 use alloy_primitives::{Address, B256, U256};
 use flashblocks_overlay::{
     transaction_hash, CanonicalBlock, CanonicalHead, Lookup, NotHere, Overlay, OverlayConfig,
-    OverlayError, OverlayEvent,
+    OverlayError, OverlayEvent, SnapshotId,
 };
 use flashblocks_types::PayloadId;
 use flashblocks_validate::{Validator, ValidatorConfig};
@@ -296,6 +296,17 @@ fn staleness_bound_on_the_callers_clock() {
     // A new flashblock makes it fresh again.
     overlay.apply(b.push(vec![], vec![]), 2_000).expect("accepted");
     assert!(overlay.snapshot().at(2_400).balance(A).value().is_some());
+    // The block confirmed, nothing is pending: the newest flashblock and its age stay
+    // (the stream is as fresh as it was), the pending id goes.
+    let events = overlay.advance_canonical(CanonicalHead { number: 10, hash: b.hash_at(1) }, None);
+    assert_eq!(events, vec![OverlayEvent::Confirmed { number: 10, hash: b.hash_at(1) }]);
+    let snapshot = overlay.snapshot();
+    assert_eq!(snapshot.id(), None);
+    assert_eq!(
+        snapshot.newest_received(),
+        Some(SnapshotId { block_number: 10, flashblock_index: 1 })
+    );
+    assert_eq!((snapshot.received_at_ms(), snapshot.age_ms(2_300)), (Some(2_000), Some(300)));
 }
 
 #[test]
