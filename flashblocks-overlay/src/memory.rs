@@ -45,8 +45,8 @@ fn logs_bytes(logs: &[Log]) -> usize {
 }
 
 /// What a decoded [`Flashblock`] holds on the heap, whatever its source: the
-/// transactions, withdrawals, `base` and every metadata item, including JSON receipts
-/// that match no transaction.
+/// transactions, withdrawals, `base`, a Lagoon post-exec transaction and every metadata
+/// item, including JSON receipts that match no transaction.
 pub(crate) fn flashblock_bytes(fb: &Flashblock) -> usize {
     let mut total = alloc_bytes(2 * size_of::<usize>() + size_of::<Flashblock>());
     let txs = fb.transactions();
@@ -57,6 +57,11 @@ pub(crate) fn flashblock_bytes(fb: &Flashblock) -> usize {
     total = total.saturating_add(vec_bytes::<Withdrawal>(fb.diff().withdrawals.len()));
     if let Some(base) = fb.base() {
         total = total.saturating_add(bytes_bytes(base.extra_data.len()));
+    }
+    if let Some(post_exec) = fb.post_exec_tx() {
+        // Its bytes as sent, and the block's decoded copy (its refund entries).
+        let len = post_exec.len();
+        total = total.saturating_add(bytes_bytes(len)).saturating_add(decoded_bytes(len));
     }
     total.saturating_add(metadata_bytes(fb, fb.metadata()))
 }

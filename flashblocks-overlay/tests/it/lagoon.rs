@@ -152,3 +152,24 @@ fn the_latest_post_exec_transaction_answers_its_provisional_receipt() {
     // The replaced one has none.
     assert!(matches!(view.rpc_receipt(keccak256(&first)), Lookup::NotHere(NotHere::Untouched)));
 }
+
+/// The overlay's byte count (what its bound holds it to) covers a post-exec transaction:
+/// the same subblocks count at least its bytes twice more with it (as sent, and the
+/// block's decoded copy) than without.
+#[test]
+fn the_byte_count_covers_the_post_exec_transaction() {
+    let (frames, first, _) = frames();
+    let text = std::fs::read(UNICHAIN).expect("vector");
+    let plain: Vec<Value> = serde_json::from_slice(&text).expect("array");
+    let decode = |v: &Value| {
+        let bytes = serde_json::to_vec(v).expect("encode");
+        Arc::new(JsonFrameReader::default().decode(&bytes).expect("decodes"))
+    };
+    let (mut with, mut without) = (fed(), fed());
+    for i in 0..2 {
+        with.apply(Arc::clone(&frames[i]), 0).expect("applies");
+        without.apply(decode(&plain[i]), 0).expect("applies");
+    }
+    let (with, without) = (with.snapshot().bytes_held(), without.snapshot().bytes_held());
+    assert!(with >= without + 2 * first.len(), "{with} with, {without} without");
+}
