@@ -44,7 +44,6 @@ impl Floor {
     /// # Panics
     ///
     /// When `index_0` has no base or one of its transactions does not run.
-    #[allow(clippy::unwrap_used)]
     pub fn after(builder: &ExecutingBuilder, index_0: &BuiltFlashblock) -> Self {
         let env = evm_env(builder.config(), index_0.flashblock.base().expect("index 0's base"));
         let mut state = CacheDB::new(builder.genesis());
@@ -68,7 +67,6 @@ impl Floor {
     }
 }
 
-#[allow(clippy::unwrap_used)]
 fn run(state: &mut CacheDB<InMemoryState>, env: &EvmEnv<OpSpecId>, transactions: &[Bytes]) {
     let recovered: Vec<_> = transactions
         .par_iter()
